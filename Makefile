@@ -1,0 +1,50 @@
+# refkernel bench: top-level build. Each component has its own Makefile and is
+# built recursively with BUILD pointing here; outputs go to build/ (see
+# ../shared/design.md "Build outputs").
+BUILD   := $(abspath build)
+W       ?= hello
+COMPONENTS := workloads refkernel baselines harness
+export BUILD
+
+.PHONY: all deps deps-check test bench run debug bake clean $(COMPONENTS)
+
+all: deps-check $(COMPONENTS)
+
+deps:
+	./scripts/deps.sh
+
+# Install packages only when one is missing (cheap check).
+deps-check:
+	@./scripts/deps.sh >/dev/null || ./scripts/deps.sh
+
+workloads:
+	$(MAKE) -C workloads
+refkernel: workloads
+	$(MAKE) -C refkernel
+baselines: workloads
+	$(MAKE) -C baselines
+harness:
+	$(MAKE) -C harness
+
+# Every component's "test" target writes TAP files to build/test-results/;
+# one failing component does not stop the others. The last line is the count.
+test: deps-check
+	@rm -rf $(BUILD)/test-results && mkdir -p $(BUILD)/test-results
+	@for c in $(COMPONENTS); do \
+		echo "== $$c: test"; \
+		$(MAKE) -C $$c test || echo $$c >> $(BUILD)/test-results/failed-components; \
+	done
+	@./scripts/tap-summary.sh $(BUILD)/test-results
+
+bench: all
+	./scripts/bench.sh
+
+run: refkernel
+	$(MAKE) -C refkernel run W=$(W)
+debug: refkernel
+	$(MAKE) -C refkernel debug W=$(W)
+bake:
+	$(MAKE) -C refkernel bake BIN=$(abspath $(BIN)) IMG=$(abspath $(IMG))
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,58 @@
+/* elf.h — validate and load a static x86-64 ELF executable (host-buildable).
+ *
+ * elf_check() accepts exactly what the refkernel can run: ELFCLASS64,
+ * little-endian, EM_X86_64, ET_EXEC, no PT_INTERP (not dynamic), at least one
+ * PT_LOAD, every header and segment inside the file, p_filesz <= p_memsz,
+ * segments not overlapping, not wrapping, and within the user half
+ * [ELF_USER_MIN, ELF_USER_MAX). On failure it returns a negative errno
+ * (-ENOEXEC) and sets (*why) to a one-line reason such as
+ * "not an ELF file", "not x86-64", "dynamically linked (has PT_INTERP)",
+ * "position-independent executable (ET_DYN) not supported",
+ * "segment 2 outside the file".
+ *
+ * elf_load() calls (map) once per PT_LOAD segment, in order; (map) must make
+ * [vaddr, vaddr+memsz) accessible with (prot) (ELF_PROT_* bits), copy filesz
+ * bytes from (src) to vaddr and zero the rest. It stops at the first error
+ * that (map) returns and passes it on.
+ *
+ * elf_symbol() looks (addr) up in the file's .symtab (function symbols,
+ * STT_FUNC) and returns the name with (*off) the offset into it, or NULL when
+ * the file has no symbol table or no symbol covers addr.
+ */
+#ifndef ELF_H
+#define ELF_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define ELF_USER_MIN 0x10000ULL
+#define ELF_USER_MAX 0x0000400000000000ULL /* below the kernel's mappings */
+
+#define ELF_PROT_R 1
+#define ELF_PROT_W 2
+#define ELF_PROT_X 4
+
+#define ELF_MAX_SEGS 16
+
+struct elf_seg {
+	uint64_t vaddr, memsz, offset, filesz;
+	int prot;
+};
+
+struct elf_info {
+	uint64_t entry;
+	uint64_t phdr_vaddr; /* user address of the program headers (AT_PHDR), 0 if not in a segment */
+	uint16_t phnum, phentsize;
+	uint64_t lo, hi;     /* lowest and highest (exclusive) address of all PT_LOAD */
+	uint64_t tls_memsz, tls_align; /* PT_TLS, 0 if absent */
+	int nsegs;
+	struct elf_seg segs[ELF_MAX_SEGS];
+};
+
+typedef int (*elf_map_fn)(void *ctx, uint64_t vaddr, uint64_t memsz,
+			  const void *src, uint64_t filesz, int prot);
+
+int elf_check(const void *img, size_t len, struct elf_info *info, const char **why);
+int elf_load(const void *img, const struct elf_info *info, elf_map_fn map, void *ctx);
+const char *elf_symbol(const void *img, size_t len, uint64_t addr, uint64_t *off);
+
+#endif
