@@ -1,0 +1,32 @@
+#!/bin/sh
+# basic.sh: hello, compute and syscall run natively, print well-formed result
+# lines, reject bad arguments with status 2, and exit 0.
+. "$(dirname "$0")/lib.sh"
+plan 12
+
+check "hello prints its greeting" sh -c "'$W/hello' | grep -qx 'hello from Linux'"
+check "hello exits with argv[1]" sh -c "'$W/hello' 7 >/dev/null; [ \$? -eq 7 ]"
+
+timeout 60 "$W/compute" > "$TMP/compute.out" 2>&1
+check "compute exits 0" [ $? -eq 0 ]
+check "compute reports sha256 ns_per_byte" [ -n "$(result_of "$TMP/compute.out" sha256 ns_per_byte)" ]
+check "compute reports sort ns_per_elem" [ -n "$(result_of "$TMP/compute.out" sort ns_per_elem)" ]
+check "compute --rounds 2 --n 1000 --size 4k gives a fixed digest" sh -c \
+	"timeout 10 '$W/compute' --rounds 2 --n 1000 --size 4k | grep -q 'sha256 2 x 4096 bytes -> [0-9a-f]\{64\}'"
+timeout 10 "$W/compute" --n 0 >/dev/null 2>&1
+check "compute rejects --n 0 with status 2" [ $? -eq 2 ]
+
+timeout 60 "$W/syscall" --ms 10 > "$TMP/syscall.out" 2>&1
+check "syscall exits 0" [ $? -eq 0 ]
+ok=0
+for t in getppid clock_gettime malloc_free64 memcpy4k mmap_munmap4k page_fault; do
+	[ -n "$(result_of "$TMP/syscall.out" $t ns_per_op)" ] || { echo "# missing $t"; ok=1; }
+done
+check "syscall reports the six always-available figures" [ $ok -eq 0 ]
+check "syscall reports write64 or says it is unavailable" \
+	grep -Eq '^ukbench: (result|unavailable) write64_devnull' "$TMP/syscall.out"
+check "every syscall output line is a result/unavailable/done line" \
+	sh -c "! grep -Ev '^ukbench: (result [a-z0-9_]+ [a-z_]+ [0-9.]+|unavailable [a-z0-9_]+ .+|done .*)$' '$TMP/syscall.out'"
+timeout 10 "$W/syscall" --ms x >/dev/null 2>&1
+check "syscall rejects a bad --ms with status 2" [ $? -eq 2 ]
+finish
