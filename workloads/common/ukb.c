@@ -224,6 +224,29 @@ void ukb_tune_conn(int fd)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+int ukb_accept(int lfd)
+{
+	static int no_accept4;
+	int fd = -1;
+
+	if (!no_accept4) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+		if (fd < 0 && errno == ENOSYS)
+			no_accept4 = 1;
+	}
+	if (no_accept4) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd >= 0 && ukb_set_nonblock(fd) < 0) {
+			close(fd);
+			return -EIO;
+		}
+	}
+	if (fd < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	ukb_tune_conn(fd);
+	return fd;
+}
+
 static int fill_addr(struct sockaddr_in *sa, const char *addr, int port)
 {
 	memset(sa, 0, sizeof(*sa));

@@ -73,6 +73,10 @@ int ukb_listen_tcp(const char *addr, int port, int backlog, int *bound_port);
 /* ukb_bind_udp(addr, port, *bound_port): non-blocking bound UDP socket. */
 int ukb_bind_udp(const char *addr, int port, int *bound_port);
 int ukb_set_nonblock(int fd);
+/* ukb_accept(lfd): one pending connection, non-blocking, TCP_NODELAY set
+ * (accept4, or accept + fcntl where accept4 is missing). Returns the fd, or
+ * a negative errno (-EAGAIN when none is pending). */
+int ukb_accept(int lfd);
 /* ukb_tune_conn(fd): TCP_NODELAY on an accepted connection (best effort). */
 void ukb_tune_conn(int fd);
 

@@ -2,7 +2,7 @@
 # basic.sh: hello, compute and syscall run natively, print well-formed result
 # lines, reject bad arguments with status 2, and exit 0.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 13
 
 check "hello prints its greeting" sh -c "'$W/hello' | grep -qx 'hello from Linux'"
 check "hello exits with argv[1]" sh -c "'$W/hello' 7 >/dev/null; [ \$? -eq 7 ]"
@@ -29,4 +29,13 @@ check "every syscall output line is a result/unavailable/done line" \
 	sh -c "! grep -Ev '^ukbench: (result [a-z0-9_]+ [a-z_]+ [0-9.]+|unavailable [a-z0-9_]+ .+|done .*)$' '$TMP/syscall.out'"
 timeout 10 "$W/syscall" --ms x >/dev/null 2>&1
 check "syscall rejects a bad --ms with status 2" [ $? -eq 2 ]
+if command -v strace >/dev/null && timeout 10 strace -o /dev/null true 2>/dev/null; then
+	timeout 60 strace -f -o /dev/null -e trace=open,openat,pipe,pipe2 \
+		-e inject=open,openat,pipe,pipe2:error=ENOSYS "$W/syscall" --ms 2 > "$TMP/nosys.out" 2>&1
+	st=$?
+	check "syscall without open/pipe (ENOSYS injected) says unavailable and exits 0" sh -c \
+		"[ $st -eq 0 ] && grep -q '^ukbench: unavailable write64_devnull' '$TMP/nosys.out' && grep -q '^ukbench: unavailable pipe64_write_read' '$TMP/nosys.out' && grep -q '^ukbench: result page_fault' '$TMP/nosys.out'"
+else
+	skip "syscall without open/pipe" "strace cannot trace here"
+fi
 finish

@@ -1,0 +1,36 @@
+#!/bin/sh
+# echo.sh: the echo workload over loopback, checked byte for byte by
+# echo_client (TCP small and large messages, UDP), with the poll backend,
+# several clients at once, an abrupt disconnect, and a clean SIGTERM exit.
+. "$(dirname "$0")/lib.sh"
+plan 9
+C=$T/echo_client
+
+if ! start_server echo; then
+	report 1 "echo starts and prints its ready line"; finish
+fi
+report 0 "echo starts and prints its ready line"
+check "TCP: 2000 x 64-byte messages echoed exactly" timeout 30 "$C" --port "$PORT" --count 2000 --size 64
+check "TCP: 20 x 1 MiB messages echoed exactly (backpressure)" timeout 30 "$C" --port "$PORT" --count 20 --size 1m
+check "UDP: 2000 x 512-byte datagrams echoed exactly" timeout 30 "$C" --port "$PORT" --proto udp --count 2000 --size 512
+pids=""
+for i in 1 2 3 4; do timeout 30 "$C" --port "$PORT" --count 500 --size 300 >/dev/null 2>&1 & pids="$pids $!"; done
+st=0; for p in $pids; do wait "$p" || st=1; done
+check "TCP: 4 concurrent clients all echoed exactly" [ $st -eq 0 ]
+# abrupt disconnect mid-message: the server must keep serving
+timeout 5 python3 -c "
+import socket; s=socket.create_connection(('127.0.0.1', $PORT)); s.sendall(b'x'*100000)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b'\x01\x00\x00\x00\x00\x00\x00\x00'); s.close()" 2>/dev/null
+check "still serving after an abrupt disconnect" timeout 10 "$C" --port "$PORT" --count 10
+stop_server
+check "SIGTERM gives a clean exit 0" [ $? -eq 0 ]
+
+if start_server echo --poll; then
+	check "poll backend: TCP and UDP echoed exactly" sh -c \
+		"timeout 20 '$C' --port $PORT --count 500 --size 1000 && timeout 20 '$C' --port $PORT --proto udp --count 500"
+	stop_server
+	check "poll backend: SIGTERM gives a clean exit 0" [ $? -eq 0 ]
+else
+	report 1 "poll backend starts"; report 1 "poll backend exit"
+fi
+finish
