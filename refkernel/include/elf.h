@@ -46,6 +46,7 @@ struct elf_info {
 	uint64_t tls_memsz, tls_align; /* PT_TLS, 0 if absent */
 	int nsegs;
 	struct elf_seg segs[ELF_MAX_SEGS];
+	char why_buf[64];    /* holds the elf_check() reason when it names a segment */
 };
 
 typedef int (*elf_map_fn)(void *ctx, uint64_t vaddr, uint64_t memsz,

@@ -50,6 +50,7 @@ struct heap {
 	void *(*grow)(void *ctx, size_t npages);
 	void *ctx;
 	void *free_list;        /* internal */
+	void *arenas;           /* internal: list of arenas, for checking frees */
 	size_t bytes_in_use;    /* payload bytes handed out */
 	size_t bytes_arena;     /* bytes obtained from grow */
 	unsigned long bad_free; /* frees of pointers the heap did not hand out */

@@ -1,0 +1,214 @@
+/* elf.c — check and load a static x86-64 ELF executable (contract in elf.h).
+ * elf_check() validates the header and program headers and fills elf_info;
+ * elf_load() then hands each PT_LOAD to the caller's map(); elf_symbol()
+ * resolves addresses through .symtab for crash reports. Every field read from
+ * the file is bounds-checked; headers are copied out, so (img) may be unaligned. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "elf.h"
+#include "elf64.h"
+#include "kerrno.h"
+#include "kfmt.h"
+#include "klib.h"
+
+/* [off, off+n) lies inside a file of (len) bytes, without overflow. */
+static bool in_file(uint64_t off, uint64_t n, size_t len)
+{
+	return off <= len && n <= len - off;
+}
+
+static int fail(const char **why, const char *msg)
+{
+	if (why)
+		*why = msg;
+	return -ENOEXEC;
+}
+
+static int fail_seg(struct elf_info *info, const char **why, const char *fmt, int a, int b)
+{
+	kfmt_snprintf(info->why_buf, sizeof(info->why_buf), fmt, a, b);
+	return fail(why, info->why_buf);
+}
+
+static int prot_of(uint32_t flags)
+{
+	return ((flags & PF_R) ? ELF_PROT_R : 0) | ((flags & PF_W) ? ELF_PROT_W : 0) |
+	       ((flags & PF_X) ? ELF_PROT_X : 0);
+}
+
+static int check_ident(const void *img, size_t len, Elf64_Ehdr *eh, const char **why)
+{
+	static const unsigned char magic[4] = { 0x7f, 'E', 'L', 'F' };
+	if (!img || len < 4 || memcmp(img, magic, 4) != 0)
+		return fail(why, "not an ELF file");
+	if (len < sizeof(*eh))
+		return fail(why, "truncated ELF header");
+	memcpy(eh, img, sizeof(*eh));
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return fail(why, "not a 64-bit ELF file");
+	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
+		return fail(why, "not little-endian");
+	if (eh->e_ident[EI_VERSION] != EV_CURRENT)
+		return fail(why, "unknown ELF version");
+	return 0;
+}
+
+int elf_check(const void *img, size_t len, struct elf_info *info, const char **why)
+{
+	Elf64_Ehdr eh;
+	const unsigned char *base = img;
+	int r = check_ident(img, len, &eh, why);
+	if (r)
+		return r;
+	if (eh.e_machine != EM_X86_64)
+		return fail(why, "not x86-64");
+	if (eh.e_type == ET_DYN)
+		return fail(why, "position-independent executable (ET_DYN) not supported");
+	if (eh.e_type != ET_EXEC)
+		return fail(why, "not an executable (ET_EXEC)");
+	if (eh.e_phnum == 0)
+		return fail(why, "no program headers");
+	if (eh.e_phentsize != sizeof(Elf64_Phdr))
+		return fail(why, "bad program header size");
+	if (!in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), len))
+		return fail(why, "program headers outside the file");
+
+	memset(info, 0, sizeof(*info));
+	info->entry = eh.e_entry;
+	info->phnum = eh.e_phnum;
+	info->phentsize = eh.e_phentsize;
+	info->lo = UINT64_MAX;
+	uint64_t phdr_vaddr = 0;
+	bool has_phdr = false;
+
+	for (int i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		memcpy(&ph, base + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+		if (ph.p_type == PT_INTERP)
+			return fail(why, "dynamically linked (has PT_INTERP)");
+		if (!in_file(ph.p_offset, ph.p_filesz, len))
+			return fail_seg(info, why, "segment %d outside the file", i, 0);
+		if (ph.p_type == PT_PHDR) {
+			has_phdr = true;
+			phdr_vaddr = ph.p_vaddr;
+		}
+		if (ph.p_type == PT_TLS) {
+			if (ph.p_filesz > ph.p_memsz)
+				return fail_seg(info, why, "segment %d (TLS): filesz > memsz", i, 0);
+			info->tls_memsz = ph.p_memsz;
+			info->tls_align = ph.p_align;
+		}
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		if (ph.p_filesz > ph.p_memsz)
+			return fail_seg(info, why, "segment %d: filesz > memsz", i, 0);
+		if (ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
+			return fail_seg(info, why, "segment %d wraps around", i, 0);
+		if (ph.p_vaddr < ELF_USER_MIN || ph.p_vaddr + ph.p_memsz > ELF_USER_MAX)
+			return fail_seg(info, why, "segment %d outside the user address range", i, 0);
+		if (info->nsegs >= ELF_MAX_SEGS)
+			return fail(why, "too many PT_LOAD segments (max 16)");
+		for (int j = 0; j < info->nsegs; j++) {
+			const struct elf_seg *o = &info->segs[j];
+			if (ph.p_vaddr < o->vaddr + o->memsz && o->vaddr < ph.p_vaddr + ph.p_memsz)
+				return fail_seg(info, why, "segments %d and %d overlap", j, i);
+		}
+		struct elf_seg *s = &info->segs[info->nsegs++];
+		s->vaddr = ph.p_vaddr;
+		s->memsz = ph.p_memsz;
+		s->offset = ph.p_offset;
+		s->filesz = ph.p_filesz;
+		s->prot = prot_of(ph.p_flags);
+		info->lo = MIN(info->lo, ph.p_vaddr);
+		info->hi = MAX(info->hi, ph.p_vaddr + ph.p_memsz);
+		/* Without PT_PHDR (static binaries), AT_PHDR is where the program
+		 * headers land when their file bytes are loaded. */
+		if (!has_phdr && eh.e_phoff >= ph.p_offset &&
+		    eh.e_phoff - ph.p_offset < ph.p_filesz)
+			phdr_vaddr = ph.p_vaddr + (eh.e_phoff - ph.p_offset);
+	}
+	if (info->nsegs == 0)
+		return fail(why, "no PT_LOAD segment");
+	bool entry_ok = false;
+	for (int j = 0; j < info->nsegs; j++) {
+		const struct elf_seg *s = &info->segs[j];
+		if (eh.e_entry >= s->vaddr && eh.e_entry - s->vaddr < s->memsz &&
+		    (s->prot & ELF_PROT_X))
+			entry_ok = true;
+	}
+	if (!entry_ok)
+		return fail(why, "entry point not in an executable segment");
+	info->phdr_vaddr = phdr_vaddr;
+	return 0;
+}
+
+int elf_load(const void *img, const struct elf_info *info, elf_map_fn map, void *ctx)
+{
+	const unsigned char *base = img;
+	for (int i = 0; i < info->nsegs; i++) {
+		const struct elf_seg *s = &info->segs[i];
+		int r = map(ctx, s->vaddr, s->memsz, base + s->offset, s->filesz, s->prot);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+const char *elf_symbol(const void *img, size_t len, uint64_t addr, uint64_t *off)
+{
+	const unsigned char *base = img;
+	Elf64_Ehdr eh;
+	if (check_ident(img, len, &eh, NULL))
+		return NULL;
+	if (eh.e_shentsize != sizeof(Elf64_Shdr) ||
+	    !in_file(eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr), len))
+		return NULL;
+
+	for (int i = 0; i < eh.e_shnum; i++) {
+		Elf64_Shdr sh, strh;
+		memcpy(&sh, base + eh.e_shoff + (uint64_t)i * sizeof(sh), sizeof(sh));
+		if (sh.sh_type != SHT_SYMTAB || sh.sh_link >= eh.e_shnum ||
+		    !in_file(sh.sh_offset, sh.sh_size, len))
+			continue;
+		memcpy(&strh, base + eh.e_shoff + (uint64_t)sh.sh_link * sizeof(strh), sizeof(strh));
+		if (!in_file(strh.sh_offset, strh.sh_size, len) || strh.sh_size == 0)
+			continue;
+		const char *strtab = (const char *)base + strh.sh_offset;
+		const Elf64_Sym *best = NULL;
+		Elf64_Sym bsym;
+		uint64_t nsyms = sh.sh_size / sizeof(Elf64_Sym);
+		for (uint64_t k = 0; k < nsyms; k++) {
+			Elf64_Sym sym;
+			memcpy(&sym, base + sh.sh_offset + k * sizeof(sym), sizeof(sym));
+			if ((sym.st_info & 0xf) != STT_FUNC || sym.st_shndx == SHN_UNDEF)
+				continue;
+			if (addr < sym.st_value)
+				continue;
+			uint64_t d = addr - sym.st_value;
+			if (!(d < sym.st_size || (sym.st_size == 0 && d == 0)))
+				continue;
+			if (sym.st_name >= strh.sh_size)
+				continue;
+			/* The innermost (highest-starting) covering symbol wins. */
+			if (!best || sym.st_value > bsym.st_value) {
+				bsym = sym;
+				best = &bsym;
+			}
+		}
+		if (!best)
+			return NULL;
+		/* The name must be NUL-terminated inside the string table. */
+		const char *name = strtab + bsym.st_name;
+		size_t max = strh.sh_size - bsym.st_name, n = 0;
+		while (n < max && name[n])
+			n++;
+		if (n == max)
+			return NULL;
+		if (off)
+			*off = addr - bsym.st_value;
+		return name;
+	}
+	return NULL;
+}
