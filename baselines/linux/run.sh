@@ -1,0 +1,70 @@
+#!/bin/sh
+# run.sh W [ARGS...]: boot build/linux-vm/vmlinux with build/linux-vm/W.cpio.gz
+# under QEMU microvm, the workload getting ARGS, and exit with the workload's
+# exit status (QEMU's isa-debug-exit status (code << 1) | 1 translated back).
+# Launcher failures (bad input, timeout, guest crash, unusable KVM) print one
+# "linux-vm: ..." line and exit 125. Flags and their reasons: README.md.
+# Environment: BUILD, ACCEL=tcg|kvm (tcg), MEM (MiB, 128), TIMEOUT (s, 60),
+# TAP=ifname with IP=ADDR/PREFIX [GW=ADDR] for a virtio-net NIC on that tap
+# (run inside the tap's network namespace), KVM_FORCE=1 to try a KVM that
+# is not hardware virtualisation, FAST=0 to keep the crypto self-tests.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-$(cd "$here/../.." && pwd)/build}
+out=$BUILD/linux-vm
+fail() { echo "linux-vm: $*" >&2; exit 125; }
+
+[ $# -ge 1 ] || { echo "usage: run.sh WORKLOAD [ARGS...]" >&2; exit 125; }
+w=$1; shift
+ACCEL=${ACCEL:-tcg}; MEM=${MEM:-128}; TIMEOUT=${TIMEOUT:-60}
+[ -f "$out/vmlinux" ] || fail "no $out/vmlinux (make -C baselines/linux first)"
+[ -f "$out/$w.cpio.gz" ] || fail "no initramfs $out/$w.cpio.gz: unknown workload '$w'?"
+
+case $ACCEL in
+tcg) ;;
+kvm)
+	[ -w /dev/kvm ] || fail "KVM unusable: /dev/kvm missing or not writable"
+	if ! grep -qwE 'vmx|svm' /proc/cpuinfo && [ "${KVM_FORCE:-0}" != 1 ]; then
+		fail "KVM unusable: no vmx/svm in /proc/cpuinfo, /dev/kvm is a software hypervisor that cannot run this guest (use ACCEL=tcg)"
+	fi ;;
+*) fail "ACCEL must be tcg or kvm, not '$ACCEL'" ;;
+esac
+
+# The guest is told the host TSC rate (TCG's guest TSC runs at it): without
+# this a loaded host can make it call the TSC unstable and hang.
+khz=$("$out/tools/tsckhz") || fail "cannot measure the host TSC"
+hz=$(cat "$out/KERNEL_HZ" 2>/dev/null || echo 250)
+lpj=$((khz * 1000 / hz))
+append="console=ttyS0 quiet panic=-1 pci=off tsc_early_khz=$khz lpj=$lpj"
+[ "${FAST:-1}" = 0 ] || append="$append cryptomgr.notests=1"
+net=
+if [ -n "${TAP:-}" ]; then
+	[ -n "${IP:-}" ] || fail "TAP=$TAP needs IP=ADDR/PREFIX"
+	append="$append ip=$IP${GW:+ gw=$GW}"
+	net="-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no -device virtio-net-device,netdev=n0,mac=52:54:00:12:34:56"
+fi
+
+err=$(mktemp)
+trap 'rm -f "$err"' EXIT
+# shellcheck disable=SC2086 # $net is a word list on purpose
+timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -M microvm -accel "$ACCEL" -cpu max \
+	-m "$MEM" -smp 1 -nodefaults -no-user-config -nographic -serial stdio \
+	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 $net \
+	-kernel "$out/vmlinux" -initrd "$out/$w.cpio.gz" \
+	-append "$append -- $*" </dev/null 2>"$err"
+st=$?
+grep -v -e '^$' -e 'terminating on signal' "$err" >&2
+if grep -q 'emulation failure' "$err"; then
+	fail "KVM unusable: the hypervisor could not emulate the guest (emulation failure)"
+fi
+case $st in
+124|137) fail "timed out after ${TIMEOUT}s: the guest never finished ($ACCEL)" ;;
+esac
+# QEMU's own errors also exit 1, the status of a workload that returned 0.
+qerr=$(grep '^qemu-system-x86_64: ' "$err" | grep -v 'warning:' | head -n1)
+[ -z "$qerr" ] || fail "qemu failed: ${qerr#qemu-system-x86_64: }"
+case $st in
+0) fail "guest stopped without reporting a status (kernel panic or reset)" ;;
+esac
+[ $((st % 2)) -eq 1 ] || fail "qemu failed (status $st)"
+exit $((st >> 1))
