@@ -3,7 +3,7 @@
 # under QEMU microvm, the workload getting ARGS, and exit with the workload's
 # exit status (QEMU's isa-debug-exit status (code << 1) | 1 translated back).
 # Launcher failures (bad input, timeout, guest crash, unusable KVM) print one
-# "linux-vm: ..." line and exit 125. Flags and their reasons: README.md.
+# "linux-vm: ..." line and exit 255. Flags and their reasons: README.md.
 # Environment: BUILD, ACCEL=tcg|kvm (tcg), MEM (MiB, 128), TIMEOUT (s, 60),
 # TAP=ifname with IP=ADDR/PREFIX [GW=ADDR] for a virtio-net NIC on that tap
 # (run inside the tap's network namespace), KVM_FORCE=1 to try a KVM that
@@ -12,9 +12,9 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$(cd "$here/../.." && pwd)/build}
 out=$BUILD/linux-vm
-fail() { echo "linux-vm: $*" >&2; exit 125; }
+fail() { echo "linux-vm: $*" >&2; exit 255; }
 
-[ $# -ge 1 ] || { echo "usage: run.sh WORKLOAD [ARGS...]" >&2; exit 125; }
+[ $# -ge 1 ] || { echo "usage: run.sh WORKLOAD [ARGS...]" >&2; exit 255; }
 w=$1; shift
 ACCEL=${ACCEL:-tcg}; MEM=${MEM:-128}; TIMEOUT=${TIMEOUT:-60}
 [ -f "$out/vmlinux" ] || fail "no $out/vmlinux (make -C baselines/linux first)"

@@ -4,7 +4,8 @@
  * -> run_workload() (the only file in /bin, argv from the kernel after "--")
  * -> power_off() writing the exit status to isa-debug-exit (port 0xf4).
  * Init never returns: every failure prints one "linux-vm: ..." line and powers
- * off with a reserved status (0x7e setup failed, 0x7d bad command line). */
+ * off with a reserved status (0x7e setup failed, 0x7d bad command line); a
+ * workload killed by a signal or exiting above 127 is reported as 0x7f. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -31,6 +32,7 @@
 #define EXIT_PORT      0xf4	/* QEMU isa-debug-exit: status = (val << 1) | 1 */
 #define ST_SETUP_FAIL  0x7e
 #define ST_BAD_CMDLINE 0x7d
+#define ST_CRASH       0x7f	/* killed by a signal, or a status above 127 */
 #define MOD_DIR        "/lib/modules"
 #define APP_DIR        "/bin"
 #define ETH_WAIT_MS    3000	/* how long eth0 may take to appear */
@@ -298,5 +300,6 @@ int main(int argc, char **argv)
 	}
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	say("linux-vm: exit status=%d", code);
-	power_off(code);
+	/* QEMU's exit status holds 7 bits of it: larger ones become "crash". */
+	power_off(code > 127 ? ST_CRASH : code);
 }

@@ -101,7 +101,7 @@ check "corrupt .deb and missing workload: one line each, exit != 0" "[ $a -eq 0 
 TIMEOUT=1 vm hello; st=$?
 sleep 0.5
 left=$(pgrep -f "initrd $out/hello.cpio.gz" | wc -l)
-check "a guest past TIMEOUT is reported as timed out (exit 125), no QEMU left" \
-	"[ $st -eq 125 ] && grep -q 'timed out' '$tmp/log' && [ $left -eq 0 ]"
+check "a guest past TIMEOUT is reported as timed out (exit 255), no QEMU left" \
+	"[ $st -eq 255 ] && grep -q 'timed out' '$tmp/log' && [ $left -eq 0 ]"
 
 exit $failed

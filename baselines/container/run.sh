@@ -1,0 +1,46 @@
+#!/bin/bash
+# run.sh W [ARGS...]: run build/container/W (rootfs shared read-only) as an OCI
+# container with runc and exit with the workload's exit status. The config is
+# generated per run (the workload's argv, NETNS, MEM) into a temporary bundle
+# next to the built one; the container is deleted afterwards, even on timeout.
+# Launcher failures print one "container: ..." line and exit 255.
+# Environment: BUILD, RUNTIME=runc (or crun), NETNS=/var/run/netns/NAME to join
+# a network namespace, MEM=MiB memory limit, TIMEOUT (s, 60).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-$(cd "$here/../.." && pwd)/build}
+out=$BUILD/container
+RUNTIME=${RUNTIME:-runc}; TIMEOUT=${TIMEOUT:-60}
+fail() { echo "container: $*" >&2; exit 255; }
+
+[ $# -ge 1 ] || fail "usage: run.sh WORKLOAD [ARGS...]"
+w=$1; shift
+[ -f "$out/$w/config.json" ] && [ -f "$out/$w/rootfs/$w" ] ||
+	fail "no bundle $out/$w: unknown workload '$w'? (make -C baselines/container)"
+command -v "$RUNTIME" >/dev/null || fail "$RUNTIME is not installed"
+[ "$(id -u)" = 0 ] || fail "$RUNTIME needs root here (no rootless setup)"
+
+id=ukb-$w-$$
+run=$(mktemp -d "$out/.run.XXXXXX")
+err=$run/stderr
+cleanup() { "$RUNTIME" delete -f "$id" >/dev/null 2>&1; rm -rf "$run"; }
+trap cleanup EXIT
+opts=(--rootfs "$out/$w/rootfs" --out "$run/config.json")
+[ -z "${NETNS:-}" ] || opts+=(--netns "$NETNS")
+[ -z "${MEM:-}" ] || opts+=(--memory "$MEM")
+"$out/ocigen" "${opts[@]}" -- "/$w" "$@" || exit 255
+
+timeout -k 5 "$TIMEOUT" "$RUNTIME" run --bundle "$run" "$id" </dev/null 2> >(tee "$err" >&2)
+st=$?
+wait	# for tee
+case $st in
+124|137) fail "timed out after ${TIMEOUT}s: the container never finished" ;;
+esac
+# runc's own failures exit 1 too; they log "level=error" or "runc run failed".
+rerr=$(grep -m1 -E 'level=error|run failed|^Error:' "$err")
+if [ -n "$rerr" ]; then
+	[ "$RUNTIME" = crun ] && grep -q -i cgroup "$err" &&
+		fail "crun failed on this host's cgroup layout (known: hybrid v1/v2), use RUNTIME=runc: $rerr"
+	fail "$RUNTIME failed: $rerr"
+fi
+exit $st
