@@ -8,6 +8,8 @@
 #include "kerrno.h"
 #include "klib.h"
 
+#define QEMU_MMIO "virtio_mmio.device="
+
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -75,7 +77,9 @@ int cmdline_parse(char *buf, struct cmdline *cl)
 	bool in_args = false, quoted;
 	int r;
 	while ((r = next_word(&p, &word, &quoted, &cl->error)) > 0) {
-		if (in_args) {
+		/* QEMU microvm appends "virtio_mmio.device=..." to the end of the
+		 * line, after the application's arguments: keep those parameters. */
+		if (in_args && (quoted || strncmp(word, QEMU_MMIO, sizeof(QEMU_MMIO) - 1) != 0)) {
 			if (cl->argc >= CMDLINE_MAX_ARGS) {
 				cl->error = "too many arguments after -- (max 64)";
 				return -E2BIG;

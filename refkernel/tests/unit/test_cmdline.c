@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmdline.h"
@@ -177,5 +178,60 @@ Test(cmdline, get_u64)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_assert_eq(cmdline_get_u64(&cl, bad[i], &v), -EINVAL, "%s", bad[i]);
 		cr_assert_eq(v, 77, "%s changed the output", bad[i]);
+	}
+}
+
+Test(cmdline, qemu_mmio_words_after_args_are_params)
+{
+	/* QEMU microvm appends these after whatever -append said. */
+	cr_assert_eq(parse("tsc_khz=1 -- hello 7 virtio_mmio.device=512@0xfeb00e00:12 "
+			   "virtio_mmio.device=512@0xfeb00c00:11"), 0);
+	cr_assert_eq(cl.argc, 2);
+	cr_assert_str_eq(cl.argv[0], "hello");
+	cr_assert_str_eq(cl.argv[1], "7");
+	cr_assert_null(cl.argv[2]);
+	cr_assert_eq(cl.nparams, 3);
+	cr_assert_str_eq(cl.params[1].key, "virtio_mmio.device");
+	cr_assert_str_eq(cl.params[1].value, "512@0xfeb00e00:12");
+	cr_assert_str_eq(cmdline_get(&cl, "virtio_mmio.device"), "512@0xfeb00c00:11");
+	/* Quoted, it is an argument like any other. */
+	cr_assert_eq(parse("-- \"virtio_mmio.device=x\""), 0);
+	cr_assert_eq(cl.argc, 1);
+	cr_assert_eq(cl.nparams, 0);
+}
+
+/* Random lines over a small alphabet: never crash, and the result is sane. */
+Test(cmdline, random_lines)
+{
+	static const char alpha[] = "ab=\" \\\t-x";
+	srand(99);
+	for (int round = 0; round < 20000; round++) {
+		size_t n = (size_t)(rand() % 40);
+		char line[64];
+		for (size_t i = 0; i < n; i++)
+			line[i] = alpha[rand() % (sizeof(alpha) - 1)];
+		line[n] = '\0';
+		char *copy = malloc(n + 1); /* exact size: ASan sees overruns */
+		memcpy(copy, line, n + 1);
+		struct cmdline c;
+		int r = cmdline_parse(copy, &c);
+		if (r == 0) {
+			cr_assert_null(c.error);
+			cr_assert(c.nparams >= 0 && c.nparams <= CMDLINE_MAX_PARAMS);
+			cr_assert(c.argc >= 0 && c.argc <= CMDLINE_MAX_ARGS);
+			cr_assert_null(c.argv[c.argc]);
+			for (int i = 0; i < c.argc; i++)
+				cr_assert(c.argv[i] >= copy && c.argv[i] <= copy + n);
+			for (int i = 0; i < c.nparams; i++) {
+				cr_assert(c.params[i].key >= copy && c.params[i].key <= copy + n);
+				cr_assert_neq(c.params[i].key[0], '\0');
+				cr_assert(c.params[i].value >= copy && c.params[i].value <= copy + n);
+				cr_assert_null(strchr(c.params[i].key, '='));
+			}
+		} else {
+			cr_assert(r == -EINVAL || r == -E2BIG, "line [%s] returned %d", line, r);
+			cr_assert_not_null(c.error);
+		}
+		free(copy);
 	}
 }
