@@ -1,0 +1,131 @@
+/* paging.c — 4-level page tables (Intel SDM vol. 3 §4.5). x86_paging_init()
+ * replaces boot.S's tables with the final ones: the kernel image with W^X
+ * (text RX, rodata R, data RW+NX), all RAM in a direct map at DMAP_BASE
+ * (2 MiB pages, NX), and an empty lower half for the application. */
+#include "x86.h"
+#include "kernel.h"
+
+extern char _kernel_start[], _etext[], _erodata[], _kernel_end[];
+
+uint64_t *x86_pml4;
+/* Physical memory is reached through the boot map (KERNEL_VBASE + pa, first
+ * GiB) until the final tables are loaded, then through the direct map. */
+static uint64_t phys_off = KERNEL_VBASE;
+
+uint64_t x86_nx;
+
+void *x86_phys(uint64_t pa)
+{
+	return (void *)(pa + phys_off);
+}
+
+static uint64_t *table_at(uint64_t pa)
+{
+	return x86_phys(pa);
+}
+
+static uint64_t *next_table(uint64_t *t, int idx, bool create)
+{
+	if (!(t[idx] & PTE_P)) {
+		if (!create)
+			return NULL;
+		uint64_t pa = mem_frame_alloc();
+		if (!pa)
+			return NULL;
+		t[idx] = pa | PTE_P | PTE_W;
+	}
+	if (t[idx] & PTE_PS)
+		return NULL;
+	return table_at(t[idx] & PTE_ADDR);
+}
+
+static uint64_t *walk(uint64_t *pml4, uint64_t va, bool create)
+{
+	uint64_t *t = pml4;
+	for (int shift = 39; shift > 12; shift -= 9) {
+		t = next_table(t, (va >> shift) & 511, create);
+		if (!t)
+			return NULL;
+	}
+	return &t[(va >> 12) & 511];
+}
+
+uint64_t *x86_pte(uint64_t *pml4, uint64_t va)
+{
+	return walk(pml4, va, false);
+}
+
+int x86_map(uint64_t *pml4, uint64_t va, uint64_t pa, uint64_t flags)
+{
+	uint64_t *pte = walk(pml4, va, true);
+	if (!pte)
+		return -ENOMEM;
+	*pte = (pa & PTE_ADDR) | flags | PTE_P;
+	invlpg(va);
+	return 0;
+}
+
+uint64_t x86_unmap(uint64_t *pml4, uint64_t va)
+{
+	uint64_t *pte = walk(pml4, va, false);
+	if (!pte || !(*pte & PTE_P))
+		return 0;
+	uint64_t pa = *pte & PTE_ADDR;
+	*pte = 0;
+	invlpg(va);
+	return pa;
+}
+
+int x86_protect(uint64_t *pml4, uint64_t va, uint64_t flags)
+{
+	uint64_t *pte = walk(pml4, va, false);
+	if (!pte || !(*pte & PTE_P))
+		return -ENOENT;
+	*pte = (*pte & PTE_ADDR) | flags | PTE_P;
+	invlpg(va);
+	return 0;
+}
+
+static int map_range(uint64_t start, uint64_t end, uint64_t flags)
+{
+	for (uint64_t va = start & ~0xfffULL; va < end; va += 4096) {
+		int r = x86_map(x86_pml4, va, va - KERNEL_VBASE, flags | PTE_G);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int x86_paging_init(uint64_t ram_end)
+{
+	uint32_t id[4];
+	cpuid(0x80000001, 0, id);
+	x86_nx = (id[3] & (1u << 20)) ? PTE_NX : 0; /* boot.S set EFER.NXE alike */
+	uint64_t pml4_pa = mem_frame_alloc();
+	if (!pml4_pa)
+		return -ENOMEM;
+	x86_pml4 = table_at(pml4_pa);
+
+	/* direct map, 2 MiB pages */
+	for (uint64_t pa = 0; pa < ram_end; pa += 0x200000) {
+		uint64_t va = DMAP_BASE + pa;
+		uint64_t *pdpt = next_table(x86_pml4, (va >> 39) & 511, true);
+		uint64_t *pd = pdpt ? next_table(pdpt, (va >> 30) & 511, true) : NULL;
+		if (!pd)
+			return -ENOMEM;
+		pd[(va >> 21) & 511] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | x86_nx;
+	}
+	uint64_t text_end = ALIGN_UP((uint64_t)_etext, 4096);
+	uint64_t ro_end = ALIGN_UP((uint64_t)_erodata, 4096);
+	int r = map_range((uint64_t)_kernel_start, text_end, 0);
+	if (!r)
+		r = map_range(text_end, ro_end, x86_nx);
+	if (!r)
+		r = map_range(ro_end, (uint64_t)_kernel_end, PTE_W | x86_nx);
+	if (r)
+		return r;
+	write_cr3(pml4_pa);
+	phys_off = DMAP_BASE;
+	x86_pml4 = table_at(pml4_pa);
+	return 0;
+}

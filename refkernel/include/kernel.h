@@ -1,0 +1,86 @@
+/* kernel.h — index of the kernel core's internal APIs, grouped by file (in the
+ * manner of xv6's defs.h). Layer prefixes: x86_ (arch), boot_, mem_/mm_,
+ * time_, console_/k*, app_, ksym_, sys_. Errors are negative errno values;
+ * kpanic() only where boot cannot go on. */
+#ifndef KERNEL_H
+#define KERNEL_H
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include "klib.h"
+#include "kerrno.h"
+#include "refkernel.h"
+
+/* kernel/boot.c: the boot protocols' information, normalised */
+#define BOOT_MAX_RAM 32
+struct boot_range { uint64_t start, end; };
+struct boot_info {
+	const char *proto;       /* "pvh" or "multiboot" */
+	char *cmdline;           /* kernel copy, writable */
+	int nram;
+	struct boot_range ram[BOOT_MAX_RAM];
+	uint64_t reserved_start, reserved_end; /* boot structures to keep */
+};
+int boot_parse(uint32_t magic, uint32_t info, struct boot_info *bi);
+
+/* kernel/main.c */
+void boot_stage(const char *name);        /* timestamp a boot stage */
+void boot_trace_print(void);              /* print them (cmdline flag boot_trace) */
+
+/* kernel/console.c: COM1 console, kprintf, exit */
+void console_init(void);
+void console_write(const char *s, size_t n);
+int  console_read(char *buf, size_t n);   /* blocks for at least one byte */
+int  kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void kexit(int code);
+__attribute__((noreturn, format(printf, 2, 3))) void kpanic(int code, const char *fmt, ...);
+
+/* kernel/mm.c: frames, direct map, kernel heap, kernel stacks, the app's address space */
+int      mem_init(const struct boot_info *bi);
+uint64_t mem_frame_alloc(void);           /* zeroed frame, 0 when out of memory */
+void     mem_frame_free(uint64_t pa);
+uint64_t mem_kstack_alloc(int pages);     /* returns top; guard page below */
+void    *kmalloc(size_t n);
+void     kfree(void *p);
+uint64_t mem_free_bytes(void);
+uint64_t mem_total_bytes(void);
+
+#define MM_PROT_R 1
+#define MM_PROT_W 2
+#define MM_PROT_X 4
+int      mm_map_fixed(uint64_t va, uint64_t len, int prot, bool lazy);
+uint64_t mm_brk(uint64_t newbrk);
+void     mm_set_brk_base(uint64_t base);
+int64_t  mm_mmap(uint64_t addr, uint64_t len, int prot, int flags);
+int      mm_munmap(uint64_t addr, uint64_t len);
+int      mm_mprotect(uint64_t addr, uint64_t len, int prot);
+int      mm_discard(uint64_t addr, uint64_t len);  /* drop pages; they come back zeroed */
+bool     mm_fault(uint64_t addr, uint64_t err); /* true when a lazy page was supplied */
+bool     mm_user_ok(const void *p, size_t len, bool write);
+uint64_t mm_stack_reserve(uint64_t size, uint64_t *base); /* returns top */
+
+/* kernel/time.c: TSC clock */
+void     time_init(const char *tsc_khz_param);
+uint64_t time_ns(void);                   /* monotonic since boot */
+uint64_t time_tsc_to_ns(uint64_t tsc);
+uint64_t time_realtime_ns(void);
+void     time_delay_ns(uint64_t ns);
+extern uint64_t time_tsc_khz;
+extern const char *time_source;
+
+/* kernel/app.c: load the baked application and start it */
+__attribute__((noreturn)) void app_start(int argc, char **argv);
+extern const uint8_t _app_start[], _app_end[];
+
+/* kernel/ksyms.c: kernel and application symbol lookup for crash reports */
+const char *ksym_lookup(uint64_t addr, uint64_t *off);
+
+/* kernel/random.c */
+void rand_bytes(void *buf, size_t n);
+
+/* syscall/syscall.c */
+struct x86_syscall_frame;
+void sys_dispatch(struct x86_syscall_frame *f);
+void sys_print_counters(void);
+
+#endif

@@ -1,0 +1,29 @@
+/* refkernel.h — what the refkernel promises to the outside: the console lines
+ * the harness parses and the exit statuses QEMU reports.
+ *
+ * Exit: the kernel writes one byte to QEMU's isa-debug-exit port (0xf4); QEMU
+ * then exits with status (byte << 1) | 1. The application's exit code c
+ * (0..255) is written as is, so QEMU reports
+ * (2c + 1) & 0xff. Codes 0x7b..0x7f are reserved for the kernel's own
+ * failures below (an application exiting with them is indistinguishable,
+ * except by the console line, which always names the cause).
+ * Without isa-debug-exit the kernel falls back to ACPI poweroff (q35 PM1a at
+ * 0x604), then a triple fault (QEMU -no-reboot exits), then halts forever.
+ *
+ * Console lines (one each, machine-readable, key=value):
+ *   refkernel: boot_us=<N> entry_to_main             before the app's first instruction
+ *   refkernel: exit status=<code> run_us=<N> ...      at exit, with counters
+ *   refkernel: unimplemented syscall <nr> (<name>)    once per syscall number
+ *   refkernel: crash vector=<v> (<name>) ...          then the crash report
+ *   refkernel: error: <reason>                        boot cannot go on
+ */
+#ifndef REFKERNEL_H
+#define REFKERNEL_H
+
+#define KEXIT_OOM     0x7b /* out of memory at boot (QEMU status 247) */
+#define KEXIT_BADELF  0x7c /* baked binary is not a static x86-64 ELF (249) */
+#define KEXIT_CMDLINE 0x7d /* malformed kernel command line (251) */
+#define KEXIT_PANIC   0x7e /* kernel invariant broken (253) */
+#define KEXIT_CRASH   0x7f /* CPU exception: crash report printed (255) */
+
+#endif

@@ -1,0 +1,65 @@
+/* syscall.h — the Linux x86-64 system-call ABI as the refkernel serves it.
+ *
+ * Entry: the application's `syscall` instruction at ring 0 reaches
+ * x86_syscall_entry (IA32_LSTAR), which steps below the 128-byte red zone,
+ * switches to the kernel stack and calls sys_dispatch(). Arguments in rdi,
+ * rsi, rdx, r10, r8, r9; number in rax; result in rax; rcx and r11 clobbered.
+ * Results are >= 0 on success or a negative errno (-4095..-1), exactly as
+ * Linux returns them; musl turns them into errno.
+ * A number with no handler returns -ENOSYS and prints
+ *   refkernel: unimplemented syscall <nr> (<name>)
+ * once per number. No handler pretends to succeed at something the caller
+ * relies on: what is not done fails with an errno.
+ * Pointers from the application are checked against its mappings
+ * (mm_user_ok) and fail with -EFAULT.
+ */
+#ifndef SYSCALL_H
+#define SYSCALL_H
+#include <stdint.h>
+
+#define SYS_MAX 512
+
+typedef int64_t (*sys_fn)(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+			  uint64_t a4, uint64_t a5);
+const char *sys_name(unsigned nr); /* "?" when unknown */
+
+/* File descriptors: a small table of open files with per-kind operations.
+ * 0, 1 and 2 are the console. Sockets (network core) add their own ops. */
+struct kfile;
+struct kfile_ops {
+	int64_t (*read)(struct kfile *f, void *buf, uint64_t n);
+	int64_t (*write)(struct kfile *f, const void *buf, uint64_t n);
+	int64_t (*ioctl)(struct kfile *f, uint64_t req, uint64_t arg);
+	int     (*close)(struct kfile *f);
+};
+struct kfile {
+	const struct kfile_ops *ops;
+	void *priv;
+	int flags; /* O_NONBLOCK etc. */
+	int refs;
+};
+#define FD_MAX 1024
+struct kfile *fd_get(int fd);
+int fd_install(struct kfile *f); /* lowest free fd or -EMFILE */
+
+/* per-area handlers register in the dispatch table (syscall.c) */
+int64_t sys_read(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_write(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_readv(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_writev(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_close(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_ioctl(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_fcntl(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_brk(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_mmap(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_munmap(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_mprotect(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_madvise(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_clock_gettime(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_clock_getres(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_gettimeofday(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_time(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_nanosleep(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_clock_nanosleep(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+#endif

@@ -1,0 +1,74 @@
+/* app.c — load the application baked into the image (.app section, put there
+ * by `make bake`) and start it like Linux starts a static process: map its
+ * PT_LOAD segments, reserve a demand-zero stack, write argc/argv/envp/auxv
+ * (lib/proc.c) and jump to its entry at ring 0 with interrupts as they are. */
+#include "kernel.h"
+#include "elf.h"
+#include "proc.h"
+#include "x86.h"
+
+#define APP_STACK_SIZE (8ULL << 20) /* reserved, demand-zero, like Linux's 8 MiB rlimit */
+#define APP_ARGS_ROOM  (64ULL << 10)
+
+static int map_segment(void *ctx, uint64_t vaddr, uint64_t memsz, const void *src,
+		       uint64_t filesz, int prot)
+{
+	(void)ctx;
+	int mprot = ((prot & ELF_PROT_R) ? MM_PROT_R : 0) | ((prot & ELF_PROT_W) ? MM_PROT_W : 0) |
+		    ((prot & ELF_PROT_X) ? MM_PROT_X : 0);
+	int r = mm_map_fixed(vaddr, memsz, mprot, false);
+	if (r)
+		return r;
+	memcpy((void *)vaddr, src, filesz);
+	memset((char *)vaddr + filesz, 0, memsz - filesz);
+	return 0;
+}
+
+static void protect_segments(const struct elf_info *ei)
+{
+	for (int i = 0; i < ei->nsegs; i++) {
+		const struct elf_seg *s = &ei->segs[i];
+		int prot = ((s->prot & ELF_PROT_R) ? MM_PROT_R : 0) | ((s->prot & ELF_PROT_W) ? MM_PROT_W : 0) |
+			   ((s->prot & ELF_PROT_X) ? MM_PROT_X : 0);
+		uint64_t start = s->vaddr & ~0xfffULL;
+		/* a page shared with a writable neighbour keeps W (mm_map_fixed widened it) */
+		if (!(prot & MM_PROT_W))
+			mm_mprotect(start, ALIGN_UP(s->vaddr + s->memsz, 4096) - start, prot);
+	}
+}
+
+void app_start(int argc, char **argv)
+{
+	const uint8_t *img = _app_start;
+	size_t len = (size_t)(_app_end - _app_start);
+	struct elf_info ei;
+	const char *why = "empty";
+
+	if (len == 0 || elf_check(img, len, &ei, &why))
+		kpanic(KEXIT_BADELF, "application is not a static x86-64 executable: %s", why);
+	int r = elf_load(img, &ei, map_segment, NULL);
+	if (r)
+		kpanic(r == -ENOMEM ? KEXIT_OOM : KEXIT_BADELF,
+		       "cannot load the application (%d): %lu KiB of memory free",
+		       r, (unsigned long)(mem_free_bytes() >> 10));
+	protect_segments(&ei);
+	boot_stage("app_load");
+	mm_set_brk_base(ei.hi);
+
+	uint64_t stack_base;
+	uint64_t top = mm_stack_reserve(APP_STACK_SIZE, &stack_base);
+	uint64_t room = APP_ARGS_ROOM;
+	static char *const envp[] = { "HOME=/", NULL };
+	struct proc_image pi = { ei.entry, ei.phdr_vaddr, ei.phnum, ei.phentsize };
+	uint8_t rnd[16];
+	uint64_t sp;
+	rand_bytes(rnd, sizeof(rnd));
+	if (proc_build_stack((void *)(top - room), top - room, room, argc, argv, envp, &pi, rnd, &sp))
+		kpanic(KEXIT_CMDLINE, "application arguments do not fit in %lu KiB",
+		       (unsigned long)(room >> 10));
+
+	uint64_t boot_ns = time_ns();
+	boot_trace_print();
+	kprintf("refkernel: boot_us=%lu entry_to_main\n", (unsigned long)(boot_ns / 1000));
+	x86_enter_app(ei.entry, sp);
+}

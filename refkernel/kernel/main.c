@@ -1,0 +1,67 @@
+/* main.c — kmain, called by boot.S on the boot stack with the boot protocol's
+ * magic and info pointer. Order: console -> boot info -> command line ->
+ * memory and final page tables -> CPU tables (IDT, TSS, syscall) -> clock ->
+ * the application. Nothing here returns. */
+#include "kernel.h"
+#include "cmdline.h"
+#include "x86.h"
+
+extern const char app_name[];
+static struct cmdline cl;
+const char *boot_proto;
+
+/* Boot stages, timed with the TSC; printed with `boot_trace` on the command
+ * line so the cost of each step of the boot path can be read off. */
+static struct { const char *name; uint64_t tsc; } stages[8];
+static int nstages;
+
+void boot_stage(const char *name)
+{
+	if (nstages < (int)ARRAY_SIZE(stages))
+		stages[nstages++] = (typeof(stages[0])){ name, rdtsc() };
+}
+
+void boot_trace_print(void)
+{
+	if (!cmdline_get(&cl, "boot_trace"))
+		return;
+	uint64_t prev = x86_boot_tsc;
+	for (int i = 0; i < nstages; i++) {
+		kprintf("refkernel: boot_trace %s_us=%lu\n", stages[i].name,
+			(unsigned long)(time_tsc_to_ns(stages[i].tsc - prev) / 1000));
+		prev = stages[i].tsc;
+	}
+}
+
+void kmain(uint32_t magic, uint32_t info)
+{
+	struct boot_info bi;
+
+	boot_stage("asm");
+	console_init();
+	if (boot_parse(magic, info, &bi))
+		kpanic(KEXIT_PANIC, "no usable boot information (%s boot, magic %#x)", bi.proto, magic);
+	if (cmdline_parse(bi.cmdline, &cl))
+		kpanic(KEXIT_CMDLINE, "bad command line: %s", cl.error);
+	unsigned long long khz = 0;
+	if (cmdline_get_u64(&cl, "tsc_khz", &khz) < 0 || (cmdline_get(&cl, "tsc_khz") && khz == 0))
+		kpanic(KEXIT_CMDLINE, "bad command line: tsc_khz= wants a positive number of kHz");
+	boot_stage("console_cmdline");
+	if (mem_init(&bi))
+		kpanic(KEXIT_OOM, "memory too small to start the kernel");
+	boot_stage("mem_init");
+	boot_proto = bi.proto;
+	x86_cpu_init();
+	boot_stage("cpu_init");
+	time_init(cmdline_get(&cl, "tsc_khz"));
+	boot_stage("time_init");
+
+	/* argv: the image's workload name, then the words after "--" */
+	static char *argv[CMDLINE_MAX_ARGS + 2];
+	int argc = 0;
+	argv[argc++] = (char *)app_name;
+	for (int i = 0; i < cl.argc; i++)
+		argv[argc++] = cl.argv[i];
+	argv[argc] = NULL;
+	app_start(argc, argv);
+}

@@ -1,0 +1,169 @@
+/* time.c — the TSC is the clock. Its frequency comes from, in order: the
+ * command line (tsc_khz=, what a harness passes under TCG, like Linux's
+ * tsc_early_khz), kvmclock (KVM), CPUID leaves 0x15/0x16, or a 10 ms PIT
+ * measurement. Time zero is the first instruction (x86_boot_tsc). */
+#include "kernel.h"
+#include "x86.h"
+
+uint64_t time_tsc_khz;
+const char *time_source = "none";
+static uint64_t ns_mult; /* ns = (tsc * ns_mult) >> 32 */
+static uint64_t epoch_ns; /* CLOCK_REALTIME at TSC time zero, read lazily */
+
+/* kvmclock ABI: Documentation/virt/kvm/x86/msr.rst, pvclock_vcpu_time_info */
+struct pvclock {
+	uint32_t version, pad0;
+	uint64_t tsc_timestamp, system_time;
+	uint32_t tsc_to_system_mul;
+	int8_t tsc_shift;
+	uint8_t flags, pad[2];
+} __attribute__((aligned(32)));
+static struct pvclock pvclock;
+
+static uint64_t khz_from_kvmclock(void)
+{
+	uint32_t r[4];
+	cpuid(0x40000000, 0, r);
+	if (r[1] != 0x4b4d564b || r[2] != 0x564b4d56 || r[3] != 0x4d) /* "KVMKVMKVM\0\0\0" */
+		return 0;
+	cpuid(0x40000001, 0, r);
+	if (!(r[0] & (1 << 3))) /* KVM_FEATURE_CLOCKSOURCE2 */
+		return 0;
+	uint64_t pa = (uint64_t)&pvclock - KERNEL_VBASE;
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, pa | 1);
+	uint32_t mul = *(volatile uint32_t *)&pvclock.tsc_to_system_mul;
+	int shift = pvclock.tsc_shift;
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0);
+	if (!mul)
+		return 0;
+	uint64_t khz = (1000000ULL << 32) / mul;
+	return shift < 0 ? khz << -shift : khz >> shift;
+}
+
+static uint64_t khz_from_cpuid(void)
+{
+	uint32_t r[4];
+	cpuid(0, 0, r);
+	uint32_t max = r[0];
+	if (max >= 0x15) {
+		cpuid(0x15, 0, r); /* TSC/crystal ratio ebx/eax, crystal Hz in ecx */
+		if (r[0] && r[1] && r[2])
+			return (uint64_t)r[2] * r[1] / r[0] / 1000;
+	}
+	if (max >= 0x16) {
+		cpuid(0x16, 0, r); /* base frequency, MHz */
+		if (r[0])
+			return (uint64_t)r[0] * 1000;
+	}
+	return 0;
+}
+
+/* PIT channel 0 as a free-running counter (Intel 8254 datasheet: mode 2,
+ * count 65536 = 54.9 ms per wrap, read back with a latch command). Port 0x61
+ * (channel 2's gate) does not exist on microvm, so channel 0 it is. */
+static uint16_t pit_read(void)
+{
+	outb(0x43, 0x00); /* latch channel 0 */
+	uint8_t lo = inb(0x40);
+	return (uint16_t)(lo | inb(0x40) << 8);
+}
+
+static uint64_t khz_from_pit(void)
+{
+	const uint32_t ticks = 11932; /* 10 ms at 1.193182 MHz */
+	outb(0x43, 0x34);              /* channel 0, lo/hi byte, mode 2 */
+	outb(0x40, 0);
+	outb(0x40, 0);
+	uint16_t start = pit_read(), last = start;
+	uint64_t t0 = rdtsc();
+	uint32_t elapsed = 0;
+	for (uint32_t spin = 0; elapsed < ticks; spin++) {
+		uint16_t now = pit_read();
+		if (spin > 10000000 || (spin > 1000 && now == start))
+			return 0; /* no PIT answering */
+		elapsed += (uint16_t)(last - now);
+		last = now;
+	}
+	uint64_t cycles = rdtsc() - t0;
+	return cycles * 1193182 / elapsed / 1000;
+}
+
+void time_init(const char *param)
+{
+	uint64_t khz = 0;
+	if (param) {
+		for (const char *p = param; *p >= '0' && *p <= '9'; p++)
+			khz = khz * 10 + (uint64_t)(*p - '0');
+		time_source = "cmdline";
+	}
+	if (!khz && (khz = khz_from_kvmclock()))
+		time_source = "kvmclock";
+	if (!khz && (khz = khz_from_cpuid()))
+		time_source = "cpuid";
+	if (!khz && (khz = khz_from_pit()))
+		time_source = "pit";
+	if (!khz) {
+		khz = 1000000;
+		time_source = "guess";
+		kprintf("refkernel: warning: no TSC frequency source, assuming 1 GHz\n");
+	}
+	time_tsc_khz = khz;
+	ns_mult = (1000000ULL << 32) / khz;
+}
+
+uint64_t time_tsc_to_ns(uint64_t tsc)
+{
+	return (uint64_t)(((unsigned __int128)tsc * ns_mult) >> 32);
+}
+
+uint64_t time_ns(void)
+{
+	return time_tsc_to_ns(rdtsc() - x86_boot_tsc);
+}
+
+void time_delay_ns(uint64_t ns)
+{
+	uint64_t end = time_ns() + ns;
+	while (time_ns() < end)
+		cpu_relax();
+}
+
+/* CMOS RTC (MC146818 datasheet), read once on first use of CLOCK_REALTIME. */
+static uint8_t cmos(uint8_t reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+static uint64_t rtc_epoch_seconds(void)
+{
+	for (int spin = 0; spin < 1000000 && (cmos(0x0a) & 0x80); spin++)
+		cpu_relax();
+	uint8_t s = cmos(0), mi = cmos(2), h = cmos(4), d = cmos(7), mo = cmos(8), y = cmos(9);
+	uint8_t b = cmos(0x0b);
+	if (!(b & 0x04)) { /* BCD */
+#define BCD(x) (((x) & 0x0f) + ((x) >> 4) * 10)
+		s = BCD(s); mi = BCD(mi); h = BCD(h & 0x7f) | (h & 0x80); d = BCD(d); mo = BCD(mo); y = BCD(y);
+#undef BCD
+	}
+	if (!(b & 0x02) && (h & 0x80))
+		h = (uint8_t)(((h & 0x7f) + 12) % 24);
+	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+		return 0;
+	/* days from civil (H. Hinnant's algorithm) */
+	int64_t yy = 2000 + y - (mo <= 2);
+	int64_t era = yy / 400, yoe = yy - era * 400;
+	int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t days = era * 146097 + doe - 719468;
+	return (uint64_t)(days * 86400 + h * 3600 + mi * 60 + s);
+}
+
+uint64_t time_realtime_ns(void)
+{
+	if (!epoch_ns) {
+		uint64_t now = time_ns();
+		epoch_ns = rtc_epoch_seconds() * 1000000000ULL - now;
+	}
+	return epoch_ns + time_ns();
+}

@@ -1,0 +1,137 @@
+/* sys_time.c — clocks and sleeping, all from the TSC (kernel/time.c).
+ * Sleeping spins on the TSC for now: correct, not idle (threads bring the
+ * LAPIC timer and a halting idle loop). */
+#include "kernel.h"
+#include "syscall.h"
+
+#define A uint64_t
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+#define TIMER_ABSTIME 1
+
+struct timespec_k { int64_t sec, nsec; };
+
+static int clock_now(uint64_t clk, uint64_t *ns)
+{
+	switch (clk) {
+	case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE:
+		*ns = time_realtime_ns();
+		return 0;
+	case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME: case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
+		*ns = time_ns(); /* one process, never descheduled: CPU time is uptime */
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int64_t sys_clock_gettime(A clk, A ts, A c, A d, A e, A f)
+{
+	(void)c; (void)d; (void)e; (void)f;
+	uint64_t ns;
+	int r = clock_now(clk, &ns);
+	if (r)
+		return r;
+	if (!mm_user_ok((void *)ts, sizeof(struct timespec_k), true))
+		return -EFAULT;
+	*(struct timespec_k *)ts = (struct timespec_k){ (int64_t)(ns / 1000000000), (int64_t)(ns % 1000000000) };
+	return 0;
+}
+
+int64_t sys_clock_getres(A clk, A ts, A c, A d, A e, A f)
+{
+	(void)c; (void)d; (void)e; (void)f;
+	uint64_t ns;
+	if (clock_now(clk, &ns))
+		return -EINVAL;
+	if (ts) {
+		if (!mm_user_ok((void *)ts, sizeof(struct timespec_k), true))
+			return -EFAULT;
+		*(struct timespec_k *)ts = (struct timespec_k){ 0, 1 };
+	}
+	return 0;
+}
+
+int64_t sys_gettimeofday(A tv, A tz, A c, A d, A e, A f)
+{
+	(void)c; (void)d; (void)e; (void)f;
+	if (tv) {
+		if (!mm_user_ok((void *)tv, 16, true))
+			return -EFAULT;
+		uint64_t ns = time_realtime_ns();
+		((int64_t *)tv)[0] = (int64_t)(ns / 1000000000);
+		((int64_t *)tv)[1] = (int64_t)(ns % 1000000000 / 1000);
+	}
+	if (tz) {
+		if (!mm_user_ok((void *)tz, 8, true))
+			return -EFAULT;
+		memset((void *)tz, 0, 8);
+	}
+	return 0;
+}
+
+int64_t sys_time(A t, A b, A c, A d, A e, A f)
+{
+	(void)b; (void)c; (void)d; (void)e; (void)f;
+	int64_t s = (int64_t)(time_realtime_ns() / 1000000000);
+	if (t) {
+		if (!mm_user_ok((void *)t, 8, true))
+			return -EFAULT;
+		*(int64_t *)t = s;
+	}
+	return s;
+}
+
+static int64_t sleep_until(uint64_t clk, uint64_t deadline)
+{
+	uint64_t now;
+	while (!clock_now(clk, &now) && now < deadline)
+		time_delay_ns(MIN(deadline - now, 1000000));
+	return 0;
+}
+
+static int read_ts(A ts, uint64_t *ns)
+{
+	if (!mm_user_ok((void *)ts, sizeof(struct timespec_k), false))
+		return -EFAULT;
+	const struct timespec_k *t = (const void *)ts;
+	if (t->sec < 0 || t->nsec < 0 || t->nsec >= 1000000000)
+		return -EINVAL;
+	*ns = (uint64_t)t->sec * 1000000000 + (uint64_t)t->nsec;
+	return 0;
+}
+
+int64_t sys_nanosleep(A req, A rem, A c, A d, A e, A f)
+{
+	(void)c; (void)d; (void)e; (void)f;
+	uint64_t ns, now = time_ns();
+	int r = read_ts(req, &ns);
+	if (r)
+		return r;
+	sleep_until(CLOCK_MONOTONIC, now + ns);
+	if (rem && mm_user_ok((void *)rem, sizeof(struct timespec_k), true))
+		*(struct timespec_k *)rem = (struct timespec_k){ 0, 0 };
+	return 0;
+}
+
+int64_t sys_clock_nanosleep(A clk, A flags, A req, A rem, A e, A f)
+{
+	(void)e; (void)f;
+	uint64_t ns, now;
+	int r = clock_now(clk, &now);
+	if (r)
+		return r;
+	if ((r = read_ts(req, &ns)))
+		return r;
+	sleep_until(clk, (flags & TIMER_ABSTIME) ? ns : now + ns);
+	if (rem && !(flags & TIMER_ABSTIME) && mm_user_ok((void *)rem, sizeof(struct timespec_k), true))
+		*(struct timespec_k *)rem = (struct timespec_k){ 0, 0 };
+	return 0;
+}

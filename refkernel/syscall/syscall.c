@@ -1,0 +1,194 @@
+/* syscall.c — sys_dispatch() (called from x86_syscall_entry) looks the number
+ * up in one table, counts it, and reports an unimplemented one once. Small
+ * process-level calls (identity, uname, signals, exit) live here too. */
+#include "kernel.h"
+#include "syscall.h"
+#include "x86.h"
+
+#define A uint64_t
+static uint64_t nr_calls, nr_enosys;
+static uint8_t reported[SYS_MAX / 8];
+
+static int64_t sys_exit_group(A code, A b, A c, A d, A e, A f)
+{
+	(void)b; (void)c; (void)d; (void)e; (void)f;
+	kprintf("refkernel: exit status=%d run_us=%lu ", (int)(code & 0xff),
+		(unsigned long)(time_ns() / 1000));
+	sys_print_counters();
+	kexit((int)(code & 0xff));
+}
+
+static int64_t sys_getpid(A a, A b, A c, A d, A e, A f)
+{
+	(void)a; (void)b; (void)c; (void)d; (void)e; (void)f;
+	return 1;
+}
+
+static int64_t sys_getppid(A a, A b, A c, A d, A e, A f)
+{
+	(void)a; (void)b; (void)c; (void)d; (void)e; (void)f;
+	return 0;
+}
+
+static int64_t sys_getuid(A a, A b, A c, A d, A e, A f) /* root, like a container's init */
+{
+	(void)a; (void)b; (void)c; (void)d; (void)e; (void)f;
+	return 0;
+}
+
+static int64_t sys_set_tid_address(A a, A b, A c, A d, A e, A f)
+{
+	(void)a; (void)b; (void)c; (void)d; (void)e; (void)f;
+	return 1; /* the only thread's tid; clear-on-exit matters only with threads */
+}
+
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+static int64_t sys_arch_prctl(A code, A addr, A c, A d, A e, A f)
+{
+	(void)c; (void)d; (void)e; (void)f;
+	switch (code) {
+	case ARCH_SET_FS:
+		if (addr >= 0x0000800000000000ULL)
+			return -EPERM;
+		wrmsr(MSR_FS_BASE, addr);
+		return 0;
+	case ARCH_GET_FS:
+		if (!mm_user_ok((void *)addr, 8, true))
+			return -EFAULT;
+		*(uint64_t *)addr = rdmsr(MSR_FS_BASE);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+struct utsname_k { char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65]; };
+
+static void copy_str(char *dst, const char *src)
+{
+	size_t i = 0;
+	for (; src[i] && i < 64; i++)
+		dst[i] = src[i];
+	dst[i] = 0;
+}
+
+static int64_t sys_uname(A buf, A b, A c, A d, A e, A f)
+{
+	(void)b; (void)c; (void)d; (void)e; (void)f;
+	struct utsname_k *u = (void *)buf;
+	if (!mm_user_ok(u, sizeof(*u), true))
+		return -EFAULT;
+	memset(u, 0, sizeof(*u));
+	copy_str(u->sysname, "refkernel");
+	copy_str(u->nodename, "refkernel");
+	copy_str(u->release, "0.1");
+	copy_str(u->version, "refkernel 0.1");
+	copy_str(u->machine, "x86_64");
+	copy_str(u->domainname, "(none)");
+	return 0;
+}
+
+static int64_t sys_getrandom(A buf, A len, A flags, A d, A e, A f)
+{
+	(void)flags; (void)d; (void)e; (void)f;
+	if (len > 33554431)
+		len = 33554431;
+	if (!mm_user_ok((void *)buf, len, true))
+		return -EFAULT;
+	rand_bytes((void *)buf, len);
+	return (int64_t)len;
+}
+
+/* Signals: a single-process kernel delivers none (no kill, no other process,
+ * faults end in the crash report), so recording the mask and handlers is
+ * the whole job. */
+static uint64_t sigmask;
+static int64_t sys_rt_sigprocmask(A how, A set, A old, A size, A e, A f)
+{
+	(void)e; (void)f;
+	if (size != 8)
+		return -EINVAL;
+	if (old) {
+		if (!mm_user_ok((void *)old, 8, true))
+			return -EFAULT;
+		*(uint64_t *)old = sigmask;
+	}
+	if (set) {
+		if (!mm_user_ok((void *)set, 8, false))
+			return -EFAULT;
+		uint64_t s = *(uint64_t *)set;
+		if (how == 0) sigmask |= s;
+		else if (how == 1) sigmask &= ~s;
+		else if (how == 2) sigmask = s;
+		else return -EINVAL;
+	}
+	return 0;
+}
+
+struct ksigaction { uint64_t handler, flags, restorer, mask; };
+static struct ksigaction sigactions[65];
+static int64_t sys_rt_sigaction(A sig, A act, A old, A size, A e, A f)
+{
+	(void)e; (void)f;
+	if (sig < 1 || sig > 64 || size != 8 || ((sig == 9 || sig == 19) && act))
+		return -EINVAL;
+	if (old) {
+		if (!mm_user_ok((void *)old, sizeof(struct ksigaction), true))
+			return -EFAULT;
+		*(struct ksigaction *)old = sigactions[sig];
+	}
+	if (act) {
+		if (!mm_user_ok((void *)act, sizeof(struct ksigaction), false))
+			return -EFAULT;
+		sigactions[sig] = *(const struct ksigaction *)act;
+	}
+	return 0;
+}
+
+static int64_t sys_sched_yield(A a, A b, A c, A d, A e, A f)
+{
+	(void)a; (void)b; (void)c; (void)d; (void)e; (void)f;
+	return 0; /* one thread: nothing else to run */
+}
+
+static const sys_fn table[SYS_MAX] = {
+	[0] = sys_read, [1] = sys_write, [3] = sys_close,
+	[9] = sys_mmap, [10] = sys_mprotect, [11] = sys_munmap, [12] = sys_brk,
+	[13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask, [16] = sys_ioctl,
+	[19] = sys_readv, [20] = sys_writev, [24] = sys_sched_yield, [28] = sys_madvise,
+	[35] = sys_nanosleep, [39] = sys_getpid, [60] = sys_exit_group, [63] = sys_uname,
+	[72] = sys_fcntl, [96] = sys_gettimeofday, [102] = sys_getuid, [104] = sys_getuid,
+	[107] = sys_getuid, [108] = sys_getuid, [110] = sys_getppid, [158] = sys_arch_prctl,
+	[186] = sys_getpid, [201] = sys_time, [218] = sys_set_tid_address,
+	[228] = sys_clock_gettime, [229] = sys_clock_getres, [230] = sys_clock_nanosleep,
+	[231] = sys_exit_group, [318] = sys_getrandom,
+};
+
+void sys_dispatch(struct x86_syscall_frame *fr)
+{
+	uint64_t nr = fr->rax;
+	nr_calls++;
+	if (nr < SYS_MAX && table[nr]) {
+		fr->rax = (uint64_t)table[nr](fr->rdi, fr->rsi, fr->rdx, fr->r10, fr->r8, fr->r9);
+		return;
+	}
+	nr_enosys++;
+	if (nr >= SYS_MAX || !(reported[nr / 8] & (1 << (nr % 8)))) {
+		if (nr < SYS_MAX)
+			reported[nr / 8] |= (uint8_t)(1 << (nr % 8));
+		kprintf("refkernel: unimplemented syscall %lu (%s)\n", (unsigned long)nr,
+			nr < SYS_MAX ? sys_name((unsigned)nr) : "?");
+	}
+	fr->rax = (uint64_t)-ENOSYS;
+}
+
+extern uint64_t x86_page_faults;
+extern const char *boot_proto;
+void sys_print_counters(void)
+{
+	kprintf("syscalls=%lu enosys=%lu page_faults=%lu mem_free_kib=%lu mem_total_kib=%lu clock=%s tsc_khz=%lu boot=%s\n",
+		(unsigned long)nr_calls, (unsigned long)nr_enosys, (unsigned long)x86_page_faults,
+		(unsigned long)(mem_free_bytes() >> 10), (unsigned long)(mem_total_bytes() >> 10),
+		time_source, (unsigned long)time_tsc_khz, boot_proto);
+}

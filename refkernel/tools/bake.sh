@@ -1,0 +1,52 @@
+#!/bin/sh
+# bake.sh KERNEL_O LDSCRIPT ELFCHECK BIN IMG — link the kernel with a static
+# x86-64 binary embedded (.app) into one bootable PVH/multiboot image, the way
+# rumprun-bake does. Two link passes: the second embeds the kernel's function
+# symbol table (.ksyms) for crash reports; .ksyms sits after all code, so no
+# function moves between passes (checked). IMG is stripped; IMG.elf keeps
+# debug information for gdb. $MULTIBOOT_OBJ, when set, is linked first
+# (the Multiboot header must be in the image's first 8 KiB).
+set -eu
+[ $# -eq 5 ] || { echo "usage: bake.sh KERNEL_O LDSCRIPT ELFCHECK BIN IMG" >&2; exit 2; }
+kobj=$1 lds=$2 elfcheck=$3 bin=$4 img=$5
+[ -f "$bin" ] || { echo "bake: $bin: no such file" >&2; exit 1; }
+"$elfcheck" "$bin" || exit 1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+name=$(basename "$bin")
+cat > "$tmp/app.S" <<EOS
+	.section .app, "a"
+	.incbin "$(realpath "$bin")"
+	.section .rodata
+	.globl app_name
+app_name:
+	.asciz "$name"
+EOS
+gcc -c -o "$tmp/app.o" "$tmp/app.S"
+ksyms() { # $1: ELF or "" for an empty table -> .S on stdout
+	echo '	.section .ksyms, "a"'
+	echo '	.globl ksym_count, ksym_table, ksym_names'
+	echo '	.align 8'
+	if [ -z "$1" ]; then
+		echo 'ksym_count: .quad 0'; echo 'ksym_table:'; echo 'ksym_names: .byte 0'; return
+	fi
+	nm -n --defined-only "$1" | awk 'BEGIN { n = 0 } $2 ~ /^[tT]$/ { a[n] = $1; s[n] = $3; n++ }
+		END {
+			printf "ksym_count: .quad %d\nksym_table:\n", n
+			off = 0
+			for (i = 0; i < n; i++) { printf "\t.quad 0x%s\n\t.long %d, 0\n", a[i], off; off += length(s[i]) + 1 }
+			printf "ksym_names:\n"
+			for (i = 0; i < n; i++) printf "\t.asciz \"%s\"\n", s[i]
+		}'
+}
+LDFLAGS="-nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none -T $lds"
+ksyms "" > "$tmp/ks1.S"
+gcc -c -o "$tmp/ks1.o" "$tmp/ks1.S"
+ld $LDFLAGS -o "$tmp/pass1" ${MULTIBOOT_OBJ:-} "$kobj" "$tmp/app.o" "$tmp/ks1.o"
+ksyms "$tmp/pass1" > "$tmp/ks2.S"
+gcc -c -o "$tmp/ks2.o" "$tmp/ks2.S"
+ld $LDFLAGS -o "$img.elf" ${MULTIBOOT_OBJ:-} "$kobj" "$tmp/app.o" "$tmp/ks2.o"
+nm -n --defined-only "$tmp/pass1" | awk '$2 ~ /^[tT]$/' > "$tmp/s1"
+nm -n --defined-only "$img.elf" | awk '$2 ~ /^[tT]$/' > "$tmp/s2"
+cmp -s "$tmp/s1" "$tmp/s2" || { echo "bake: functions moved between link passes" >&2; exit 1; }
+strip -o "$img" "$img.elf"
