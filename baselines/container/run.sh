@@ -30,8 +30,11 @@ opts=(--rootfs "$out/$w/rootfs" --out "$run/config.json")
 [ -z "${MEM:-}" ] || opts+=(--memory "$MEM")
 "$out/ocigen" "${opts[@]}" -- "/$w" "$@" || exit 255
 
-timeout -k 5 "$TIMEOUT" "$RUNTIME" run --bundle "$run" "$id" </dev/null 2> >(tee "$err" >&2)
-st=$?
+timeout -k 5 "$TIMEOUT" "$RUNTIME" run --bundle "$run" "$id" </dev/null 2> >(tee "$err" >&2) &
+rpid=$!
+# Stopping run.sh stops the container (cleanup's delete -f kills it).
+trap 'fail "stopped by a signal; the container was removed"' TERM INT HUP
+wait $rpid; st=$?
 wait	# for tee
 case $st in
 124|137) fail "timed out after ${TIMEOUT}s: the container never finished" ;;

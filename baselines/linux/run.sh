@@ -7,7 +7,8 @@
 # Environment: BUILD, ACCEL=tcg|kvm (tcg), MEM (MiB, 128), TIMEOUT (s, 60),
 # TAP=ifname with IP=ADDR/PREFIX [GW=ADDR] for a virtio-net NIC on that tap
 # (run inside the tap's network namespace), KVM_FORCE=1 to try a KVM that
-# is not hardware virtualisation, FAST=0 to keep the crypto self-tests.
+# is not hardware virtualisation, FAST=0 to keep the crypto self-tests,
+# APPEND="..." for more kernel parameters.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$(cd "$here/../.." && pwd)/build}
@@ -37,6 +38,7 @@ hz=$(cat "$out/KERNEL_HZ" 2>/dev/null || echo 250)
 lpj=$((khz * 1000 / hz))
 append="console=ttyS0 quiet panic=-1 pci=off tsc_early_khz=$khz lpj=$lpj"
 [ "${FAST:-1}" = 0 ] || append="$append cryptomgr.notests=1"
+[ -z "${APPEND:-}" ] || append="$append $APPEND"
 net=
 if [ -n "${TAP:-}" ]; then
 	[ -n "${IP:-}" ] || fail "TAP=$TAP needs IP=ADDR/PREFIX"
@@ -51,8 +53,14 @@ timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -M microvm -accel "$ACCEL" -cpu max \
 	-m "$MEM" -smp 1 -nodefaults -no-user-config -nographic -serial stdio \
 	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 $net \
 	-kernel "$out/vmlinux" -initrd "$out/$w.cpio.gz" \
-	-append "$append -- $*" </dev/null 2>"$err"
-st=$?
+	-append "$append -- $*" </dev/null 2>"$err" &
+qpid=$!
+# Stopping run.sh stops the guest: timeout passes the signal on to QEMU.
+trap 'kill -TERM $qpid 2>/dev/null; stopped=1' TERM INT HUP
+stopped=0
+wait $qpid; st=$?
+while kill -0 $qpid 2>/dev/null; do wait $qpid; st=$?; done
+[ $stopped = 0 ] || fail "stopped by a signal; the guest was shut down"
 grep -v -e '^$' -e 'terminating on signal' "$err" >&2
 if grep -q 'emulation failure' "$err"; then
 	fail "KVM unusable: the hypervisor could not emulate the guest (emulation failure)"

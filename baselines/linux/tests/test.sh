@@ -34,7 +34,7 @@ fake_bzimage() {
 }
 vm() { timeout 90 "$here/run.sh" "$@" > "$tmp/log" 2>&1; }
 
-echo "1..14" | tee -a "$tap"
+echo "1..15" | tee -a "$tap"
 
 # 1: the kernel image and its recorded version
 check "vmlinux is an x86-64 ELF and VERSION names the package" \
@@ -57,7 +57,7 @@ if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
 	check "hello 3 on linux-vm (KVM) returns 3" "[ $st -eq 3 ] && grep -q '^hello from Linux' '$tmp/log'"
 else
 	ACCEL=kvm vm hello; st=$?
-	skip "hello on linux-vm (KVM)" "KVM unusable here: $(head -n1 "$tmp/log" | sed 's/^linux-vm: //') (run.sh exit $st)"
+	skip "hello on linux-vm (KVM)" "$(head -n1 "$tmp/log" | sed 's/^linux-vm: //') (run.sh exit $st)"
 fi
 
 # 6-7: the initramfs holds init, the modules and the byte-identical binary
@@ -103,5 +103,9 @@ sleep 0.5
 left=$(pgrep -f "initrd $out/hello.cpio.gz" | wc -l)
 check "a guest past TIMEOUT is reported as timed out (exit 255), no QEMU left" \
 	"[ $st -eq 255 ] && grep -q 'timed out' '$tmp/log' && [ $left -eq 0 ]"
+
+# 15: init refuses a malformed ip= with the reserved status 0x7d
+APPEND="ip=10.0.0.300/99" vm hello; st=$?
+check "a malformed ip= makes init report 0x7d (bad command line)" "[ $st -eq 125 ] && grep -q 'bad ip=' '$tmp/log'"
 
 exit $failed
