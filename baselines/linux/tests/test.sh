@@ -98,9 +98,13 @@ one_line "$here/run.sh" no-such-workload; b=$?
 check "corrupt .deb and missing workload: one line each, exit != 0" "[ $a -eq 0 ] && [ $b -eq 0 ]"
 
 # 14: a guest that does not finish in time is killed and reported
-TIMEOUT=1 vm hello; st=$?
+# (under a name of its own, so that other users' guests do not count)
+tw=ukbt-timeout-$$
+cp "$out/hello.cpio.gz" "$out/$tw.cpio.gz"
+TIMEOUT=1 vm "$tw"; st=$?
 sleep 0.5
-left=$(pgrep -f "initrd $out/hello.cpio.gz" | wc -l)
+left=$(pgrep -f "initrd $out/$tw.cpio.gz" | wc -l)
+rm -f "$out/$tw.cpio.gz"
 check "a guest past TIMEOUT is reported as timed out (exit 255), no QEMU left" \
 	"[ $st -eq 255 ] && grep -q 'timed out' '$tmp/log' && [ $left -eq 0 ]"
 
