@@ -1,0 +1,189 @@
+/* arp.c — ARP (RFC 826) for IPv4 over Ethernet: a small cache whose entries
+ * expire, answers to requests for our address, and requests for the addresses
+ * we send to, with the packets waiting for the answer queued per entry.
+ * arp_input() learns and answers; arp_resolve() is asked by eth_output_ip();
+ * arp_timer() retries and expires. */
+#include "net_impl.h"
+
+#define ARP_LEN 28
+#define ARP_OP_REQUEST 1
+#define ARP_OP_REPLY 2
+
+static void arp_send(struct net_stack *stk, uint16_t op, const uint8_t *tha, uint32_t tpa,
+		     const uint8_t *eth_dst)
+{
+	uint8_t frame[ETH_HLEN + ARP_LEN];
+	uint8_t *p = frame + ETH_HLEN;
+	wr16(p, 1);                        /* hardware: Ethernet */
+	wr16(p + 2, ETH_TYPE_IP);
+	p[4] = NETDEV_ADDR_LEN;
+	p[5] = 4;
+	wr16(p + 6, op);
+	memcpy(p + 8, stk->dev->mac, NETDEV_ADDR_LEN);
+	wr32(p + 14, stk->ip);
+	memcpy(p + 18, tha, NETDEV_ADDR_LEN);
+	wr32(p + 24, tpa);
+	if (eth_send(stk, frame, sizeof(frame), eth_dst, ETH_TYPE_ARP) == 0)
+		CNT(stk, arp_tx);
+}
+
+static void arp_request(struct net_stack *stk, uint32_t ip)
+{
+	static const uint8_t zero[NETDEV_ADDR_LEN];
+	static const uint8_t bcast[NETDEV_ADDR_LEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	arp_send(stk, ARP_OP_REQUEST, zero, ip, bcast);
+}
+
+static struct arp_entry *arp_find(struct net_stack *stk, uint32_t ip)
+{
+	for (int i = 0; i < ARP_CACHE_SIZE; i++)
+		if (stk->arp[i].state != ARP_FREE && stk->arp[i].ip == ip)
+			return &stk->arp[i];
+	return NULL;
+}
+
+static void arp_drop_pending(struct net_stack *stk, struct arp_entry *e)
+{
+	while (e->pending) {
+		struct arp_packet *p = e->pending;
+		e->pending = p->next;
+		netp_free(p);
+		CNT(stk, arp_unresolved);
+	}
+	e->npending = 0;
+}
+
+/* A free entry, else the reachable one closest to expiry, else the oldest
+ * pending one (its queued packets are dropped and counted). */
+static struct arp_entry *arp_alloc(struct net_stack *stk)
+{
+	struct arp_entry *victim = NULL;
+	for (int i = 0; i < ARP_CACHE_SIZE; i++) {
+		struct arp_entry *e = &stk->arp[i];
+		if (e->state == ARP_FREE)
+			return e;
+		if (!victim || (e->state == ARP_REACHABLE && victim->state == ARP_PENDING) ||
+		    (e->state == victim->state && e->expires < victim->expires))
+			victim = e;
+	}
+	arp_drop_pending(stk, victim);
+	victim->state = ARP_FREE;
+	return victim;
+}
+
+/* (e) now knows (mac): send everything that waited for it. */
+static void arp_learn(struct net_stack *stk, struct arp_entry *e, const uint8_t *mac)
+{
+	memcpy(e->mac, mac, NETDEV_ADDR_LEN);
+	e->state = ARP_REACHABLE;
+	e->expires = stk->now + ARP_REACHABLE_MS;
+	e->tries = 0;
+	struct arp_packet *p = e->pending;
+	e->pending = NULL;
+	e->npending = 0;
+	while (p) {
+		struct arp_packet *next = p->next;
+		eth_send(stk, p->data, p->len, e->mac, ETH_TYPE_IP);
+		netp_free(p);
+		p = next;
+	}
+}
+
+void arp_input(struct net_stack *stk, const uint8_t *pkt, size_t len)
+{
+	CNT(stk, arp_rx);
+	if (len < ARP_LEN || rd16(pkt) != 1 || rd16(pkt + 2) != ETH_TYPE_IP ||
+	    pkt[4] != NETDEV_ADDR_LEN || pkt[5] != 4) {
+		CNT(stk, arp_drop_bad);
+		return;
+	}
+	uint16_t op = rd16(pkt + 6);
+	const uint8_t *sha = pkt + 8;
+	uint32_t spa = rd32(pkt + 14);
+	uint32_t tpa = rd32(pkt + 24);
+	if ((op != ARP_OP_REQUEST && op != ARP_OP_REPLY) || (sha[0] & 1) ||
+	    spa == stk->ip) {
+		CNT(stk, arp_drop_bad);   /* unknown op, multicast sender, address clash */
+		return;
+	}
+	/* RFC 826 merge: refresh the sender if known; learn it if it talks to us. */
+	struct arp_entry *e = spa ? arp_find(stk, spa) : NULL;
+	if (e)
+		arp_learn(stk, e, sha);
+	if (tpa != stk->ip || stk->ip == 0) {
+		if (!e)
+			CNT(stk, arp_drop_bad);   /* about someone else: not ours */
+		return;
+	}
+	if (!e && spa) {
+		e = arp_alloc(stk);
+		e->ip = spa;
+		arp_learn(stk, e, sha);
+	}
+	if (op == ARP_OP_REQUEST)
+		arp_send(stk, ARP_OP_REPLY, sha, spa, sha);
+}
+
+const uint8_t *arp_resolve(struct net_stack *stk, uint32_t ip, const uint8_t *frame, size_t iplen)
+{
+	struct arp_entry *e = arp_find(stk, ip);
+	if (e && e->state == ARP_REACHABLE)
+		return e->mac;
+	if (!e) {
+		e = arp_alloc(stk);
+		e->state = ARP_PENDING;
+		e->ip = ip;
+		e->tries = 1;
+		e->expires = stk->now + ARP_RETRY_MS;
+		arp_request(stk, ip);
+	}
+	if (e->npending >= ARP_PENDING_MAX) {
+		CNT(stk, arp_queue_drop);
+		return NULL;
+	}
+	/* Keep the whole frame so that only the Ethernet header is left to fill. */
+	struct arp_packet *p = netp_alloc(sizeof(*p) + ETH_HLEN + iplen);
+	if (!p) {
+		CNT(stk, arp_drop_nomem);
+		return NULL;
+	}
+	p->len = ETH_HLEN + iplen;
+	memcpy(p->data + ETH_HLEN, frame, iplen);
+	struct arp_packet **tail = &e->pending;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = p;
+	e->npending++;
+	return NULL;
+}
+
+void arp_timer(struct net_stack *stk)
+{
+	for (int i = 0; i < ARP_CACHE_SIZE; i++) {
+		struct arp_entry *e = &stk->arp[i];
+		if (e->state == ARP_FREE || stk->now < e->expires)
+			continue;
+		if (e->state == ARP_PENDING && e->tries < ARP_TRIES) {
+			e->tries++;
+			e->expires = stk->now + ARP_RETRY_MS;
+			arp_request(stk, e->ip);
+			continue;
+		}
+		arp_drop_pending(stk, e);
+		e->state = ARP_FREE;
+	}
+}
+
+void arp_flush(struct net_stack *stk)
+{
+	for (int i = 0; i < ARP_CACHE_SIZE; i++) {
+		struct arp_entry *e = &stk->arp[i];
+		while (e->pending) {
+			struct arp_packet *p = e->pending;
+			e->pending = p->next;
+			netp_free(p);
+		}
+		e->npending = 0;
+		e->state = ARP_FREE;
+	}
+}

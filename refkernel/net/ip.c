@@ -1,0 +1,102 @@
+/* ip.c — IPv4 (RFC 791): ip_input() validates the header (version, lengths,
+ * checksum), drops fragments (counted; no reassembly) and dispatches to ICMP,
+ * UDP or TCP; ip_output() fills the header, picks the next hop (on-link or
+ * the gateway) and hands the packet to eth_output_ip(). No options are sent;
+ * received options are skipped. */
+#include "net_impl.h"
+
+#define IP_FLAG_MF 0x2000
+#define IP_FLAG_DF 0x4000
+#define IP_OFFSET_MASK 0x1fff
+#define IP_TTL 64
+
+bool ip_is_local(const struct net_stack *stk, uint32_t ip)
+{
+	return ip == stk->ip;
+}
+
+static bool ip_is_broadcast(const struct net_stack *stk, uint32_t ip)
+{
+	return ip == 0xffffffff ||
+	       (stk->netmask != 0xffffffff && ip == (stk->ip | ~stk->netmask));
+}
+
+void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len)
+{
+	CNT(stk, ip_rx);
+	if (len < IP_HLEN || (pkt[0] >> 4) != 4) {
+		CNT(stk, ip_drop_hdr);
+		return;
+	}
+	size_t hlen = (size_t)(pkt[0] & 0x0f) * 4;
+	size_t total = rd16(pkt + 2);
+	/* The frame may carry Ethernet padding after the packet: trust total. */
+	if (hlen < IP_HLEN || total < hlen || total > len) {
+		CNT(stk, ip_drop_hdr);
+		return;
+	}
+	if (net_csum_fold(net_csum_add(0, pkt, hlen)) != 0) {
+		CNT(stk, ip_drop_csum);
+		return;
+	}
+	uint16_t frag = rd16(pkt + 6);
+	if (frag & (IP_FLAG_MF | IP_OFFSET_MASK)) {
+		CNT(stk, ip_drop_frag);
+		return;
+	}
+	uint32_t src = rd32(pkt + 12), dst = rd32(pkt + 16);
+	if (src == 0xffffffff || (src >> 28) == 0xe) {
+		CNT(stk, ip_drop_hdr);   /* a broadcast or multicast source */
+		return;
+	}
+	if (!ip_is_local(stk, dst) && !ip_is_broadcast(stk, dst)) {
+		CNT(stk, ip_drop_dst);
+		return;
+	}
+	switch (pkt[9]) {
+	case IP_PROTO_ICMP:
+		icmp_input(stk, pkt, total, hlen);
+		break;
+	case IP_PROTO_UDP:
+		udp_input(stk, pkt, total, hlen);
+		break;
+	case IP_PROTO_TCP:
+		tcp_input(stk, pkt, total, hlen);
+		break;
+	default:
+		CNT(stk, ip_drop_proto);
+	}
+}
+
+int ip_output(struct net_stack *stk, uint8_t *frame, size_t l4len, uint32_t dst, uint8_t proto)
+{
+	size_t total = IP_HLEN + l4len;
+	if (total > stk->mtu)
+		return -EMSGSIZE;
+	uint32_t nexthop = dst;
+	if (ip_is_local(stk, dst) || (dst >> 24) == 127) {
+		CNT(stk, ip_drop_noroute);   /* no loopback interface */
+		return -ENETUNREACH;
+	}
+	if (!ip_is_broadcast(stk, dst) && (dst & stk->netmask) != (stk->ip & stk->netmask)) {
+		if (!stk->gateway) {
+			CNT(stk, ip_drop_noroute);
+			return -ENETUNREACH;
+		}
+		nexthop = stk->gateway;
+	}
+	uint8_t *h = frame + ETH_HLEN;
+	h[0] = 0x45;
+	h[1] = 0;
+	wr16(h + 2, (uint16_t)total);
+	wr16(h + 4, stk->ip_id++);
+	wr16(h + 6, IP_FLAG_DF);
+	h[8] = IP_TTL;
+	h[9] = proto;
+	wr16(h + 10, 0);
+	wr32(h + 12, stk->ip);
+	wr32(h + 16, dst);
+	wr16(h + 10, net_csum_fold(net_csum_add(0, h, IP_HLEN)));
+	CNT(stk, ip_tx);
+	return eth_output_ip(stk, frame, total, nexthop);
+}

@@ -1,0 +1,276 @@
+/* tcp_out.c — sending TCP segments. tcp_output() decides what the send and
+ * congestion windows, Nagle and the sender's silly-window rule allow, then
+ * tcp_xmit() builds each segment (header, options, a copy of the data from
+ * the send buffer) and passes it to ip_output(). Retransmission timeouts
+ * (RFC 6298 §5, RFC 5681 §3.1) are handled here too. */
+#include "net_impl.h"
+
+#define TCP_OPT_MSS 2
+#define TCP_OPT_WS 3
+#define TCP_OPT_NOP 1
+
+/* Was our FIN sent (it may still be unacknowledged)? */
+static bool tcp_fin_sent(const struct tcp_pcb *pcb)
+{
+	return pcb->fin_queued &&
+	       SEQ_GT(pcb->snd_max, seq_add(pcb->snd_una, pcb->sndbuf.len));
+}
+
+/* Checksum the segment at frame + NET_HDR_ROOM and send it to (dst). */
+static int tcp_checksum_and_send(struct net_stack *stk, uint8_t *frame, uint32_t dst, size_t seglen)
+{
+	uint8_t *h = frame + NET_HDR_ROOM;
+	uint32_t sum = net_csum_pseudo(stk->ip, dst, IP_PROTO_TCP, (uint16_t)seglen);
+	wr16(h + 16, net_csum_fold(net_csum_add(sum, h, seglen)));
+	int rc = ip_output(stk, frame, seglen, dst, IP_PROTO_TCP);
+	if (rc == 0)
+		CNT(stk, tcp_tx);
+	return rc;
+}
+
+int tcp_xmit(struct tcp_pcb *pcb, tcp_seq_t seq, uint32_t len, uint8_t flags)
+{
+	struct net_stack *stk = pcb->stk;
+	uint8_t frame[NET_FRAME_MAX];
+	uint8_t *h = frame + NET_HDR_ROOM;
+	size_t optlen = 0;
+	uint8_t *opt = h + TCP_HLEN;
+	if (flags & TCP_SYN) {
+		/* MSS (RFC 9293 §3.7.1), window scale (RFC 7323 §2) when agreed or asked. */
+		opt[0] = TCP_OPT_MSS;
+		opt[1] = 4;
+		wr16(opt + 2, (uint16_t)(stk->mtu - IP_HLEN - TCP_HLEN));
+		optlen = 4;
+		if (pcb->state == TCP_SYN_SENT || pcb->ws_ok) {
+			opt[4] = TCP_OPT_NOP;
+			opt[5] = TCP_OPT_WS;
+			opt[6] = 3;
+			opt[7] = pcb->rcv_wscale;
+			optlen = 8;
+		}
+	}
+	size_t hlen = TCP_HLEN + optlen;
+	if (hlen + len + IP_HLEN > stk->mtu)
+		return -EMSGSIZE;
+	if (len > 0)
+		nring_peek(&pcb->sndbuf, (uint32_t)seq_diff(seq, pcb->snd_una), h + hlen, len);
+
+	/* The window: never scaled in a SYN segment (RFC 7323 §2.2). */
+	uint32_t wnd = tcp_rcv_window(pcb);
+	uint32_t field = (flags & TCP_SYN) ? MIN(wnd, 65535u) : MIN(wnd >> pcb->rcv_wscale, 65535u);
+	if (flags & TCP_ACK) {
+		tcp_seq_t edge = seq_add(pcb->rcv_nxt, (flags & TCP_SYN) ? field : field << pcb->rcv_wscale);
+		if (SEQ_GT(edge, pcb->rcv_adv))
+			pcb->rcv_adv = edge;
+	}
+	wr16(h, pcb->lport);
+	wr16(h + 2, pcb->rport);
+	wr32(h + 4, seq.v);
+	wr32(h + 8, (flags & TCP_ACK) ? pcb->rcv_nxt.v : 0);
+	h[12] = (uint8_t)((hlen / 4) << 4);
+	h[13] = flags;
+	wr16(h + 14, (uint16_t)field);
+	wr16(h + 16, 0);
+	wr16(h + 18, 0);
+	if (flags & TCP_ACK) {
+		/* Every segment carries the ACK: nothing is owed any more. */
+		pcb->ack_now = false;
+		pcb->unacked_segs = 0;
+		pcb->t_delack = 0;
+	}
+	if (flags & TCP_RST)
+		CNT(stk, tcp_rst_tx);
+	return tcp_checksum_and_send(stk, frame, pcb->rip, hlen + len);
+}
+
+void tcp_send_syn(struct tcp_pcb *pcb)
+{
+	uint8_t flags = pcb->state == TCP_SYN_SENT ? TCP_SYN : TCP_SYN | TCP_ACK;
+	if (!pcb->rtt_timing) {
+		pcb->rtt_timing = true;
+		pcb->rtt_seq = pcb->iss;
+		pcb->rtt_start = pcb->stk->now;
+	}
+	tcp_xmit(pcb, pcb->iss, 0, flags);
+	pcb->snd_max = seq_add(pcb->iss, 1);
+	pcb->snd_nxt = pcb->snd_max;
+}
+
+void tcp_send_ack(struct tcp_pcb *pcb)
+{
+	if (pcb->state == TCP_SYN_RECEIVED)
+		tcp_send_syn(pcb);
+	else
+		tcp_xmit(pcb, pcb->snd_nxt, 0, TCP_ACK);
+}
+
+void tcp_send_rst_for(struct tcp_pcb *pcb)
+{
+	if (pcb->state == TCP_CLOSED || pcb->state == TCP_LISTEN || pcb->state == TCP_SYN_SENT)
+		return;
+	tcp_xmit(pcb, pcb->snd_nxt, 0, TCP_RST | TCP_ACK);
+}
+
+void tcp_reply_rst(struct net_stack *stk, uint32_t src, uint32_t dst, uint16_t sport,
+		   uint16_t dport, tcp_seq_t seq, tcp_seq_t ack, uint8_t flags, uint32_t seglen)
+{
+	(void)dst;    /* always our address: ip_output fills it in */
+	if (flags & TCP_RST)
+		return;   /* never answer a reset */
+	uint8_t frame[NET_FRAME_MAX];
+	uint8_t *h = frame + NET_HDR_ROOM;
+	/* RFC 9293 §3.10.7.1: take the ACK as our sequence number, or ACK theirs. */
+	uint8_t out = TCP_RST;
+	tcp_seq_t s = seq_make(0), a = seq_make(0);
+	if (flags & TCP_ACK) {
+		s = ack;
+	} else {
+		out |= TCP_ACK;
+		a = seq_add(seq, seglen);
+	}
+	wr16(h, dport);          /* our port */
+	wr16(h + 2, sport);
+	wr32(h + 4, s.v);
+	wr32(h + 8, a.v);
+	h[12] = (TCP_HLEN / 4) << 4;
+	h[13] = out;
+	wr16(h + 14, 0);
+	wr16(h + 16, 0);
+	wr16(h + 18, 0);
+	CNT(stk, tcp_rst_tx);
+	tcp_checksum_and_send(stk, frame, src, TCP_HLEN);
+}
+
+void tcp_retransmit_first(struct tcp_pcb *pcb)
+{
+	uint32_t len = MIN((uint32_t)pcb->mss, pcb->sndbuf.len);
+	uint8_t flags = TCP_ACK;
+	if (len == pcb->sndbuf.len && tcp_fin_sent(pcb) && !pcb->fin_acked)
+		flags |= TCP_FIN;
+	if (len == 0 && !(flags & TCP_FIN))
+		return;
+	CNT(pcb->stk, tcp_retx);
+	pcb->rtt_timing = false;   /* Karn: no RTT sample from a retransmission */
+	tcp_xmit(pcb, pcb->snd_una, len, flags);
+}
+
+static bool tcp_can_send_data(const struct tcp_pcb *pcb)
+{
+	switch (pcb->state) {
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+	case TCP_FIN_WAIT_1:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void tcp_output(struct tcp_pcb *pcb)
+{
+	struct net_stack *stk = pcb->stk;
+	bool sent = false;
+	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED ||
+	    pcb->state == TCP_CLOSED || pcb->state == TCP_LISTEN) {
+		if (pcb->ack_now && pcb->state == TCP_SYN_RECEIVED)
+			tcp_send_syn(pcb);
+		pcb->ack_now = false;
+		return;
+	}
+	while (tcp_can_send_data(pcb)) {
+		uint32_t off = (uint32_t)seq_diff(pcb->snd_nxt, pcb->snd_una);
+		uint32_t buffered = pcb->sndbuf.len;
+		uint32_t avail = buffered > off ? buffered - off : 0;
+		uint32_t wnd = MIN(pcb->snd_wnd, pcb->cwnd);
+		uint32_t usable = wnd > off ? wnd - off : 0;
+		uint32_t len = MIN(MIN(avail, usable), (uint32_t)pcb->mss);
+		bool fin = pcb->fin_queued && !pcb->fin_acked && off + len == buffered;
+		bool rexmit = SEQ_LT(pcb->snd_nxt, pcb->snd_max);
+		if (len == 0 && !fin)
+			break;
+		if (len < pcb->mss && !rexmit && !fin) {
+			if (len < avail) {
+				/* Window-limited: wait for a useful window (RFC 9293 §3.8.6.2.1). */
+				if (len < pcb->snd_wnd_max / 2)
+					break;
+			} else if (off > 0 && !pcb->nodelay) {
+				break;   /* Nagle (RFC 896): one small segment in flight at a time */
+			}
+		}
+		uint8_t flags = TCP_ACK;
+		if (fin)
+			flags |= TCP_FIN;
+		if (len > 0 && off + len == buffered)
+			flags |= TCP_PSH;
+		if (tcp_xmit(pcb, pcb->snd_nxt, len, flags) < 0)
+			break;
+		if (rexmit) {
+			CNT(stk, tcp_retx);
+		} else if (!pcb->rtt_timing && len > 0) {
+			pcb->rtt_timing = true;
+			pcb->rtt_seq = pcb->snd_nxt;
+			pcb->rtt_start = stk->now;
+		}
+		pcb->snd_nxt = seq_add(pcb->snd_nxt, len + (fin ? 1 : 0));
+		pcb->snd_max = SEQ_MAX(pcb->snd_max, pcb->snd_nxt);
+		sent = true;
+	}
+	/* Persist (RFC 9293 §3.8.6.1) while the peer's window is closed and data
+	 * waits; otherwise the retransmission timer runs while data is in flight. */
+	uint32_t off = (uint32_t)seq_diff(pcb->snd_nxt, pcb->snd_una);
+	if (pcb->snd_wnd == 0 && pcb->sndbuf.len > off && tcp_can_send_data(pcb)) {
+		if (!pcb->t_persist) {
+			pcb->persist_ms = MAX(pcb->rto, (uint32_t)TCP_PERSIST_MIN_MS);
+			pcb->t_persist = stk->now + pcb->persist_ms;
+		}
+		pcb->t_rexmt = 0;
+	} else {
+		pcb->t_persist = 0;
+		if (SEQ_LT(pcb->snd_una, pcb->snd_max) && !pcb->t_rexmt)
+			pcb->t_rexmt = stk->now + pcb->rto;
+	}
+	if (!sent && pcb->ack_now)
+		tcp_xmit(pcb, pcb->snd_nxt, 0, TCP_ACK);
+}
+
+void tcp_retransmit_timeout(struct tcp_pcb *pcb)
+{
+	struct net_stack *stk = pcb->stk;
+	pcb->t_rexmt = 0;
+	pcb->retries++;
+	unsigned limit = pcb->state == TCP_SYN_SENT ? TCP_SYN_RETRIES :
+			 pcb->state == TCP_SYN_RECEIVED ? TCP_SYNACK_RETRIES : TCP_RETRIES_MAX;
+	if (pcb->retries > limit) {
+		CNT(stk, tcp_timeout);
+		tcp_send_rst_for(pcb);
+		tcp_drop(pcb, -ETIMEDOUT);
+		return;
+	}
+	CNT(stk, tcp_rto);
+	pcb->rto = MIN(pcb->rto * 2, (uint32_t)TCP_RTO_MAX_MS);   /* RFC 6298 (5.5) */
+	pcb->rtt_timing = false;
+	if (pcb->state == TCP_SYN_SENT || pcb->state == TCP_SYN_RECEIVED) {
+		CNT(stk, tcp_retx);
+		tcp_send_syn(pcb);
+		pcb->rtt_timing = false;
+		pcb->t_rexmt = stk->now + pcb->rto;
+		return;
+	}
+	/* RFC 5681 (4): halve once per loss episode, restart from one segment;
+	 * RFC 6582 §4 (4): recovery ends, recover = highest sent. */
+	if (pcb->retries == 1) {
+		uint32_t flight = (uint32_t)seq_diff(pcb->snd_max, pcb->snd_una);
+		pcb->ssthresh = MAX(flight / 2, 2u * pcb->mss);
+	}
+	pcb->cwnd = pcb->mss;
+	pcb->bytes_acked = 0;
+	pcb->in_recovery = false;
+	pcb->dupacks = 0;
+	pcb->recover = pcb->snd_max;
+	pcb->snd_nxt = pcb->snd_una;   /* go back N */
+	tcp_output(pcb);
+	if (!pcb->t_rexmt && !pcb->t_persist && SEQ_LT(pcb->snd_una, pcb->snd_max))
+		pcb->t_rexmt = stk->now + pcb->rto;
+}

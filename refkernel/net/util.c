@@ -1,0 +1,101 @@
+/* util.c — the Internet checksum (RFC 1071) and the growable byte ring behind
+ * TCP's send and receive buffers. Storage is allocated on first use and
+ * doubled as data arrives, up to the socket's limit, so an idle connection
+ * costs no buffer memory. */
+#include "net_impl.h"
+
+uint32_t net_csum_add(uint32_t sum, const uint8_t *data, size_t len)
+{
+	uint64_t s = sum;
+	size_t i = 0;
+	for (; i + 1 < len; i += 2)
+		s += (uint32_t)data[i] << 8 | data[i + 1];
+	if (i < len)
+		s += (uint32_t)data[i] << 8;
+	while (s >> 32)
+		s = (s & 0xffffffff) + (s >> 32);
+	return (uint32_t)s;
+}
+
+uint16_t net_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+uint32_t net_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
+{
+	uint32_t s = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
+	return s + proto + len;
+}
+
+/* Make room for (need) bytes in total; false when the memory is not there. */
+static bool nring_grow(struct nring *r, uint32_t need)
+{
+	if (need <= r->cap)
+		return true;
+	uint32_t cap = r->cap ? r->cap : SOCK_BUF_MIN;
+	while (cap < need)
+		cap *= 2;
+	if (cap > r->max)
+		cap = r->max;
+	uint8_t *nb = netp_alloc(cap);
+	if (!nb)
+		return false;
+	nring_peek(r, 0, nb, r->len);       /* unwrap into the new storage */
+	netp_free(r->buf);
+	r->buf = nb;
+	r->cap = cap;
+	r->head = 0;
+	return true;
+}
+
+int nring_write(struct nring *r, const uint8_t *data, uint32_t n)
+{
+	n = MIN(n, nring_space(r));
+	if (n == 0 || !nring_grow(r, r->len + n))
+		return 0;
+	uint32_t tail = r->head + r->len;
+	if (tail >= r->cap)
+		tail -= r->cap;
+	uint32_t first = MIN(n, r->cap - tail);
+	memcpy(r->buf + tail, data, first);
+	memcpy(r->buf, data + first, n - first);
+	r->len += n;
+	return (int)n;
+}
+
+void nring_peek(const struct nring *r, uint32_t off, uint8_t *dst, uint32_t n)
+{
+	if (n == 0)
+		return;
+	uint32_t pos = r->head + off;
+	if (pos >= r->cap)
+		pos -= r->cap;
+	uint32_t first = MIN(n, r->cap - pos);
+	memcpy(dst, r->buf + pos, first);
+	memcpy(dst + first, r->buf, n - first);
+}
+
+void nring_drop(struct nring *r, uint32_t n)
+{
+	n = MIN(n, r->len);
+	r->head += n;
+	if (r->head >= r->cap)
+		r->head -= r->cap;
+	r->len -= n;
+	if (r->len == 0) {
+		/* Empty: give the memory back; an idle connection holds none. */
+		netp_free(r->buf);
+		r->buf = NULL;
+		r->cap = r->head = 0;
+	}
+}
+
+void nring_free(struct nring *r)
+{
+	netp_free(r->buf);
+	r->buf = NULL;
+	r->cap = r->head = r->len = 0;
+}
