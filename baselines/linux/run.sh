@@ -36,7 +36,7 @@ esac
 khz=$("$out/tools/tsckhz") || fail "cannot measure the host TSC"
 hz=$(cat "$out/KERNEL_HZ" 2>/dev/null || echo 250)
 lpj=$((khz * 1000 / hz))
-append="console=ttyS0 quiet panic=-1 pci=off tsc_early_khz=$khz lpj=$lpj"
+append="console=ttyS0 quiet panic=-1 tsc_early_khz=$khz lpj=$lpj"
 [ "${FAST:-1}" = 0 ] || append="$append cryptomgr.notests=1"
 [ -z "${APPEND:-}" ] || append="$append $APPEND"
 net=

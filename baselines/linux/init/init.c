@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,6 +85,7 @@ static void mounts(void)
 		{ "proc", "/proc", "proc" },
 		{ "sysfs", "/sys", "sysfs" },
 	};
+	struct termios t;
 
 	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
 		mkdir(m[i].dir, 0755);
@@ -102,6 +104,12 @@ static void mounts(void)
 			if (fd > 2)
 				close(fd);
 		}
+	}
+	/* The console is a tty: without this, every "\n" the workload writes
+	 * reaches the host as "\r\n" (ONLCR). Pass its bytes through as they are. */
+	if (tcgetattr(1, &t) == 0) {
+		t.c_oflag &= ~(tcflag_t)OPOST;
+		tcsetattr(1, TCSANOW, &t);
 	}
 }
 
