@@ -274,3 +274,49 @@ Test(kfmt, mixed_against_host)
 	SAME("[%3d][%-3d][%03d]", -1, -1, -1);
 	SAME("%lu %ld %lx", 1UL << 63, -(1L << 62), 1UL << 40);
 }
+
+/* Random integer and string conversions, compared with the host snprintf.
+ * Only combinations C defines are generated ('#' with x/X/o, '0' not with s). */
+Test(kfmt, random_against_host)
+{
+	static const char convs[] = "diuxXos";
+	static const char *lens[] = { "", "hh", "h", "l", "ll", "z", "j", "t" };
+	srand(2026);
+	for (int round = 0; round < 20000; round++) {
+		char f[64], k[256], hbuf[256];
+		size_t p = 0;
+		char c = convs[rand() % (sizeof(convs) - 1)];
+		f[p++] = '<';
+		f[p++] = '%';
+		if (rand() % 3 == 0) f[p++] = '-';
+		if (rand() % 3 == 0 && c != 's') f[p++] = '0';
+		if (rand() % 4 == 0) f[p++] = '+';
+		if (rand() % 4 == 0) f[p++] = ' ';
+		if (rand() % 3 == 0 && (c == 'x' || c == 'X' || c == 'o')) f[p++] = '#';
+		if (rand() % 2) p += (size_t)sprintf(f + p, "%d", rand() % 30);
+		if (rand() % 2) p += (size_t)sprintf(f + p, ".%d", rand() % 25);
+		const char *l = c == 's' ? "" : lens[rand() % 8];
+		p += (size_t)sprintf(f + p, "%s%c>", l, c);
+		f[p] = '\0';
+		uint64_t v = (uint64_t)rand() << 33 ^ (uint64_t)rand() << 11 ^ (uint64_t)rand();
+		if (rand() % 4 == 0) v >>= rand() % 64;
+		if (rand() % 8 == 0) v = rand() % 2 ? 0 : (uint64_t)INT64_MIN;
+		size_t size = rand() % 5 == 0 ? (size_t)(rand() % 12) : sizeof(k);
+		int kn, hn;
+		if (c == 's') {
+			static const char *strs[] = { "", "a", "hello", "a longer string here" };
+			const char *s = strs[rand() % 4];
+			kn = fmt(k, size, f, s);
+			hn = snprintf(hbuf, size, f, s);
+		} else if (l[0] == 'l' || l[0] == 'z' || l[0] == 'j' || l[0] == 't') {
+			kn = fmt(k, size, f, v);
+			hn = snprintf(hbuf, size, f, v);
+		} else {
+			kn = fmt(k, size, f, (unsigned)v);
+			hn = snprintf(hbuf, size, f, (unsigned)v);
+		}
+		cr_assert_eq(kn, hn, "format %s value %#llx: length %d vs %d", f, (unsigned long long)v, kn, hn);
+		if (size)
+			cr_assert_str_eq(k, hbuf, "format %s value %#llx size %zu", f, (unsigned long long)v, size);
+	}
+}
