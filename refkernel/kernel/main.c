@@ -33,6 +33,13 @@ void boot_trace_print(void)
 	}
 }
 
+/* crash_test on the command line: fault inside the kernel on purpose, so the
+ * tests can check that a kernel crash is reported with kernel symbols. */
+__attribute__((noinline)) static void crash_test_fault(volatile int *p)
+{
+	*p = 1;
+}
+
 void kmain(uint32_t magic, uint32_t info)
 {
 	struct boot_info bi;
@@ -55,6 +62,8 @@ void kmain(uint32_t magic, uint32_t info)
 	boot_stage("cpu_init");
 	time_init(cmdline_get(&cl, "tsc_khz"));
 	boot_stage("time_init");
+	if (cmdline_get(&cl, "crash_test"))
+		crash_test_fault(NULL);
 
 	/* argv: the image's workload name, then the words after "--" */
 	static char *argv[CMDLINE_MAX_ARGS + 2];

@@ -21,9 +21,9 @@ static void print_addr(const char *label, uint64_t a)
 	uint64_t off = 0;
 	const char *name = ksym_lookup(a, &off);
 	if (name)
-		kprintf("%s%#018lx <%s+%#lx>\n", label, (unsigned long)a, name, (unsigned long)off);
+		kprintf("%s0x%016lx <%s+%#lx>\n", label, (unsigned long)a, name, (unsigned long)off);
 	else
-		kprintf("%s%#018lx\n", label, (unsigned long)a);
+		kprintf("%s0x%016lx\n", label, (unsigned long)a);
 }
 
 static bool mapped(uint64_t va)
@@ -57,7 +57,7 @@ static void crash(struct x86_regs *r)
 		name ? name : "reserved", (unsigned long)r->error);
 	print_addr("  rip ", r->rip);
 	if (r->vector == 14)
-		kprintf("  cr2 %#018lx (%s %s, %s)\n", (unsigned long)read_cr2(),
+		kprintf("  cr2 0x%016lx (%s %s, %s)\n", (unsigned long)read_cr2(),
 			(r->error & 16) ? "instruction fetch" : (r->error & 2) ? "write" : "read",
 			(r->error & 1) ? "protection violation" : "not-present page",
 			read_cr2() < 0x1000 ? "NULL pointer" : read_cr2() >= VMAP_BASE ? "kernel stack guard?" : "address");
@@ -67,6 +67,9 @@ static void crash(struct x86_regs *r)
 	kprintf("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", r->r12, r->r13, r->r14, r->r15);
 	kprintf("  rflags %08lx cs %lx ss %lx\n", r->rflags, r->cs, r->ss);
 	kprintf("  backtrace:\n");
+	uint64_t off = 1;
+	if (ksym_lookup(r->rip, &off) && off == 0 && mapped(r->rsp))
+		print_addr("  ", *(uint64_t *)r->rsp); /* at a function's first instruction */
 	backtrace(r->rbp);
 	kprintf("refkernel: exit status=crash\n");
 	kexit(KEXIT_CRASH);

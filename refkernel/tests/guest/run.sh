@@ -1,0 +1,94 @@
+#!/bin/bash
+# Guest tests: boot refkernel images under QEMU (TCG; KVM too where the probe
+# finds it usable) and check console output and exit status. Prints TAP.
+# QEMU's status is (code << 1) | 1 for an application exit code (isa-debug-exit).
+set -u
+B=${BUILD:?}/refkernel
+T=$B/tests
+KHZ=$("$B/tsckhz")
+QEMU_BASE=(qemu-system-x86_64 -smp 1 -nodefaults -no-user-config -nographic -serial stdio
+	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4)
+n=0 fails=0
+out=$(mktemp); trap 'rm -f "$out"' EXIT
+
+# boot ACCEL MACHINE MEM IMAGE APPEND -> $out, $rc
+boot() {
+	timeout "${TMO:-60}" "${QEMU_BASE[@]}" -accel "$1" -cpu max -M "$2" -m "$3" -kernel "$4" -append "$5" 2>&1 |
+		tr -d '\r' > "$out"
+	rc=${PIPESTATUS[0]}
+}
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"
+	sed 's/^/#   /' "$out" | tail -n 20
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { # DESC CONDITION...
+	local d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d (rc=$rc)"; fi
+}
+has() { grep -qE -- "$1" "$out"; }
+count() { grep -cE -- "$1" "$out"; }
+
+echo "1..21"
+boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ"
+check "hello prints hello from refkernel and exits 0" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
+check "boot_us line before the application" eval 'has "^refkernel: boot_us=[0-9]+ entry_to_main"'
+check "exit line with counters" eval 'has "^refkernel: exit status=0 run_us=[0-9]+ syscalls=[0-9]+ .*boot=pvh"'
+boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ -- 42"
+check "exit code from argv (42 -> QEMU status 85)" eval '[ $rc -eq 85 ]'
+boot tcg microvm 2 "$B/hello.img" "tsc_khz=$KHZ"
+check "hello runs with 2 MiB of guest memory" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
+boot tcg microvm,acpi=off 64 "$B/hello.img" "tsc_khz=$KHZ"
+check "microvm with acpi=off (QEMU appends to the command line)" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
+boot tcg q35 64 "$B/hello.img" "tsc_khz=$KHZ"
+check "q35 boots the PVH image" eval 'has "^hello from refkernel" && has "boot=pvh" && [ $rc -eq 1 ]'
+boot tcg microvm 64 "$T/abi.img" "tsc_khz=$KHZ -- one \"two words\""
+check "process ABI: argv, auxv, TLS, SSE, red zone, clocks, memory" eval 'has "^abi: [0-9]+ checks, 0 failed" && [ $rc -eq 1 ]'
+boot tcg microvm 64 "$B/hello.img" ""
+check "no tsc_khz: the kernel calibrates its clock itself" eval 'has "^hello from refkernel" && has "clock=(pit|cpuid|kvmclock)" && [ $rc -eq 1 ]'
+boot tcg microvm 64 "$T/crash_null.img" "tsc_khz=$KHZ"
+check "NULL dereference: crash report names crash_here, status 255" eval \
+	'has "^refkernel: crash vector=14 \(page fault\)" && has "rip 0x[0-9a-f]+ <crash_here\+" && has "NULL pointer" && [ $rc -eq 255 ]'
+boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ crash_test"
+check "kernel fault: report with kernel symbols and backtrace" eval \
+	'has "rip 0x[0-9a-f]+ <crash_test_fault[.+]" && has "<kmain\+" && [ $rc -eq 255 ]'
+boot tcg microvm 64 "$T/enosys.img" "tsc_khz=$KHZ"
+check "unknown syscall: -ENOSYS, one line naming it, once" eval \
+	'[ "$(count "^refkernel: unimplemented syscall 309 \(getcpu\)$")" -eq 1 ] && has "^enosys: ok" && [ $rc -eq 1 ]'
+boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ -- \"unterminated"
+check "malformed command line: one error line, status 251" eval \
+	'[ "$(count "^refkernel: error: bad command line")" -eq 1 ] && [ $rc -eq 251 ]'
+boot tcg microvm 64 "$B/hello.img" "tsc_khz=fast"
+check "malformed tsc_khz: one error line, status 251" eval 'has "^refkernel: error: .*tsc_khz" && [ $rc -eq 251 ]'
+boot tcg microvm 16 "$T/bigbss.img" "tsc_khz=$KHZ"
+check "memory too small for the application: one error line, status 247" eval \
+	'has "^refkernel: error: .*memory" && ! has "bigbss: loaded" && [ $rc -eq 247 ]'
+bake() { make -s -C "$(dirname "$0")/../.." bake BIN="$1" IMG="$2" > "$out" 2>&1; rc=$?; }
+bake "$T/dynamic" "$T/dynamic.img"
+check "bake refuses a dynamic binary with one line" eval 'has "dynamically linked" && [ $rc -ne 0 ] && [ ! -e "$T/dynamic.img" ]'
+bake "$(dirname "$0")/run.sh" "$T/script.img"
+check "bake refuses a file that is not ELF" eval 'has "not an ELF" && [ $rc -ne 0 ]'
+bake "$T/abi" "$T/abi-user.img"
+check "bake works on any static binary (make bake BIN= IMG=)" eval '[ $rc -eq 0 ] && [ -s "$T/abi-user.img" ]'
+make -s -C "$(dirname "$0")/../.." bake BIN="$B/../workloads/hello" IMG="$T/hello-mb.img" MULTIBOOT=1 > "$out" 2>&1
+boot tcg q35 64 "$T/hello-mb.img" "tsc_khz=$KHZ"
+check "MULTIBOOT=1 image boots through Multiboot on q35" eval 'has "^hello from refkernel" && has "boot=multiboot" && [ $rc -eq 1 ]'
+img_size=$(stat -c %s "$B/hello.img")
+check "hello.img is at most 128 KiB ($img_size bytes)" eval '[ "$img_size" -le 131072 ]'
+
+# KVM: only where it is usable, i.e. not slower than TCG for ring-0 code.
+# The probe: the same image booted under both; KVM gets at most 10 s.
+if [ ! -w /dev/kvm ]; then
+	skip "abi under KVM" "no usable /dev/kvm"
+else
+	t0=$(date +%s%N); boot tcg microvm 64 "$T/abi.img" "tsc_khz=$KHZ -- one \"two words\""; t1=$(date +%s%N)
+	TMO=10 boot kvm microvm 64 "$T/abi.img" "-- one \"two words\""; t2=$(date +%s%N)
+	if [ $rc -eq 124 ] || [ $((t2 - t1)) -gt $((t1 - t0)) ]; then
+		skip "abi under KVM" "KVM slower than TCG here ($(( (t2 - t1) / 1000000 )) ms vs $(( (t1 - t0) / 1000000 )) ms): software hypervisor"
+	else
+		check "abi under KVM" eval 'has "^abi: [0-9]+ checks, 0 failed" && [ $rc -eq 1 ]'
+	fi
+fi
+echo "# $((n - fails)) passed, $fails failed"
+[ $fails -eq 0 ]
