@@ -1,0 +1,304 @@
+/* experiment.c: an experiment file (.ini) -> a run plan. Sections:
+ *   [experiment]   name, reps, warmup, timeout, mem, vcpus, accel, baseline
+ *   [target NAME]  kind (qemu-image, or a built-in kind) and, for qemu-image,
+ *                  kernel, initrd, machine, append, qemu_args, ready, exit_status
+ *   [run NAME]     targets, workloads, args, and any [experiment] default
+ * Every mistake is one line naming file and line; nothing starts before the
+ * whole file has been checked.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ukb.h"
+
+#define MAX_TARGETS 32
+
+struct defaults {
+	int reps, warmup, timeout_ms, mem, vcpus, accel;
+};
+
+static int bad(char *why, size_t n, const char *path, int line, const char *fmt, const char *arg)
+{
+	int k = snprintf(why, n, "%s:%d: ", path, line);
+
+	if (k > 0 && (size_t)k < n)
+		snprintf(why + k, n - (size_t)k, fmt, arg);
+	return -1;
+}
+
+static int num(const struct ini_kv *kv, int lo, int hi, int *out, const char *path, char *why,
+	       size_t n)
+{
+	char *end;
+	long v = strtol(kv->val, &end, 10);
+
+	if (!*kv->val || *end || v < lo || v > hi) {
+		snprintf(why, n, "%s:%d: %s must be an integer from %d to %d, not '%s'", path,
+			 kv->line, kv->key, lo, hi, kv->val);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+int ex_parse_accel(const char *s)
+{
+	return !strcmp(s, "auto") ? ACCEL_AUTO : !strcmp(s, "tcg") ? ACCEL_TCG :
+	       !strcmp(s, "kvm") ? ACCEL_KVM : -1;
+}
+
+/* Keys shared by [experiment] and [run]; 1 if consumed, -1 on error. */
+static int common_key(const struct ini_kv *kv, struct defaults *d, const char *path, char *why,
+		      size_t n)
+{
+	if (!strcmp(kv->key, "reps"))
+		return num(kv, 1, 1000, &d->reps, path, why, n) ? -1 : 1;
+	if (!strcmp(kv->key, "warmup"))
+		return num(kv, 0, 100, &d->warmup, path, why, n) ? -1 : 1;
+	if (!strcmp(kv->key, "mem"))
+		return num(kv, 0, 65536, &d->mem, path, why, n) ? -1 : 1;
+	if (!strcmp(kv->key, "vcpus"))
+		return num(kv, 1, 64, &d->vcpus, path, why, n) ? -1 : 1;
+	if (!strcmp(kv->key, "timeout")) {
+		int s;
+
+		if (num(kv, 1, 3600, &s, path, why, n))
+			return -1;
+		d->timeout_ms = s * 1000;
+		return 1;
+	}
+	if (!strcmp(kv->key, "accel")) {
+		d->accel = ex_parse_accel(kv->val);
+		return d->accel < 0 ? bad(why, n, path, kv->line,
+					  "accel must be auto, tcg or kvm, not '%s'", kv->val) : 1;
+	}
+	return 0;
+}
+
+static int parse_target(const struct ini_sec *s, const char *name, struct tg_spec *t,
+			const char *path, char *why, size_t n)
+{
+	const struct ini_kv *kind = ini_get(s, "kind");
+
+	memset(t, 0, sizeof *t);
+	if (!rs_valid_name(name))
+		return bad(why, n, path, s->line, "bad target name '%s' (letters, digits, ._-)", name);
+	ut_strlcpy(t->name, name, sizeof t->name);
+	t->ops = kind ? tg_find(kind->val) : NULL;
+	if (!t->ops)
+		return bad(why, n, path, kind ? kind->line : s->line,
+			   "[target] needs kind = qemu-image, refkernel, linux-vm, container or native (got '%s')",
+			   kind ? kind->val : "");
+	t->exit_ok = t->ops == &tg_native_ops || t->ops == &tg_container_ops ? 0 : 1;
+	for (int i = 0; i < s->nkv; i++) {
+		const struct ini_kv *kv = &s->kv[i];
+		char *dst = NULL;
+		size_t cap = 0;
+
+		if (!strcmp(kv->key, "kind"))
+			continue;
+		if (t->ops != &tg_qemu_image_ops)
+			return bad(why, n, path, kv->line,
+				   "key '%s' is only for kind = qemu-image", kv->key);
+		if (!strcmp(kv->key, "kernel")) {
+			dst = t->kernel;
+			cap = sizeof t->kernel;
+		} else if (!strcmp(kv->key, "initrd")) {
+			dst = t->initrd;
+			cap = sizeof t->initrd;
+		} else if (!strcmp(kv->key, "machine")) {
+			dst = t->machine;
+			cap = sizeof t->machine;
+		} else if (!strcmp(kv->key, "append")) {
+			dst = t->append;
+			cap = sizeof t->append;
+		} else if (!strcmp(kv->key, "qemu_args")) {
+			dst = t->qemu_args;
+			cap = sizeof t->qemu_args;
+		} else if (!strcmp(kv->key, "exit_status")) {
+			if (num(kv, 0, 255, &t->exit_ok, path, why, n))
+				return -1;
+			continue;
+		} else if (!strcmp(kv->key, "ready")) {
+			if (!strcmp(kv->val, "exit")) {
+				t->ready = READY_EXIT;
+			} else if (!strncmp(kv->val, "marker:", 7) && kv->val[7]) {
+				t->ready = READY_MARKER;
+				ut_strlcpy(t->marker, kv->val + 7, sizeof t->marker);
+			} else if (!strncmp(kv->val, "port:", 5) && atoi(kv->val + 5) > 0 &&
+				   atoi(kv->val + 5) < 65536) {
+				t->ready = READY_PORT;
+				t->port = atoi(kv->val + 5);
+			} else {
+				return bad(why, n, path, kv->line,
+					   "ready must be exit, marker:TEXT or port:N, not '%s'", kv->val);
+			}
+			continue;
+		} else {
+			return bad(why, n, path, kv->line, "unknown key '%s' in [target]", kv->key);
+		}
+		if (strlen(kv->val) >= cap)
+			return bad(why, n, path, kv->line, "value of '%s' too long", kv->key);
+		ut_strlcpy(dst, kv->val, cap);
+	}
+	if (t->ops == &tg_qemu_image_ops && !t->kernel[0])
+		return bad(why, n, path, s->line, "qemu-image target '%s' needs kernel = PATH", name);
+	return 0;
+}
+
+int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
+{
+	struct ini_file f;
+	struct tg_spec targets[MAX_TARGETS];
+	struct defaults d = { 5, 1, 60000, 0, 1, ACCEL_AUTO };
+	int nt = 0, nruns = 0, rc = -1;
+	const char *base = strrchr(path, '/');
+
+	if (ini_load(path, &f, why, n) != 0)
+		return -1;
+	memset(p, 0, sizeof *p);
+	p->source = path;
+	base = base ? base + 1 : path;
+	snprintf(p->experiment, sizeof p->experiment, "%.*s", (int)strcspn(base, "."), base);
+	/* built-in targets by their kind's name */
+	for (const struct tg_ops *const *o = tg_all(); *o && nt < MAX_TARGETS; o++) {
+		if (*o == &tg_qemu_image_ops)
+			continue;
+		memset(&targets[nt], 0, sizeof targets[nt]);
+		ut_strlcpy(targets[nt].name, (*o)->kind, sizeof targets[nt].name);
+		targets[nt].ops = *o;
+		targets[nt].exit_ok = *o == &tg_native_ops || *o == &tg_container_ops ? 0 : 1;
+		nt++;
+	}
+	/* pass 1: [experiment] and [target] sections */
+	for (int i = 0; i < f.nsec; i++) {
+		const struct ini_sec *s = &f.sec[i];
+
+		if (!strcmp(s->name, "experiment")) {
+			for (int k = 0; k < s->nkv; k++) {
+				const struct ini_kv *kv = &s->kv[k];
+				int c = common_key(kv, &d, path, why, n);
+
+				if (c < 0)
+					goto out;
+				if (c)
+					continue;
+				if (!strcmp(kv->key, "name")) {
+					if (!rs_valid_name(kv->val)) {
+						bad(why, n, path, kv->line, "bad experiment name '%s'", kv->val);
+						goto out;
+					}
+					ut_strlcpy(p->experiment, kv->val, sizeof p->experiment);
+				} else if (!strcmp(kv->key, "baseline")) {
+					ut_strlcpy(p->baseline, kv->val, sizeof p->baseline);
+				} else if (strcmp(kv->key, "description")) {
+					bad(why, n, path, kv->line, "unknown key '%s' in [experiment]", kv->key);
+					goto out;
+				}
+			}
+		} else if (!strncmp(s->name, "target ", 7)) {
+			int k;
+
+			for (k = 0; k < nt && strcmp(targets[k].name, s->name + 7); k++)
+				;
+			if (k == MAX_TARGETS) {
+				bad(why, n, path, s->line, "too many targets%s", "");
+				goto out;
+			}
+			if (parse_target(s, s->name + 7, &targets[k], path, why, n) != 0)
+				goto out;
+			if (k == nt)
+				nt++;
+		} else if (strncmp(s->name, "run ", 4)) {
+			bad(why, n, path, s->line,
+			    "unknown section [%s] (expected [experiment], [target NAME] or [run NAME])",
+			    s->name);
+			goto out;
+		}
+	}
+	/* pass 2: [run] sections -> jobs */
+	for (int i = 0; i < f.nsec; i++) {
+		const struct ini_sec *s = &f.sec[i];
+		struct defaults rd = d;
+		char tl[512] = "", wl[512] = "", args[256] = "", *tv[MAX_TARGETS], *wv[16];
+		int tline = s->line, wline = s->line, ntv, nwv;
+
+		if (strncmp(s->name, "run ", 4))
+			continue;
+		nruns++;
+		for (int k = 0; k < s->nkv; k++) {
+			const struct ini_kv *kv = &s->kv[k];
+			int c = common_key(kv, &rd, path, why, n);
+
+			if (c < 0)
+				goto out;
+			if (c)
+				continue;
+			if (!strcmp(kv->key, "targets")) {
+				ut_strlcpy(tl, kv->val, sizeof tl);
+				tline = kv->line;
+			} else if (!strcmp(kv->key, "workloads")) {
+				ut_strlcpy(wl, kv->val, sizeof wl);
+				wline = kv->line;
+			} else if (!strcmp(kv->key, "args")) {
+				ut_strlcpy(args, kv->val, sizeof args);
+			} else {
+				bad(why, n, path, kv->line, "unknown key '%s' in [run]", kv->key);
+				goto out;
+			}
+		}
+		ntv = ut_split(tl, ',', tv, MAX_TARGETS);
+		nwv = ut_split(wl, ',', wv, 16);
+		if (!ntv || !nwv) {
+			bad(why, n, path, s->line, "[%s] needs targets = ... and workloads = ...", s->name);
+			goto out;
+		}
+		for (int w = 0; w < nwv; w++)
+			if (!wl_find(wv[w])) {
+				bad(why, n, path, wline, "unknown workload '%s'", wv[w]);
+				goto out;
+			}
+		for (int t = 0; t < ntv; t++) {
+			int k;
+
+			for (k = 0; k < nt && strcmp(targets[k].name, tv[t]); k++)
+				;
+			if (k == nt) {
+				bad(why, n, path, tline, "unknown target '%s' (built-in: refkernel, linux-vm, container, native; or define [target NAME])",
+				    tv[t]);
+				goto out;
+			}
+			for (int w = 0; w < nwv; w++) {
+				struct run_job j;
+
+				memset(&j, 0, sizeof j);
+				j.spec = targets[k];
+				ut_strlcpy(j.workload, wv[w], sizeof j.workload);
+				ut_strlcpy(j.args, args, sizeof j.args);
+				j.reps = rd.reps;
+				j.warmup = rd.warmup;
+				j.mem_mib = rd.mem;
+				j.vcpus = rd.vcpus;
+				j.accel = rd.accel;
+				j.timeout_ms = rd.timeout_ms;
+				if (run_plan_add(p, &j) != 0) {
+					bad(why, n, path, s->line, "out of memory%s", "");
+					goto out;
+				}
+			}
+		}
+	}
+	if (!nruns) {
+		bad(why, n, path, f.nsec ? f.sec[0].line : 1, "no [run NAME] section: nothing to do%s", "");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc) {
+		free(p->jobs);
+		p->jobs = NULL;
+		p->njobs = 0;
+	}
+	ini_free(&f);
+	return rc;
+}

@@ -1,0 +1,328 @@
+/* report.c: `ukbench report DIR`: reads a result set's summary.csv and
+ * failures.csv (sm_load, also used by plot.c) and prints one markdown table:
+ * a row per (workload, metric), a column per target, each cell the median with
+ * its 95% CI and the ratio to the baseline target's median.
+ */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ukb.h"
+
+int report_resolve_dir(const char *arg, char *out, size_t n)
+{
+	char p[UKB_PATH + 32];
+
+	snprintf(p, sizeof p, "%s/summary.csv", arg);
+	if (access(p, R_OK) == 0) {
+		ut_strlcpy(out, arg, n);
+		return 0;
+	}
+	snprintf(p, sizeof p, "%s/results/%s/summary.csv", ut_root(), arg);
+	if (!strchr(arg, '/') && access(p, R_OK) == 0) {
+		snprintf(out, n, "%s/results/%s", ut_root(), arg);
+		return 0;
+	}
+	return -1;
+}
+
+static void add_target(struct sm_table *t, const char *name)
+{
+	for (int i = 0; i < t->nt; i++)
+		if (!strcmp(t->targets[i], name))
+			return;
+	if (t->nt < 16)
+		ut_strlcpy(t->targets[t->nt++], name, UKB_NAME);
+}
+
+/* Splits one CSV line in place; a quoted last field may hold commas. */
+static int csv_fields(char *line, char **f, int max)
+{
+	int k = 0;
+
+	while (line && k < max) {
+		if (*line == '"') {
+			char *w = ++line, *r = line;
+
+			while (*r && !(*r == '"' && r[1] != '"')) {
+				if (*r == '"')
+					r++;
+				*w++ = *r++;
+			}
+			*w = '\0';
+			f[k++] = line;
+			line = *r ? strchr(r + 1, ',') : NULL;
+			if (line)
+				line++;
+			continue;
+		}
+		f[k++] = line;
+		line = strchr(line, ',');
+		if (line)
+			*line++ = '\0';
+	}
+	return k;
+}
+
+int sm_load(const char *dir, struct sm_table *t, char *why, size_t n)
+{
+	char path[UKB_PATH + 32];
+	struct ut_buf b = { 0 };
+	char *line, *next;
+	int lineno = 0;
+
+	memset(t, 0, sizeof *t);
+	snprintf(path, sizeof path, "%s/summary.csv", dir);
+	if (ut_read_file(path, &b) != 0) {
+		snprintf(why, n, "%s: cannot read (not a result set?)", path);
+		return -1;
+	}
+	for (line = b.p; line && *line; line = next) {
+		char *f[16];
+		struct sm_row *r;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (lineno++ == 0)
+			continue;
+		if (csv_fields(line, f, 16) < 13) {
+			snprintf(why, n, "%s:%d: expected 14 fields", path, lineno);
+			ut_buf_free(&b);
+			sm_free(t);
+			return -1;
+		}
+		r = realloc(t->r, sizeof *r * (size_t)(t->nr + 1));
+		if (!r)
+			break;
+		t->r = r;
+		r = &t->r[t->nr++];
+		ut_strlcpy(r->target, f[1], sizeof r->target);
+		ut_strlcpy(r->workload, f[2], sizeof r->workload);
+		ut_strlcpy(r->metric, f[3], sizeof r->metric);
+		ut_strlcpy(r->unit, f[4], sizeof r->unit);
+		r->n = atoi(f[5]);
+		r->median = atof(f[6]);
+		r->min = atof(f[7]);
+		r->max = atof(f[8]);
+		r->p25 = atof(f[9]);
+		r->p75 = atof(f[10]);
+		r->ci_lo = atof(f[11]);
+		r->ci_hi = atof(f[12]);
+		add_target(t, r->target);
+	}
+	ut_buf_free(&b);
+	snprintf(path, sizeof path, "%s/failures.csv", dir);
+	lineno = 0;
+	if (ut_read_file(path, &b) == 0) {
+		for (line = b.p; line && *line; line = next) {
+			char *f[8];
+			struct rs_failure *x;
+
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			if (lineno++ == 0 || csv_fields(line, f, 8) < 5)
+				continue;
+			x = realloc(t->f, sizeof *x * (size_t)(t->nf + 1));
+			if (!x)
+				break;
+			t->f = x;
+			x = &t->f[t->nf++];
+			ut_strlcpy(x->target, f[1], sizeof x->target);
+			ut_strlcpy(x->workload, f[2], sizeof x->workload);
+			x->rep = atoi(f[3]);
+			ut_strlcpy(x->why, f[4], sizeof x->why);
+			add_target(t, x->target);
+		}
+	}
+	ut_buf_free(&b);
+	return 0;
+}
+
+const struct sm_row *sm_find(const struct sm_table *t, const char *target, const char *workload,
+			     const char *metric)
+{
+	for (int i = 0; i < t->nr; i++)
+		if (!strcmp(t->r[i].target, target) && !strcmp(t->r[i].workload, workload) &&
+		    !strcmp(t->r[i].metric, metric))
+			return &t->r[i];
+	return NULL;
+}
+
+void sm_free(struct sm_table *t)
+{
+	free(t->r);
+	free(t->f);
+	t->r = NULL;
+	t->f = NULL;
+}
+
+/* Three significant digits, no exponent for ordinary magnitudes. */
+static void fmt(char *out, size_t n, double v)
+{
+	double a = fabs(v);
+
+	if (a >= 1e6 || (a > 0 && a < 0.001))
+		snprintf(out, n, "%.3g", v);
+	else if (a >= 100)
+		snprintf(out, n, "%.0f", v);
+	else if (a >= 10)
+		snprintf(out, n, "%.1f", v);
+	else
+		snprintf(out, n, "%.3g", v);
+}
+
+static const struct rs_failure *failure_of(const struct sm_table *t, const char *target,
+					   const char *workload)
+{
+	for (int i = 0; i < t->nf; i++)
+		if (!strcmp(t->f[i].target, target) && !strcmp(t->f[i].workload, workload))
+			return &t->f[i];
+	return NULL;
+}
+
+static int has_samples(const struct sm_table *t, const char *target, const char *workload)
+{
+	for (int i = 0; i < t->nr; i++)
+		if (!strcmp(t->r[i].target, target) && !strcmp(t->r[i].workload, workload))
+			return 1;
+	return 0;
+}
+
+static int seen_before(const struct sm_table *t, int i)
+{
+	for (int k = 0; k < i; k++)
+		if (!strcmp(t->r[k].workload, t->r[i].workload) && !strcmp(t->r[k].metric, t->r[i].metric))
+			return 1;
+	return 0;
+}
+
+int report_main(int argc, char **argv)
+{
+	const char *dirarg = NULL, *baseline = NULL;
+	char dir[UKB_PATH], why[UKB_WHY];
+	struct sm_table t;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: ukbench report [--baseline TARGET] DIR\n"
+			       "Print a result set's summary as a markdown table: one row per workload\n"
+			       "and metric, one column per target; each cell is the median, the 95%%\n"
+			       "confidence interval of the median, and the ratio to the baseline target\n"
+			       "(default linux-vm, else native). DIR is a result folder or its name\n"
+			       "under results/ (e.g. latest).\n");
+			return 0;
+		} else if (!strcmp(argv[i], "--baseline") && i + 1 < argc) {
+			baseline = argv[++i];
+		} else if (argv[i][0] == '-' || dirarg) {
+			ut_err("report: unexpected argument '%s' (see ukbench report --help)", argv[i]);
+			return 2;
+		} else {
+			dirarg = argv[i];
+		}
+	}
+	if (!dirarg) {
+		ut_err("report: which result set? (ukbench report results/latest)");
+		return 2;
+	}
+	if (report_resolve_dir(dirarg, dir, sizeof dir) != 0) {
+		ut_err("report: %s is not a result set (no summary.csv)", dirarg);
+		return 2;
+	}
+	if (sm_load(dir, &t, why, sizeof why) != 0) {
+		ut_err("report: %s", why);
+		return 2;
+	}
+	if (!baseline) {
+		for (int i = 0; i < t.nt; i++)
+			if (!strcmp(t.targets[i], "linux-vm"))
+				baseline = "linux-vm";
+		for (int i = 0; i < t.nt && !baseline; i++)
+			if (!strcmp(t.targets[i], "native"))
+				baseline = "native";
+	}
+	char real[PATH_MAX];
+	const char *name = realpath(dir, real) ? strrchr(real, '/') + 1 : dir;
+
+	printf("## %s\n\n", name);
+	printf("Median [95%% CI of the median]%s%s%s.\n\n", baseline ? "; ×: ratio to " : "",
+	       baseline ? baseline : "", baseline ? "'s median" : "");
+	printf("| workload | metric | unit |");
+	for (int i = 0; i < t.nt; i++)
+		printf(" %s |", t.targets[i]);
+	printf("\n|---|---|---|");
+	for (int i = 0; i < t.nt; i++)
+		printf("---:|");
+	printf("\n");
+	for (int i = 0; i < t.nr; i++) {
+		const struct sm_row *row = &t.r[i], *base;
+
+		if (seen_before(&t, i))
+			continue;
+		base = baseline ? sm_find(&t, baseline, row->workload, row->metric) : NULL;
+		printf("| %s | %s | %s |", row->workload, row->metric, row->unit);
+		for (int k = 0; k < t.nt; k++) {
+			const struct sm_row *c = sm_find(&t, t.targets[k], row->workload, row->metric);
+			const struct rs_failure *f;
+			char m[32], lo[32], hi[32];
+
+			if (!c) {
+				/* a failure only where the target has nothing for the workload */
+				f = has_samples(&t, t.targets[k], row->workload) ? NULL :
+				    failure_of(&t, t.targets[k], row->workload);
+				if (f)
+					printf(" failed: %.60s |", f->why);
+				else
+					printf(" – |");
+				continue;
+			}
+			fmt(m, sizeof m, c->median);
+			fmt(lo, sizeof lo, c->ci_lo);
+			fmt(hi, sizeof hi, c->ci_hi);
+			if (c->ci_lo == c->ci_hi)
+				printf(" %s", m);
+			else
+				printf(" %s [%s, %s]", m, lo, hi);
+			if (base && base->median != 0) {
+				char ratio[32];
+
+				fmt(ratio, sizeof ratio, c->median / base->median);
+				printf(" ×%s", ratio);
+			}
+			printf(" |");
+		}
+		printf("\n");
+	}
+	/* rows with no sample at all on any target: only failures */
+	for (int i = 0; i < t.nf; i++) {
+		int shown = 0;
+
+		for (int k = 0; k < t.nr && !shown; k++)
+			shown = !strcmp(t.r[k].workload, t.f[i].workload);
+		for (int k = 0; k < i && !shown; k++)
+			shown = !strcmp(t.f[k].workload, t.f[i].workload);
+		if (shown)
+			continue;
+		printf("| %s | (all runs failed) | |", t.f[i].workload);
+		for (int k = 0; k < t.nt; k++) {
+			const struct rs_failure *f = failure_of(&t, t.targets[k], t.f[i].workload);
+
+			printf(f ? " failed: %.60s |" : " – |", f ? f->why : "");
+		}
+		printf("\n");
+	}
+	if (t.nf) {
+		printf("\nFailed samples (%d):\n\n", t.nf);
+		for (int i = 0; i < t.nf && i < 20; i++)
+			printf("- %s on %s, rep %d: %s\n", t.f[i].workload, t.f[i].target, t.f[i].rep,
+			       t.f[i].why);
+		if (t.nf > 20)
+			printf("- ... and %d more (failures.csv)\n", t.nf - 20);
+	}
+	sm_free(&t);
+	return 0;
+}

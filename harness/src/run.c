@@ -1,0 +1,280 @@
+/* run.c: the job driver. run_execute() walks the plan (targets x workloads),
+ * and for each repetition calls the target's ops in order: prepare -> launch
+ * -> wait_ready -> measure -> stop (always), under one deadline per launch.
+ * A failure is a failed sample with its reason; the result files are rewritten
+ * after every repetition; Ctrl-C stops the current launch, tears everything
+ * down and keeps what was completed.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ukb.h"
+
+static const struct wl_info workloads[] = {
+	{ "hello", 1, "prints a line and exits (boot to first output)" },
+	{ "compute", 1, "CPU-bound kernels (sha256, matrix, sort), ns_per_op" },
+	{ "syscall", 1, "system-call costs (getppid, read, write, ...), ns_per_op" },
+	{ "echo", 0, "TCP echo server (transactions/s, latency)" },
+	{ "stream", 0, "TCP bulk transfer (Gbit/s)" },
+	{ "httpd", 0, "HTTP/1.1 static server (wrk: req/s, latency)" },
+	{ "kvstore", 0, "Redis-protocol key-value store (redis-benchmark)" },
+};
+
+const struct wl_info *wl_all(int *n)
+{
+	*n = (int)(sizeof workloads / sizeof workloads[0]);
+	return workloads;
+}
+
+const struct wl_info *wl_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
+		if (!strcmp(workloads[i].name, name))
+			return &workloads[i];
+	return NULL;
+}
+
+int run_plan_add(struct run_plan *p, const struct run_job *j)
+{
+	struct run_job *n = realloc(p->jobs, sizeof *n * (size_t)(p->njobs + 1));
+
+	if (!n)
+		return -1;
+	p->jobs = n;
+	p->jobs[p->njobs++] = *j;
+	return 0;
+}
+
+/* auto follows the probe: KVM only where it is not slower than TCG. */
+int run_resolve_accel(int accel, char *note, size_t n)
+{
+	const struct env_probe *e;
+
+	if (accel != ACCEL_AUTO) {
+		snprintf(note, n, "%s (asked for)", accel == ACCEL_KVM ? "kvm" : "tcg");
+		return accel;
+	}
+	e = env_probe_accel();
+	snprintf(note, n, "%s (auto: %s)", e->kvm_usable ? "kvm" : "tcg", e->note);
+	return e->kvm_usable ? ACCEL_KVM : ACCEL_TCG;
+}
+
+static int needs_accel(const struct tg_ops *o)
+{
+	return o == &tg_refkernel_ops || o == &tg_linuxvm_ops || o == &tg_qemu_image_ops;
+}
+
+static void iso_now(char *out, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+struct job_info {	/* what meta.json says about each job */
+	char accel_note[UKB_WHY];
+	char cmdline[2048];
+	char image[UKB_PATH];
+	char image_sha[65], workload_sha[65];
+	long long image_size;
+	int mem_mib;
+	int ok, failed;
+};
+
+static void build_meta(struct ut_buf *b, const struct run_plan *p, const struct job_info *ji,
+		       int argc, char **argv, const char *start, const char *end, int interrupted)
+{
+	char commit[64] = "", root_arg[UKB_PATH];
+	char *git[] = { "git", "-C", root_arg, "rev-parse", "HEAD", NULL };
+
+	ut_strlcpy(root_arg, ut_root(), sizeof root_arg);
+	if (ut_capture(git, commit, sizeof commit, 3000) != 0)
+		ut_strlcpy(commit, "unknown", sizeof commit);
+	ut_buf_printf(b, "{\n  \"experiment\": ");
+	ut_json_str(b, p->experiment);
+	ut_buf_printf(b, ",\n  \"experiment_file\": ");
+	ut_json_str(b, p->source ? p->source : "");
+	ut_buf_printf(b, ",\n  \"command\": [");
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			ut_buf_add(b, ", ", 2);
+		ut_json_str(b, argv[i]);
+	}
+	ut_buf_printf(b, "],\n  \"start\": \"%s\",\n  \"end\": \"%s\",\n  \"interrupted\": %s,\n",
+		      start, end, interrupted ? "true" : "false");
+	ut_buf_printf(b, "  \"git_commit\": ");
+	ut_json_str(b, commit);
+	ut_buf_printf(b, ",\n  \"tsc_khz\": %.0f,\n", ut_tsc_khz());
+	env_meta(b);
+	ut_buf_printf(b, "  \"jobs\": [\n");
+	for (int i = 0; i < p->njobs; i++) {
+		const struct run_job *j = &p->jobs[i];
+
+		ut_buf_printf(b, "    {\"target\": ");
+		ut_json_str(b, j->spec.name);
+		ut_buf_printf(b, ", \"kind\": \"%s\", \"workload\": ", j->spec.ops->kind);
+		ut_json_str(b, j->workload);
+		ut_buf_printf(b, ", \"args\": ");
+		ut_json_str(b, j->args);
+		ut_buf_printf(b, ", \"reps\": %d, \"warmup\": %d, \"mem_mib\": %d, \"vcpus\": %d, "
+				 "\"timeout_s\": %.1f, \"samples_ok\": %d, \"samples_failed\": %d,\n"
+				 "     \"accel\": ",
+			      j->reps, j->warmup, ji[i].mem_mib, j->vcpus, j->timeout_ms / 1000.0,
+			      ji[i].ok, ji[i].failed);
+		ut_json_str(b, ji[i].accel_note);
+		ut_buf_printf(b, ", \"image\": ");
+		ut_json_str(b, ji[i].image);
+		ut_buf_printf(b, ", \"image_size\": %lld, \"image_sha256\": \"%s\", "
+				 "\"workload_sha256\": \"%s\",\n     \"launch\": ",
+			      ji[i].image_size, ji[i].image_sha, ji[i].workload_sha);
+		ut_json_str(b, ji[i].cmdline);
+		ut_buf_printf(b, "}%s\n", i + 1 < p->njobs ? "," : "");
+	}
+	ut_buf_printf(b, "  ]\n}\n");
+}
+
+static void progress(int done, int total, const struct run_job *j, int rep, uint64_t t0)
+{
+	double el = (double)(ut_now_ns() - t0) / 1e9;
+
+	if (!isatty(2))
+		return;
+	fprintf(stderr, "[%d/%d] %s on %s, %s %d/%d ... %.0fs elapsed", done + 1, total,
+		j->workload, j->spec.name, rep ? "rep" : "warm-up", rep ? rep : 1,
+		rep ? j->reps : j->warmup, el);
+	if (done > 0)
+		fprintf(stderr, ", ~%.0fs left", el / done * (total - done));
+	fputc('\n', stderr);
+}
+
+/* One launch: the ops in order, stop always. 0, or -1 with why. */
+static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_set *rs, int rep,
+		      char *why, size_t n)
+{
+	struct tg_run r;
+	const struct tg_ops *o = j->spec.ops;
+	int rc = -1;
+
+	memset(&r, 0, sizeof r);
+	r.spec = &j->spec;
+	ut_strlcpy(r.workload, j->workload, sizeof r.workload);
+	ut_strlcpy(r.args, j->args, sizeof r.args);
+	r.mem_mib = j->mem_mib;
+	r.vcpus = j->vcpus > 0 ? j->vcpus : 1;
+	r.accel = j->accel;
+	r.timeout_ms = j->timeout_ms;
+	r.qmp = -1;
+	r.cleanup_id = -1;
+	r.proc.pid = -1;
+	r.proc.fd = -1;
+	for (int i = 0; i < 4; i++)
+		r.proc.perf[i] = -1;
+	r.rs = rs;
+	r.rep = rep;
+	r.deadline = ut_now_ns() + (uint64_t)j->timeout_ms * 1000000ull;
+	if (o->prepare(&r, why, n) != 0)
+		goto out;
+	if (!ji->cmdline[0]) {
+		ut_strlcpy(ji->image, r.image, sizeof ji->image);
+		ji->image_size = r.image_size;
+		ji->mem_mib = r.mem_mib;
+		if (ut_sha256_file(r.image, ji->image_sha) != 0)
+			ut_strlcpy(ji->image_sha, "unreadable", sizeof ji->image_sha);
+	}
+	if (o->launch(&r, why, n) != 0 || o->wait_ready(&r, why, n) != 0 ||
+	    o->measure(&r, why, n) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (!ji->cmdline[0] && r.cmdline[0])
+		ut_strlcpy(ji->cmdline, r.cmdline, sizeof ji->cmdline);
+	o->stop(&r);
+	return rc;
+}
+
+int run_execute(struct run_plan *p, int argc, char **argv)
+{
+	struct rs_set rs;
+	struct job_info *ji = calloc((size_t)p->njobs + 1, sizeof *ji);
+	char why[UKB_WHY], start[32], end[32];
+	struct ut_buf meta = { 0 };
+	int total = 0, done = 0, failed = 0;
+	uint64_t t0 = ut_now_ns();
+
+	if (!ji || rs_create(&rs, p->experiment, p->outdir, why, sizeof why) != 0) {
+		ut_err("%s", ji ? why : "out of memory");
+		free(ji);
+		return 1;
+	}
+	iso_now(start, sizeof start);
+	for (int i = 0; i < p->njobs; i++) {
+		struct run_job *j = &p->jobs[i];
+		char rel[UKB_PATH], wl[UKB_PATH];
+
+		total += j->warmup + j->reps;
+		if (needs_accel(j->spec.ops))
+			j->accel = run_resolve_accel(j->accel, ji[i].accel_note, sizeof ji[i].accel_note);
+		else
+			ut_strlcpy(ji[i].accel_note, "none (host process)", sizeof ji[i].accel_note);
+		snprintf(rel, sizeof rel, "build/workloads/%s", j->workload);
+		ut_path(wl, sizeof wl, rel);
+		if (ut_sha256_file(wl, ji[i].workload_sha) != 0)
+			ut_strlcpy(ji[i].workload_sha, "missing", sizeof ji[i].workload_sha);
+	}
+	for (int i = 0; i < p->njobs && !ukb_interrupted; i++) {
+		const struct run_job *j = &p->jobs[i];
+		int reps = j->warmup + j->reps, skip = 0;
+
+		for (int k = 0; k < reps && !ukb_interrupted; k++, done++) {
+			int rep = k < j->warmup ? 0 : k - j->warmup + 1;
+
+			if (skip) {	/* the target cannot start: same reason for every rep */
+				if (rep > 0) {
+					rs_fail(&rs, j->spec.name, j->workload, rep, why);
+					ji[i].failed++;
+					failed++;
+				}
+				continue;
+			}
+			progress(done, total, j, rep, t0);
+			if (one_launch(j, &ji[i], &rs, rep, why, sizeof why) == 0) {
+				ji[i].ok += rep > 0;
+			} else if (!ukb_interrupted) {
+				fprintf(stderr, "ukbench: %s on %s, %s %d failed: %s\n", j->workload,
+					j->spec.name, rep ? "rep" : "warm-up", rep ? rep : k + 1, why);
+				rs_fail(&rs, j->spec.name, j->workload, rep, why);
+				ji[i].failed += rep > 0;
+				failed++;
+				/* missing files or tools: no point in trying again */
+				skip = strstr(why, "not found") || strstr(why, "not implemented") ||
+				       strstr(why, "QEMU did not start");
+			}
+			iso_now(end, sizeof end);
+			ut_buf_free(&meta);
+			build_meta(&meta, p, ji, argc, argv, start, end, ukb_interrupted);
+			if (rs_write(&rs, meta.p) != 0)
+				ut_err("cannot write the result files in %s", rs.dir);
+		}
+	}
+	pr_cleanup_all();
+	iso_now(end, sizeof end);
+	ut_buf_free(&meta);
+	build_meta(&meta, p, ji, argc, argv, start, end, ukb_interrupted);
+	if (rs_write(&rs, meta.p) != 0)
+		ut_err("cannot write the result files in %s", rs.dir);
+	rs_link_latest(&rs);
+	if (ukb_interrupted)
+		ut_err("interrupted: everything started was stopped; completed samples are in %s",
+		       rs.dir);
+	printf("%s\n", rs.dir);
+	fflush(stdout);
+	ut_buf_free(&meta);
+	rs_free(&rs);
+	free(ji);
+	return ukb_interrupted || failed ? 1 : 0;
+}

@@ -1,0 +1,86 @@
+/* tg_native.c: target `native`, the ceiling: the workload binary as a plain
+ * host process. prepare (binary exists) -> launch (fork/exec, counters on)
+ * -> wait_ready (exit for run-to-completion workloads) -> measure -> stop.
+ */
+#include <string.h>
+
+#include "ukb.h"
+
+static int native_prepare(struct tg_run *r, char *why, size_t n)
+{
+	char rel[UKB_PATH];
+
+	snprintf(rel, sizeof rel, "build/workloads/%s", r->workload);
+	ut_path(r->image, sizeof r->image, rel);
+	r->image_size = ut_file_size(r->image);
+	if (r->image_size < 0) {
+		snprintf(why, n, "%s not found: build the workloads first (make -C workloads)",
+			 r->image);
+		return -1;
+	}
+	return 0;
+}
+
+static int native_launch(struct tg_run *r, char *why, size_t n)
+{
+	tg_arg(r, "%s", r->image);
+	tg_args_words(r, r->args);
+	if (pr_spawn(&r->proc, r->argv, 1, why, n) != 0)
+		return -1;
+	r->t_launch = r->proc.t_start;
+	return 0;
+}
+
+static int native_wait_ready(struct tg_run *r, char *why, size_t n)
+{
+	const struct wl_info *w = wl_find(r->workload);
+
+	if (w && !w->ready_exit) {
+		snprintf(why, n, "server workloads (%s) need the load phase, not implemented yet",
+			 r->workload);
+		return -1;
+	}
+	if (tg_wait_exit(r, why, n) != 0)
+		return -1;
+	if (r->proc.status != 0) {
+		snprintf(why, n, "%s exited with status %d: %.150s", r->workload, r->proc.status,
+			 tg_last_line(r));
+		return -1;
+	}
+	return 0;
+}
+
+static int native_measure(struct tg_run *r, char *why, size_t n)
+{
+	double c[PF_N];
+
+	(void)why;
+	(void)n;
+	tg_sample(r, "boot_to_ready", (double)(r->t_ready - r->t_launch) / 1e6);
+	tg_sample(r, "image_size", (double)r->image_size);
+	if (pf_read(r->proc.perf, c) == 0) {
+		if (c[PF_TASK_CLOCK] >= 0)
+			tg_sample(r, "task_clock", c[PF_TASK_CLOCK]);
+		if (c[PF_CTX_SWITCHES] >= 0)
+			tg_sample(r, "ctx_switches", c[PF_CTX_SWITCHES]);
+		if (c[PF_PAGE_FAULTS] >= 0)
+			tg_sample(r, "page_faults", c[PF_PAGE_FAULTS]);
+	}
+	tg_parse_results(r);
+	return 0;
+}
+
+static void native_stop(struct tg_run *r)
+{
+	pr_kill(&r->proc);
+}
+
+const struct tg_ops tg_native_ops = {
+	.kind = "native",
+	.help = "the workload as a plain host process (the ceiling)",
+	.prepare = native_prepare,
+	.launch = native_launch,
+	.wait_ready = native_wait_ready,
+	.measure = native_measure,
+	.stop = native_stop,
+};

@@ -1,0 +1,349 @@
+/* tg_qemu.c: the three QEMU targets: `refkernel` (build/refkernel/<w>.img),
+ * `linux-vm` (Debian kernel + initramfs from baselines/linux) and `qemu-image`
+ * (any kernel described in an experiment file). They differ only in prepare,
+ * which builds the QEMU command; launch starts QEMU paused (-S) with a QMP
+ * socket, wait_ready times VMM start (until QMP answers), sends `cont` and
+ * waits for the ready condition (exit, console marker), measure records the
+ * boot figures, stop kills QEMU and removes the run's temp dir.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ukb.h"
+
+static void rm_tmpdir(void *arg)
+{
+	char *dir = arg, p[UKB_PATH + 32];
+
+	snprintf(p, sizeof p, "%s/qmp.sock", dir);
+	unlink(p);
+	rmdir(dir);
+	free(dir);
+}
+
+/* The options every QEMU target shares (the lead's refkernel contract). */
+static void qemu_base(struct tg_run *r, const char *machine)
+{
+	tg_arg(r, "qemu-system-x86_64");
+	tg_arg(r, "-M");
+	tg_arg(r, "%s", machine);
+	tg_arg(r, "-accel");
+	tg_arg(r, "%s", r->accel == ACCEL_KVM ? "kvm" : "tcg");
+	tg_arg(r, "-cpu");
+	tg_arg(r, "%s", r->accel == ACCEL_KVM ? "host" : "max");
+	tg_arg(r, "-m");
+	tg_arg(r, "%d", r->mem_mib);
+	tg_arg(r, "-smp");
+	tg_arg(r, "%d", r->vcpus);
+	tg_args_words(r, "-nodefaults -no-user-config -nographic -serial stdio -no-reboot");
+	tg_arg(r, "-device");
+	tg_arg(r, "isa-debug-exit,iobase=0xf4,iosize=4");
+}
+
+static int need_file(struct tg_run *r, const char *rel, char *out, size_t outn,
+		     const char *hint, char *why, size_t n)
+{
+	long long sz;
+
+	ut_path(out, outn, rel);
+	sz = ut_file_size(out);
+	if (sz < 0) {
+		snprintf(why, n, "%s not found: %s", out, hint);
+		return -1;
+	}
+	r->image_size += sz;
+	return 0;
+}
+
+static int refkernel_prepare(struct tg_run *r, char *why, size_t n)
+{
+	char rel[UKB_PATH];
+
+	if (!r->mem_mib)
+		r->mem_mib = 64;
+	snprintf(rel, sizeof rel, "build/refkernel/%s.img", r->workload);
+	if (need_file(r, rel, r->image, sizeof r->image,
+		      "the refkernel image is not built yet (make -C refkernel)", why, n))
+		return -1;
+	qemu_base(r, "microvm");
+	tg_arg(r, "-kernel");
+	tg_arg(r, "%s", r->image);
+	tg_arg(r, "-append");
+	tg_arg(r, "tsc_khz=%.0f -- %s", ut_tsc_khz(), r->args);
+	return 0;
+}
+
+static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
+{
+	char rel[UKB_PATH], initrd[UKB_PATH], hzfile[UKB_PATH];
+	struct ut_buf hz = { 0 };
+	long khz = (long)ut_tsc_khz(), kernel_hz = 250;
+
+	if (!r->mem_mib)
+		r->mem_mib = 128;	/* design: -m 64 panics with the initramfs */
+	if (need_file(r, "build/linux-vm/vmlinux", r->image, sizeof r->image,
+		      "the Linux VM kernel is not built (make -C baselines)", why, n))
+		return -1;
+	snprintf(rel, sizeof rel, "build/linux-vm/%s.cpio.gz", r->workload);
+	if (need_file(r, rel, initrd, sizeof initrd,
+		      "no initramfs for this workload (make -C baselines)", why, n))
+		return -1;
+	ut_path(hzfile, sizeof hzfile, "build/linux-vm/KERNEL_HZ");
+	if (ut_read_file(hzfile, &hz) == 0 && atol(hz.p) > 0)
+		kernel_hz = atol(hz.p);
+	ut_buf_free(&hz);
+	qemu_base(r, "microvm");
+	tg_arg(r, "-kernel");
+	tg_arg(r, "%s", r->image);
+	tg_arg(r, "-initrd");
+	tg_arg(r, "%s", initrd);
+	tg_arg(r, "-append");
+	/* baselines/linux/run.sh: the TSC rate on the command line, or a loaded
+	 * host can make the guest call its TSC unstable and hang */
+	tg_arg(r, "console=ttyS0 quiet panic=-1 pci=off tsc_early_khz=%ld lpj=%ld -- %s", khz,
+	       khz * 1000 / kernel_hz, r->args);
+	return 0;
+}
+
+/* %w workload, %a its arguments, %k host TSC kHz, %% a percent sign. */
+static void expand(char *out, size_t n, const char *tmpl, const struct tg_run *r)
+{
+	size_t k = 0;
+
+	for (const char *p = tmpl; *p && k + 1 < n; p++) {
+		char tmp[300];
+		const char *ins = NULL;
+
+		if (*p == '%' && p[1]) {
+			p++;
+			if (*p == 'w')
+				ins = r->workload;
+			else if (*p == 'a')
+				ins = r->args;
+			else if (*p == 'k') {
+				snprintf(tmp, sizeof tmp, "%.0f", ut_tsc_khz());
+				ins = tmp;
+			} else if (*p == '%')
+				ins = "%";
+			else {
+				snprintf(tmp, sizeof tmp, "%%%c", *p);
+				ins = tmp;
+			}
+		}
+		if (ins) {
+			k += (size_t)snprintf(out + k, n - k, "%s", ins);
+			if (k >= n)
+				k = n - 1;
+		} else {
+			out[k++] = *p;
+		}
+	}
+	out[k] = '\0';
+}
+
+static int image_prepare(struct tg_run *r, char *why, size_t n)
+{
+	const struct tg_spec *s = r->spec;
+	char buf[UKB_PATH], initrd[UKB_PATH];
+
+	if (!r->mem_mib)
+		r->mem_mib = 64;
+	expand(buf, sizeof buf, s->kernel, r);
+	if (need_file(r, buf, r->image, sizeof r->image, "kernel image of a qemu-image target",
+		      why, n))
+		return -1;
+	if (s->initrd[0]) {
+		expand(buf, sizeof buf, s->initrd, r);
+		if (need_file(r, buf, initrd, sizeof initrd, "initrd of a qemu-image target", why, n))
+			return -1;
+	}
+	qemu_base(r, s->machine[0] ? s->machine : "microvm");
+	expand(buf, sizeof buf, s->qemu_args, r);
+	tg_args_words(r, buf);
+	tg_arg(r, "-kernel");
+	tg_arg(r, "%s", r->image);
+	if (s->initrd[0]) {
+		tg_arg(r, "-initrd");
+		tg_arg(r, "%s", initrd);
+	}
+	if (s->append[0]) {
+		expand(buf, sizeof buf, s->append, r);
+		tg_arg(r, "-append");
+		tg_arg(r, "%s", buf);
+	}
+	return 0;
+}
+
+static int qemu_launch(struct tg_run *r, char *why, size_t n)
+{
+	char *dir;
+
+	snprintf(r->tmpdir, sizeof r->tmpdir, "/tmp/ukbench.XXXXXX");
+	if (!mkdtemp(r->tmpdir)) {
+		snprintf(why, n, "cannot create a temp dir in /tmp");
+		return -1;
+	}
+	dir = strdup(r->tmpdir);
+	if (dir)
+		r->cleanup_id = pr_cleanup_push(rm_tmpdir, dir);
+	tg_arg(r, "-S");
+	tg_arg(r, "-qmp");
+	tg_arg(r, "unix:%s/qmp.sock,server=on,wait=off", r->tmpdir);
+	if (pr_spawn(&r->proc, r->argv, 1, why, n) != 0)
+		return -1;
+	r->t_launch = r->proc.t_start;
+	return 0;
+}
+
+struct ready_ctx {
+	struct tg_run *r;
+	const char *marker;
+};
+
+/* The guests' own boot figures, and the console marker if one is awaited. */
+static int on_line(void *arg, const char *line, uint64_t t)
+{
+	struct ready_ctx *c = arg;
+	const char *p;
+
+	if ((p = strstr(line, "refkernel: boot_us=")))
+		c->r->guest_boot_us = atof(p + strlen("refkernel: boot_us="));
+	else if ((p = strstr(line, "linux-vm: ready_us=")))
+		c->r->guest_boot_us = atof(p + strlen("linux-vm: ready_us="));
+	if (c->marker && strstr(line, c->marker)) {
+		c->r->t_ready = t;
+		return 1;
+	}
+	return 0;
+}
+
+static int qemu_wait_ready(struct tg_run *r, char *why, size_t n)
+{
+	const struct wl_info *w = wl_find(r->workload);
+	struct ready_ctx c = { .r = r, .marker = NULL };
+	char sock[UKB_PATH + 16];
+	int ready = r->spec->ready, k;
+
+	r->guest_boot_us = -1;
+	snprintf(sock, sizeof sock, "%s/qmp.sock", r->tmpdir);
+	r->qmp = qmp_connect(sock, r->deadline, why, n);
+	if (r->qmp < 0) {
+		/* QEMU refused to start: its own error line says why */
+		if (pr_read(&r->proc, ut_now_ns() + 500000000ull, NULL, NULL) == PR_EOF &&
+		    tg_last_line(r)[0])
+			snprintf(why, n, "QEMU did not start: %.200s", tg_last_line(r));
+		return -1;
+	}
+	r->t_vmm = ut_now_ns();
+	r->t_cont = r->t_vmm;
+	/* closed after `cont` went out: the guest ran and QEMU is exiting */
+	k = qmp_cmd(r->qmp, "cont", r->deadline, why, n);
+	if (k == -1)
+		return -1;
+	if (ready == READY_EXIT && w && !w->ready_exit && r->spec->ops != &tg_qemu_image_ops) {
+		snprintf(why, n, "server workloads (%s) need the network phase, not implemented yet",
+			 r->workload);
+		return -1;
+	}
+	if (ready == READY_MARKER) {
+		c.marker = r->spec->marker;
+		k = pr_read(&r->proc, r->deadline, on_line, &c);
+		if (k == PR_MATCH)
+			return 0;
+		if (k == PR_INTR)
+			snprintf(why, n, "interrupted");
+		else if (k == PR_EOF)
+			snprintf(why, n, "guest exited before printing \"%s\": %s; last output: %.100s",
+				 c.marker, tg_status_why(pr_wait(&r->proc, r->deadline) == PR_EOF ?
+							 r->proc.status : -1),
+				 tg_last_line(r));
+		else
+			snprintf(why, n, "timed out after %.1f s waiting for \"%s\" (killed); last output: %.100s",
+				 r->timeout_ms / 1000.0, c.marker, tg_last_line(r));
+		return -1;
+	}
+	if (ready == READY_PORT) {
+		snprintf(why, n, "ready = port needs the network phase, not implemented yet");
+		return -1;
+	}
+	k = pr_read(&r->proc, r->deadline, on_line, &c);
+	if (k == PR_INTR) {
+		snprintf(why, n, "interrupted");
+		return -1;
+	}
+	if (tg_wait_exit(r, why, n) != 0)
+		return -1;
+	if (r->proc.status != r->spec->exit_ok) {
+		snprintf(why, n, "%s; last output: %.150s", tg_status_why(r->proc.status),
+			 tg_last_line(r));
+		return -1;
+	}
+	return 0;
+}
+
+static int qemu_measure(struct tg_run *r, char *why, size_t n)
+{
+	double c[PF_N];
+
+	(void)why;
+	(void)n;
+	tg_sample(r, "boot_to_ready", (double)(r->t_ready - r->t_launch) / 1e6);
+	tg_sample(r, "vmm_start", (double)(r->t_vmm - r->t_launch) / 1e6);
+	tg_sample(r, "cont_to_ready", (double)(r->t_ready - r->t_cont) / 1e6);
+	if (r->guest_boot_us >= 0)
+		tg_sample(r, "boot_guest", r->guest_boot_us / 1000.0);
+	tg_sample(r, "image_size", (double)r->image_size);
+	if (pf_read(r->proc.perf, c) == 0) {
+		if (c[PF_TASK_CLOCK] >= 0)
+			tg_sample(r, "task_clock", c[PF_TASK_CLOCK]);
+		if (c[PF_CTX_SWITCHES] >= 0)
+			tg_sample(r, "ctx_switches", c[PF_CTX_SWITCHES]);
+		if (c[PF_PAGE_FAULTS] >= 0)
+			tg_sample(r, "page_faults", c[PF_PAGE_FAULTS]);
+	}
+	tg_parse_results(r);
+	return 0;
+}
+
+static void qemu_stop(struct tg_run *r)
+{
+	if (r->qmp > 0)
+		close(r->qmp);
+	r->qmp = -1;
+	pr_kill(&r->proc);
+	pr_cleanup_pop(r->cleanup_id);	/* removes the temp dir */
+	r->cleanup_id = -1;
+	r->tmpdir[0] = '\0';
+}
+
+const struct tg_ops tg_refkernel_ops = {
+	.kind = "refkernel",
+	.help = "build/refkernel/<w>.img booted by QEMU microvm (PVH)",
+	.prepare = refkernel_prepare,
+	.launch = qemu_launch,
+	.wait_ready = qemu_wait_ready,
+	.measure = qemu_measure,
+	.stop = qemu_stop,
+};
+
+const struct tg_ops tg_linuxvm_ops = {
+	.kind = "linux-vm",
+	.help = "Debian cloud kernel + initramfs with the same binary, same QEMU",
+	.prepare = linuxvm_prepare,
+	.launch = qemu_launch,
+	.wait_ready = qemu_wait_ready,
+	.measure = qemu_measure,
+	.stop = qemu_stop,
+};
+
+const struct tg_ops tg_qemu_image_ops = {
+	.kind = "qemu-image",
+	.help = "any kernel image described by a [target NAME] section of an experiment",
+	.prepare = image_prepare,
+	.launch = qemu_launch,
+	.wait_ready = qemu_wait_ready,
+	.measure = qemu_measure,
+	.stop = qemu_stop,
+};

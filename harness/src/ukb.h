@@ -1,0 +1,282 @@
+/* ukb.h: the index of ukbench's internal APIs, grouped by file (xv6 defs.h
+ * style). Layering, bottom up: util -> stats, ini, proc, qmp -> results ->
+ * targets (tg_*) -> run (the job driver) -> env, report, plot -> main.
+ *
+ * Error policy, stated once: functions that can fail return 0 on success and
+ * -1 on failure, with one human-readable line in a caller-supplied `why`
+ * buffer (never printed by the callee). Bad usage is reported by main with
+ * exit status 2, a failed measurement is a failed sample (exit status 1),
+ * never a crash. Every wait has a deadline.
+ */
+#ifndef UKB_H
+#define UKB_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define UKB_NAME 48	/* target, workload and metric names */
+#define UKB_WHY 256	/* one-line failure reasons */
+#define UKB_PATH 1024
+
+/* ---- util.c: clocks, strings, files, sha256, paths ---- */
+struct ut_buf {
+	char *p;
+	size_t len, cap;
+};
+uint64_t ut_now_ns(void);				/* CLOCK_MONOTONIC */
+void ut_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ut_buf_add(struct ut_buf *b, const void *data, size_t n);
+void ut_buf_printf(struct ut_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void ut_buf_free(struct ut_buf *b);
+void ut_json_str(struct ut_buf *b, const char *s);	/* quoted, escaped */
+int ut_write_atomic(const char *path, const void *data, size_t len);
+int ut_read_file(const char *path, struct ut_buf *b);	/* NUL-terminated */
+long long ut_file_size(const char *path);		/* -1 if missing */
+void ut_sha256(const void *data, size_t len, uint8_t out[32]);
+int ut_sha256_file(const char *path, char hex[65]);
+char *ut_trim(char *s);
+int ut_split(char *s, char sep, char **out, int max);	/* trimmed fields */
+void ut_strlcpy(char *dst, const char *src, size_t n);
+const char *ut_root(void);	/* repository root (UKBENCH_ROOT or build-time) */
+const char *ut_build(void);	/* build dir (UKBENCH_BUILD or the exe's dir) */
+void ut_path(char *out, size_t n, const char *rel);	/* root-relative unless absolute */
+int ut_capture(char *const argv[], char *out, size_t n, int timeout_ms);	/* first line */
+int ut_have_tool(const char *name);	/* in PATH and executable */
+double ut_tsc_khz(void);	/* host TSC against CLOCK_MONOTONIC, cached */
+int ut_mkdirs(const char *path);
+
+/* ---- stats.c: order statistics of one metric's samples ---- */
+struct st_summary {
+	int n;
+	double median, min, max, p25, p75;
+	double ci_lo, ci_hi;	/* 95% CI of the median (binomial order statistics) */
+	double ci_level;	/* coverage actually achieved (< 0.95 for n < 6) */
+};
+double st_quantile(const double *sorted, int n, double q);	/* linear, type 7 */
+void st_median_ci(int n, double level, int *lo, int *hi, double *cover);	/* 1-based ranks */
+int st_summarize(const double *v, int n, struct st_summary *s);	/* -1 if n == 0 */
+
+/* ---- ini.c: experiment files ---- */
+struct ini_kv {
+	char key[64];
+	char val[512];
+	int line;
+};
+struct ini_sec {
+	char name[128];	/* "experiment", "target null-guest", "run boot" */
+	int line;
+	struct ini_kv *kv;
+	int nkv;
+};
+struct ini_file {
+	char path[UKB_PATH];
+	struct ini_sec *sec;
+	int nsec;
+};
+int ini_parse(const char *text, const char *path, struct ini_file *f, char *why, size_t n);
+int ini_load(const char *path, struct ini_file *f, char *why, size_t n);
+const struct ini_kv *ini_get(const struct ini_sec *s, const char *key);
+void ini_free(struct ini_file *f);
+
+/* ---- proc.c: children with deadlines, and cleanup on Ctrl-C ---- */
+extern volatile sig_atomic_t ukb_interrupted;
+struct pr_child {
+	pid_t pid;
+	int fd;			/* merged stdout+stderr, -1 after EOF */
+	int exited, status;	/* status: exit code, or 128+signal */
+	uint64_t t_start, t_exit;
+	struct ut_buf out;	/* everything the child printed */
+	size_t scanned;		/* lines before this offset were given to the callback */
+	int perf[4];		/* software counters (see perf.c), -1 if none */
+};
+enum { PR_EOF = 0, PR_MATCH = 1, PR_TIMEOUT = -1, PR_INTR = -2, PR_ERR = -3 };
+typedef int (*pr_line_fn)(void *ctx, const char *line, uint64_t t_ns);
+void pr_init(void);	/* signal handlers; call once */
+int pr_spawn(struct pr_child *c, char *const argv[], int with_perf, char *why, size_t n);
+int pr_read(struct pr_child *c, uint64_t deadline, pr_line_fn fn, void *ctx);
+int pr_wait(struct pr_child *c, uint64_t deadline);	/* PR_EOF when exited */
+void pr_kill(struct pr_child *c);	/* SIGKILL the group, reap, free */
+void pr_kill_all(void);			/* every live child */
+int pr_sleep_ms(int ms);		/* PR_INTR if interrupted */
+typedef void (*pr_cleanup_fn)(void *arg);
+int pr_cleanup_push(pr_cleanup_fn fn, void *arg);	/* run by pr_cleanup_all */
+void pr_cleanup_pop(int id);		/* run it now and forget it */
+void pr_cleanup_all(void);
+
+/* ---- perf.c: perf_event_open software counters of a child ---- */
+enum { PF_TASK_CLOCK, PF_CTX_SWITCHES, PF_PAGE_FAULTS, PF_N };
+int pf_open(pid_t pid, int fds[PF_N]);	/* enable_on_exec, inherit */
+int pf_read(int fds[PF_N], double val[PF_N]);	/* task clock in ms */
+void pf_close(int fds[PF_N]);
+
+/* ---- qmp.c: the QEMU Machine Protocol, just enough to `cont` ---- */
+int qmp_connect(const char *sock, uint64_t deadline, char *why, size_t n);	/* fd */
+int qmp_cmd(int fd, const char *cmd, uint64_t deadline, char *why, size_t n);
+
+/* ---- results.c: samples, failures and the result-set files ---- */
+struct rs_sample {
+	char target[UKB_NAME], workload[UKB_NAME], metric[UKB_NAME];
+	int rep;
+	double value;
+};
+struct rs_failure {
+	char target[UKB_NAME], workload[UKB_NAME];
+	int rep;
+	char why[UKB_WHY];
+};
+struct rs_set {
+	char experiment[UKB_NAME];
+	char dir[UKB_PATH];
+	struct rs_sample *s;
+	int ns;
+	struct rs_failure *f;
+	int nf;
+	struct ut_buf meta_extra;	/* JSON members appended to meta.json */
+};
+const char *rs_unit(const char *metric);
+int rs_valid_name(const char *s);
+void rs_add(struct rs_set *r, const char *target, const char *workload,
+	    const char *metric, int rep, double value);
+void rs_fail(struct rs_set *r, const char *target, const char *workload, int rep,
+	     const char *why);
+int rs_create(struct rs_set *r, const char *experiment, const char *outdir, char *why, size_t n);
+void rs_samples_csv(const struct rs_set *r, struct ut_buf *b);
+void rs_summary_csv(const struct rs_set *r, struct ut_buf *b);
+void rs_failures_csv(const struct rs_set *r, struct ut_buf *b);
+int rs_write(const struct rs_set *r, const char *meta_json);	/* atomic, all files */
+int rs_link_latest(const struct rs_set *r);
+void rs_free(struct rs_set *r);
+
+/* ---- targets (tg_*.c): one small ops table per target kind ---- */
+enum { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
+enum { READY_EXIT, READY_MARKER, READY_PORT };
+
+struct tg_spec {	/* a target as configured (built-in, or [target X] in an .ini) */
+	char name[UKB_NAME];
+	const struct tg_ops *ops;
+	/* qemu-image: */
+	char kernel[UKB_PATH], initrd[UKB_PATH];
+	char machine[128], append[512], qemu_args[512];
+	int ready;
+	char marker[128];
+	int port;
+	int exit_ok;		/* expected exit status of the process */
+};
+
+struct tg_run {		/* one launch of one workload on one target */
+	const struct tg_spec *spec;
+	char workload[UKB_NAME];
+	char args[256];		/* workload arguments, space separated */
+	int mem_mib, vcpus, accel;	/* accel resolved: ACCEL_TCG or ACCEL_KVM */
+	int timeout_ms;
+	uint64_t deadline;
+	char tmpdir[UKB_PATH];
+	int cleanup_id;		/* pr_cleanup_push() of the temp dir, -1 if none */
+	struct pr_child proc;
+	int qmp;
+	char image[UKB_PATH];	/* the main file the target boots or runs */
+	long long image_size;
+	uint64_t t_launch, t_vmm, t_cont, t_ready;
+	double guest_boot_us;	/* from the guest's own line, < 0 if none */
+	char cmdline[2048];	/* how it was launched, for meta.json */
+	char *argv[96];		/* the launch command (tg_arg) */
+	int argc;
+	char argstore[8192];
+	size_t argused;
+	struct rs_set *rs;
+	int rep;		/* 0 = warm-up, not recorded */
+};
+
+struct tg_ops {
+	const char *kind;
+	const char *help;
+	int (*prepare)(struct tg_run *r, char *why, size_t n);	/* files exist, sizes */
+	int (*launch)(struct tg_run *r, char *why, size_t n);
+	int (*wait_ready)(struct tg_run *r, char *why, size_t n);
+	int (*measure)(struct tg_run *r, char *why, size_t n);	/* adds samples */
+	void (*stop)(struct tg_run *r);		/* always called; idempotent */
+};
+extern const struct tg_ops tg_native_ops, tg_refkernel_ops, tg_linuxvm_ops,
+	tg_container_ops, tg_qemu_image_ops;
+const struct tg_ops *tg_find(const char *kind);
+const struct tg_ops *const *tg_all(void);	/* NULL-terminated */
+/* shared by the ops (tg_common.c) */
+void tg_sample(struct tg_run *r, const char *metric, double value);
+int tg_parse_results(struct tg_run *r);	/* "ukbench: result <test> <metric> <value>" */
+int tg_wait_exit(struct tg_run *r, char *why, size_t n);	/* ready = process exit */
+const char *tg_status_why(int status);	/* refkernel's reserved exit codes */
+void tg_arg(struct tg_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tg_args_words(struct tg_run *r, const char *words);	/* split at blanks */
+const char *tg_last_line(const struct tg_run *r);	/* for failure reasons */
+
+/* ---- workloads (run.c) ---- */
+struct wl_info {
+	const char *name;
+	int ready_exit;		/* 1: finished when it exits; 0: a server */
+	const char *help;
+};
+const struct wl_info *wl_find(const char *name);
+const struct wl_info *wl_all(int *n);
+
+/* ---- run.c: the job driver (targets x workloads x reps) ---- */
+struct run_job {
+	struct tg_spec spec;
+	char workload[UKB_NAME];
+	char args[256];
+	int reps, warmup, mem_mib, vcpus, accel, timeout_ms;
+};
+struct run_plan {
+	char experiment[UKB_NAME];
+	struct run_job *jobs;
+	int njobs;
+	char outdir[UKB_PATH];
+	char baseline[UKB_NAME];
+	const char *source;	/* experiment file, if any */
+};
+int run_plan_add(struct run_plan *p, const struct run_job *j);
+int run_execute(struct run_plan *p, int argc, char **argv);	/* exit status */
+int run_resolve_accel(int accel, char *note, size_t n);
+
+/* ---- experiment.c: .ini -> run_plan ---- */
+int ex_load(const char *path, struct run_plan *p, char *why, size_t n);
+int ex_parse_accel(const char *s);	/* ACCEL_*, -1 if unknown */
+
+/* ---- env.c: what this host can do ---- */
+struct env_probe {
+	int done;
+	int kvm_dev;		/* /dev/kvm opens read-write */
+	int kvm_usable;		/* probe ran under KVM and was not slower than TCG */
+	double tcg_loop_us, kvm_loop_us;	/* < 0 if the run failed */
+	char note[UKB_WHY];
+};
+const struct env_probe *env_probe_accel(void);	/* cached */
+int env_main(int argc, char **argv);
+void env_meta(struct ut_buf *b);	/* host facts as JSON members */
+
+/* ---- report.c / plot.c ---- */
+struct sm_row {	/* one line of summary.csv */
+	char target[UKB_NAME], workload[UKB_NAME], metric[UKB_NAME], unit[16];
+	int n;
+	double median, min, max, p25, p75, ci_lo, ci_hi;
+};
+struct sm_table {
+	struct sm_row *r;
+	int nr;
+	struct rs_failure *f;	/* failures.csv */
+	int nf;
+	char targets[16][UKB_NAME];	/* in order of first appearance */
+	int nt;
+};
+int sm_load(const char *dir, struct sm_table *t, char *why, size_t n);
+const struct sm_row *sm_find(const struct sm_table *t, const char *target,
+			     const char *workload, const char *metric);
+void sm_free(struct sm_table *t);
+int report_main(int argc, char **argv);
+int plot_main(int argc, char **argv);
+int report_resolve_dir(const char *arg, char *out, size_t n);
+
+#endif

@@ -1,0 +1,175 @@
+#!/bin/sh
+# integration.sh: ukbench end to end, TAP on stdout. Exercises the command line
+# (help, exit codes, bad input), native and qemu-image runs, result files,
+# report, plot, a hung guest that is timed out, a missing refkernel image, and
+# Ctrl-C in the middle of a run (nothing left behind, completed samples kept).
+# QEMU runs use TCG; each step is bounded by `timeout`.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$here/.." && pwd)
+BUILD=${BUILD:-$root/build}
+UK=$BUILD/ukbench
+tmp=$(mktemp -d /tmp/ukb-it.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+n=0; failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && sed 's/^/# /' "$2" | head -20; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { desc=$1; shift; if "$@" >"$tmp/out" 2>&1; then ok "$desc"; else nok "$desc" "$tmp/out"; fi; }
+# status CMD...: run, record exit status in $st (stdout+stderr in $tmp/out)
+status() { timeout -k 5 120 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
+
+echo "1..29"
+
+# ---- command line ----
+fails=0
+for c in env list run bench report plot; do
+	"$UK" $c --help >/dev/null 2>&1 || fails=1
+done
+[ $fails = 0 ] && ok "--help exits 0 on every command" || nok "--help exits 0 on every command"
+status "$UK"; [ $st = 2 ] && ok "no command: exit 2" || nok "no command: exit 2 (got $st)"
+status "$UK" frobnicate; [ $st = 2 ] && grep -q "unknown command 'frobnicate'" "$tmp/err" &&
+	ok "unknown command: exit 2, names it" || nok "unknown command: exit 2 (got $st)" "$tmp/err"
+status "$UK" run -t vax -w hello; [ $st = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "unknown target 'vax'" "$tmp/err" &&
+	ok "unknown target: one line, exit 2" || nok "unknown target: one line, exit 2 (got $st)" "$tmp/err"
+status "$UK" run -t native -w nosuch; [ $st = 2 ] && grep -q "unknown workload 'nosuch'" "$tmp/err" &&
+	ok "unknown workload: exit 2" || nok "unknown workload: exit 2 (got $st)" "$tmp/err"
+status "$UK" run -t native -w hello --reps zero; [ $st = 2 ] && ok "bad --reps: exit 2" || nok "bad --reps: exit 2 (got $st)"
+printf '[experiment]\nreps = 2\n[run a]\ntargets = native\nworkloads hello\n' >"$tmp/bad.ini"
+status "$UK" bench "$tmp/bad.ini"; [ $st = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "bad.ini:5: expected 'key = value'" "$tmp/err" &&
+	ok "malformed experiment: file:line, one line, exit 2" || nok "malformed experiment: exit 2 (got $st)" "$tmp/err"
+status "$UK" bench "$tmp/none.ini"; [ $st = 2 ] && ok "missing experiment file: exit 2" || nok "missing experiment file: exit 2 (got $st)" "$tmp/err"
+status "$UK" report "$tmp"; [ $st = 2 ] && ok "report of a non-result folder: exit 2" || nok "report of a non-result folder: exit 2 (got $st)" "$tmp/err"
+status "$UK" list; [ $st = 0 ] && grep -q qemu-image "$tmp/out" && grep -q "experiments/default.ini" "$tmp/out" &&
+	ok "list shows targets, workloads and experiments" || nok "list" "$tmp/out"
+status "$UK" bench -o "$tmp/dflt-check" "$root/experiments/default.ini" --help
+[ $st = 2 ] && ok "bench refuses extra arguments" || nok "bench refuses extra arguments (got $st)"
+
+# ---- env ----
+status "$UK" env; [ $st = 0 ] && grep -q '^accel auto: *tcg\|^accel auto: *kvm' "$tmp/out" && grep -q '^kvm:' "$tmp/out" &&
+	ok "env: accelerator verdict from the probe" || nok "env" "$tmp/out"
+grep '^kvm:\|^tsc_khz' "$tmp/out" | sed 's/^/# /'
+
+# ---- native run and the result files ----
+if [ -x "$BUILD/workloads/hello" ]; then
+	status "$UK" run -t native -w hello --reps 2 --warmup 1 -o "$tmp/r1"
+	[ $st = 0 ] && [ "$(cat "$tmp/out")" = "$tmp/r1" ] && ok "run native hello: exit 0, prints the folder" || nok "run native hello (got $st)" "$tmp/err"
+	[ "$(grep -c ',native,hello,boot_to_ready,ms,' "$tmp/r1/samples.csv")" = 2 ] &&
+		head -1 "$tmp/r1/samples.csv" | grep -qx 'experiment,target,workload,metric,unit,rep,value' &&
+		ok "samples.csv: header and 2 boot_to_ready samples" || nok "samples.csv" "$tmp/r1/samples.csv"
+	awk -F, 'NR>1 && $4=="boot_to_ready" {if ($6==2 && $7>0 && $8<=$7 && $9>=$7) ok=1} END {exit !ok}' "$tmp/r1/summary.csv" &&
+		ok "summary.csv: n, median within min..max" || nok "summary.csv" "$tmp/r1/summary.csv"
+	if command -v python3 >/dev/null; then
+		python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["jobs"][0]["workload_sha256"] != "missing"; assert m["host"]["cores"] > 0' "$tmp/r1/meta.json" 2>"$tmp/out" &&
+			ok "meta.json is valid JSON with sha256 and host" || nok "meta.json" "$tmp/out"
+	else
+		skip "meta.json is valid JSON" "python3 missing"
+	fi
+	ls -a "$tmp/r1" | grep -q '\.tmp\.' && nok "no temp files left in the result folder" || ok "no temp files left in the result folder"
+	status "$UK" report "$tmp/r1"; [ $st = 0 ] && grep -q '^| hello | boot_to_ready | ms |' "$tmp/out" && grep -q '| native |' "$tmp/out" &&
+		ok "report: markdown table" || nok "report" "$tmp/out"
+	if command -v gnuplot >/dev/null; then
+		status "$UK" plot -o "$tmp/plots" "$tmp/r1"
+		[ $st = 0 ] && head -c 8 "$tmp/plots/boot_to_ready.png" | od -An -c | grep -q 'P   N   G' &&
+			grep -q '<svg' "$tmp/plots/boot_to_ready.svg" && ok "plot: PNG and SVG" || nok "plot (got $st)" "$tmp/err"
+	else
+		skip "plot: PNG and SVG" "gnuplot missing"
+	fi
+else
+	for d in "run native hello" samples.csv summary.csv meta.json "no temp files" report plot; do skip "$d" "build/workloads/hello not built"; done
+fi
+
+# ---- qemu-image: the null guest, a hung guest, a missing refkernel image ----
+if command -v qemu-system-x86_64 >/dev/null; then
+	cat >"$tmp/null.ini" <<EOT
+[experiment]
+name = it
+reps = 3
+warmup = 0
+accel = tcg
+timeout = 20
+[target null-guest]
+kind = qemu-image
+kernel = $BUILD/harness/null.elf
+[target hung]
+kind = qemu-image
+kernel = $BUILD/harness/hang.elf
+[run a]
+targets = null-guest
+workloads = hello
+[run b]
+targets = hung
+workloads = hello
+reps = 1
+timeout = 2
+[run c]
+targets = null-guest
+workloads = hello
+reps = 1
+EOT
+	status "$UK" bench -o "$tmp/r2" "$tmp/null.ini"
+	[ "$(grep -c ',null-guest,hello,boot_to_ready,' "$tmp/r2/samples.csv")" = 4 ] &&
+		ok "qemu-image null guest boots 3+1 times (launch to exit)" || nok "qemu-image null guest" "$tmp/err"
+	grep -q ',null-guest,hello,vmm_start,' "$tmp/r2/samples.csv" && grep -q ',null-guest,hello,image_size,bytes,1,3' "$tmp/r2/samples.csv" &&
+		ok "null guest: vmm_start and image_size recorded" || nok "null guest: vmm_start/image_size" "$tmp/r2/samples.csv"
+	[ $st = 1 ] && grep -q 'hung,hello,1,"timed out after 2.0 s' "$tmp/r2/failures.csv" &&
+		ok "hung guest: killed at the timeout, failed sample with reason, exit 1" || nok "hung guest (got $st)" "$tmp/r2/failures.csv"
+	pgrep -f "$BUILD/harness/hang.elf" >/dev/null && nok "hung guest's QEMU is gone" || ok "hung guest's QEMU is gone"
+	mkdir -p "$tmp/emptybuild/harness"
+	status env UKBENCH_BUILD="$tmp/emptybuild" "$UK" run -t refkernel -w hello --reps 1 --accel tcg -o "$tmp/r3"
+	[ $st = 1 ] && grep -q 'refkernel/hello.img not found' "$tmp/err" && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+		ok "refkernel image missing: one clear line, exit 1" || nok "refkernel image missing (got $st)" "$tmp/err"
+	if [ -f "$BUILD/refkernel/hello.img" ]; then
+		status "$UK" run -t refkernel -w hello --reps 2 --accel tcg -o "$tmp/r4"
+		[ $st = 0 ] && grep -q ',refkernel,hello,boot_guest,ms,' "$tmp/r4/samples.csv" &&
+			ok "refkernel hello: boots, boot_guest from the guest's line" || nok "refkernel hello (got $st)" "$tmp/err"
+	else
+		skip "refkernel hello" "build/refkernel/hello.img not built"
+	fi
+	# ---- Ctrl-C mid-run: a native sample completes, then a guest hangs ----
+	cat >"$tmp/int.ini" <<EOT
+[experiment]
+accel = tcg
+warmup = 0
+reps = 1
+[target hung]
+kind = qemu-image
+kernel = $BUILD/harness/hang.elf
+[run a]
+targets = null-guest
+workloads = hello
+[target null-guest]
+kind = qemu-image
+kernel = $BUILD/harness/null.elf
+[run b]
+targets = hung
+workloads = hello
+timeout = 60
+EOT
+	"$UK" bench -o "$tmp/r5" "$tmp/int.ini" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	qpid=
+	for _ in $(seq 100); do
+		qpid=$(pgrep -f "$BUILD/harness/hang.elf" | head -1)
+		[ -n "$qpid" ] && break
+		sleep 0.1
+	done
+	kill -INT $pid
+	for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	if kill -0 $pid 2>/dev/null; then
+		kill -KILL $pid
+		nok "Ctrl-C: ukbench exits promptly"
+	else
+		wait $pid; st=$?
+		[ -n "$qpid" ] && [ $st = 1 ] && ok "Ctrl-C: ukbench exits promptly with status 1" || nok "Ctrl-C: exit status $st, qemu pid '$qpid'" "$tmp/err"
+	fi
+	[ -n "$qpid" ] && ! kill -0 "$qpid" 2>/dev/null && ok "Ctrl-C: the guest's QEMU was killed" || nok "Ctrl-C: the guest's QEMU was killed"
+	grep -q ',null-guest,hello,boot_to_ready,' "$tmp/r5/samples.csv" 2>/dev/null && grep -q '"interrupted": true' "$tmp/r5/meta.json" &&
+		ok "Ctrl-C: completed samples kept, meta.json says interrupted" || nok "Ctrl-C: completed samples kept" "$tmp/err"
+	left=$(ls -d /tmp/ukbench.* 2>/dev/null | while read -r d; do [ -e "$d/qmp.sock" ] && echo "$d"; done)
+	[ -z "$left" ] && ok "Ctrl-C: no QMP temp dir left behind" || nok "Ctrl-C: left $left"
+else
+	for d in 1 2 3 4 5 6 7 8 9 10; do skip "qemu test $d" "qemu-system-x86_64 missing"; done
+fi
+
+[ $failed = 0 ]
