@@ -8,7 +8,8 @@
 # TAP=ifname with IP=ADDR/PREFIX [GW=ADDR] for a virtio-net NIC on that tap
 # (run inside the tap's network namespace), KVM_FORCE=1 to try a KVM that
 # is not hardware virtualisation, FAST=0 to keep the crypto self-tests,
-# APPEND="..." for more kernel parameters.
+# APPEND="..." for more kernel parameters, PRINT_CMD=1 to print the QEMU argv
+# (one argument a line) instead of running it.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$(cd "$here/../.." && pwd)/build}
@@ -39,32 +40,44 @@ lpj=$((khz * 1000 / hz))
 append="console=ttyS0 quiet panic=-1 tsc_early_khz=$khz lpj=$lpj"
 [ "${FAST:-1}" = 0 ] || append="$append cryptomgr.notests=1"
 [ -z "${APPEND:-}" ] || append="$append $APPEND"
-net=
 if [ -n "${TAP:-}" ]; then
 	[ -n "${IP:-}" ] || fail "TAP=$TAP needs IP=ADDR/PREFIX"
 	append="$append ip=$IP${GW:+ gw=$GW}"
-	net="-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no -device virtio-net-device,netdev=n0,mac=52:54:00:12:34:56"
+fi
+append="$append -- $*"
+
+set -- qemu-system-x86_64 -M microvm -accel "$ACCEL" -cpu max -m "$MEM" -smp 1 \
+	-nodefaults -no-user-config -nographic -serial stdio -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=4
+[ -z "${TAP:-}" ] || set -- "$@" -netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no" \
+	-device virtio-net-device,netdev=n0,mac=52:54:00:12:34:56
+set -- "$@" -kernel "$out/vmlinux" -initrd "$out/$w.cpio.gz" -append "$append"
+if [ "${PRINT_CMD:-0}" = 1 ]; then
+	printf '%s\n' "$@"	# the QEMU argv, one argument a line, for harnesses
+	exit 0
 fi
 
 err=$(mktemp)
 trap 'rm -f "$err"' EXIT
-# shellcheck disable=SC2086 # $net is a word list on purpose
-timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -M microvm -accel "$ACCEL" -cpu max \
-	-m "$MEM" -smp 1 -nodefaults -no-user-config -nographic -serial stdio \
-	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 $net \
-	-kernel "$out/vmlinux" -initrd "$out/$w.cpio.gz" \
-	-append "$append -- $*" </dev/null 2>"$err" &
+timeout -k 5 "$TIMEOUT" "$@" </dev/null 2>"$err" &
 qpid=$!
 # Stopping run.sh stops the guest: timeout passes the signal on to QEMU.
 trap 'kill -TERM $qpid 2>/dev/null; stopped=1' TERM INT HUP
 stopped=0
+# Under KVM an emulation failure pauses the guest for good: stop it at once.
+wpid=
+if [ "$ACCEL" = kvm ]; then
+	while sleep 0.2; do grep -q 'emulation failure' "$err" && { kill -TERM $qpid; break; }; done &
+	wpid=$!
+fi
 wait $qpid; st=$?
 while kill -0 $qpid 2>/dev/null; do wait $qpid; st=$?; done
+[ -z "$wpid" ] || kill $wpid 2>/dev/null
 [ $stopped = 0 ] || fail "stopped by a signal; the guest was shut down"
-grep -v -e '^$' -e 'terminating on signal' "$err" >&2
 if grep -q 'emulation failure' "$err"; then
-	fail "KVM unusable: the hypervisor could not emulate the guest (emulation failure)"
+	fail "KVM unusable: the hypervisor could not emulate the guest ($(grep -m1 '^Code=' "$err" | cut -c1-60)...)"
 fi
+grep -v -e '^$' -e 'terminating on signal' "$err" >&2
 case $st in
 124|137) fail "timed out after ${TIMEOUT}s: the guest never finished ($ACCEL)" ;;
 esac

@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$(cd "$here/.." && pwd)/build}
 res=$BUILD/test-results
 tmp=$(mktemp -d)
-bench=ukbt-bench-$$; ctr=ukbt-ctr-$$
+bench=ukbt-bench-$$; ctr=ukbt-ctr-$$; tapif=ukbt$$
 pids=()
 mkdir -p "$res"
 tap=$res/baselines-net.tap
@@ -20,6 +20,7 @@ n=0; failed=0
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	pids=()
 	ip netns del "$bench" 2>/dev/null; ip netns del "$ctr" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -52,7 +53,7 @@ get() {
 	cp "$3" "$tmp/log"; notok "$1"
 }
 
-echo "1..3" | tee -a "$tap"
+echo "1..4" | tee -a "$tap"
 why=
 [ "$(id -u)" = 0 ] || why="needs root for network namespaces, taps and runc"
 [ -n "$why" ] || [ -x "$BUILD/workloads/httpd" ] || why="no build/workloads/httpd"
@@ -62,15 +63,16 @@ if [ -n "$why" ]; then
 	skip "httpd on linux-vm answers a GET from the bench namespace" "$why"
 	skip "httpd in a runc container answers a GET over a veth pair" "$why"
 	skip "httpd natively in the bench namespace answers a GET" "$why"
+	skip "everything torn down" "$why"
 	exit 0
 fi
 
-# bench namespace: tap0 for the VM, veth to the container's namespace
+# bench namespace: a tap for the VM, veth to the container's namespace
 ip netns add "$bench" && ip netns add "$ctr" || { echo "cannot create namespaces" >&2; exit 1; }
 inb ip link set lo up
-inb ip tuntap add dev tap0 mode tap
-inb ip addr add 10.213.0.1/24 dev tap0
-inb ip link set tap0 up
+inb ip tuntap add dev "$tapif" mode tap
+inb ip addr add 10.213.0.1/24 dev "$tapif"
+inb ip link set "$tapif" up
 inb ip link add veth-b type veth peer name veth-c
 inb ip link set veth-c netns "$ctr"
 inb ip addr add 10.213.1.1/24 dev veth-b
@@ -80,9 +82,9 @@ ip netns exec "$ctr" ip addr add 10.213.1.2/24 dev veth-c
 ip netns exec "$ctr" ip link set veth-c up
 ip netns exec "$ctr" ip route add default via 10.213.1.1
 
-# 1: linux-vm, QEMU inside the bench namespace on tap0
+# 1: linux-vm, QEMU inside the bench namespace on the tap
 make -s -C "$here/linux" all W=httpd BUILD="$BUILD" > "$tmp/build" 2>&1 || cat "$tmp/build" >&2
-ip netns exec "$bench" env TAP=tap0 IP=10.213.0.2/24 GW=10.213.0.1 TIMEOUT=60 BUILD="$BUILD" \
+ip netns exec "$bench" env TAP="$tapif" IP=10.213.0.2/24 GW=10.213.0.1 TIMEOUT=60 BUILD="$BUILD" \
 	"$here/linux/run.sh" httpd > "$tmp/vm.log" 2>&1 &
 pids+=($!)
 get "httpd on linux-vm answers a GET from the bench namespace (tap, virtio-net, ip= from init)" 10.213.0.2 "$tmp/vm.log" 40
@@ -91,10 +93,19 @@ get "httpd on linux-vm answers a GET from the bench namespace (tap, virtio-net, 
 make -s -C "$here/container" all W=httpd BUILD="$BUILD" > "$tmp/build" 2>&1 || cat "$tmp/build" >&2
 NETNS=/var/run/netns/$ctr BUILD=$BUILD "$here/container/run.sh" httpd > "$tmp/ctr.log" 2>&1 &
 pids+=($!)
+ctrpid=$!
 get "httpd in a runc container answers a GET over a veth pair" 10.213.1.2 "$tmp/ctr.log" 10
 
 # 3: native, a plain process in the bench namespace
 ip netns exec "$bench" timeout 30 "$BUILD/workloads/httpd" > "$tmp/nat.log" 2>&1 &
 pids+=($!)
 get "httpd natively in the bench namespace answers a GET" 127.0.0.1 "$tmp/nat.log" 10
+
+# 4: stopping the launchers leaves no QEMU, container or namespace behind
+cleanup
+sleep 0.5
+q=$(pgrep -fc "ifname=$tapif,"); c=$(runc list -q 2>/dev/null | grep -c "^ukb-httpd-$ctrpid$")
+ns=$(ip netns list | grep -cE "^($bench|$ctr)( |$)")
+mkdir -p "$tmp"; echo "left: qemu=$q container=$c netns=$ns" > "$tmp/log"
+if [ "$q" -eq 0 ] && [ "$c" -eq 0 ] && [ "$ns" -eq 0 ]; then ok "everything torn down (QEMU, container, namespaces, tap)"; else notok "everything torn down (QEMU, container, namespaces, tap)"; fi
 exit $failed
