@@ -179,6 +179,12 @@ void tcp_output(struct tcp_pcb *pcb)
 		pcb->ack_now = false;
 		return;
 	}
+	if (pcb->t_persist && pcb->snd_wnd > 0) {
+		/* The window reopened: leave persist and send again from the
+		 * probe byte, which the peer may have dropped. */
+		pcb->t_persist = 0;
+		pcb->snd_nxt = pcb->snd_una;
+	}
 	while (tcp_can_send_data(pcb)) {
 		uint32_t off = (uint32_t)seq_diff(pcb->snd_nxt, pcb->snd_una);
 		uint32_t buffered = pcb->sndbuf.len;

@@ -7,6 +7,7 @@
 #include "platform_host.h"
 
 uint64_t t_now = 1000;
+int t_rcvbuf;
 
 static const uint8_t mac_a_base[5] = { 0x02, 0x00, 0x00, 0x00, 0x00 };
 
@@ -399,6 +400,8 @@ void tconn_accept(struct tconn *c, struct tstack *t, uint32_t irs, uint16_t wnd,
 	cr_assert_eq(sock_socket(t->stk, NET_SOCK_STREAM, &l), 0);
 	struct net_addr a = { 0, c->lport };
 	cr_assert_eq(sock_bind(l, &a), 0);
+	if (t_rcvbuf)
+		sock_setsockopt(l, NET_SOL_SOCKET, NET_SO_RCVBUF, &t_rcvbuf, sizeof(t_rcvbuf));
 	cr_assert_eq(sock_listen(l, 4), 0);
 	tstack_clear(t);
 	t_send_tcp(t, c->rport, c->lport, irs, 0, TCP_SYN, wnd, NULL, 0, synopts, optlen);

@@ -54,6 +54,7 @@ struct tlink {
 };
 
 extern uint64_t t_now;                  /* the test clock, ms */
+extern int t_rcvbuf;                    /* SO_RCVBUF for tconn_accept's listener, 0: default */
 
 void tstack_init(struct tstack *t, uint32_t ip, uint8_t mac_last);
 void tstack_fini(struct tstack *t);
