@@ -25,6 +25,11 @@ if [ "$(id -u)" = 0 ] && command -v runc >/dev/null; then
 	c=()
 	for ((i = 0; i < reps; i++)); do c+=("$(time_ms env BUILD="$BUILD" "$here/container/run.sh" hello)") || exit 1; done
 	echo "container hello launch_to_exit_ms median=$(printf '%s\n' "${c[@]}" | median) all=${c[*]} (runc $(runc --version | head -n1 | cut -d' ' -f3))"
+	if command -v podman >/dev/null; then
+		c=()
+		for ((i = 0; i < reps; i++)); do c+=("$(time_ms env BUILD="$BUILD" RUNTIME=podman "$here/container/run.sh" hello)") || exit 1; done
+		echo "container hello (podman) launch_to_exit_ms median=$(printf '%s\n' "${c[@]}" | median) all=${c[*]} ($(podman --version))"
+	fi
 	echo "container image rootfs_bytes=$(du -sb "$BUILD/container/hello/rootfs" | cut -f1)"
 fi
 img=$BUILD/refkernel/hello.img

@@ -4,7 +4,8 @@
 # generated per run (the workload's argv, NETNS, MEM) into a temporary bundle
 # next to the built one; the container is deleted afterwards, even on timeout.
 # Launcher failures print one "container: ..." line and exit 255.
-# Environment: BUILD, RUNTIME=runc (or crun), NETNS=/var/run/netns/NAME to join
+# Environment: BUILD, RUNTIME=runc (or crun, or podman: podman with runc and
+# the same settings as flags, on a copy of the rootfs), NETNS=/var/run/netns/NAME to join
 # a network namespace, MEM=MiB memory limit, TIMEOUT (s, 60).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,12 +26,27 @@ run=$(mktemp -d "$out/.run.XXXXXX")
 err=$run/stderr
 cleanup() { "$RUNTIME" delete -f "$id" >/dev/null 2>&1; rm -rf "$run"; }
 trap cleanup EXIT
-opts=(--rootfs "$out/$w/rootfs" --out "$run/config.json")
-[ -z "${NETNS:-}" ] || opts+=(--netns "$NETNS")
-[ -z "${MEM:-}" ] || opts+=(--memory "$MEM")
-"$out/ocigen" "${opts[@]}" -- "/$w" "$@" || exit 255
+if [ "$RUNTIME" = podman ]; then
+	# podman builds its own config from these flags (the same settings as
+	# ocigen's) and writes into the rootfs (/etc/hostname, /run, ...): give
+	# it a copy so the bundle stays as built.
+	cp -a "$out/$w/rootfs" "$run/rootfs"
+	cmd=(podman --runtime runc --cgroup-manager cgroupfs run --rm --name "$id"
+		--read-only --cap-drop all --cap-add NET_BIND_SERVICE
+		--security-opt no-new-privileges --ulimit nofile=1024:1024
+		--ulimit nproc=4096:4096 --network "${NETNS:+ns:}${NETNS:-none}")
+	[ -z "${MEM:-}" ] || cmd+=(--memory "${MEM}m")
+	cmd+=(--rootfs "$run/rootfs" "/$w" "$@")
+	cleanup() { podman rm -f "$id" >/dev/null 2>&1; rm -rf "$run"; }
+else
+	opts=(--rootfs "$out/$w/rootfs" --out "$run/config.json")
+	[ -z "${NETNS:-}" ] || opts+=(--netns "$NETNS")
+	[ -z "${MEM:-}" ] || opts+=(--memory "$MEM")
+	"$out/ocigen" "${opts[@]}" -- "/$w" "$@" || exit 255
+	cmd=("$RUNTIME" run --bundle "$run" "$id")
+fi
 
-timeout -k 5 "$TIMEOUT" "$RUNTIME" run --bundle "$run" "$id" </dev/null 2> >(tee "$err" >&2) &
+timeout -k 5 "$TIMEOUT" "${cmd[@]}" </dev/null 2> >(tee "$err" >&2) &
 rpid=$!
 # Stopping run.sh stops the container (cleanup's delete -f kills it).
 trap 'fail "stopped by a signal; the container was removed"' TERM INT HUP
@@ -39,7 +55,8 @@ wait	# for tee
 case $st in
 124|137) fail "timed out after ${TIMEOUT}s: the container never finished" ;;
 esac
-# runc's own failures exit 1 too; they log "level=error" or "runc run failed".
+# runc's own failures exit 1 too; they log "level=error" or "runc run failed";
+# podman's (125-127) start with "Error:".
 rerr=$(grep -m1 -E 'level=error|run failed|^Error:' "$err")
 if [ -n "$rerr" ]; then
 	[ "$RUNTIME" = crun ] && grep -q -i cgroup "$err" &&

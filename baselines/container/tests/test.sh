@@ -71,9 +71,10 @@ rootonly "no containers or temporary bundles left" "[ '${left:-0}' -eq 0 ] && [ 
 
 # 10-11: other runtimes where installed
 if command -v podman >/dev/null && [ -z "$noroot" ]; then
-	timeout 90 podman --runtime runc --cgroup-manager cgroupfs run --rm --ulimit nofile=1024:1024 \
-		--rootfs "$out/hello/rootfs" /hello 5 > "$tmp/log" 2>&1; st=$?
-	check "hello 5 under podman (runc, cgroupfs) returns 5" "[ $st -eq 5 ] && grep -q '^hello from Linux' '$tmp/log'"
+	ip netns list | grep -q "^$ns" || ip netns add "$ns"
+	RUNTIME=podman NETNS=/var/run/netns/$ns MEM=32 ctr hello 5; st=$?
+	check "hello 5 under podman (runc, cgroupfs, joined netns, 32 MiB) returns 5, the bundle's rootfs untouched" \
+		"[ $st -eq 5 ] && grep -q '^hello from Linux' '$tmp/log' && [ ! -e '$out/hello/rootfs/etc/hostname' ]"
 else
 	skip "hello under podman" "podman is not installed"
 fi
