@@ -16,8 +16,10 @@
  * that (map) returns and passes it on.
  *
  * elf_symbol() looks (addr) up in the file's .symtab (function symbols,
- * STT_FUNC) and returns the name with (*off) the offset into it, or NULL when
- * the file has no symbol table or no symbol covers addr.
+ * STT_FUNC, and global untyped labels such as _start) and returns the name with
+ * (*off) the offset into it, or NULL when the file has no symbol table or no
+ * symbol covers addr. A symbol without a size (assembly functions such as
+ * musl's memcpy) covers up to the next symbol within its section.
  */
 #ifndef ELF_H
 #define ELF_H

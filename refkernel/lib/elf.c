@@ -156,6 +156,41 @@ int elf_load(const void *img, const struct elf_info *info, elf_map_fn map, void 
 	return 0;
 }
 
+/* Is (sym) a code symbol we may name? STT_FUNC, or a global STT_NOTYPE label
+ * (assembly entry points such as musl's _start). */
+static bool sym_is_code(const Elf64_Sym *sym)
+{
+	unsigned type = sym->st_info & 0xf, bind = sym->st_info >> 4;
+	if (sym->st_shndx == SHN_UNDEF || sym->st_shndx >= SHN_LORESERVE)
+		return false;
+	return type == STT_FUNC || (type == STT_NOTYPE && (bind == STB_GLOBAL || bind == STB_WEAK));
+}
+
+/* Section (idx)'s address range holds (addr). */
+static bool section_holds(const unsigned char *base, const Elf64_Ehdr *eh, unsigned idx, uint64_t addr)
+{
+	Elf64_Shdr sh;
+	if (idx >= eh->e_shnum)
+		return false;
+	memcpy(&sh, base + eh->e_shoff + (uint64_t)idx * sizeof(sh), sizeof(sh));
+	return addr >= sh.sh_addr && addr - sh.sh_addr < sh.sh_size;
+}
+
+/* Name of symbol (sym) if it is NUL-terminated inside the string table. */
+static const char *sym_name(const char *strtab, uint64_t strsize, const Elf64_Sym *sym)
+{
+	if (sym->st_name >= strsize)
+		return NULL;
+	const char *name = strtab + sym->st_name;
+	for (uint64_t n = 0; n < strsize - sym->st_name; n++)
+		if (!name[n])
+			return n ? name : NULL;
+	return NULL;
+}
+
+/* A sized symbol covering (addr) wins, the innermost one if they nest.
+ * Otherwise the nearest symbol below (addr) is used if it has no size (as
+ * assembly functions such as musl's memcpy) and its section holds (addr). */
 const char *elf_symbol(const void *img, size_t len, uint64_t addr, uint64_t *off)
 {
 	const unsigned char *base = img;
@@ -166,49 +201,53 @@ const char *elf_symbol(const void *img, size_t len, uint64_t addr, uint64_t *off
 	    !in_file(eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr), len))
 		return NULL;
 
-	for (int i = 0; i < eh.e_shnum; i++) {
+	for (unsigned i = 0; i < eh.e_shnum; i++) {
 		Elf64_Shdr sh, strh;
 		memcpy(&sh, base + eh.e_shoff + (uint64_t)i * sizeof(sh), sizeof(sh));
 		if (sh.sh_type != SHT_SYMTAB || sh.sh_link >= eh.e_shnum ||
 		    !in_file(sh.sh_offset, sh.sh_size, len))
 			continue;
 		memcpy(&strh, base + eh.e_shoff + (uint64_t)sh.sh_link * sizeof(strh), sizeof(strh));
-		if (!in_file(strh.sh_offset, strh.sh_size, len) || strh.sh_size == 0)
+		if (!in_file(strh.sh_offset, strh.sh_size, len))
 			continue;
 		const char *strtab = (const char *)base + strh.sh_offset;
-		const Elf64_Sym *best = NULL;
-		Elf64_Sym bsym;
+		Elf64_Sym cover = { 0 }, below = { 0 };
+		const char *cover_name = NULL, *below_name = NULL;
 		uint64_t nsyms = sh.sh_size / sizeof(Elf64_Sym);
 		for (uint64_t k = 0; k < nsyms; k++) {
 			Elf64_Sym sym;
 			memcpy(&sym, base + sh.sh_offset + k * sizeof(sym), sizeof(sym));
-			if ((sym.st_info & 0xf) != STT_FUNC || sym.st_shndx == SHN_UNDEF)
+			if (!sym_is_code(&sym) || addr < sym.st_value)
 				continue;
-			if (addr < sym.st_value)
+			const char *name = sym_name(strtab, strh.sh_size, &sym);
+			if (!name)
 				continue;
 			uint64_t d = addr - sym.st_value;
-			if (!(d < sym.st_size || (sym.st_size == 0 && d == 0)))
-				continue;
-			if (sym.st_name >= strh.sh_size)
-				continue;
-			/* The innermost (highest-starting) covering symbol wins. */
-			if (!best || sym.st_value > bsym.st_value) {
-				bsym = sym;
-				best = &bsym;
+			if (sym.st_size && d < sym.st_size &&
+			    (!cover_name || sym.st_value > cover.st_value)) {
+				cover = sym;
+				cover_name = name;
+			}
+			/* Nearest below; among equals prefer a sized one, then FUNC. */
+			if (!below_name || sym.st_value > below.st_value ||
+			    (sym.st_value == below.st_value && sym.st_size > below.st_size) ||
+			    (sym.st_value == below.st_value && sym.st_size == below.st_size &&
+			     (sym.st_info & 0xf) == STT_FUNC)) {
+				below = sym;
+				below_name = name;
 			}
 		}
-		if (!best)
-			return NULL;
-		/* The name must be NUL-terminated inside the string table. */
-		const char *name = strtab + bsym.st_name;
-		size_t max = strh.sh_size - bsym.st_name, n = 0;
-		while (n < max && name[n])
-			n++;
-		if (n == max)
-			return NULL;
-		if (off)
-			*off = addr - bsym.st_value;
-		return name;
+		if (cover_name) {
+			if (off)
+				*off = addr - cover.st_value;
+			return cover_name;
+		}
+		if (below_name && below.st_size == 0 && section_holds(base, &eh, below.st_shndx, addr)) {
+			if (off)
+				*off = addr - below.st_value;
+			return below_name;
+		}
+		return NULL;
 	}
 	return NULL;
 }

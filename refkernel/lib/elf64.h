@@ -26,8 +26,12 @@
 #define PF_R 4
 
 #define SHT_SYMTAB 2
-#define SHN_UNDEF  0
-#define STT_FUNC   2
+#define SHN_UNDEF     0
+#define SHN_LORESERVE 0xff00
+#define STT_NOTYPE    0
+#define STT_FUNC      2
+#define STB_GLOBAL    1
+#define STB_WEAK      2
 
 typedef struct {
 	unsigned char e_ident[EI_NIDENT];

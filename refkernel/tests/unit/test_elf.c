@@ -186,12 +186,17 @@ Test(elf, real_binary_loads_and_symbolises)
 	FILE *f = popen(cmd, "r");
 	cr_assert_not_null(f);
 	char line[512];
-	unsigned long long addr = 0, size = 0, main_addr = 0;
+	unsigned long long addr = 0, size = 0, main_addr = 0, memcpy_addr = 0;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long a, s;
 		char t, name[256];
-		if (sscanf(line, "%llx %llx %c %255s", &a, &s, &t, name) != 4)
-			continue;
+		if (sscanf(line, "%llx %llx %c %255s", &a, &s, &t, name) != 4) {
+			s = 0;
+			if (sscanf(line, "%llx %c %255s", &a, &t, name) != 3)
+				continue;
+		}
+		if (strcmp(name, "memcpy") == 0)
+			memcpy_addr = a;
 		if (strcmp(name, "sample_target") == 0) {
 			addr = a;
 			size = s;
@@ -222,6 +227,12 @@ Test(elf, real_binary_loads_and_symbolises)
 				     i, (unsigned long long)k);
 	}
 	cr_assert(in.segs[in.nsegs - 1].memsz > in.segs[in.nsegs - 1].filesz, "sample has a .bss");
+	/* musl's assembly: memcpy has no size, _start is an untyped label. */
+	cr_assert_neq(memcpy_addr, 0);
+	cr_assert_str_eq(elf_symbol(img, len, memcpy_addr + 5, &off), "memcpy");
+	cr_assert_eq(off, 5);
+	cr_assert_str_eq(elf_symbol(img, len, in.entry + 1, &off), "_start");
+	cr_assert_eq(off, 1);
 	cr_assert_null(elf_symbol(img, len, 0x1000, &off));
 	cr_assert_null(elf_symbol(img, len, in.hi + 0x100000, &off));
 	free(sp.mem);
@@ -622,28 +633,34 @@ Test(elf, symbol_handmade_table)
 {
 	struct himg h;
 	make_valid(&h);
-	/* Sections at 0x2800: [0] null, [1] symtab (link 2), [2] strtab. */
-	const char strtab[] = "\0alpha\0beta\0gamma_data\0zero";
-	Elf64_Sym syms[6] = {
+	/* Sections at 0x2800: [0] null, [1] symtab (link 2), [2] strtab,
+	 * [3] .text at [0x400000, 0x401000). */
+	const char strtab[] = "\0alpha\0beta\0gamma_data\0after\0label\0zero";
+	Elf64_Sym syms[9] = {
 		{ 0 },
-		{ .st_name = 1, .st_info = STT_FUNC, .st_shndx = 1, .st_value = 0x400100, .st_size = 0x40 },
-		{ .st_name = 7, .st_info = STT_FUNC, .st_shndx = 1, .st_value = 0x400120, .st_size = 0x10 },
+		{ .st_name = 1, .st_info = STT_FUNC, .st_shndx = 3, .st_value = 0x400100, .st_size = 0x40 },
+		{ .st_name = 7, .st_info = STT_FUNC, .st_shndx = 3, .st_value = 0x400120, .st_size = 0x10 },
 		{ .st_name = 12, .st_info = 1 /* STT_OBJECT */, .st_shndx = 2, .st_value = 0x400130, .st_size = 0x100 },
-		{ .st_name = 23, .st_info = STT_FUNC, .st_shndx = 1, .st_value = 0x400200, .st_size = 0 },
-		{ .st_name = 9999, .st_info = STT_FUNC, .st_shndx = 1, .st_value = 0x400300, .st_size = 0x10 },
+		{ .st_name = 35, .st_info = STT_FUNC, .st_shndx = 3, .st_value = 0x400200, .st_size = 0 },
+		{ .st_name = 9999, .st_info = STT_FUNC, .st_shndx = 3, .st_value = 0x400300, .st_size = 0x10 },
+		{ .st_name = 23, .st_info = STT_FUNC, .st_shndx = 3, .st_value = 0x400400, .st_size = 0x10 },
+		/* A global assembly label (STT_NOTYPE) and a local one, ignored. */
+		{ .st_name = 29, .st_info = STB_GLOBAL << 4 | STT_NOTYPE, .st_shndx = 3, .st_value = 0x400800 },
+		{ .st_name = 7, .st_info = STT_NOTYPE, .st_shndx = 3, .st_value = 0x400900 },
 	};
-	uint64_t symoff = 0x2400, stroff = 0x2600, shoff = 0x2800;
+	uint64_t symoff = 0x2400, stroff = 0x2700, shoff = 0x2800;
 	memcpy(h.b + symoff, syms, sizeof(syms));
 	memcpy(h.b + stroff, strtab, sizeof(strtab));
-	Elf64_Shdr sh[3] = {
+	Elf64_Shdr sh[4] = {
 		{ 0 },
 		{ .sh_type = SHT_SYMTAB, .sh_offset = symoff, .sh_size = sizeof(syms), .sh_link = 2,
 		  .sh_entsize = sizeof(Elf64_Sym) },
 		{ .sh_type = 3 /* SHT_STRTAB */, .sh_offset = stroff, .sh_size = sizeof(strtab) },
+		{ .sh_type = 1 /* SHT_PROGBITS */, .sh_addr = 0x400000, .sh_offset = 0, .sh_size = 0x1000 },
 	};
 	memcpy(h.b + shoff, sh, sizeof(sh));
 	h.eh.e_shoff = shoff;
-	h.eh.e_shnum = 3;
+	h.eh.e_shnum = 4;
 	h.eh.e_shentsize = sizeof(Elf64_Shdr);
 	flush(&h);
 	uint64_t off = 0;
@@ -655,14 +672,26 @@ Test(elf, symbol_handmade_table)
 	cr_assert_str_eq(elf_symbol(h.b, h.len, 0x400125, &off), "beta");
 	cr_assert_eq(off, 5);
 	cr_assert_str_eq(elf_symbol(h.b, h.len, 0x400135, &off), "alpha");
-	/* Objects are not functions. */
+	/* Past a sized function, and objects are not functions: nothing. */
 	cr_assert_null(elf_symbol(h.b, h.len, 0x400180, &off));
-	/* A zero-size symbol matches its own address only. */
+	cr_assert_null(elf_symbol(h.b, h.len, 0x4000ff, &off));
+	/* A zero-size function extends to the next symbol (as musl's memcpy). */
 	cr_assert_str_eq(elf_symbol(h.b, h.len, 0x400200, &off), "zero");
-	cr_assert_null(elf_symbol(h.b, h.len, 0x400201, &off));
-	/* Name offset beyond the string table. */
-	cr_assert_null(elf_symbol(h.b, h.len, 0x400305, &off));
-	/* An unterminated last name is refused. */
+	cr_assert_eq(off, 0);
+	cr_assert_str_eq(elf_symbol(h.b, h.len, 0x400280, &off), "zero");
+	cr_assert_eq(off, 0x80);
+	/* A symbol whose name is outside the string table is skipped. */
+	cr_assert_str_eq(elf_symbol(h.b, h.len, 0x400305, &off), "zero");
+	cr_assert_eq(off, 0x105);
+	cr_assert_str_eq(elf_symbol(h.b, h.len, 0x40040f, &off), "after");
+	cr_assert_eq(off, 0xf);
+	cr_assert_null(elf_symbol(h.b, h.len, 0x400410, &off));
+	/* Global labels count, local ones do not; never past the section. */
+	cr_assert_str_eq(elf_symbol(h.b, h.len, 0x400950, &off), "label");
+	cr_assert_eq(off, 0x150);
+	cr_assert_str_eq(elf_symbol(h.b, h.len, 0x400fff, &off), "label");
+	cr_assert_null(elf_symbol(h.b, h.len, 0x401000, &off));
+	/* An unterminated last name ("zero") is refused. */
 	sh[2].sh_size = sizeof(strtab) - 1;
 	memcpy(h.b + shoff, sh, sizeof(sh));
 	cr_assert_null(elf_symbol(h.b, h.len, 0x400200, &off));
@@ -671,4 +700,31 @@ Test(elf, symbol_handmade_table)
 	sh[1].sh_link = 7;
 	memcpy(h.b + shoff, sh, sizeof(sh));
 	cr_assert_null(elf_symbol(h.b, h.len, 0x400100, &off));
+}
+
+Test(elf, unaligned_image)
+{
+	size_t len;
+	unsigned char *img = load_sample(&len);
+	/* The image may sit at any byte address: headers are copied out, so
+	 * UBSan sees no misaligned loads. */
+	unsigned char *buf = malloc(len + 8);
+	for (int shift = 1; shift < 8; shift += 3) {
+		memset(buf, 0, len + 8);
+		memcpy(buf + shift, img, len);
+		struct elf_info a, b;
+		const char *why;
+		cr_assert_eq(elf_check(img, len, &a, &why), 0);
+		cr_assert_eq(elf_check(buf + shift, len, &b, &why), 0);
+		cr_assert_eq(a.entry, b.entry);
+		cr_assert_eq(a.nsegs, b.nsegs);
+		uint64_t o1, o2;
+		const char *n1 = elf_symbol(img, len, a.entry + 2, &o1);
+		const char *n2 = elf_symbol(buf + shift, len, a.entry + 2, &o2);
+		cr_assert_not_null(n1);
+		cr_assert_str_eq(n1, n2);
+		cr_assert_eq(o1, o2);
+	}
+	free(buf);
+	free(img);
 }

@@ -276,3 +276,49 @@ Test(heap, random_against_shadow)
 	/* Fragmentation stays bounded: the arenas are not a multiple of the peak. */
 	cr_assert_leq(h.bytes_arena, 3u << 20, "arenas grew to %zu bytes", h.bytes_arena);
 }
+
+/* Arenas from separate host allocations: scattered, never adjacent. */
+struct scattered {
+	void *arenas[1024];
+	int n;
+};
+
+static void *scattered_grow(void *ctx, size_t npages)
+{
+	struct scattered *s = ctx;
+	if (s->n == 1024)
+		return NULL;
+	return s->arenas[s->n++] = aligned_alloc(PAGE_SIZE, npages * PAGE_SIZE);
+}
+
+Test(heap, scattered_arenas)
+{
+	struct scattered s = { .n = 0 };
+	struct heap sh;
+	heap_init(&sh, scattered_grow, &s);
+	void *p[200];
+	for (int i = 0; i < 200; i++) {
+		p[i] = heap_alloc(&sh, 1000 + (size_t)i * 37);
+		cr_assert_not_null(p[i]);
+		memset(p[i], i, 1000 + (size_t)i * 37);
+	}
+	cr_assert_gt(s.n, 5, "expected several arenas, got %d", s.n);
+	/* A pointer from another heap is refused. */
+	void *other = heap_alloc(&h, 32);
+	heap_free(&sh, other);
+	cr_assert_eq(sh.bad_free, 1);
+	heap_free(&h, other);
+	cr_assert_eq(h.bad_free, 0);
+	for (int i = 0; i < 200; i += 2)
+		heap_free(&sh, p[i]);
+	for (int i = 1; i < 200; i += 2) {
+		unsigned char *c = p[i];
+		for (size_t k = 0; k < 1000 + (size_t)i * 37; k++)
+			cr_assert_eq(c[k], (unsigned char)i);
+		heap_free(&sh, p[i]);
+	}
+	cr_assert_eq(sh.bytes_in_use, 0);
+	cr_assert_eq(sh.bad_free, 1);
+	for (int i = 0; i < s.n; i++)
+		free(s.arenas[i]);
+}
