@@ -1,6 +1,6 @@
 /* init: PID 1 of the Linux VM baseline (static musl, in the initramfs).
  * main() -> mounts() -> load_modules() (finit_module, /lib/modules in name
- * order) -> net_up() (ip=ADDR/PREFIX gw=ADDR from /proc/cmdline, ioctls)
+ * order, when ip= asks for a network) -> net_up() (ip=ADDR/PREFIX gw=ADDR from /proc/cmdline, ioctls)
  * -> run_workload() (the only file in /bin, argv from the kernel after "--")
  * -> power_off() writing the exit status to isa-debug-exit (port 0xf4).
  * Init never returns: every failure prints one "linux-vm: ..." line and powers
@@ -277,7 +277,9 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	mounts();
-	nmod = load_modules();
+	/* Only a networked run needs the virtio modules: as with udev, nothing
+	 * is loaded for hardware the guest was not given. */
+	nmod = cmdline_get("ip", name, sizeof name) ? load_modules() : 0;
 	t_mod = mono_us();
 	net_up();
 	find_app(name, sizeof name);

@@ -34,7 +34,7 @@ fake_bzimage() {
 }
 vm() { timeout 90 "$here/run.sh" "$@" > "$tmp/log" 2>&1; }
 
-echo "1..15" | tee -a "$tap"
+echo "1..16" | tee -a "$tap"
 
 # 1: the kernel image and its recorded version
 check "vmlinux is an x86-64 ELF and VERSION names the package" \
@@ -111,5 +111,15 @@ check "a guest past TIMEOUT is reported as timed out (exit 255), no QEMU left" \
 # 15: init refuses a malformed ip= with the reserved status 0x7d
 APPEND="ip=10.0.0.300/99" vm hello; st=$?
 check "a malformed ip= makes init report 0x7d (bad command line)" "[ $st -eq 125 ] && grep -q 'bad ip=' '$tmp/log'"
+
+# 16: mkcpio is deterministic and refuses a bad manifest with one line
+printf 'dir /bin 0755\nfile /bin/hello 0755 %s\n' "$BUILD/workloads/hello" > "$tmp/man"
+"$out/tools/mkcpio" < "$tmp/man" > "$tmp/a.cpio"; sleep 1; "$out/tools/mkcpio" < "$tmp/man" > "$tmp/b.cpio"
+printf 'file /x 0755 /no/such/file\n' > "$tmp/bad"
+one_line "$out/tools/mkcpio" < "$tmp/bad"; a=$?
+printf 'blob /x 0755\n' > "$tmp/bad"
+one_line "$out/tools/mkcpio" < "$tmp/bad"; b=$?
+check "mkcpio: same input, same bytes; missing source and unknown kind give one line" \
+	"cmp -s '$tmp/a.cpio' '$tmp/b.cpio' && [ $a -eq 0 ] && [ $b -eq 0 ]"
 
 exit $failed
