@@ -60,6 +60,14 @@ void mem_pages_free_range(struct mem_pages *mp, uint64_t start, uint64_t end)
 	if (!clip(mp, s, PAGE_ROUND_DOWN(end), &first, &last))
 		return;
 	for (uint64_t i = first; i < last; i++) {
+		/* whole words at once: a GiB of RAM is 4096 words, not 262144 bits */
+		if (i % 64 == 0 && last - i >= 64 && mp->bitmap[i / 64] == ~0ULL &&
+		    mp->base + i * PAGE_SIZE != 0) {
+			mp->bitmap[i / 64] = 0;
+			mp->nfree += 64;
+			i += 63;
+			continue;
+		}
 		if (mp->base + i * PAGE_SIZE == 0)
 			continue;
 		if (test_bit(mp, i)) {
@@ -78,6 +86,12 @@ void mem_pages_reserve_range(struct mem_pages *mp, uint64_t start, uint64_t end)
 	if (!clip(mp, PAGE_ROUND_DOWN(start), e, &first, &last))
 		return;
 	for (uint64_t i = first; i < last; i++) {
+		if (i % 64 == 0 && last - i >= 64 && mp->bitmap[i / 64] == 0) {
+			mp->bitmap[i / 64] = ~0ULL;
+			mp->nfree -= 64;
+			i += 63;
+			continue;
+		}
 		if (!test_bit(mp, i)) {
 			set_bit(mp, i);
 			mp->nfree--;

@@ -3,12 +3,18 @@
  * Copies and fills use `rep movsb/stosb` (fast on CPUs with ERMS) written as
  * inline asm, so GCC cannot turn them back into calls to themselves. */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "klib.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
+	if ((((uintptr_t)d | (uintptr_t)src | n) & 7) == 0) { /* 8x fewer iterations where emulated */
+		n /= 8;
+		__asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+		return dst;
+	}
 	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
 	return dst;
 }
@@ -29,6 +35,12 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
+	if ((((uintptr_t)d | n) & 7) == 0) {
+		uint64_t v = (uint8_t)c * 0x0101010101010101ULL;
+		n /= 8;
+		__asm__ volatile("rep stosq" : "+D"(d), "+c"(n) : "a"(v) : "memory");
+		return dst;
+	}
 	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
