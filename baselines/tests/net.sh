@@ -97,7 +97,7 @@ ctrpid=$!
 get "httpd in a runc container answers a GET over a veth pair" 10.213.1.2 "$tmp/ctr.log" 10
 
 # 3: native, a plain process in the bench namespace
-ip netns exec "$bench" timeout 30 "$BUILD/workloads/httpd" > "$tmp/nat.log" 2>&1 &
+NETNS=$bench TIMEOUT=30 BUILD=$BUILD "$here/native/run.sh" httpd > "$tmp/nat.log" 2>&1 &
 pids+=($!)
 get "httpd natively in the bench namespace answers a GET" 127.0.0.1 "$tmp/nat.log" 10
 
