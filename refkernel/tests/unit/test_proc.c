@@ -42,8 +42,8 @@ static const char *str(const struct stk *s, uint64_t u)
 	return p;
 }
 
-/* Walks the stack at (sp) and checks it against argv/envp. Returns the auxv
- * value of (want), or -1 when absent. */
+/* Walks the stack at (sp), checks it against argv/envp and the auxv contract,
+ * and returns the auxv values by type in (aux_out), ~0 when absent. */
 static void verify(const struct stk *s, uint64_t sp, int argc, char *const argv[], char *const envp[],
 		   uint64_t aux_out[64])
 {
