@@ -5,6 +5,7 @@
  * "abi: N checks, M failed"; the exit status is M. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,21 @@ int main(int argc, char **argv)
 	CHECK(write(1, (void *)16, 10) == -1 && errno == EFAULT, "write from a bad pointer: errno %d", errno);
 	CHECK(write(77, "x", 1) == -1 && errno == EBADF, "write to a bad fd");
 	CHECK(isatty(1) == 0, "console claims to be a tty");
+
+	int fd = open("/dev/null", O_WRONLY);
+	CHECK(fd >= 0 && write(fd, buf, 64) == 64 && close(fd) == 0, "/dev/null");
+	fd = open("/dev/zero", O_RDONLY);
+	memset(buf, 1, sizeof(buf));
+	CHECK(fd >= 0 && read(fd, buf, 64) == 64 && buf[0] == 0 && buf[63] == 0, "/dev/zero");
+	close(fd);
+	CHECK(open("/etc/passwd", O_RDONLY) == -1 && errno == ENOENT, "a missing file opened");
+	int pfd[2];
+	CHECK(pipe(pfd) == 0 && write(pfd[1], "ping", 4) == 4 && read(pfd[0], buf, 64) == 4 &&
+	      memcmp(buf, "ping", 4) == 0, "pipe round trip");
+	CHECK(close(pfd[1]) == 0 && read(pfd[0], buf, 64) == 0, "pipe EOF after the writer closes");
+	close(pfd[0]);
+	fd = dup(1);
+	CHECK(fd > 2 && write(fd, "", 0) == 0 && close(fd) == 0, "dup of stdout");
 
 	printf("abi: %d checks, %d failed\n", checks, failed);
 	return failed;

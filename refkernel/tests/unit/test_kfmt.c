@@ -320,3 +320,16 @@ Test(kfmt, random_against_host)
 			cr_assert_str_eq(k, hbuf, "format %s value %#llx size %zu", f, (unsigned long long)v, size);
 	}
 }
+
+Test(kfmt, huge_width_is_clamped)
+{
+	char b[16];
+	cr_assert_eq(fmt(b, sizeof(b), "%999999999d", 1), 4096);
+	cr_assert_eq(fmt(b, sizeof(b), "%*d", INT_MAX, 1), 4096);
+	cr_assert_eq(fmt(b, sizeof(b), "%*d", INT_MIN, 1), 4096);
+	cr_assert_eq(fmt(b, sizeof(b), "%.999999999d", 1), 4096);
+	cr_assert_eq(fmt(b, sizeof(b), "%.*d", INT_MAX, 1), 4096);
+	cr_assert_str_eq(b, "000000000000000");
+	cr_assert_eq(fmt(b, sizeof(b), "%4096d", 1), 4096);
+	cr_assert_eq(fmt(b, sizeof(b), "%4095d", 1), 4095);
+}
