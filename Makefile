@@ -36,8 +36,10 @@ test: deps-check
 	done
 	@./scripts/tap-summary.sh $(BUILD)/test-results
 
+# The main job: the default comparison (experiments/default.ini), then its table.
 bench: all
-	./scripts/bench.sh
+	$(BUILD)/ukbench bench experiments/default.ini
+	$(BUILD)/ukbench report results/latest
 
 run: refkernel
 	$(MAKE) -C refkernel run W=$(W)
