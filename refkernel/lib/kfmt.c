@@ -9,6 +9,10 @@
 #include "kfmt.h"
 #include "klib.h"
 
+/* Widths and precisions are clamped, so a wild "%999999999d" cannot flood
+ * the console; C itself allows any int. */
+#define KFMT_MAX_WIDTH 4096
+
 enum {
 	F_MINUS = 1, F_ZERO = 2, F_PLUS = 4, F_SPACE = 8, F_HASH = 16,
 };
@@ -165,11 +169,11 @@ int kfmt(kfmt_put_fn put, void *ctx, const char *fmt, va_list ap_in)
 				flags |= F_MINUS;
 				width = width == INT32_MIN ? INT32_MAX : -width;
 			}
+			width = MIN(width, KFMT_MAX_WIDTH);
 			fmt++;
 		} else {
 			while (*fmt >= '0' && *fmt <= '9') {
-				if (width < 100000000)
-					width = width * 10 + (*fmt - '0');
+				width = MIN(width * 10 + (*fmt - '0'), KFMT_MAX_WIDTH);
 				fmt++;
 			}
 		}
@@ -178,13 +182,11 @@ int kfmt(kfmt_put_fn put, void *ctx, const char *fmt, va_list ap_in)
 			prec = 0;
 			if (*fmt == '*') {
 				prec = va_arg(ap, int); /* negative: as if omitted */
-				if (prec < 0)
-					prec = -1;
+				prec = prec < 0 ? -1 : MIN(prec, KFMT_MAX_WIDTH);
 				fmt++;
 			} else {
 				while (*fmt >= '0' && *fmt <= '9') {
-					if (prec < 100000000)
-						prec = prec * 10 + (*fmt - '0');
+					prec = MIN(prec * 10 + (*fmt - '0'), KFMT_MAX_WIDTH);
 					fmt++;
 				}
 			}
