@@ -109,7 +109,7 @@ static char *out_reserve(struct conn *c, size_t n)
 	return c->out + c->outlen;
 }
 
-#define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) += sizeof(lit) - 1)
+#define PUT(p, lit) (memcpy((p), "" lit, sizeof(lit) - 1), (p) += sizeof(lit) - 1)
 
 static int respond_ok(struct conn *c, int head_only, int keep_alive, int http10)
 {
