@@ -14,7 +14,7 @@
 #define MAX_TARGETS 32
 
 struct defaults {
-	int reps, warmup, timeout_ms, mem, vcpus, accel;
+	int reps, warmup, timeout_ms, mem, vcpus, accel, duration_ms;
 };
 
 static int bad(char *why, size_t n, const char *path, int line, const char *fmt, const char *arg)
@@ -65,6 +65,14 @@ static int common_key(const struct ini_kv *kv, struct defaults *d, const char *p
 		if (num(kv, 1, 3600, &s, path, why, n))
 			return -1;
 		d->timeout_ms = s * 1000;
+		return 1;
+	}
+	if (!strcmp(kv->key, "duration")) {
+		int s;
+
+		if (num(kv, 1, 600, &s, path, why, n))
+			return -1;
+		d->duration_ms = s * 1000;
 		return 1;
 	}
 	if (!strcmp(kv->key, "accel")) {
@@ -150,7 +158,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 {
 	struct ini_file f;
 	struct tg_spec targets[MAX_TARGETS];
-	struct defaults d = { 5, 1, 60000, 0, 1, ACCEL_AUTO };
+	struct defaults d = { 5, 1, 60000, 0, 1, ACCEL_AUTO, 3000 };
 	int nt = 0, nruns = 0, rc = -1;
 	const char *base = strrchr(path, '/');
 
@@ -281,6 +289,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				j.vcpus = rd.vcpus;
 				j.accel = rd.accel;
 				j.timeout_ms = rd.timeout_ms;
+				j.duration_ms = rd.duration_ms;
 				if (run_plan_add(p, &j) != 0) {
 					bad(why, n, path, s->line, "out of memory%s", "");
 					goto out;

@@ -71,6 +71,7 @@ static int run_usage(int status)
 		"  --mem MiB         guest memory (default: refkernel 64, linux-vm 128)\n"
 		"  --vcpus N         guest vCPUs (default 1)\n"
 		"  --timeout S       per launch, then the run is killed and recorded as failed (60)\n"
+		"  --duration S      load phase of server workloads, seconds (3)\n"
 		"  --args \"A B\"      arguments for the workload\n"
 		"  -o DIR            result folder (default results/run-<UTC time>)\n"
 		"TARGET: refkernel, linux-vm, container, native. Prints the result folder.\n");
@@ -104,6 +105,7 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 	j.warmup = 1;
 	j.vcpus = 1;
 	j.timeout_ms = 60000;
+	j.duration_ms = 3000;
 	j.accel = ACCEL_AUTO;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -140,6 +142,10 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 			if (intarg(a, v, 1, 3600, &s))
 				return 2;
 			j.timeout_ms = s * 1000;
+		} else if (!strcmp(a, "--duration")) {
+			if (intarg(a, v, 1, 600, &s))
+				return 2;
+			j.duration_ms = s * 1000;
 		} else if (!strcmp(a, "--accel")) {
 			if ((j.accel = ex_parse_accel(v)) < 0) {
 				ut_err("--accel must be auto, kvm or tcg, not '%s'", v);

@@ -80,6 +80,20 @@ static int wait_fds(struct pollfd *p, int np, uint64_t deadline)
 	return k;
 }
 
+int pr_poll(struct pollfd *p, int np, int timeout_ms)
+{
+	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L };
+
+	if (ukb_interrupted)
+		return -1;
+	return ppoll(p, (nfds_t)np, timeout_ms < 0 ? NULL : &ts, &run_mask);
+}
+
+const sigset_t *pr_run_mask(void)
+{
+	return &run_mask;
+}
+
 int pr_sleep_ms(int ms)
 {
 	uint64_t end = ut_now_ns() + (uint64_t)ms * 1000000ull;
@@ -303,9 +317,14 @@ void pr_cleanup_pop(int id)
 	if (id < 0 || id >= PR_MAX_CLEANUP || !cleanups[id].fn)
 		return;
 	pr_cleanup_fn fn = cleanups[id].fn;
+	int was = ukb_interrupted;
 
+	/* cleanups run commands (runc delete, ip netns del): let them wait even
+	 * after Ctrl-C; a second Ctrl-C cuts those waits short */
 	cleanups[id].fn = NULL;
+	ukb_interrupted = 0;
 	fn(cleanups[id].arg);
+	ukb_interrupted = ukb_interrupted || was;
 }
 
 void pr_cleanup_all(void)

@@ -31,7 +31,7 @@ static int qmp_expect(int fd, const char *want, uint64_t deadline, char *why, si
 			return -1;
 		}
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int k = poll(&p, 1, (int)((deadline - now) / 1000000ull) + 1);
+		int k = pr_poll(&p, 1, (int)((deadline - now) / 1000000ull) + 1);
 
 		if (k <= 0)
 			continue;

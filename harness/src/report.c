@@ -193,6 +193,14 @@ static int has_samples(const struct sm_table *t, const char *target, const char 
 	return 0;
 }
 
+static const struct sm_row *first_row_of(const struct sm_table *t, const struct sm_row *row)
+{
+	for (int i = 0; i < t->nr; i++)
+		if (!strcmp(t->r[i].workload, row->workload))
+			return &t->r[i];
+	return row;
+}
+
 static int seen_before(const struct sm_table *t, int i)
 {
 	for (int k = 0; k < i; k++)
@@ -272,7 +280,8 @@ int report_main(int argc, char **argv)
 
 			if (!c) {
 				/* a failure only where the target has nothing for the workload */
-				f = has_samples(&t, t.targets[k], row->workload) ? NULL :
+				f = has_samples(&t, t.targets[k], row->workload) ||
+				    first_row_of(&t, row) != row ? NULL :
 				    failure_of(&t, t.targets[k], row->workload);
 				if (f)
 					printf(" failed: %.60s |", f->why);

@@ -22,7 +22,7 @@ static const struct {
 	{ "rss_loaded", "KiB" }, { "min_mem", "MiB" }, { "req_per_s", "1/s" },
 	{ "ops_per_s", "1/s" }, { "gbit_per_s", "Gbit/s" }, { "lat_p50_us", "us" },
 	{ "lat_p99_us", "us" }, { "ns_per_op", "ns" }, { "task_clock", "ms" },
-	{ "ctx_switches", "count" }, { "page_faults", "count" }, { "tps", "1/s" },
+	{ "ctx_switches", "count" }, { "page_faults", "count" }, { "tps", "1/s" }, { "errors", "count" },
 	{ "mib_per_s", "MiB/s" }, { "us_per_op", "us" }, { "ms", "ms" }, { "s", "s" },
 };
 
@@ -42,6 +42,8 @@ const char *rs_unit(const char *metric)
 		return "ns";
 	if (k > 6 && !strcmp(metric + k - 6, "_per_s"))
 		return "1/s";
+	if (!strncmp(metric, "guest_", 6))
+		return k > 4 && !strcmp(metric + k - 4, "_kib") ? "KiB" : "count";
 	if (!strncmp(metric, "ns_per_", 7))
 		return "ns";
 	if (!strncmp(metric, "us_per_", 7))

@@ -14,13 +14,16 @@
 #include "ukb.h"
 
 static const struct wl_info workloads[] = {
-	{ "hello", 1, "prints a line and exits (boot to first output)" },
-	{ "compute", 1, "CPU-bound kernels (sha256, matrix, sort), ns_per_op" },
-	{ "syscall", 1, "system-call costs (getppid, read, write, ...), ns_per_op" },
-	{ "echo", 0, "TCP echo server (transactions/s, latency)" },
-	{ "stream", 0, "TCP bulk transfer (Gbit/s)" },
-	{ "httpd", 0, "HTTP/1.1 static server (wrk: req/s, latency)" },
-	{ "kvstore", 0, "Redis-protocol key-value store (redis-benchmark)" },
+	{ "hello", 1, "prints a line and exits (boot to first output)", 0, NULL, NULL },
+	{ "compute", 1, "CPU-bound kernels (sha256, matrix, sort), ns_per_op", 0, NULL, NULL },
+	{ "syscall", 1, "system-call costs (getppid, read, write, ...), ns_per_op", 0, NULL,
+	  NULL },
+	{ "echo", 0, "TCP echo server (transactions/s, latency)", 7777, "ukbench\n", "ukbench\n" },
+	{ "stream", 0, "TCP bulk transfer (Gbit/s)", 5001, "", "" },
+	{ "httpd", 0, "HTTP/1.1 static server (wrk: req/s, latency)", 8080,
+	  "GET / HTTP/1.0\r\n\r\n", "HTTP/1." },
+	{ "kvstore", 0, "Redis-protocol key-value store (redis-benchmark)", 6379, "PING\r\n",
+	  "+PONG" },
 };
 
 const struct wl_info *wl_all(int *n)
@@ -176,7 +179,18 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 		r.proc.perf[i] = -1;
 	r.rs = rs;
 	r.rep = rep;
+	r.duration_ms = j->duration_ms > 0 ? j->duration_ms : 3000;
+	r.net.cleanup_id = -1;
 	r.deadline = ut_now_ns() + (uint64_t)j->timeout_ms * 1000000ull;
+	const struct wl_info *w = wl_find(j->workload);
+
+	/* servers get a network: built-in targets by workload, qemu-image by ready = port */
+	if (o == &tg_qemu_image_ops ? j->spec.ready == READY_PORT : w && !w->ready_exit) {
+		int kind = o == &tg_native_ops ? NT_NONE : o == &tg_container_ops ? NT_VETH : NT_TAP;
+
+		if (nt_setup(&r.net, kind, why, n) != 0)
+			goto out;
+	}
 	if (o->prepare(&r, why, n) != 0)
 		goto out;
 	if (!ji->cmdline[0]) {
@@ -194,6 +208,7 @@ out:
 	if (!ji->cmdline[0] && r.cmdline[0])
 		ut_strlcpy(ji->cmdline, r.cmdline, sizeof ji->cmdline);
 	o->stop(&r);
+	nt_teardown(&r.net);
 	return rc;
 }
 

@@ -4,7 +4,10 @@
  * refkernel's reserved exit statuses.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +61,8 @@ void tg_args_words(struct tg_run *r, const char *words)
 		tg_arg(r, "%s", w);
 }
 
+/* The last line worth quoting in a failure: the guest kernels' exit
+ * summaries ("refkernel: exit status=...") say less than the line before. */
 const char *tg_last_line(const struct tg_run *r)
 {
 	static char line[200];
@@ -67,13 +72,45 @@ const char *tg_last_line(const struct tg_run *r)
 	if (!p)
 		return line;
 	end = p + r->proc.out.len;
-	while (end > p && (end[-1] == '\n' || end[-1] == '\r'))
-		end--;
-	start = end;
-	while (start > p && start[-1] != '\n')
-		start--;
+	for (;;) {
+		while (end > p && (end[-1] == '\n' || end[-1] == '\r'))
+			end--;
+		start = end;
+		while (start > p && start[-1] != '\n')
+			start--;
+		if (start == p || !(strstr(start, "refkernel: exit status=") == start ||
+				    strstr(start, "linux-vm: exit status=") == start))
+			break;
+		end = start;
+	}
 	snprintf(line, sizeof line, "%.*s", (int)(end - start), start);
 	return line;
+}
+
+/* "refkernel: exit status=1 run_us=27006 syscalls=19 ... clock=cmdline": every
+ * numeric key=value except status becomes a sample guest_<key>. */
+void tg_parse_guest_exit(struct tg_run *r)
+{
+	const char *p = r->proc.out.p ? strstr(r->proc.out.p, "refkernel: exit status=") : NULL;
+	char line[512], *save = NULL;
+
+	if (!p)
+		return;
+	snprintf(line, sizeof line, "%.*s", (int)strcspn(p, "\n"), p);
+	for (char *t = strtok_r(line + strlen("refkernel: exit "), " ", &save); t;
+	     t = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(t, '='), *end, metric[UKB_NAME];
+		double v;
+
+		if (!eq || !strncmp(t, "status=", 7) || !strncmp(t, "tsc_khz=", 8))
+			continue;
+		*eq = '\0';
+		v = strtod(eq + 1, &end);
+		if (end == eq + 1 || *end)
+			continue;
+		snprintf(metric, sizeof metric, "guest_%s", t);
+		tg_sample(r, metric, v);
+	}
 }
 
 void tg_sample(struct tg_run *r, const char *metric, double value)
@@ -155,4 +192,322 @@ const char *tg_status_why(int st)
 	else
 		snprintf(buf, sizeof buf, "QEMU failed (status %d)", st);
 	return buf;
+}
+
+/* ---- servers: readiness from outside, footprint, load phases ---- */
+
+/* Ready = a TCP connect and a request answered, from inside the run's
+ * namespace. Meanwhile the child's output is drained (fn sees the lines). */
+int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_t n)
+{
+	const struct wl_info *w = wl_find(r->workload);
+	int port = r->spec->port ? r->spec->port : w ? w->port : 0;
+
+	if (!port || !r->net.ns[0]) {
+		snprintf(why, n, "%s: no port or network to wait on", r->workload);
+		return -1;
+	}
+	for (;;) {
+		uint64_t now = ut_now_ns();
+		int k = pr_read(&r->proc, now + 5000000ull < r->deadline ? now + 5000000ull : r->deadline,
+				fn, ctx);
+
+		if (k == PR_INTR) {
+			snprintf(why, n, "interrupted");
+			return -1;
+		}
+		if (k == PR_EOF) {
+			int st = pr_wait(&r->proc, ut_now_ns() + 2000000000ull) == PR_EOF ? r->proc.status : -1;
+
+			char how[96];
+
+			if (r->qmp > 0)	/* QEMU: isa-debug-exit status */
+				snprintf(how, sizeof how, "%s", tg_status_why(st));
+			else
+				snprintf(how, sizeof how, "status %d", st);
+			snprintf(why, n, "exited before answering on %s:%d (%s); last output: %.120s",
+				 r->net.addr, port, how, tg_last_line(r));
+			return -1;
+		}
+		now = ut_now_ns();
+		if (now >= r->deadline) {
+			snprintf(why, n, "timed out after %.1f s: nothing answered on %s:%d (killed); last output: %.100s",
+				 r->timeout_ms / 1000.0, r->net.addr, port, tg_last_line(r));
+			return -1;
+		}
+		if (nt_enter(&r->net) != 0) {
+			snprintf(why, n, "cannot enter network namespace %s", r->net.ns);
+			return -1;
+		}
+		int fd = nt_connect(r->net.addr, port, now + 200000000ull), ok = -1;
+
+		if (fd >= 0) {
+			ok = nt_request(fd, w && w->probe ? w->probe : "", w && w->reply ? w->reply : "",
+					ut_now_ns() + 1000000000ull);
+			close(fd);
+		}
+		nt_leave();
+		if (ok == 0) {
+			r->t_ready = ut_now_ns();
+			return 0;
+		}
+	}
+}
+
+static int is_digits(const char *s)
+{
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static long pss_of(pid_t pid)
+{
+	char path[64];
+	struct ut_buf b = { 0 };
+	long v = 0;
+	char *p;
+
+	snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
+	if (ut_read_file(path, &b) == 0 && b.p && (p = strstr(b.p, "\nPss:")))
+		v = atol(p + 5);
+	ut_buf_free(&b);
+	return v;
+}
+
+/* The VMM or container runtime and everything it started (runc's container
+ * process is its child): PSS summed, in KiB. */
+long tg_pss_kib(pid_t root)
+{
+	pid_t tree[256];
+	int nt = 1;
+	long sum = 0;
+	DIR *d;
+	struct dirent *e;
+
+	tree[0] = root;
+	for (int pass = 0; pass < 4; pass++) {	/* up to 4 generations deep */
+		d = opendir("/proc");
+		while (d && (e = readdir(d)) && nt < 256) {
+			char path[64], buf[512];
+			int ppid, pid, in = 0;
+			FILE *f;
+
+			if (!is_digits(e->d_name))
+				continue;
+			pid = atoi(e->d_name);
+			for (int i = 0; i < nt && !in; i++)
+				in = tree[i] == pid;
+			if (in)
+				continue;
+			snprintf(path, sizeof path, "/proc/%d/stat", pid);
+			f = fopen(path, "r");
+			if (!f)
+				continue;
+			char *rp = fgets(buf, sizeof buf, f) ? strrchr(buf, ')') : NULL;
+
+			fclose(f);
+			if (!rp || sscanf(rp + 2, "%*c %d", &ppid) != 1)
+				continue;
+			for (int i = 0; i < nt; i++)
+				if (tree[i] == ppid) {
+					tree[nt++] = pid;
+					break;
+				}
+		}
+		if (d)
+			closedir(d);
+	}
+	for (int i = 0; i < nt; i++)
+		sum += pss_of(tree[i]);
+	return sum;
+}
+
+void tg_counters(struct tg_run *r)
+{
+	double c[PF_N];
+
+	if (pf_read(r->proc.perf, c) != 0)
+		return;
+	if (c[PF_TASK_CLOCK] >= 0)
+		tg_sample(r, "task_clock", c[PF_TASK_CLOCK]);
+	if (c[PF_CTX_SWITCHES] >= 0)
+		tg_sample(r, "ctx_switches", c[PF_CTX_SWITCHES]);
+	if (c[PF_PAGE_FAULTS] >= 0)
+		tg_sample(r, "page_faults", c[PF_PAGE_FAULTS]);
+}
+
+static void sample_loaded(void *arg)
+{
+	struct tg_run *r = arg;
+	long k = tg_pss_kib(r->proc.pid);
+
+	if (k > 0)
+		tg_sample(r, "rss_loaded", (double)k);
+}
+
+/* Run an external load generator inside the namespace; its output in *out. */
+static int run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *out, char *why,
+		    size_t n)
+{
+	struct pr_child c;
+	uint64_t t0 = ut_now_ns(), end = t0 + (uint64_t)limit_ms * 1000000ull;
+	int k, mid = 0;
+
+	if (end > r->deadline)
+		end = r->deadline;
+	if (pr_spawn(&c, argv, 0, why, n) != 0)
+		return -1;
+	/* sample rss_loaded once, half-way through the expected duration */
+	uint64_t half = t0 + (uint64_t)r->duration_ms * 500000ull;
+
+	if (half < end) {
+		k = pr_read(&c, half, NULL, NULL);
+		if (k == PR_TIMEOUT) {
+			sample_loaded(r);
+			mid = 1;
+			k = pr_read(&c, end, NULL, NULL);
+		}
+	} else {
+		k = pr_read(&c, end, NULL, NULL);
+	}
+	if (!mid)
+		sample_loaded(r);	/* finished early: the server still holds its load */
+	if (k == PR_EOF)
+		k = pr_wait(&c, end);
+	if (k != PR_EOF) {
+		snprintf(why, n, "%s %s", argv[4], k == PR_INTR ? "interrupted" : "timed out (killed)");
+		pr_kill(&c);
+		return -1;
+	}
+	if (c.out.p)
+		ut_buf_add(out, c.out.p, c.out.len);
+	if (c.status != 0) {
+		snprintf(why, n, "%s exited with status %d: %.150s", argv[4], c.status,
+			 out->p ? out->p : "");
+		pr_kill(&c);
+		return -1;
+	}
+	pr_kill(&c);
+	return 0;
+}
+
+struct redis_ctx {
+	struct tg_run *r;
+	int rows;
+};
+
+static void on_redis_row(void *arg, const char *test, double rps, double p50, double p99)
+{
+	struct redis_ctx *c = arg;
+	char wl[UKB_NAME * 2];
+
+	snprintf(wl, sizeof wl, "%s/%s", c->r->workload, test);
+	if (c->r->rs && c->r->rep > 0) {
+		rs_add(c->r->rs, c->r->spec->name, wl, "ops_per_s", c->r->rep, rps);
+		if (p50 >= 0)
+			rs_add(c->r->rs, c->r->spec->name, wl, "lat_p50_us", c->r->rep, p50);
+		if (p99 >= 0)
+			rs_add(c->r->rs, c->r->spec->name, wl, "lat_p99_us", c->r->rep, p99);
+	}
+	c->rows++;
+}
+
+int tg_load(struct tg_run *r, char *why, size_t n)
+{
+	const struct wl_info *w = wl_find(r->workload);
+	char url[128], dur[32], host[64], port[16];
+	struct ut_buf out = { 0 };
+	struct lg_result res;
+	long idle = tg_pss_kib(r->proc.pid);
+	int rc = -1;
+
+	if (idle > 0)
+		tg_sample(r, "rss_idle", (double)idle);
+	if (!w)
+		return 0;
+	int pt = r->spec->port ? r->spec->port : w->port;
+
+	snprintf(host, sizeof host, "%s", r->net.addr);
+	snprintf(port, sizeof port, "%d", pt);
+	if (!strcmp(w->name, "httpd")) {
+		snprintf(url, sizeof url, "http://%s:%d/", r->net.addr, pt);
+		snprintf(dur, sizeof dur, "-d%ds", (r->duration_ms + 999) / 1000);
+		char *argv[] = { "ip", "netns", "exec", r->net.ns, "wrk", "-t1", "-c8", dur,
+				 "--latency", "--timeout", "2s", url, NULL };
+		if (!ut_have_tool("wrk")) {
+			snprintf(why, n, "wrk not found (apt-get install wrk)");
+			goto out;
+		}
+		if (run_tool(r, argv, r->duration_ms + 15000, &out, why, n) != 0)
+			goto out;
+		struct lp_wrk lw;
+
+		if (lp_wrk(out.p ? out.p : "", &lw) != 0) {
+			snprintf(why, n, "wrk: no Requests/sec in its output: %.120s", out.p ? out.p : "");
+			goto out;
+		}
+		tg_sample(r, "req_per_s", lw.req_per_s);
+		if (lw.p50_us >= 0)
+			tg_sample(r, "lat_p50_us", lw.p50_us);
+		if (lw.p99_us >= 0)
+			tg_sample(r, "lat_p99_us", lw.p99_us);
+		tg_sample(r, "errors", (double)lw.errors);
+		rc = 0;
+	} else if (!strcmp(w->name, "kvstore")) {
+		char *argv[] = { "ip", "netns", "exec", r->net.ns, "redis-benchmark", "-h", host,
+				 "-p", port, "-n", "5000", "-c", "8", "-t", "set,get", "--csv", NULL };
+		struct redis_ctx c = { r, 0 };
+
+		if (!ut_have_tool("redis-benchmark")) {
+			snprintf(why, n, "redis-benchmark not found (apt-get install redis-tools)");
+			goto out;
+		}
+		if (run_tool(r, argv, r->duration_ms + 30000, &out, why, n) != 0)
+			goto out;
+		if (lp_redis_csv(out.p ? out.p : "", on_redis_row, &c) != 0) {
+			snprintf(why, n, "redis-benchmark: no CSV rows in its output: %.120s",
+				 out.p ? out.p : "");
+			goto out;
+		}
+		rc = 0;
+	} else if (!strcmp(w->name, "echo") || !strcmp(w->name, "stream")) {
+		int echo = !strcmp(w->name, "echo");
+		uint64_t dl = ut_now_ns() + (uint64_t)(r->duration_ms + 15000) * 1000000ull;
+
+		if (dl > r->deadline)
+			dl = r->deadline;
+		if (nt_enter(&r->net) != 0) {
+			snprintf(why, n, "cannot enter network namespace %s", r->net.ns);
+			goto out;
+		}
+		rc = echo ? lg_echo(r->net.addr, pt, 8, r->duration_ms, dl, sample_loaded, r, &res,
+				    why, n) :
+			    lg_stream(r->net.addr, pt, r->duration_ms, dl, sample_loaded, r, &res,
+				      why, n);
+		nt_leave();
+		if (rc == 0 && echo) {
+			tg_sample(r, "ops_per_s", res.ops_per_s);
+			tg_sample(r, "lat_p50_us", res.p50_us);
+			tg_sample(r, "lat_p99_us", res.p99_us);
+		} else if (rc == 0) {
+			tg_sample(r, "gbit_per_s", res.gbit_per_s);
+		}
+	} else {
+		rc = 0;
+	}
+out:
+	ut_buf_free(&out);
+	return rc;
+}
+
+/* VMs: a virtio-net device on the run's tap; QEMU itself is started inside
+ * the namespace (`ip netns exec`, prefixed by the target). */
+void tg_net_args_qemu(struct tg_run *r)
+{
+	tg_arg(r, "-netdev");
+	tg_arg(r, "tap,id=n0,ifname=tap0,script=no,downscript=no");
+	tg_arg(r, "-device");
+	tg_arg(r, "virtio-net-device,netdev=n0,mac=52:54:00:12:34:56");
 }

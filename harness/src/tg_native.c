@@ -23,6 +23,10 @@ static int native_prepare(struct tg_run *r, char *why, size_t n)
 
 static int native_launch(struct tg_run *r, char *why, size_t n)
 {
+	if (r->net.ns[0]) {	/* servers run inside the run's namespace */
+		tg_args_words(r, "ip netns exec");
+		tg_arg(r, "%s", r->net.ns);
+	}
 	tg_arg(r, "%s", r->image);
 	tg_args_words(r, r->args);
 	if (pr_spawn(&r->proc, r->argv, 1, why, n) != 0)
@@ -35,11 +39,8 @@ static int native_wait_ready(struct tg_run *r, char *why, size_t n)
 {
 	const struct wl_info *w = wl_find(r->workload);
 
-	if (w && !w->ready_exit) {
-		snprintf(why, n, "server workloads (%s) need the load phase, not implemented yet",
-			 r->workload);
-		return -1;
-	}
+	if (w && !w->ready_exit)
+		return tg_wait_serving(r, NULL, NULL, why, n);
 	if (tg_wait_exit(r, why, n) != 0)
 		return -1;
 	if (r->proc.status != 0) {
@@ -52,22 +53,15 @@ static int native_wait_ready(struct tg_run *r, char *why, size_t n)
 
 static int native_measure(struct tg_run *r, char *why, size_t n)
 {
-	double c[PF_N];
+	int rc = 0;
 
-	(void)why;
-	(void)n;
 	tg_sample(r, "boot_to_ready", (double)(r->t_ready - r->t_launch) / 1e6);
 	tg_sample(r, "image_size", (double)r->image_size);
-	if (pf_read(r->proc.perf, c) == 0) {
-		if (c[PF_TASK_CLOCK] >= 0)
-			tg_sample(r, "task_clock", c[PF_TASK_CLOCK]);
-		if (c[PF_CTX_SWITCHES] >= 0)
-			tg_sample(r, "ctx_switches", c[PF_CTX_SWITCHES]);
-		if (c[PF_PAGE_FAULTS] >= 0)
-			tg_sample(r, "page_faults", c[PF_PAGE_FAULTS]);
-	}
+	if (r->net.ns[0])
+		rc = tg_load(r, why, n);
+	tg_counters(r);
 	tg_parse_results(r);
-	return 0;
+	return rc;
 }
 
 static void native_stop(struct tg_run *r)

@@ -26,6 +26,10 @@ static void rm_tmpdir(void *arg)
 /* The options every QEMU target shares (the lead's refkernel contract). */
 static void qemu_base(struct tg_run *r, const char *machine)
 {
+	if (r->net.ns[0]) {	/* QEMU opens the tap inside the run's namespace */
+		tg_args_words(r, "ip netns exec");
+		tg_arg(r, "%s", r->net.ns);
+	}
 	tg_arg(r, "qemu-system-x86_64");
 	tg_arg(r, "-M");
 	tg_arg(r, "%s", machine);
@@ -40,6 +44,8 @@ static void qemu_base(struct tg_run *r, const char *machine)
 	tg_args_words(r, "-nodefaults -no-user-config -nographic -serial stdio -no-reboot");
 	tg_arg(r, "-device");
 	tg_arg(r, "isa-debug-exit,iobase=0xf4,iosize=4");
+	if (r->net.ns[0])
+		tg_net_args_qemu(r);
 }
 
 static int need_file(struct tg_run *r, const char *rel, char *out, size_t outn,
@@ -71,7 +77,8 @@ static int refkernel_prepare(struct tg_run *r, char *why, size_t n)
 	tg_arg(r, "-kernel");
 	tg_arg(r, "%s", r->image);
 	tg_arg(r, "-append");
-	tg_arg(r, "tsc_khz=%.0f -- %s", ut_tsc_khz(), r->args);
+	tg_arg(r, "%stsc_khz=%.0f -- %s", r->net.ns[0] ? "ip=" NT_GUEST_IP "/24 gw=" NT_HOST_IP " " : "",
+	       ut_tsc_khz(), r->args);
 	return 0;
 }
 
@@ -102,12 +109,14 @@ static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
 	tg_arg(r, "-append");
 	/* baselines/linux/run.sh: the TSC rate on the command line, or a loaded
 	 * host can make the guest call its TSC unstable and hang */
-	tg_arg(r, "console=ttyS0 quiet panic=-1 pci=off tsc_early_khz=%ld lpj=%ld -- %s", khz,
-	       khz * 1000 / kernel_hz, r->args);
+	tg_arg(r, "console=ttyS0 quiet panic=-1 tsc_early_khz=%ld lpj=%ld %s-- %s", khz,
+	       khz * 1000 / kernel_hz,
+	       r->net.ns[0] ? "ip=" NT_GUEST_IP "/24 gw=" NT_HOST_IP " " : "", r->args);
 	return 0;
 }
 
-/* %w workload, %a its arguments, %k host TSC kHz, %% a percent sign. */
+/* %w workload, %a its arguments, %k host TSC kHz, %i the guest's address/prefix,
+ * %g its gateway, %% a percent sign. */
 static void expand(char *out, size_t n, const char *tmpl, const struct tg_run *r)
 {
 	size_t k = 0;
@@ -221,7 +230,6 @@ static int on_line(void *arg, const char *line, uint64_t t)
 
 static int qemu_wait_ready(struct tg_run *r, char *why, size_t n)
 {
-	const struct wl_info *w = wl_find(r->workload);
 	struct ready_ctx c = { .r = r, .marker = NULL };
 	char sock[UKB_PATH + 16];
 	int ready = r->spec->ready, k;
@@ -242,11 +250,8 @@ static int qemu_wait_ready(struct tg_run *r, char *why, size_t n)
 	k = qmp_cmd(r->qmp, "cont", r->deadline, why, n);
 	if (k == -1)
 		return -1;
-	if (ready == READY_EXIT && w && !w->ready_exit && r->spec->ops != &tg_qemu_image_ops) {
-		snprintf(why, n, "server workloads (%s) need the network phase, not implemented yet",
-			 r->workload);
-		return -1;
-	}
+	if (r->net.ns[0])	/* servers, and qemu-image with ready = port */
+		return tg_wait_serving(r, on_line, &c, why, n);
 	if (ready == READY_MARKER) {
 		c.marker = r->spec->marker;
 		k = pr_read(&r->proc, r->deadline, on_line, &c);
@@ -262,10 +267,6 @@ static int qemu_wait_ready(struct tg_run *r, char *why, size_t n)
 		else
 			snprintf(why, n, "timed out after %.1f s waiting for \"%s\" (killed); last output: %.100s",
 				 r->timeout_ms / 1000.0, c.marker, tg_last_line(r));
-		return -1;
-	}
-	if (ready == READY_PORT) {
-		snprintf(why, n, "ready = port needs the network phase, not implemented yet");
 		return -1;
 	}
 	k = pr_read(&r->proc, r->deadline, on_line, &c);
@@ -285,26 +286,20 @@ static int qemu_wait_ready(struct tg_run *r, char *why, size_t n)
 
 static int qemu_measure(struct tg_run *r, char *why, size_t n)
 {
-	double c[PF_N];
+	int rc = 0;
 
-	(void)why;
-	(void)n;
 	tg_sample(r, "boot_to_ready", (double)(r->t_ready - r->t_launch) / 1e6);
 	tg_sample(r, "vmm_start", (double)(r->t_vmm - r->t_launch) / 1e6);
 	tg_sample(r, "cont_to_ready", (double)(r->t_ready - r->t_cont) / 1e6);
 	if (r->guest_boot_us >= 0)
 		tg_sample(r, "boot_guest", r->guest_boot_us / 1000.0);
 	tg_sample(r, "image_size", (double)r->image_size);
-	if (pf_read(r->proc.perf, c) == 0) {
-		if (c[PF_TASK_CLOCK] >= 0)
-			tg_sample(r, "task_clock", c[PF_TASK_CLOCK]);
-		if (c[PF_CTX_SWITCHES] >= 0)
-			tg_sample(r, "ctx_switches", c[PF_CTX_SWITCHES]);
-		if (c[PF_PAGE_FAULTS] >= 0)
-			tg_sample(r, "page_faults", c[PF_PAGE_FAULTS]);
-	}
+	if (r->net.ns[0])
+		rc = tg_load(r, why, n);
+	tg_counters(r);
 	tg_parse_results(r);
-	return 0;
+	tg_parse_guest_exit(r);
+	return rc;
 }
 
 static void qemu_stop(struct tg_run *r)

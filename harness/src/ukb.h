@@ -11,6 +11,7 @@
 #ifndef UKB_H
 #define UKB_H
 
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -102,10 +103,58 @@ int pr_wait(struct pr_child *c, uint64_t deadline);	/* PR_EOF when exited */
 void pr_kill(struct pr_child *c);	/* SIGKILL the group, reap, free */
 void pr_kill_all(void);			/* every live child */
 int pr_sleep_ms(int ms);		/* PR_INTR if interrupted */
+const sigset_t *pr_run_mask(void);	/* for ppoll/epoll_pwait: Ctrl-C gets through */
+int pr_poll(struct pollfd *p, int np, int timeout_ms);	/* poll that Ctrl-C interrupts */
 typedef void (*pr_cleanup_fn)(void *arg);
 int pr_cleanup_push(pr_cleanup_fn fn, void *arg);	/* run by pr_cleanup_all */
 void pr_cleanup_pop(int id);		/* run it now and forget it */
 void pr_cleanup_all(void);
+
+/* ---- net.c: the run's network namespace(s), bridge, tap or veth ---- */
+#define NT_HOST_IP "10.77.0.1"	/* br0 in the run's namespace; load generators */
+#define NT_GUEST_IP "10.77.0.2"	/* the VM's or the container's address */
+enum { NT_NONE, NT_TAP, NT_VETH };
+struct nt_net {
+	char ns[32], cns[32];	/* "" when absent */
+	int kind, cleanup_id;
+	char addr[32];		/* where the server answers, seen from ns */
+};
+int nt_setup(struct nt_net *net, int kind, char *why, size_t n);
+void nt_teardown(struct nt_net *net);
+int nt_enter(const struct nt_net *net);	/* setns into net->ns */
+void nt_leave(void);
+int nt_connect(const char *addr, int port, uint64_t deadline);
+int nt_request(int fd, const char *req, const char *want, uint64_t deadline);
+
+/* ---- loadparse.c: wrk and redis-benchmark outputs ---- */
+struct lp_wrk {
+	double req_per_s, p50_us, p99_us;	/* p50/p99 -1 without --latency */
+	long requests, errors;	/* socket errors + non-2xx/3xx responses */
+};
+int lp_wrk(const char *text, struct lp_wrk *w);
+typedef void (*lp_redis_fn)(void *ctx, const char *test, double rps, double p50_us,
+			    double p99_us);	/* latencies -1 where not given */
+int lp_redis_csv(const char *text, lp_redis_fn fn, void *ctx);
+
+/* ---- loadgen.c: our own bounded load generators (echo, stream) ---- */
+#define HG_SUB 32		/* linear steps per power of two */
+#define HG_BUCKETS (HG_SUB * 40)
+struct hg {
+	uint64_t b[HG_BUCKETS];
+	uint64_t n;
+};
+void hg_add(struct hg *h, uint64_t v);
+double hg_quantile(const struct hg *h, double q);	/* within 1/HG_SUB */
+struct lg_result {
+	struct hg hist;		/* echo latencies in us */
+	double seconds, ops_per_s, p50_us, p99_us, gbit_per_s;
+	uint64_t bytes;
+};
+typedef void (*lg_mid_fn)(void *ctx);	/* called once half-way (rss_loaded) */
+int lg_echo(const char *addr, int port, int conns, int duration_ms, uint64_t deadline,
+	    lg_mid_fn mid, void *ctx, struct lg_result *res, char *why, size_t n);
+int lg_stream(const char *addr, int port, int duration_ms, uint64_t deadline, lg_mid_fn mid,
+	      void *ctx, struct lg_result *res, char *why, size_t n);
 
 /* ---- perf.c: perf_event_open software counters of a child ---- */
 enum { PF_TASK_CLOCK, PF_CTX_SWITCHES, PF_PAGE_FAULTS, PF_N };
@@ -189,6 +238,8 @@ struct tg_run {		/* one launch of one workload on one target */
 	size_t argused;
 	struct rs_set *rs;
 	int rep;		/* 0 = warm-up, not recorded */
+	struct nt_net net;	/* servers: the run's network (net.ns "" if none) */
+	int duration_ms;	/* load phase length */
 };
 
 struct tg_ops {
@@ -212,12 +263,20 @@ const char *tg_status_why(int status);	/* refkernel's reserved exit codes */
 void tg_arg(struct tg_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tg_args_words(struct tg_run *r, const char *words);	/* split at blanks */
 const char *tg_last_line(const struct tg_run *r);	/* for failure reasons */
+void tg_parse_guest_exit(struct tg_run *r);	/* refkernel's exit counters */
+int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_t n);
+int tg_load(struct tg_run *r, char *why, size_t n);	/* rss + the workload's load */
+void tg_counters(struct tg_run *r);	/* perf counters -> samples */
+long tg_pss_kib(pid_t root);	/* PSS of a process and its descendants */
+void tg_net_args_qemu(struct tg_run *r);	/* -netdev tap + virtio-net device */
 
 /* ---- workloads (run.c) ---- */
 struct wl_info {
 	const char *name;
 	int ready_exit;		/* 1: finished when it exits; 0: a server */
 	const char *help;
+	int port;		/* servers: where they listen */
+	const char *probe, *reply;	/* readiness: send probe, expect reply prefix */
 };
 const struct wl_info *wl_find(const char *name);
 const struct wl_info *wl_all(int *n);
@@ -227,7 +286,7 @@ struct run_job {
 	struct tg_spec spec;
 	char workload[UKB_NAME];
 	char args[256];
-	int reps, warmup, mem_mib, vcpus, accel, timeout_ms;
+	int reps, warmup, mem_mib, vcpus, accel, timeout_ms, duration_ms;
 };
 struct run_plan {
 	char experiment[UKB_NAME];

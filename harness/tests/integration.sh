@@ -10,7 +10,15 @@ root=$(cd "$here/.." && pwd)
 BUILD=${BUILD:-$root/build}
 UK=$BUILD/ukbench
 tmp=$(mktemp -d /tmp/ukb-it.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+started=	# ukbench pids: whatever a failed run left behind is removed on exit
+cleanup() {
+	for p in $started; do
+		for c in $(runc list -q 2>/dev/null | grep "^ukb-$p-"); do runc delete -f "$c"; done
+		for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^ukb${p}n"); do ip netns del "$ns"; done
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 n=0; failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && sed 's/^/# /' "$2" | head -20; }
@@ -19,7 +27,7 @@ check() { desc=$1; shift; if "$@" >"$tmp/out" 2>&1; then ok "$desc"; else nok "$
 # status CMD...: run, record exit status in $st (stdout+stderr in $tmp/out)
 status() { timeout -k 5 120 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
 
-echo "1..29"
+echo "1..35"
 
 # ---- command line ----
 fails=0
@@ -170,6 +178,37 @@ EOT
 	[ -z "$left" ] && ok "Ctrl-C: no QMP temp dir left behind" || nok "Ctrl-C: left $left"
 else
 	for d in 1 2 3 4 5 6 7 8 9 10; do skip "qemu test $d" "qemu-system-x86_64 missing"; done
+fi
+
+# ---- servers: a network namespace per run, load phases, teardown ----
+netns_of() { ip netns list 2>/dev/null | grep -c "^ukb$1n" ; }
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && [ -x "$BUILD/workloads/httpd" ] && command -v wrk >/dev/null; then
+	"$UK" run -t native -w httpd,echo --reps 1 --warmup 0 --duration 1 -o "$tmp/r6" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!; started="$started $pid"; wait $pid; st=$?
+	[ $st = 0 ] && grep -q ',native,httpd,req_per_s,1/s,1,' "$tmp/r6/samples.csv" && grep -q ',native,httpd,lat_p99_us,' "$tmp/r6/samples.csv" &&
+		ok "native httpd: wrk inside the run's namespace, req_per_s and latency" || nok "native httpd (got $st)" "$tmp/err"
+	grep -q ',native,echo,ops_per_s,' "$tmp/r6/samples.csv" && grep -q ',native,httpd,rss_idle,KiB,' "$tmp/r6/samples.csv" &&
+		ok "native echo: our load generator; rss_idle from PSS" || nok "native echo / rss" "$tmp/r6/samples.csv"
+	[ "$(netns_of $pid)" = 0 ] && ok "no network namespace left after the run" || nok "network namespaces left: $(ip netns list | grep "^ukb$pid")"
+else
+	for d in 1 2 3; do skip "native server test $d" "needs root, ip, wrk and build/workloads/httpd"; done
+fi
+if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && [ -f "$BUILD/container/hello/config.json" ]; then
+	status "$UK" run -t container -w hello --reps 2 --warmup 0 -o "$tmp/r7"
+	[ $st = 0 ] && [ "$(grep -c ',container,hello,boot_to_ready,' "$tmp/r7/samples.csv")" = 2 ] &&
+		ok "container hello: runc run, 2 samples" || nok "container hello (got $st)" "$tmp/err"
+	# Ctrl-C in the middle of a container's load phase
+	"$UK" run -t container -w echo --reps 1 --warmup 0 --duration 60 -o "$tmp/r8" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!; started="$started $pid"
+	for _ in $(seq 150); do runc list 2>/dev/null | grep -q "^ukb-$pid-" && break; sleep 0.1; done
+	sleep 1
+	kill -INT $pid
+	for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	if kill -0 $pid 2>/dev/null; then kill -KILL $pid; nok "Ctrl-C during a container load: ukbench exits"; else wait $pid; ok "Ctrl-C during a container load: ukbench exits"; fi
+	left="$(runc list 2>/dev/null | grep "^ukb-$pid-")$(ip netns list 2>/dev/null | grep "^ukb${pid}n")"
+	[ -z "$left" ] && ok "Ctrl-C: no container, veth or namespace left" || nok "Ctrl-C left: $left"
+else
+	for d in 1 2 3; do skip "container test $d" "needs root, runc and build/container/hello"; done
 fi
 
 [ $failed = 0 ]

@@ -1,0 +1,207 @@
+/* net.c: the benchmark network of one run, inside network namespaces the
+ * harness creates (design "Networks that benchmarks and tests use"):
+ *   ns  "ukb<pid>n<seq>": lo, bridge br0 10.77.0.1/24, and either a tap (VMs,
+ *        opened by QEMU started with `ip netns exec`) or a veth pair whose
+ *        other end eth0 10.77.0.2/24 lives in a second namespace (containers).
+ * iproute2 is run by fork/exec without a shell. nt_setup() registers the
+ * teardown (ip netns del) for Ctrl-C; nt_teardown() runs it. nt_enter() and
+ * nt_leave() move this (single-threaded) process in and out with setns(2), so
+ * probes and load generators run inside and nothing routes to the host.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ukb.h"
+
+static int host_ns = -1;	/* our original network namespace */
+
+static int ip(char *why, size_t n, const char *a0, ...)
+	__attribute__((sentinel));
+static int ip(char *why, size_t n, const char *a0, ...)
+{
+	char *argv[24], out[200];
+	va_list ap;
+	int k = 0, st;
+
+	argv[k++] = "ip";
+	argv[k++] = (char *)a0;
+	va_start(ap, a0);
+	while (k < 23 && (argv[k] = va_arg(ap, char *)))
+		k++;
+	va_end(ap);
+	argv[k] = NULL;
+	st = ut_capture(argv, out, sizeof out, 10000);
+	if (st != 0) {
+		int c = snprintf(why, n, "ip");
+
+		for (int i = 1; i < k && c > 0 && (size_t)c < n; i++)
+			c += snprintf(why + c, n - (size_t)c, " %s", argv[i]);
+		if (c > 0 && (size_t)c < n)
+			snprintf(why + c, n - (size_t)c, " failed (status %d): %s", st, out);
+		return -1;
+	}
+	return 0;
+}
+
+static void nt_cleanup(void *arg)
+{
+	struct nt_net *net = arg;
+	char why[UKB_WHY];
+
+	if (net->cns[0])
+		ip(why, sizeof why, "netns", "del", net->cns, NULL);
+	if (net->ns[0])
+		ip(why, sizeof why, "netns", "del", net->ns, NULL);
+	net->ns[0] = net->cns[0] = '\0';
+}
+
+int nt_setup(struct nt_net *net, int kind, char *why, size_t n)
+{
+	static int seq;
+	const char *ns;
+
+	memset(net, 0, sizeof *net);
+	net->cleanup_id = -1;
+	net->kind = kind;
+	if (geteuid() != 0) {
+		snprintf(why, n, "network workloads need root for a network namespace (not root)");
+		return -1;
+	}
+	if (!ut_have_tool("ip")) {
+		snprintf(why, n, "ip (iproute2) not found: network workloads need it");
+		return -1;
+	}
+	seq++;
+	snprintf(net->ns, sizeof net->ns, "ukb%dn%d", (int)getpid(), seq);
+	ns = net->ns;
+	if (ip(why, n, "netns", "add", ns, NULL) != 0) {
+		net->ns[0] = '\0';
+		return -1;
+	}
+	net->cleanup_id = pr_cleanup_push(nt_cleanup, net);
+	if (ip(why, n, "-n", ns, "link", "set", "lo", "up", NULL) ||
+	    ip(why, n, "-n", ns, "link", "add", "br0", "type", "bridge", NULL) ||
+	    ip(why, n, "-n", ns, "addr", "add", NT_HOST_IP "/24", "dev", "br0", NULL) ||
+	    ip(why, n, "-n", ns, "link", "set", "br0", "up", NULL))
+		goto err;
+	snprintf(net->addr, sizeof net->addr, "%s", NT_GUEST_IP);
+	if (kind == NT_TAP) {
+		if (ip(why, n, "-n", ns, "tuntap", "add", "dev", "tap0", "mode", "tap", NULL) ||
+		    ip(why, n, "-n", ns, "link", "set", "tap0", "master", "br0", NULL) ||
+		    ip(why, n, "-n", ns, "link", "set", "tap0", "up", NULL))
+			goto err;
+	} else if (kind == NT_VETH) {
+		snprintf(net->cns, sizeof net->cns, "%sc", ns);
+		if (ip(why, n, "netns", "add", net->cns, NULL)) {
+			net->cns[0] = '\0';
+			goto err;
+		}
+		if (ip(why, n, "-n", ns, "link", "add", "veth0", "type", "veth", "peer", "name",
+		       "eth0", "netns", net->cns, NULL) ||
+		    ip(why, n, "-n", ns, "link", "set", "veth0", "master", "br0", NULL) ||
+		    ip(why, n, "-n", ns, "link", "set", "veth0", "up", NULL) ||
+		    ip(why, n, "-n", net->cns, "addr", "add", NT_GUEST_IP "/24", "dev", "eth0", NULL) ||
+		    ip(why, n, "-n", net->cns, "link", "set", "eth0", "up", NULL) ||
+		    ip(why, n, "-n", net->cns, "link", "set", "lo", "up", NULL))
+			goto err;
+	} else {
+		snprintf(net->addr, sizeof net->addr, "127.0.0.1");	/* native: in the ns itself */
+	}
+	return 0;
+err:
+	nt_teardown(net);
+	return -1;
+}
+
+void nt_teardown(struct nt_net *net)
+{
+	if (net->cleanup_id >= 0)
+		pr_cleanup_pop(net->cleanup_id);
+	net->cleanup_id = -1;
+	net->ns[0] = net->cns[0] = '\0';
+}
+
+int nt_enter(const struct nt_net *net)
+{
+	char path[128];
+	int fd, rc;
+
+	if (host_ns < 0)
+		host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof path, "/var/run/netns/%s", net->ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || host_ns < 0)
+		return -1;
+	rc = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return rc;
+}
+
+void nt_leave(void)
+{
+	if (host_ns >= 0)
+		setns(host_ns, CLONE_NEWNET);
+}
+
+/* Non-blocking connect to addr:port within the deadline; fd or -1. */
+int nt_connect(const char *addr, int port, uint64_t deadline)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1, err;
+	socklen_t len = sizeof err;
+
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, addr, &sa.sin_addr);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 && errno != EINPROGRESS)
+		goto err;
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	uint64_t now = ut_now_ns();
+
+	if (now >= deadline || pr_poll(&p, 1, (int)((deadline - now) / 1000000ull) + 1) != 1)
+		goto err;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err)
+		goto err;
+	return fd;
+err:
+	close(fd);
+	return -1;
+}
+
+/* Send req, read until the reply starts with want (or the deadline). */
+int nt_request(int fd, const char *req, const char *want, uint64_t deadline)
+{
+	char buf[256];
+	size_t got = 0, need = strlen(want);
+
+	if (req[0] && send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+		return -1;
+	while (got < need) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t now = ut_now_ns();
+		ssize_t k;
+
+		if (now >= deadline || pr_poll(&p, 1, (int)((deadline - now) / 1000000ull) + 1) != 1)
+			return -1;
+		k = recv(fd, buf + got, sizeof buf - 1 - got, 0);
+		if (k <= 0)
+			return -1;
+		got += (size_t)k;
+	}
+	return memcmp(buf, want, need) == 0 ? 0 : -1;
+}
