@@ -246,6 +246,21 @@ err:
 	power_off(ST_SETUP_FAIL);
 }
 
+/* The kernel's current clocksource ("tsc", "tsc-early", "kvm-clock", ...):
+ * a jiffies one here means every timing taken in the guest is coarse. */
+static void clocksource(char *out, size_t outsz)
+{
+	int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, out, outsz - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		n = snprintf(out, outsz, "unknown");
+	out[n] = 0;
+	out[strcspn(out, "\n")] = 0;
+}
+
 /* The workload is the one regular file in /bin. */
 static void find_app(char *name, size_t namesz)
 {
@@ -270,7 +285,7 @@ static void find_app(char *name, size_t namesz)
 int main(int argc, char **argv)
 {
 	static char *envp[] = { "PATH=/bin", "HOME=/", NULL };
-	char name[256], path[300];
+	char name[256], path[300], cs[64];
 	unsigned long long t_init = mono_us(), t_mod;
 	int nmod, status, code;
 	pid_t pid;
@@ -285,7 +300,9 @@ int main(int argc, char **argv)
 	find_app(name, sizeof name);
 	snprintf(path, sizeof path, APP_DIR "/%s", name);
 	argv[0] = name;	/* argv[1..] are the kernel's arguments after "--" */
-	say("linux-vm: init_start_us=%llu modules=%d modules_us=%llu", t_init, nmod, t_mod - t_init);
+	clocksource(cs, sizeof cs);
+	say("linux-vm: init_start_us=%llu modules=%d modules_us=%llu clocksource=%s",
+	    t_init, nmod, t_mod - t_init, cs);
 	say("linux-vm: ready_us=%llu init_to_exec", mono_us());
 	pid = fork();
 	if (pid == 0) {

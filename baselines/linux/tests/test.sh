@@ -34,7 +34,7 @@ fake_bzimage() {
 }
 vm() { timeout 90 "$here/run.sh" "$@" > "$tmp/log" 2>&1; }
 
-echo "1..16" | tee -a "$tap"
+echo "1..17" | tee -a "$tap"
 
 # 1: the kernel image and its recorded version
 check "vmlinux is an x86-64 ELF and VERSION names the package" \
@@ -44,6 +44,8 @@ check "vmlinux is an x86-64 ELF and VERSION names the package" \
 vm hello; st=$?
 check "hello on linux-vm (TCG) prints 'hello from Linux', ready_us and exits 0" \
 	"[ $st -eq 0 ] && grep -q '^hello from Linux' '$tmp/log' && grep -q '^linux-vm: ready_us=[0-9]* init_to_exec' '$tmp/log'"
+cs=$(sed -n 's/.* clocksource=\([^ ]*\).*/\1/p' "$tmp/log")
+check "the guest keeps the TSC as its clocksource under TCG (got '$cs')" "[ '$cs' = tsc ] || [ '$cs' = tsc-early ]"
 vm hello 7; st=$?
 check "hello 7 on linux-vm returns 7 to the host" "[ $st -eq 7 ]"
 
