@@ -59,6 +59,24 @@ bool     mm_fault(uint64_t addr, uint64_t err); /* true when a lazy page was sup
 bool     mm_user_ok(const void *p, size_t len, bool write);
 uint64_t mm_stack_reserve(uint64_t size, uint64_t *base); /* returns top */
 
+void    *mem_map_mmio(uint64_t pa, uint64_t len);  /* uncached device registers */
+
+/* drivers/apic.c: local APIC timer and EOI, I/O APIC routing */
+#define APIC_VEC_IRQ0     32  /* GSI n arrives on vector 32 + n (n < 16) */
+#define APIC_VEC_TIMER    48
+#define APIC_VEC_SPURIOUS 63
+int  apic_init(void);
+void apic_eoi(void);
+void apic_route_irq(int gsi, int vector);
+void apic_timer_at(uint64_t deadline_ns);  /* one shot at time_ns() == deadline; 0 disarms */
+
+/* kernel/irq.c: handlers and the idle wait */
+void irq_register(int vector, void (*fn)(void *), void *ctx);
+void irq_dispatch(int vector);
+void kwait(uint64_t deadline_ns, uint64_t *seen);
+uint64_t irq_events_now(void);
+extern uint64_t irq_count, idle_ns;
+
 /* kernel/time.c: TSC clock */
 void     time_init(const char *tsc_khz_param);
 uint64_t time_ns(void);                   /* monotonic since boot */

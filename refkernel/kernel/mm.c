@@ -336,3 +336,16 @@ int mm_discard(uint64_t addr, uint64_t len)
 	unmap_pages(addr, end);
 	return 0;
 }
+
+/* Map device registers (physical [pa, pa+len)) uncached into the kernel's
+ * vmap area. Returns the kernel address, or NULL when out of memory. */
+void *mem_map_mmio(uint64_t pa, uint64_t len)
+{
+	uint64_t off = pa & (PAGE_SIZE - 1), base = vmap_next + PAGE_SIZE;
+	len = PAGE_ROUND_UP(len + off);
+	for (uint64_t i = 0; i < len; i += PAGE_SIZE)
+		if (x86_map(x86_pml4, base + i, PAGE_ROUND_DOWN(pa) + i, PTE_W | PTE_PCD | PTE_PWT | PTE_G | x86_nx))
+			return NULL;
+	vmap_next = base + len;
+	return (void *)(base + off);
+}

@@ -1,6 +1,5 @@
 /* sys_time.c — clocks and sleeping, all from the TSC (kernel/time.c).
- * Sleeping spins on the TSC for now: correct, not idle (threads bring the
- * LAPIC timer and a halting idle loop). */
+ * Sleeping halts the vCPU until the LAPIC timer fires (kernel/irq.c). */
 #include "kernel.h"
 #include "syscall.h"
 
@@ -89,11 +88,12 @@ int64_t sys_time(A t, A b, A c, A d, A e, A f)
 	return s;
 }
 
+/* Halt (the vCPU idles) until the clock reaches (deadline). */
 static int64_t sleep_until(uint64_t clk, uint64_t deadline)
 {
-	uint64_t now;
+	uint64_t now, seen = irq_events_now();
 	while (!clock_now(clk, &now) && now < deadline)
-		time_delay_ns(MIN(deadline - now, 1000000));
+		kwait(time_ns() + (deadline - now), &seen);
 	return 0;
 }
 

@@ -25,7 +25,7 @@ extern const uint64_t x86_trap_stubs[];
 extern char x86_syscall_entry[];
 
 static struct tss tss;
-static struct idt_gate idt[48];
+static struct idt_gate idt[64];
 uint64_t x86_kstack_top;
 
 /* IST assignment: separate stacks so a fault taken while handling another

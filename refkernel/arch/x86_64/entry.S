@@ -1,5 +1,5 @@
 /* entry.S — the ways into the kernel after boot:
- *   trap stubs (IDT vectors 0..47): push a uniform struct x86_regs, call x86_trap();
+ *   trap stubs (IDT vectors 0..63): push a uniform struct x86_regs, call x86_trap();
  *   x86_syscall_entry (IA32_LSTAR): the application's `syscall` at ring 0;
  *   x86_enter_app: the jump to the application's first instruction.
  * Every IDT entry runs on an IST stack, so an interrupt never writes into the
@@ -12,7 +12,7 @@
 	.align 16
 x86_trap_0:
 	.set i, 0
-	.rept 48
+	.rept 64
 	.align 16
 	.if (i == 8) || (i >= 10 && i <= 14) || (i == 17) || (i == 21) || (i == 29) || (i == 30)
 	.else

@@ -81,5 +81,9 @@ void x86_trap(struct x86_regs *r)
 		x86_page_faults++;
 		return;
 	}
+	if (r->vector >= 32 && r->vector < 64) {
+		irq_dispatch((int)r->vector);
+		return;
+	}
 	crash(r);
 }
