@@ -1,8 +1,8 @@
 /* init: PID 1 of the Linux VM baseline (static musl, in the initramfs).
- * main() -> mounts() -> load_modules() (finit_module, /lib/modules in name
- * order, when ip= asks for a network) -> net_up() (ip=ADDR/PREFIX gw=ADDR from /proc/cmdline, ioctls)
- * -> run_workload() (the only file in /bin, argv from the kernel after "--")
- * -> power_off() writing the exit status to isa-debug-exit (port 0xf4).
+ * main() -> mounts() -> load_modules() (finit_module in name order, only when
+ * ip= asks for a network) -> net_up() (ip=ADDR/PREFIX gw=ADDR, ioctls) ->
+ * fork + exec of the only file in /bin with the kernel's argv after "--" ->
+ * reap -> power_off() writing the exit status to isa-debug-exit (port 0xf4).
  * Init never returns: every failure prints one "linux-vm: ..." line and powers
  * off with a reserved status (0x7e setup failed, 0x7d bad command line); a
  * workload killed by a signal or exiting above 127 is reported as 0x7f. */
