@@ -526,6 +526,15 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_seg *seg)
 static void tcp_process(struct tcp_pcb *pcb, struct tcp_seg *seg)
 {
 	struct net_stack *stk = pcb->stk;
+	if (pcb->state == TCP_SYN_RECEIVED && (seg->flags & TCP_SYN) && SEQ_EQ(seg->seq, pcb->irs)) {
+		if (!(seg->flags & TCP_ACK)) {
+			tcp_send_syn(pcb);        /* their SYN again: our SYN-ACK again */
+			return;
+		}
+		/* Simultaneous open: their SYN-ACK repeats the SYN we have. */
+		seg->flags &= (uint8_t)~TCP_SYN;
+		seg->seq = seq_add(seg->seq, 1);
+	}
 	if (!tcp_trim_to_window(pcb, seg)) {
 		CNT(stk, tcp_drop_seq);
 		if (!(seg->flags & TCP_RST))

@@ -96,19 +96,21 @@ void tcp_send_syn(struct tcp_pcb *pcb)
 	pcb->snd_nxt = pcb->snd_max;
 }
 
+/* A pure ACK carries snd_max, not snd_nxt: after a timeout snd_nxt went
+ * back, and the peer would find that sequence number old and drop the ACK. */
 void tcp_send_ack(struct tcp_pcb *pcb)
 {
 	if (pcb->state == TCP_SYN_RECEIVED)
 		tcp_send_syn(pcb);
 	else
-		tcp_xmit(pcb, pcb->snd_nxt, 0, TCP_ACK);
+		tcp_xmit(pcb, pcb->snd_max, 0, TCP_ACK);
 }
 
 void tcp_send_rst_for(struct tcp_pcb *pcb)
 {
 	if (pcb->state == TCP_CLOSED || pcb->state == TCP_LISTEN || pcb->state == TCP_SYN_SENT)
 		return;
-	tcp_xmit(pcb, pcb->snd_nxt, 0, TCP_RST | TCP_ACK);
+	tcp_xmit(pcb, pcb->snd_max, 0, TCP_RST | TCP_ACK);
 }
 
 void tcp_reply_rst(struct net_stack *stk, uint32_t src, uint32_t dst, uint16_t sport,
@@ -238,7 +240,7 @@ void tcp_output(struct tcp_pcb *pcb)
 			pcb->t_rexmt = stk->now + pcb->rto;
 	}
 	if (!sent && pcb->ack_now)
-		tcp_xmit(pcb, pcb->snd_nxt, 0, TCP_ACK);
+		tcp_send_ack(pcb);
 }
 
 void tcp_retransmit_timeout(struct tcp_pcb *pcb)
