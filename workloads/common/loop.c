@@ -1,5 +1,6 @@
 /* loop.c: the single-threaded, level-triggered event loop (contract in ukb.h).
- * ukb_loop_init() picks epoll, or poll when epoll is missing; handlers are
+ * ukb_loop_init() picks epoll, or poll when epoll is missing (also later, if
+ * epoll_ctl or epoll_wait turn out to be ENOSYS); handlers are
  * kept per fd in slots[]; ukb_loop_run() waits, dispatches, ticks, until
  * ukb_stop is set by a signal. */
 #include "ukb.h"
@@ -48,6 +49,8 @@ const char *ukb_loop_backend(const struct ukb_loop *l)
 	return l->epfd >= 0 ? "epoll" : "poll";
 }
 
+static int switch_to_poll(struct ukb_loop *l);
+
 static uint32_t to_epoll(unsigned ev)
 {
 	return (ev & UKB_EV_READ ? EPOLLIN : 0) | (ev & UKB_EV_WRITE ? EPOLLOUT : 0);
@@ -69,8 +72,11 @@ int ukb_loop_add(struct ukb_loop *l, int fd, unsigned events, ukb_ev_fn fn, void
 		return -EEXIST;
 	if (l->epfd >= 0) {
 		struct epoll_event e = { .events = to_epoll(events), .data.fd = fd };
-		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &e) < 0)
-			return -errno;
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &e) < 0) {
+			if (errno != ENOSYS || switch_to_poll(l) < 0)
+				return -errno;
+			return ukb_loop_add(l, fd, events, fn, arg);
+		}
 	} else {
 		struct pollfd *p = (struct pollfd *)l->pfds + l->npfds;
 		p->fd = fd;
@@ -151,11 +157,37 @@ static void dispatch(struct ukb_loop *l, int fd, unsigned ev)
 		s->fn(l, fd, ev, s->arg);
 }
 
+/* A kernel may create epoll instances but not wait on them: move every
+ * registered fd to the poll backend and carry on. */
+static int switch_to_poll(struct ukb_loop *l)
+{
+	struct pollfd *p = calloc(l->max_fds, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	l->pfds = p;
+	l->npfds = 0;
+	for (int fd = 0; fd < l->max_fds; fd++) {
+		struct ukb_loop_slot *s = &l->slots[fd];
+		if (!s->fn)
+			continue;
+		p[l->npfds] = (struct pollfd){ .fd = fd, .events = to_poll(s->events) };
+		s->pidx = l->npfds++;
+	}
+	close(l->epfd);
+	l->epfd = -1;
+	free(l->evbuf);
+	l->evbuf = NULL;
+	return 0;
+}
+
 static int run_epoll(struct ukb_loop *l)
 {
 	struct epoll_event *ev = l->evbuf;
 	int n = epoll_wait(l->epfd, ev, EVBUF_N, l->tick_ms);
 
+	if (n < 0 && errno == ENOSYS)
+		return switch_to_poll(l);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	for (int i = 0; i < n; i++) {

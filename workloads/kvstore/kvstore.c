@@ -40,7 +40,7 @@ static struct {
 	long long max_bulk;
 	long timeout_ms;
 	int port;
-	const char *backend;
+	struct ukb_loop *loop;
 	struct conn **conns;
 	int max_fds;
 	int64_t now;            /* ms, monotonic, refreshed per event */
@@ -523,7 +523,7 @@ static void cmd_info(struct cmd_ctx *x)
 		"# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
 		"rejected_connections:%llu\r\nexpired_keys:%llu\r\n\r\n"
 		"# Keyspace\r\n",
-		S.backend, S.port, (unsigned long long)(ukb_now_ms() - S.start_ms) / 1000,
+		ukb_loop_backend(S.loop), S.port, (unsigned long long)(ukb_now_ms() - S.start_ms) / 1000,
 		S.nconns, S.max_conns, S.db.used_memory, S.maxmemory,
 		S.accepted, S.commands, S.rejected, S.db.expired);
 	if (dict_size(&S.db) && n < (int)sizeof(buf))
@@ -954,7 +954,7 @@ int main(int argc, char **argv)
 		ukb_printf("kvstore: event loop: %s\n", strerror(-err));
 		return 1;
 	}
-	S.backend = ukb_loop_backend(&loop);
+	S.loop = &loop;
 	lfd = ukb_listen_tcp(srv.bind, srv.port, 511, &S.port);
 	if (lfd < 0 || ukb_loop_add(&loop, lfd, UKB_EV_READ, on_accept, NULL) < 0) {
 		ukb_printf("kvstore: listen on port %ld: %s\n", srv.port, strerror(lfd < 0 ? -lfd : EMFILE));
@@ -964,7 +964,7 @@ int main(int argc, char **argv)
 	ukb_ready("kvstore", S.port);
 	err = ukb_loop_run(&loop);
 	ukb_printf("kvstore: stopping (%s): %llu commands, %llu connections, %zu keys, %zu bytes used\n",
-		   S.backend, S.commands, S.accepted, dict_size(&S.db), S.db.used_memory);
+		   ukb_loop_backend(&loop), S.commands, S.accepted, dict_size(&S.db), S.db.used_memory);
 	if (err < 0) {
 		ukb_printf("kvstore: event loop: %s\n", strerror(-err));
 		return 1;
