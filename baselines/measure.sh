@@ -1,7 +1,9 @@
 #!/bin/bash
 # measure.sh [REPS]: launch-to-exit of hello on linux-vm (TCG), in a runc
 # container and on the refkernel (if build/refkernel/hello.img exists), plus
-# linux-vm's ready_us and the image sizes. Prints one line per figure with the
+# linux-vm's ready_us and the image sizes; as root with build/workloads/httpd,
+# also launch-to-first-HTTP-200 of httpd on linux-vm (tap) and runc (veth) in
+# a namespace it creates and removes. Prints one line per figure with the
 # median of REPS (default 5) runs. Not a benchmark harness: a quick check.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,3 +48,37 @@ if [ -f "$img" ]; then
 	done
 	[ ${#r[@]} -eq 0 ] || echo "refkernel hello launch_to_exit_ms median=$(printf '%s\n' "${r[@]}" | median) all=${r[*]} (TCG, -m 64) image_bytes=$(stat -c %s "$img")"
 fi
+
+# boot_to_ready: launch until httpd answers GET / from the namespace
+[ "$(id -u)" = 0 ] && [ -x "$BUILD/workloads/httpd" ] || exit 0
+ns=ukbm-$$; cns=ukbm-c-$$; tapif=ukbm$$
+cleanup_ns() { ip netns del "$ns" 2>/dev/null; ip netns del "$cns" 2>/dev/null; rm -f "$log"; }
+trap cleanup_ns EXIT
+ip netns add "$ns"; ip netns add "$cns"
+ip -n "$ns" link set lo up
+ip -n "$ns" tuntap add dev "$tapif" mode tap
+ip -n "$ns" addr add 10.214.0.1/24 dev "$tapif"; ip -n "$ns" link set "$tapif" up
+ip -n "$ns" link add veth-b type veth peer name veth-c
+ip -n "$ns" link set veth-c netns "$cns"
+ip -n "$ns" addr add 10.214.1.1/24 dev veth-b; ip -n "$ns" link set veth-b up
+ip -n "$cns" link set lo up; ip -n "$cns" addr add 10.214.1.2/24 dev veth-c; ip -n "$cns" link set veth-c up
+# ready_ms ADDR CMD...: start CMD in the background, poll GET every 20 ms (60 s
+# at most), print the ms from launch to the first 200, stop CMD.
+ready_ms() {
+	local addr=$1 s e pid i; shift
+	s=$(now); "$@" > "$log" 2>&1 & pid=$!
+	for ((i = 0; i < 3000; i++)); do
+		if ip netns exec "$ns" timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/8080" && printf "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n" >&3 && head -n1 <&3' "$addr" 2>/dev/null | grep -q '^HTTP/1.1 200'; then
+			e=$(now); kill "$pid"; wait "$pid" 2>/dev/null; echo $(((e - s) / 1000000)); return 0
+		fi
+		sleep 0.02
+	done
+	kill "$pid"; wait "$pid" 2>/dev/null; echo "measure: httpd never answered on $addr" >&2; return 1
+}
+v=(); c=()
+for ((i = 0; i < reps; i++)); do
+	v+=("$(ready_ms 10.214.0.2 ip netns exec "$ns" env TAP="$tapif" IP=10.214.0.2/24 GW=10.214.0.1 BUILD="$BUILD" "$here/linux/run.sh" httpd)") || exit 1
+	c+=("$(ready_ms 10.214.1.2 env NETNS=/var/run/netns/$cns BUILD="$BUILD" "$here/container/run.sh" httpd)") || exit 1
+done
+echo "linux-vm httpd boot_to_ready_ms median=$(printf '%s\n' "${v[@]}" | median) all=${v[*]} (TCG, tap)"
+echo "container httpd boot_to_ready_ms median=$(printf '%s\n' "${c[@]}" | median) all=${c[*]} (runc, veth)"
