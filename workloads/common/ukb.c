@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 volatile sig_atomic_t ukb_stop;
@@ -210,11 +211,13 @@ void ukb_signals_init(void)
 
 int ukb_set_nonblock(int fd)
 {
-	int fl = fcntl(fd, F_GETFL);
+	int fl = fcntl(fd, F_GETFL), one = 1;
 
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -errno;
-	return 0;
+	if (fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
+		return 0;
+	if (errno == ENOSYS && ioctl(fd, FIONBIO, &one) == 0)   /* kernels without fcntl */
+		return 0;
+	return -errno;
 }
 
 void ukb_tune_conn(int fd)
@@ -284,8 +287,8 @@ static int open_bound(int type, const char *addr, int port, int *bound_port)
 	fd = socket(AF_INET, type, 0);
 	if (fd < 0)
 		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-		goto err;
+	/* best effort: a kernel without the option still serves */
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto err;
 	if ((err = ukb_set_nonblock(fd)) < 0) {
