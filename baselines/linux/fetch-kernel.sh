@@ -17,11 +17,12 @@ else
 	pkg=$(apt-cache depends "$meta" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1)
 	[ -n "$pkg" ] || fail "apt knows no $meta (run apt-get update?)"
 	ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
-	deb=$(ls "$out/deb/${pkg}_"*"_amd64.deb" 2>/dev/null | grep -F "_$(echo "$ver" | sed 's/:/%3a/')_" | head -n1 || true)
-	if [ -z "$deb" ]; then
+	# apt names the file PKG_VERSION_ARCH.deb, an epoch's ":" written "%3a"
+	deb=$out/deb/${pkg}_$(echo "$ver" | sed 's/:/%3a/')_amd64.deb
+	if [ ! -f "$deb" ]; then
 		(cd "$out/deb" && timeout 300 apt-get download "$pkg" >/dev/null 2>&1) ||
 			fail "apt-get download $pkg failed (network or apt sources?)"
-		deb=$(ls "$out/deb/${pkg}_"*"_amd64.deb" | head -n1)
+		[ -f "$deb" ] || fail "apt-get download $pkg did not give $deb"
 	fi
 fi
 # dpkg-deb checks the archive; a corrupt or truncated .deb fails here.
