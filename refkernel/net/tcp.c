@@ -161,8 +161,12 @@ void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state st)
 		tcp_stop_timers(pcb);
 		pcb->t_close = pcb->stk->now + 2 * TCP_MSL_MS;
 		tcp_free_data(pcb);       /* nothing more to send or reorder */
-	} else if (st == TCP_FIN_WAIT_2 && !pcb->sock) {
-		pcb->t_close = pcb->stk->now + TCP_FIN_TIMEOUT_MS;
+		if (!pcb->sock)
+			nring_free(&pcb->rcvbuf);
+	} else if (st == TCP_FIN_WAIT_2) {
+		nring_free(&pcb->sndbuf);  /* all sent and acknowledged */
+		if (!pcb->sock)
+			pcb->t_close = pcb->stk->now + TCP_FIN_TIMEOUT_MS;
 	}
 }
 
@@ -581,6 +585,7 @@ void tcp_close(struct sock *s)
 		tcp_drop(pcb, -ECONNRESET);
 		return;
 	}
+	nring_free(&pcb->rcvbuf);     /* empty, and nobody reads any more */
 	if (pcb->state == TCP_FIN_WAIT_2)
 		pcb->t_close = pcb->stk->now + TCP_FIN_TIMEOUT_MS;
 	tcp_queue_fin(pcb);

@@ -1,7 +1,7 @@
 /* util.c — the Internet checksum (RFC 1071) and the growable byte ring behind
  * TCP's send and receive buffers. Storage is allocated on first use and
- * doubled as data arrives, up to the socket's limit, so an idle connection
- * costs no buffer memory. */
+ * doubled as data arrives, up to the socket's limit, so a connection holds
+ * only as much buffer memory as it has needed so far. */
 #include "net_impl.h"
 
 uint32_t net_csum_add(uint32_t sum, const uint8_t *data, size_t len)
@@ -85,12 +85,8 @@ void nring_drop(struct nring *r, uint32_t n)
 	if (r->head >= r->cap)
 		r->head -= r->cap;
 	r->len -= n;
-	if (r->len == 0) {
-		/* Empty: give the memory back; an idle connection holds none. */
-		netp_free(r->buf);
-		r->buf = NULL;
-		r->cap = r->head = 0;
-	}
+	if (r->len == 0)
+		r->head = 0;    /* keep the storage: the next write needs it again */
 }
 
 void nring_free(struct nring *r)
