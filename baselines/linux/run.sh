@@ -9,7 +9,8 @@
 # (run inside the tap's network namespace), KVM_FORCE=1 to try a KVM that
 # is not hardware virtualisation, FAST=0 to keep the crypto self-tests,
 # APPEND="..." for more kernel parameters, PRINT_CMD=1 to print the QEMU argv
-# (one argument a line) instead of running it.
+# (one argument a line) instead of running it, TSC_KHZ= to give the host TSC
+# rate instead of measuring it.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$(cd "$here/../.." && pwd)/build}
@@ -38,8 +39,14 @@ append="console=ttyS0 quiet panic=-1"
 # the clocksource watchdog compares against, the guest marks the TSC unstable
 # and falls back to jiffies (4 ms resolution) or hangs. Under KVM kvmclock
 # does this job.
+# The rate is measured once per host boot (60 ms) and cached; TSC_KHZ= overrides.
 if [ "$ACCEL" = tcg ]; then
-	khz=$("$out/tools/tsckhz") || fail "cannot measure the host TSC"
+	boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+	khz=${TSC_KHZ:-$(sed -n "s/^$boot \([0-9][0-9]*\)\$/\1/p" "$out/tsc_khz" 2>/dev/null)}
+	if [ -z "$khz" ]; then
+		khz=$("$out/tools/tsckhz") || fail "cannot measure the host TSC"
+		echo "$boot $khz" > "$out/tsc_khz.$$" && mv "$out/tsc_khz.$$" "$out/tsc_khz"
+	fi
 	hz=$(cat "$out/KERNEL_HZ" 2>/dev/null || echo 250)
 	append="$append tsc_early_khz=$khz lpj=$((khz * 1000 / hz)) tsc=reliable"
 fi
