@@ -4,9 +4,10 @@
 # generated per run (the workload's argv, NETNS, MEM) into a temporary bundle
 # next to the built one; the container is deleted afterwards, even on timeout.
 # Launcher failures print one "container: ..." line and exit 255.
-# Environment: BUILD, RUNTIME=runc (or crun, or podman: podman with runc and
-# the same settings as flags, on a copy of the rootfs), NETNS=/var/run/netns/NAME to join
-# a network namespace, MEM=MiB memory limit, TIMEOUT (s, 60).
+# Environment: BUILD; RUNTIME=runc (or crun, or podman: podman with runc and
+# the same settings as flags, on a copy of the rootfs); NETNS=/var/run/netns/X
+# to join a network namespace; MEM=MiB memory limit; TIMEOUT (s, 60);
+# CTR_ID= the container's name (default ukb-W-PID).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$(cd "$here/../.." && pwd)/build}
@@ -21,8 +22,8 @@ w=$1; shift
 command -v "$RUNTIME" >/dev/null || fail "$RUNTIME is not installed"
 [ "$(id -u)" = 0 ] || fail "$RUNTIME needs root here (no rootless setup)"
 
-id=ukb-$w-$$
-run=$(mktemp -d "$out/.run.XXXXXX")
+id=${CTR_ID:-ukb-$w-$$}
+run=$(mktemp -d "$out/.run.$id.XXXXXX")
 err=$run/stderr
 cleanup() { "$RUNTIME" delete -f "$id" >/dev/null 2>&1; rm -rf "$run"; }
 trap cleanup EXIT
@@ -55,9 +56,15 @@ wait	# for tee
 case $st in
 124|137) fail "timed out after ${TIMEOUT}s: the container never finished" ;;
 esac
-# runc's own failures exit 1 too; they log "level=error" or "runc run failed";
-# podman's (125-127) start with "Error:".
-rerr=$(grep -m1 -E 'level=error|run failed|^Error:' "$err")
+# runc's own failures exit 1, like many workloads, and log "level=error" or
+# "runc run failed"; podman's exit 125-127 with "Error: ...". Only a status
+# the runtime itself uses is checked, so a workload's own messages never count.
+rerr=
+case $RUNTIME:$st in
+podman:12[567]) rerr=$(grep -m1 '^Error:' "$err") ;;
+podman:*) ;;
+*:1) rerr=$(grep -m1 -E 'level=error|run failed' "$err") ;;
+esac
 if [ -n "$rerr" ]; then
 	[ "$RUNTIME" = crun ] && grep -q -i cgroup "$err" &&
 		fail "crun failed on this host's cgroup layout (known: hybrid v1/v2), use RUNTIME=runc: $rerr"

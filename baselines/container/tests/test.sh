@@ -21,7 +21,9 @@ notok() { n=$((n + 1)); failed=1; emit "not ok $n - $1"; [ -f "$tmp/log" ] && se
 skip() { n=$((n + 1)); emit "ok $n - $1 # SKIP $2"; }
 check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
 one_line() { "$@" >/dev/null 2>"$tmp/err"; local st=$?; cp "$tmp/err" "$tmp/log"; [ $st -ne 0 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ]; }
-ctr() { timeout 90 "$here/run.sh" "$@" > "$tmp/log" 2>&1; }
+# Containers get names of this test's own (others may run containers too).
+nctr=0
+ctr() { nctr=$((nctr + 1)); CTR_ID=ukbt-$$-$nctr timeout 90 "$here/run.sh" "$@" > "$tmp/log" 2>&1; }
 noroot=
 [ "$(id -u)" = 0 ] || noroot="runc needs root (not root)"
 command -v runc >/dev/null || noroot="runc is not installed"
@@ -51,7 +53,7 @@ check "config.json: valid, read-only root, no new privileges, 5 namespaces, memo
 rootonly "hello in the container (runc) prints 'hello from Linux' and exits 0" "[ $st -eq 0 ] && grep -q '^hello from Linux' '$tmp/log'"
 [ -n "$noroot" ] || { ip netns add "$ns" && NETNS=/var/run/netns/$ns MEM=32 ctr hello 9; }; st=$?
 rootonly "hello 9 in the container, joined to a netns with a 32 MiB limit, returns 9" "[ $st -eq 9 ]"
-[ -n "$noroot" ] || timeout 90 make -s -C "$here" run W=hello ARGS=0 BUILD="$BUILD" > "$tmp/log" 2>&1; st=$?
+[ -n "$noroot" ] || CTR_ID=ukbt-$$-make timeout 90 make -s -C "$here" run W=hello ARGS=0 BUILD="$BUILD" > "$tmp/log" 2>&1; st=$?
 rootonly "make run W=hello exits 0 and reports the status" "[ $st -eq 0 ] && grep -q 'hello exited with status 0' '$tmp/log'"
 
 # 7-8: bad inputs, one line each
@@ -66,8 +68,9 @@ if [ -n "$noroot" ]; then skip "a container past TIMEOUT is killed and reported"
 fi
 
 # 9: nothing left behind
-left=$( [ -n "$noroot" ] || runc list -q 2>/dev/null | grep -c '^ukb-' ); runs=$(ls -d "$out"/.run.* 2>/dev/null | wc -l)
-rootonly "no containers or temporary bundles left" "[ '${left:-0}' -eq 0 ] && [ $runs -eq 0 ]"
+left=$( [ -n "$noroot" ] || runc list -q 2>/dev/null | grep -c "^ukbt-$$-" ); runs=$(ls -d "$out"/.run.ukbt-$$-* 2>/dev/null | wc -l)
+echo "left: containers=$left bundles=$runs" > "$tmp/log"
+rootonly "no containers or temporary bundles of this test left" "[ '${left:-0}' -eq 0 ] && [ $runs -eq 0 ]"
 
 # 10-11: other runtimes where installed
 if command -v podman >/dev/null && [ -z "$noroot" ]; then
