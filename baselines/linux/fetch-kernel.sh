@@ -10,6 +10,9 @@ meta=linux-image-cloud-amd64
 fail() { echo "fetch-kernel: $*" >&2; exit 1; }
 
 mkdir -p "$out/deb"
+# One fetch at a time per OUTDIR (tests and harnesses may build concurrently).
+exec 9>"$out/.fetch.lock"
+flock -w 300 9 || fail "another fetch-kernel.sh holds $out/.fetch.lock"
 if [ -n "${DEB:-}" ]; then
 	deb=$DEB
 	[ -f "$deb" ] || fail "$deb: no such file"
