@@ -31,6 +31,7 @@ void boot_trace_print(void);              /* print them (cmdline flag boot_trace
 void console_init(void);
 void console_write(const char *s, size_t n);
 int  console_read(char *buf, size_t n);   /* blocks for at least one byte */
+bool console_readable(void);
 int  kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void kexit(int code);
 __attribute__((noreturn, format(printf, 2, 3))) void kpanic(int code, const char *fmt, ...);
@@ -38,6 +39,7 @@ __attribute__((noreturn, format(printf, 2, 3))) void kpanic(int code, const char
 /* kernel/mm.c: frames, direct map, kernel heap, kernel stacks, the app's address space */
 int      mem_init(const struct boot_info *bi);
 uint64_t mem_frame_alloc(void);           /* zeroed frame, 0 when out of memory */
+uint64_t mem_frames_alloc(uint64_t n);    /* n contiguous zeroed frames, or 0 */
 void     mem_frame_free(uint64_t pa);
 uint64_t mem_kstack_alloc(int pages);     /* returns top; guard page below */
 void    *kmalloc(size_t n);
@@ -62,8 +64,8 @@ uint64_t mm_stack_reserve(uint64_t size, uint64_t *base); /* returns top */
 void    *mem_map_mmio(uint64_t pa, uint64_t len);  /* uncached device registers */
 
 /* drivers/apic.c: local APIC timer and EOI, I/O APIC routing */
-#define APIC_VEC_IRQ0     32  /* GSI n arrives on vector 32 + n (n < 16) */
-#define APIC_VEC_TIMER    48
+#define APIC_VEC_IRQ0     32  /* GSI n arrives on vector 32 + n (n < 24) */
+#define APIC_VEC_TIMER    56
 #define APIC_VEC_SPURIOUS 63
 int  apic_init(void);
 void apic_eoi(void);
@@ -95,6 +97,19 @@ const char *ksym_lookup(uint64_t addr, uint64_t *off);
 
 /* kernel/random.c */
 void rand_bytes(void *buf, size_t n);
+uint32_t rand_u32(void);
+
+/* kernel/net.c and drivers/virtio_net.c: the network, when ip= is given */
+struct cmdline;
+struct netdev;
+struct virtio_dev;
+extern struct net_stack *knet_stack;      /* NULL without a network */
+void     knet_init(const struct cmdline *cl);
+uint64_t knet_poll(void);
+int      knet_wait(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns);
+void     knet_print_counters(void);
+int      vnet_init(struct virtio_dev *d, struct netdev *dev);
+void     vnet_print_counters(void);
 
 /* syscall/syscall.c */
 struct x86_syscall_frame;

@@ -111,6 +111,7 @@ int net_parse_ipv4(const char *s, size_t len, uint32_t *out);
 	X(tcp_syn_drop, "SYN dropped: listener full or no memory") \
 	X(tcp_syn_evict, "embryonic connection evicted: SYN queue full") \
 	X(tcp_accept_full, "handshake ACK dropped: accept queue full") \
+	X(tcp_tw_recycled, "TIME_WAIT ended early: connection limit") \
 	X(tcp_timeout, "connections dropped after retransmissions") \
 	X(tcp_zwp, "zero-window probes sent") \
 	X(tcp_keepalive, "keep-alive probes sent")

@@ -45,6 +45,11 @@ void console_write(const char *s, size_t n)
 	}
 }
 
+bool console_readable(void)
+{
+	return inb(COM1 + UART_LSR) & LSR_DR;
+}
+
 int console_read(char *buf, size_t n)
 {
 	size_t got = 0;

@@ -8,11 +8,12 @@
 
 extern const char app_name[];
 static struct cmdline cl;
+struct cmdline *kernel_cmdline = &cl;
 const char *boot_proto;
 
 /* Boot stages, timed with the TSC; printed with `boot_trace` on the command
  * line so the cost of each step of the boot path can be read off. */
-static struct { const char *name; uint64_t tsc; } stages[8];
+static struct { const char *name; uint64_t tsc; } stages[10];
 static int nstages;
 
 void boot_stage(const char *name)
@@ -64,6 +65,8 @@ void kmain(uint32_t magic, uint32_t info)
 	boot_stage("time_init");
 	if (cmdline_get(&cl, "crash_test"))
 		crash_test_fault(NULL);
+	knet_init(&cl);
+	boot_stage("net_init");
 
 	/* argv: the image's workload name, then the words after "--" */
 	static char *argv[CMDLINE_MAX_ARGS + 2];

@@ -38,6 +38,14 @@ uint64_t mem_frame_alloc(void)
 	return pa;
 }
 
+uint64_t mem_frames_alloc(uint64_t n)
+{
+	uint64_t pa = mem_pages_alloc(&frames, n);
+	if (pa)
+		memset(x86_phys(pa), 0, n * PAGE_SIZE);
+	return pa;
+}
+
 void mem_frame_free(uint64_t pa)
 {
 	if (mem_page_free(&frames, pa))

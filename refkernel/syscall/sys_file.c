@@ -19,9 +19,9 @@ static int64_t zero_read(struct kfile *f, void *b, uint64_t n) { (void)f; memset
 static int64_t rand_read(struct kfile *f, void *b, uint64_t n) { (void)f; rand_bytes(b, n); return (int64_t)n; }
 static int kfile_free(struct kfile *f) { kfree(f); return 0; }
 
-static const struct kfile_ops null_ops = { null_read, sink_write, NULL, kfile_free };
-static const struct kfile_ops zero_ops = { zero_read, sink_write, NULL, kfile_free };
-static const struct kfile_ops rand_ops = { rand_read, sink_write, NULL, kfile_free };
+static const struct kfile_ops null_ops = { null_read, sink_write, NULL, kfile_free, NULL };
+static const struct kfile_ops zero_ops = { zero_read, sink_write, NULL, kfile_free, NULL };
+static const struct kfile_ops rand_ops = { rand_read, sink_write, NULL, kfile_free, NULL };
 
 static const struct { const char *path; const struct kfile_ops *ops; } devices[] = {
 	{ "/dev/null", &null_ops }, { "/dev/zero", &zero_ops },
@@ -33,7 +33,7 @@ static int install(const struct kfile_ops *ops, void *priv, int flags)
 	struct kfile *f = kmalloc(sizeof(*f));
 	if (!f)
 		return -ENOMEM;
-	*f = (struct kfile){ ops, priv, flags, 1 };
+	*f = (struct kfile){ ops, priv, flags, 1, 0 };
 	int fd = fd_install(f);
 	if (fd < 0)
 		kfree(f);
@@ -113,8 +113,17 @@ static int pipe_close(struct kfile *f)
 	return 0;
 }
 
-static const struct kfile_ops pipe_r_ops = { pipe_read, NULL, NULL, pipe_close };
-static const struct kfile_ops pipe_w_ops = { NULL, pipe_write, NULL, pipe_close };
+static unsigned pipe_poll(struct kfile *f)
+{
+	struct pipe *p = f->priv;
+	uint32_t queued = p->tail - p->head;
+	if (f->ops->read)
+		return (queued ? KPOLLIN : 0) | (p->writers ? 0 : KPOLLHUP);
+	return (queued < PIPE_SIZE ? KPOLLOUT : 0) | (p->readers ? 0 : KPOLLERR);
+}
+
+static const struct kfile_ops pipe_r_ops = { pipe_read, NULL, NULL, pipe_close, pipe_poll };
+static const struct kfile_ops pipe_w_ops = { NULL, pipe_write, NULL, pipe_close, pipe_poll };
 
 int64_t sys_pipe2(A fds, A flags, A c, A d, A e, A f)
 {

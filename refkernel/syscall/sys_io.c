@@ -5,6 +5,7 @@
 
 #define A uint64_t
 #define TIOCGWINSZ 0x5413
+#define FIONBIO    0x5421
 #define F_GETFD 1
 #define F_SETFD 2
 #define F_GETFL 3
@@ -30,8 +31,20 @@ static int64_t con_ioctl(struct kfile *f, uint64_t req, uint64_t arg)
 	return -ENOTTY; /* TIOCGWINSZ and the rest: a serial line, not a terminal */
 }
 
-static const struct kfile_ops console_ops = { con_read, con_write, con_ioctl, NULL };
-static struct kfile console = { &console_ops, NULL, O_RDWR, 3 };
+static unsigned con_poll(struct kfile *f)
+{
+	(void)f;
+	return KPOLLOUT | (console_readable() ? KPOLLIN : 0);
+}
+
+static const struct kfile_ops console_ops = { con_read, con_write, con_ioctl, NULL, con_poll };
+static struct kfile console = { &console_ops, NULL, O_RDWR, 3, 0 };
+static uint64_t next_file_id = 1;
+
+unsigned kfile_poll(struct kfile *f)
+{
+	return f->ops->poll ? f->ops->poll(f) : KPOLLIN | KPOLLOUT;
+}
 static struct kfile *fds[FD_MAX] = { &console, &console, &console };
 
 struct kfile *fd_get(int fd)
@@ -44,6 +57,8 @@ int fd_install(struct kfile *f)
 	for (int fd = 0; fd < FD_MAX; fd++)
 		if (!fds[fd]) {
 			fds[fd] = f;
+			if (!f->id)
+				f->id = next_file_id++;
 			return fd;
 		}
 	return -EMFILE;
@@ -135,6 +150,12 @@ int64_t sys_ioctl(A fd, A req, A arg, A d, A e, A f)
 	struct kfile *k = fd_get((int)fd);
 	if (!k)
 		return -EBADF;
+	if (req == FIONBIO) {
+		if (!mm_user_ok((void *)arg, sizeof(int), false))
+			return -EFAULT;
+		k->flags = *(int *)arg ? (k->flags | KF_NONBLOCK) : (k->flags & ~KF_NONBLOCK);
+		return 0;
+	}
 	return k->ops->ioctl ? k->ops->ioctl(k, req, arg) : -ENOTTY;
 }
 

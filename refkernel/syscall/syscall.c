@@ -15,6 +15,7 @@ static int64_t sys_exit_group(A code, A b, A c, A d, A e, A f)
 	kprintf("refkernel: exit status=%d run_us=%lu ", (int)(code & 0xff),
 		(unsigned long)(time_ns() / 1000));
 	sys_print_counters();
+	knet_print_counters();
 	kexit((int)(code & 0xff));
 }
 
@@ -153,16 +154,21 @@ static int64_t sys_sched_yield(A a, A b, A c, A d, A e, A f)
 }
 
 static const sys_fn table[SYS_MAX] = {
-	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close,
+	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [7] = sys_poll,
 	[9] = sys_mmap, [10] = sys_mprotect, [11] = sys_munmap, [12] = sys_brk,
 	[13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask, [16] = sys_ioctl,
-	[19] = sys_readv, [20] = sys_writev, [22] = sys_pipe, [32] = sys_dup, [33] = sys_dup2, [24] = sys_sched_yield, [28] = sys_madvise,
-	[35] = sys_nanosleep, [39] = sys_getpid, [60] = sys_exit_group, [63] = sys_uname,
+	[19] = sys_readv, [20] = sys_writev, [22] = sys_pipe, [23] = sys_select, [32] = sys_dup, [33] = sys_dup2, [24] = sys_sched_yield, [28] = sys_madvise,
+	[35] = sys_nanosleep, [39] = sys_getpid,
+	[41] = sys_socket, [42] = sys_connect, [43] = sys_accept, [44] = sys_sendto,
+	[45] = sys_recvfrom, [46] = sys_sendmsg, [47] = sys_recvmsg, [48] = sys_shutdown,
+	[49] = sys_bind, [50] = sys_listen, [51] = sys_getsockname, [52] = sys_getpeername,
+	[54] = sys_setsockopt, [55] = sys_getsockopt, [60] = sys_exit_group, [63] = sys_uname,
 	[72] = sys_fcntl, [96] = sys_gettimeofday, [102] = sys_getuid, [104] = sys_getuid,
 	[107] = sys_getuid, [108] = sys_getuid, [110] = sys_getppid, [158] = sys_arch_prctl,
-	[186] = sys_getpid, [201] = sys_time, [218] = sys_set_tid_address,
-	[228] = sys_clock_gettime, [229] = sys_clock_getres, [230] = sys_clock_nanosleep,
-	[231] = sys_exit_group, [257] = sys_openat, [292] = sys_dup3, [293] = sys_pipe2,
+	[186] = sys_getpid, [201] = sys_time, [213] = sys_epoll_create, [218] = sys_set_tid_address,
+	[228] = sys_clock_gettime, [232] = sys_epoll_wait, [233] = sys_epoll_ctl, [229] = sys_clock_getres, [230] = sys_clock_nanosleep,
+	[231] = sys_exit_group, [257] = sys_openat, [270] = sys_pselect6, [271] = sys_ppoll,
+	[281] = sys_epoll_pwait, [288] = sys_accept4, [291] = sys_epoll_create1, [292] = sys_dup3, [293] = sys_pipe2,
 	[318] = sys_getrandom,
 };
 

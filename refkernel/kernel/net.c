@@ -1,0 +1,128 @@
+/* net.c — the kernel side of the network: the stack's platform hooks
+ * (net/net_platform.h), bring-up from the command line (ip=ADDR/PREFIX
+ * gw=ADDR) over the first virtio-net device, and knet_poll(), which every
+ * socket call and every wait runs: take received frames, run due timers.
+ * Call order: knet_init at boot -> knet_poll / knet_wait from syscalls. */
+#include "kernel.h"
+#include "cmdline.h"
+#include "net.h"
+#include "netdev.h"
+#include "virtio.h"
+#include "../net/net_platform.h"
+
+struct net_stack *knet_stack;
+static struct netdev netdev;
+static uint64_t next_tick_ns;
+
+void *netp_alloc(size_t size)
+{
+	void *p = kmalloc(size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void netp_free(void *p) { kfree(p); }
+uint32_t netp_random(void) { return rand_u32(); }
+
+uint32_t rand_u32(void)
+{
+	uint32_t v;
+	rand_bytes(&v, sizeof(v));
+	return v;
+}
+
+static int parse_ip_param(const char *s, uint32_t *ip, uint32_t *mask)
+{
+	const char *slash = strchr(s, '/');
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	if (net_parse_ipv4(s, len, ip))
+		return -EINVAL;
+	int prefix = 24;
+	if (slash) {
+		prefix = 0;
+		const char *p = slash + 1;
+		if (!*p)
+			return -EINVAL;
+		for (; *p; p++) {
+			if (*p < '0' || *p > '9')
+				return -EINVAL;
+			prefix = prefix * 10 + (*p - '0');
+		}
+		if (prefix < 1 || prefix > 32)
+			return -EINVAL;
+	}
+	*mask = prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
+	return 0;
+}
+
+void knet_init(const struct cmdline *cl)
+{
+	const char *ip = cmdline_get(cl, "ip"), *gw = cmdline_get(cl, "gw");
+	struct net_config cfg = { 0 };
+	if (!ip)
+		return; /* no network configured: socket() fails with -ENETDOWN */
+	if (parse_ip_param(ip, &cfg.ip, &cfg.netmask))
+		kpanic(KEXIT_CMDLINE, "bad command line: ip=%s (want ip=A.B.C.D/PREFIX)", ip);
+	if (gw && net_parse_ipv4(gw, strlen(gw), &cfg.gateway))
+		kpanic(KEXIT_CMDLINE, "bad command line: gw=%s (want gw=A.B.C.D)", gw);
+	static struct virtio_dev devs[VIRTIO_MAX_DEVS];
+	int n = virtio_mmio_probe(devs, VIRTIO_MAX_DEVS), i;
+	for (i = 0; i < n && devs[i].device_id != VIRTIO_ID_NET; i++)
+		;
+	if (i == n)
+		kpanic(KEXIT_PANIC, "ip= given but no virtio-net device found");
+	if (apic_init())
+		kpanic(KEXIT_PANIC, "no local APIC");
+	int r = vnet_init(&devs[i], &netdev);
+	if (r)
+		kpanic(KEXIT_PANIC, "virtio-net at %#lx failed to start (%d)", (unsigned long)devs[i].phys, r);
+	knet_stack = net_stack_create(&netdev, &cfg, time_ns() / 1000000);
+	if (!knet_stack)
+		kpanic(KEXIT_OOM, "out of memory for the network stack");
+	next_tick_ns = time_ns() + NET_TIMER_TICK_MS * 1000000ULL;
+}
+
+/* Received frames, then timers when due. Returns the time the next tick is due. */
+uint64_t knet_poll(void)
+{
+	if (!knet_stack)
+		return 0;
+	while (netdev.ops->poll(&netdev, 64) == 64)
+		;
+	uint64_t now = time_ns();
+	if (now >= next_tick_ns) {
+		net_timer(knet_stack, now / 1000000);
+		next_tick_ns = now + NET_TIMER_TICK_MS * 1000000ULL;
+	}
+	return next_tick_ns;
+}
+
+/* Until (ready)(ctx) or (deadline_ns) (0: none): poll the network, halt
+ * between interrupts and stack ticks. Returns 0, or -ETIMEDOUT. */
+int knet_wait(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns)
+{
+	uint64_t seen = irq_events_now();
+	for (;;) {
+		uint64_t tick = knet_poll();
+		if (ready(ctx))
+			return 0;
+		uint64_t now = time_ns();
+		if (deadline_ns && now >= deadline_ns)
+			return -ETIMEDOUT;
+		uint64_t until = deadline_ns;
+		if (tick && (!until || tick < until))
+			until = tick;
+		kwait(until, &seen);
+	}
+}
+
+void knet_print_counters(void)
+{
+	if (!knet_stack)
+		return;
+	char line[1024];
+	net_counters_format(knet_stack, line, sizeof(line));
+	kprintf("%s\n", line);
+	vnet_print_counters();
+}

@@ -1,0 +1,328 @@
+/* sys_poll.c — readiness: poll/ppoll, select/pselect6 and epoll, all over
+ * kfile_poll(). Level-triggered throughout (an EPOLLET caller that reads to
+ * -EAGAIN works the same); EPOLLONESHOT disarms after one report. Waiting
+ * runs knet_wait(): the network is polled and the vCPU halts in between. */
+#include "kernel.h"
+#include "syscall.h"
+
+#define A uint64_t
+#define EPOLL_CTL_ADD 1
+#define EPOLL_CTL_DEL 2
+#define EPOLL_CTL_MOD 3
+#define EPOLLONESHOT (1u << 30)
+#define EPOLLET      (1u << 31)
+#define EPOLL_MAX    65536
+
+struct pollfd_k { int32_t fd; int16_t events, revents; };
+struct epoll_event_k { uint32_t events; uint64_t data; } __attribute__((packed));
+struct timespec_k { int64_t sec, nsec; };
+
+/* A deadline in time_ns() from a timeout in ms (<0: none, 0: now). */
+static uint64_t deadline_ms(int64_t ms)
+{
+	return ms < 0 ? 0 : time_ns() + (uint64_t)ms * 1000000 + (ms == 0);
+}
+
+static int ts_deadline(A uts, uint64_t *deadline)
+{
+	if (!uts) {
+		*deadline = 0;
+		return 0;
+	}
+	if (!mm_user_ok((void *)uts, sizeof(struct timespec_k), false))
+		return -EFAULT;
+	const struct timespec_k *t = (const void *)uts;
+	if (t->sec < 0 || t->nsec < 0 || t->nsec >= 1000000000)
+		return -EINVAL;
+	*deadline = time_ns() + (uint64_t)t->sec * 1000000000 + (uint64_t)t->nsec + 1;
+	return 0;
+}
+
+/* ---- poll ---- */
+
+struct pollctx { struct pollfd_k *fds; uint64_t n; int ready; };
+
+static bool poll_scan(void *ctx)
+{
+	struct pollctx *p = ctx;
+	p->ready = 0;
+	for (uint64_t i = 0; i < p->n; i++) {
+		struct pollfd_k *pf = &p->fds[i];
+		struct kfile *f = pf->fd < 0 ? NULL : fd_get(pf->fd);
+		unsigned ev = (unsigned)(uint16_t)pf->events | KPOLLERR | KPOLLHUP;
+		pf->revents = pf->fd < 0 ? 0 : !f ? KPOLLNVAL : (int16_t)(kfile_poll(f) & ev);
+		p->ready += pf->revents != 0;
+	}
+	return p->ready > 0;
+}
+
+static int64_t do_poll(A ufds, A n, uint64_t deadline, bool timeout_zero)
+{
+	if (n > FD_MAX)
+		return -EINVAL;
+	if (!mm_user_ok((void *)ufds, n * sizeof(struct pollfd_k), true))
+		return -EFAULT;
+	struct pollctx p = { (void *)ufds, n, 0 };
+	knet_poll();
+	if (poll_scan(&p) || timeout_zero)
+		return p.ready;
+	knet_wait(poll_scan, &p, deadline);
+	return p.ready;
+}
+
+int64_t sys_poll(A ufds, A n, A timeout, A d, A e, A f)
+{
+	(void)d; (void)e; (void)f;
+	return do_poll(ufds, n, deadline_ms((int)timeout), (int)timeout == 0);
+}
+
+int64_t sys_ppoll(A ufds, A n, A uts, A sigmask, A e, A f)
+{
+	(void)sigmask; (void)e; (void)f;
+	uint64_t deadline;
+	int r = ts_deadline(uts, &deadline);
+	if (r)
+		return r;
+	bool zero = uts && ((struct timespec_k *)uts)->sec == 0 && ((struct timespec_k *)uts)->nsec == 0;
+	return do_poll(ufds, n, deadline, zero);
+}
+
+/* ---- select: fd_set bitmaps of up to FD_MAX bits ---- */
+
+struct selctx { int nfds; uint64_t *in[3], want[3][FD_MAX / 64]; int ready; };
+
+static bool select_scan(void *ctx)
+{
+	struct selctx *s = ctx;
+	static const unsigned mask[3] = { KPOLLIN | KPOLLHUP | KPOLLERR, KPOLLOUT | KPOLLERR, KPOLLPRI };
+	uint64_t got[3][FD_MAX / 64] = { { 0 } };
+	s->ready = 0;
+	for (int fd = 0; fd < s->nfds; fd++) {
+		unsigned ev = 0;
+		bool asked = false;
+		for (int k = 0; k < 3; k++)
+			asked |= (s->want[k][fd / 64] >> (fd % 64)) & 1;
+		if (!asked)
+			continue;
+		struct kfile *f = fd_get(fd);
+		if (!f) {
+			s->ready = -EBADF;
+			return true;
+		}
+		ev = kfile_poll(f);
+		for (int k = 0; k < 3; k++)
+			if (((s->want[k][fd / 64] >> (fd % 64)) & 1) && (ev & mask[k])) {
+				got[k][fd / 64] |= 1ULL << (fd % 64);
+				s->ready++;
+			}
+	}
+	if (s->ready > 0)
+		for (int k = 0; k < 3; k++)
+			if (s->in[k])
+				memcpy(s->in[k], got[k], (size_t)(s->nfds + 63) / 64 * 8);
+	return s->ready != 0;
+}
+
+static int64_t do_select(A nfds, A r, A w, A x, uint64_t deadline, bool zero)
+{
+	if ((int)nfds < 0 || nfds > FD_MAX)
+		return -EINVAL;
+	struct selctx s = { .nfds = (int)nfds };
+	uint64_t sets[3] = { r, w, x };
+	size_t bytes = (nfds + 63) / 64 * 8;
+	for (int k = 0; k < 3; k++) {
+		if (!sets[k])
+			continue;
+		if (!mm_user_ok((void *)sets[k], bytes, true))
+			return -EFAULT;
+		s.in[k] = (uint64_t *)sets[k];
+		memcpy(s.want[k], s.in[k], bytes);
+	}
+	knet_poll();
+	if (!select_scan(&s) && !zero)
+		knet_wait(select_scan, &s, deadline);
+	if (s.ready == 0) /* timed out: every set comes back empty */
+		for (int k = 0; k < 3; k++)
+			if (s.in[k])
+				memset(s.in[k], 0, bytes);
+	return s.ready;
+}
+
+int64_t sys_select(A nfds, A r, A w, A x, A utv, A f)
+{
+	(void)f;
+	uint64_t deadline = 0;
+	bool zero = false;
+	if (utv) {
+		if (!mm_user_ok((void *)utv, 16, true))
+			return -EFAULT;
+		int64_t *tv = (int64_t *)utv;
+		if (tv[0] < 0 || tv[1] < 0)
+			return -EINVAL;
+		zero = tv[0] == 0 && tv[1] == 0;
+		deadline = time_ns() + (uint64_t)tv[0] * 1000000000 + (uint64_t)tv[1] * 1000 + 1;
+	}
+	return do_select(nfds, r, w, x, deadline, zero);
+}
+
+int64_t sys_pselect6(A nfds, A r, A w, A x, A uts, A sig)
+{
+	(void)sig;
+	uint64_t deadline;
+	int e = ts_deadline(uts, &deadline);
+	if (e)
+		return e;
+	bool zero = uts && ((struct timespec_k *)uts)->sec == 0 && ((struct timespec_k *)uts)->nsec == 0;
+	return do_select(nfds, r, w, x, deadline, zero);
+}
+
+/* ---- epoll ---- */
+
+struct epitem { int fd; uint64_t file_id; uint32_t events; uint64_t data; };
+struct epoll { struct epitem *items; int n, cap; };
+
+static int ep_close(struct kfile *f)
+{
+	struct epoll *ep = f->priv;
+	kfree(ep->items);
+	kfree(ep);
+	kfree(f);
+	return 0;
+}
+
+static const struct kfile_ops epoll_ops = { NULL, NULL, NULL, ep_close, NULL };
+
+int64_t sys_epoll_create1(A flags, A b, A c, A d, A e, A f)
+{
+	(void)b; (void)c; (void)d; (void)e; (void)f;
+	if (flags & ~(uint64_t)02000000)
+		return -EINVAL;
+	struct epoll *ep = kmalloc(sizeof(*ep));
+	struct kfile *kf = kmalloc(sizeof(*kf));
+	if (!ep || !kf) {
+		kfree(ep);
+		kfree(kf);
+		return -ENOMEM;
+	}
+	*ep = (struct epoll){ NULL, 0, 0 };
+	*kf = (struct kfile){ &epoll_ops, ep, 0, 1, 0 };
+	int fd = fd_install(kf);
+	if (fd < 0)
+		ep_close(kf);
+	return fd;
+}
+
+int64_t sys_epoll_create(A size, A b, A c, A d, A e, A f)
+{
+	(void)b; (void)c; (void)d; (void)e; (void)f;
+	return (int)size <= 0 ? -EINVAL : sys_epoll_create1(0, 0, 0, 0, 0, 0);
+}
+
+static struct epoll *epoll_of(A epfd)
+{
+	struct kfile *f = fd_get((int)epfd);
+	return f && f->ops == &epoll_ops ? f->priv : NULL;
+}
+
+int64_t sys_epoll_ctl(A epfd, A op, A fd, A uev, A e, A f)
+{
+	(void)e; (void)f;
+	struct epoll *ep = epoll_of(epfd);
+	struct kfile *target = fd_get((int)fd);
+	if (!fd_get((int)epfd) || !target)
+		return -EBADF;
+	if (!ep || epfd == fd || epoll_of(fd))
+		return -EINVAL;
+	struct epoll_event_k ev = { 0, 0 };
+	if (op != EPOLL_CTL_DEL) {
+		if (!mm_user_ok((void *)uev, sizeof(ev), false))
+			return -EFAULT;
+		ev = *(struct epoll_event_k *)uev;
+	}
+	int i;
+	for (i = 0; i < ep->n; i++)
+		if (ep->items[i].fd == (int)fd && ep->items[i].file_id == target->id)
+			break;
+	switch (op) {
+	case EPOLL_CTL_ADD:
+		if (i < ep->n)
+			return -EEXIST;
+		if (ep->n == ep->cap) {
+			if (ep->cap >= EPOLL_MAX)
+				return -ENOSPC;
+			int cap = ep->cap ? ep->cap * 2 : 16;
+			struct epitem *n = kmalloc((size_t)cap * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			if (ep->n)
+				memcpy(n, ep->items, (size_t)ep->n * sizeof(*n));
+			kfree(ep->items);
+			ep->items = n;
+			ep->cap = cap;
+		}
+		ep->items[ep->n++] = (struct epitem){ (int)fd, target->id, ev.events, ev.data };
+		return 0;
+	case EPOLL_CTL_MOD:
+		if (i == ep->n)
+			return -ENOENT;
+		ep->items[i].events = ev.events;
+		ep->items[i].data = ev.data;
+		return 0;
+	case EPOLL_CTL_DEL:
+		if (i == ep->n)
+			return -ENOENT;
+		ep->items[i] = ep->items[--ep->n];
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+struct epctx { struct epoll *ep; struct epoll_event_k *out; int max, got; };
+
+static bool epoll_scan(void *ctx)
+{
+	struct epctx *c = ctx;
+	struct epoll *ep = c->ep;
+	c->got = 0;
+	for (int i = 0; i < ep->n && c->got < c->max;) {
+		struct epitem *it = &ep->items[i];
+		struct kfile *f = fd_get(it->fd);
+		if (!f || f->id != it->file_id) { /* closed: Linux drops it from the set too */
+			*it = ep->items[--ep->n];
+			continue;
+		}
+		unsigned ev = kfile_poll(f) & (it->events | KPOLLERR | KPOLLHUP);
+		if (ev && (it->events & ~(EPOLLONESHOT | EPOLLET))) {
+			c->out[c->got++] = (struct epoll_event_k){ ev, it->data };
+			if (it->events & EPOLLONESHOT)
+				it->events = 0;
+		}
+		i++;
+	}
+	return c->got > 0;
+}
+
+int64_t sys_epoll_wait(A epfd, A uev, A max, A timeout, A e, A f)
+{
+	(void)e; (void)f;
+	struct epoll *ep = epoll_of(epfd);
+	if (!fd_get((int)epfd))
+		return -EBADF;
+	if (!ep || (int)max <= 0 || max > EPOLL_MAX)
+		return -EINVAL;
+	if (!mm_user_ok((void *)uev, max * sizeof(struct epoll_event_k), true))
+		return -EFAULT;
+	struct epctx c = { ep, (void *)uev, (int)max, 0 };
+	knet_poll();
+	if (epoll_scan(&c) || (int)timeout == 0)
+		return c.got;
+	knet_wait(epoll_scan, &c, deadline_ms((int)timeout));
+	return c.got;
+}
+
+int64_t sys_epoll_pwait(A epfd, A uev, A max, A timeout, A sigmask, A f)
+{
+	(void)sigmask; (void)f;
+	return sys_epoll_wait(epfd, uev, max, timeout, 0, 0);
+}

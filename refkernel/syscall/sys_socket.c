@@ -1,0 +1,363 @@
+/* sys_socket.c — the BSD socket calls over the stack's sock_* API (net.h).
+ * A socket is a kfile whose priv is the struct sock. The stack never blocks:
+ * where Linux would, a blocking fd waits in knet_wait() (network polled,
+ * vCPU halted between interrupts) until sock_poll() says the call can go on;
+ * a non-blocking fd gets -EAGAIN. Addresses are struct sockaddr_in (AF_INET
+ * only), checked with mm_user_ok. */
+#include "kernel.h"
+#include "syscall.h"
+#include "net.h"
+
+#define A uint64_t
+#define AF_INET 2
+#define SOCK_TYPE_MASK 0xf
+#define SOCK_NONBLOCK 04000
+#define SOCK_CLOEXEC  02000000
+#define MSG_DONTWAIT  0x40
+#define MSG_NOSIGNAL  0x4000
+#define FIONREAD      0x541b
+
+struct sockaddr_in_k { uint16_t family, port; uint32_t addr; uint8_t zero[8]; };
+struct msghdr_k { uint64_t name; uint32_t namelen, pad0; uint64_t iov, iovlen, control, controllen; int32_t flags, pad1; };
+
+static uint16_t bswap16(uint16_t v) { return (uint16_t)(v << 8 | v >> 8); }
+static uint32_t bswap32(uint32_t v) { return __builtin_bswap32(v); }
+
+static int64_t sk_read(struct kfile *f, void *buf, uint64_t n);
+static int64_t sk_write(struct kfile *f, const void *buf, uint64_t n);
+static int64_t sk_ioctl(struct kfile *f, uint64_t req, uint64_t arg);
+static int sk_close(struct kfile *f) { int r = sock_close(f->priv); kfree(f); return r; }
+static unsigned sk_poll(struct kfile *f) { knet_poll(); return sock_poll(f->priv); }
+static const struct kfile_ops sock_ops = { sk_read, sk_write, sk_ioctl, sk_close, sk_poll };
+
+static struct sock *sock_of(A fd, struct kfile **kf, int64_t *err)
+{
+	struct kfile *f = fd_get((int)fd);
+	*err = !f ? -EBADF : f->ops != &sock_ops ? -ENOTSOCK : 0;
+	if (kf)
+		*kf = f;
+	return *err ? NULL : f->priv;
+}
+
+static int install_sock(struct sock *s, int flags)
+{
+	struct kfile *f = kmalloc(sizeof(*f));
+	if (!f) {
+		sock_close(s);
+		return -ENOMEM;
+	}
+	*f = (struct kfile){ &sock_ops, s, 2 /* O_RDWR */ | (flags & SOCK_NONBLOCK), 1, 0 };
+	int fd = fd_install(f);
+	if (fd < 0)
+		sk_close(f);
+	return fd;
+}
+
+static int get_addr(A uaddr, A len, struct net_addr *out)
+{
+	if (len < sizeof(struct sockaddr_in_k))
+		return -EINVAL;
+	if (!mm_user_ok((void *)uaddr, sizeof(struct sockaddr_in_k), false))
+		return -EFAULT;
+	const struct sockaddr_in_k *sa = (const void *)uaddr;
+	if (sa->family != AF_INET)
+		return -EAFNOSUPPORT;
+	*out = (struct net_addr){ bswap32(sa->addr), bswap16(sa->port) };
+	return 0;
+}
+
+static int put_addr(const struct net_addr *a, A uaddr, A ulen)
+{
+	if (!uaddr)
+		return 0;
+	if (!mm_user_ok((void *)ulen, 4, true))
+		return -EFAULT;
+	uint32_t len = *(uint32_t *)ulen;
+	struct sockaddr_in_k sa = { AF_INET, bswap16(a->port), bswap32(a->ip), { 0 } };
+	if (!mm_user_ok((void *)uaddr, MIN(len, sizeof(sa)), true))
+		return -EFAULT;
+	memcpy((void *)uaddr, &sa, MIN(len, sizeof(sa)));
+	*(uint32_t *)ulen = sizeof(sa);
+	return 0;
+}
+
+struct waitctx { struct sock *s; unsigned mask; };
+static bool sock_ready(void *ctx)
+{
+	struct waitctx *w = ctx;
+	return sock_poll(w->s) & (w->mask | NET_POLLERR | NET_POLLHUP);
+}
+
+/* Run (op) until it does not say -EAGAIN; blocking fds wait for (mask). */
+#define BLOCKING(f, s, mask, nonblock, op) ({                                  \
+	long r_;                                                                \
+	knet_poll();                                                            \
+	while ((r_ = (op)) == -EAGAIN && !((f)->flags & KF_NONBLOCK) && !(nonblock)) { \
+		struct waitctx w_ = { (s), (mask) };                            \
+		knet_wait(sock_ready, &w_, 0);                                  \
+	}                                                                       \
+	r_; })
+
+int64_t sys_socket(A domain, A type, A proto, A d, A e, A f)
+{
+	(void)proto; (void)d; (void)e; (void)f;
+	if (domain != AF_INET)
+		return -EAFNOSUPPORT;
+	if (!knet_stack)
+		return -ENETDOWN; /* no ip= on the kernel command line */
+	struct sock *s;
+	int r = sock_socket(knet_stack, (int)(type & SOCK_TYPE_MASK), &s);
+	return r ? r : install_sock(s, (int)type);
+}
+
+int64_t sys_bind(A fd, A addr, A len, A d, A e, A f)
+{
+	(void)d; (void)e; (void)f;
+	int64_t err;
+	struct net_addr na;
+	struct sock *s = sock_of(fd, NULL, &err);
+	if (!s)
+		return err;
+	int r = get_addr(addr, len, &na);
+	return r ? r : sock_bind(s, &na);
+}
+
+int64_t sys_listen(A fd, A backlog, A c, A d, A e, A f)
+{
+	(void)c; (void)d; (void)e; (void)f;
+	int64_t err;
+	struct sock *s = sock_of(fd, NULL, &err);
+	return s ? sock_listen(s, (int)MIN(MAX((int)backlog, 1), 4096)) : err;
+}
+
+int64_t sys_accept4(A fd, A addr, A len, A flags, A e, A f)
+{
+	(void)e; (void)f;
+	int64_t err;
+	struct kfile *kf;
+	struct sock *s = sock_of(fd, &kf, &err), *c;
+	struct net_addr peer;
+	if (!s)
+		return err;
+	if (flags & ~(uint64_t)(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	long r = BLOCKING(kf, s, NET_POLLIN, false, sock_accept(s, &c, &peer));
+	if (r)
+		return r;
+	int nfd = install_sock(c, (int)flags);
+	if (nfd >= 0 && put_addr(&peer, addr, len)) {
+		sys_close((A)nfd, 0, 0, 0, 0, 0);
+		return -EFAULT;
+	}
+	return nfd;
+}
+
+int64_t sys_accept(A fd, A addr, A len, A d, A e, A f)
+{
+	(void)d; (void)e; (void)f;
+	return sys_accept4(fd, addr, len, 0, 0, 0);
+}
+
+int64_t sys_connect(A fd, A addr, A len, A d, A e, A f)
+{
+	(void)d; (void)e; (void)f;
+	int64_t err;
+	struct kfile *kf;
+	struct net_addr na;
+	struct sock *s = sock_of(fd, &kf, &err);
+	if (!s)
+		return err;
+	int r = get_addr(addr, len, &na);
+	if (r)
+		return r;
+	knet_poll();
+	r = sock_connect(s, &na);
+	if (r != -EINPROGRESS || (kf->flags & KF_NONBLOCK))
+		return r;
+	struct waitctx w = { s, NET_POLLOUT };
+	knet_wait(sock_ready, &w, 0);
+	int so_err = 0;
+	size_t l = sizeof(so_err);
+	sock_getsockopt(s, NET_SOL_SOCKET, NET_SO_ERROR, &so_err, &l);
+	return -so_err;
+}
+
+/* Copy the user's iovec (checked) into net_iov form. */
+static int get_iov(A uiov, A cnt, struct net_iov *iov, bool write)
+{
+	if (cnt > 64)
+		return -EMSGSIZE;
+	if (!mm_user_ok((void *)uiov, cnt * 16, false))
+		return -EFAULT;
+	const uint64_t *v = (const void *)uiov;
+	for (A i = 0; i < cnt; i++) {
+		if (!mm_user_ok((void *)v[2 * i], v[2 * i + 1], write))
+			return -EFAULT;
+		iov[i] = (struct net_iov){ (void *)v[2 * i], v[2 * i + 1] };
+	}
+	return 0;
+}
+
+static int64_t do_send(A fd, const struct net_iov *iov, int n, A uaddr, A alen, A flags)
+{
+	int64_t err;
+	struct kfile *kf;
+	struct net_addr to;
+	struct sock *s = sock_of(fd, &kf, &err);
+	if (!s)
+		return err;
+	if (uaddr && (err = get_addr(uaddr, alen, &to)))
+		return err;
+	return BLOCKING(kf, s, NET_POLLOUT, flags & MSG_DONTWAIT,
+			sock_sendmsg(s, iov, n, uaddr ? &to : NULL, (int)(flags & ~(uint64_t)(MSG_DONTWAIT | MSG_NOSIGNAL))));
+}
+
+static int64_t do_recv(A fd, const struct net_iov *iov, int n, A uaddr, A ualen, A flags, int *oflags)
+{
+	int64_t err;
+	struct kfile *kf;
+	struct net_addr from;
+	struct sock *s = sock_of(fd, &kf, &err);
+	if (!s)
+		return err;
+	long r = BLOCKING(kf, s, NET_POLLIN, flags & MSG_DONTWAIT,
+			  sock_recvmsg(s, iov, n, &from, (int)(flags & NET_MSG_PEEK), oflags));
+	if (r >= 0 && uaddr && put_addr(&from, uaddr, ualen))
+		return -EFAULT;
+	return r;
+}
+
+int64_t sys_sendto(A fd, A buf, A len, A flags, A addr, A alen)
+{
+	if (!mm_user_ok((void *)buf, len, false))
+		return -EFAULT;
+	struct net_iov iov = { (void *)buf, len };
+	return do_send(fd, &iov, 1, addr, alen, flags);
+}
+
+int64_t sys_recvfrom(A fd, A buf, A len, A flags, A addr, A alen)
+{
+	if (!mm_user_ok((void *)buf, len, true))
+		return -EFAULT;
+	struct net_iov iov = { (void *)buf, len };
+	return do_recv(fd, &iov, 1, addr, alen, flags, NULL);
+}
+
+int64_t sys_sendmsg(A fd, A umsg, A flags, A d, A e, A f)
+{
+	(void)d; (void)e; (void)f;
+	struct net_iov iov[64];
+	if (!mm_user_ok((void *)umsg, sizeof(struct msghdr_k), false))
+		return -EFAULT;
+	const struct msghdr_k *m = (const void *)umsg;
+	int r = get_iov(m->iov, m->iovlen, iov, false);
+	return r ? r : do_send(fd, iov, (int)m->iovlen, m->name, m->namelen, flags);
+}
+
+int64_t sys_recvmsg(A fd, A umsg, A flags, A d, A e, A f)
+{
+	(void)d; (void)e; (void)f;
+	struct net_iov iov[64];
+	if (!mm_user_ok((void *)umsg, sizeof(struct msghdr_k), true))
+		return -EFAULT;
+	struct msghdr_k *m = (void *)umsg;
+	int r = get_iov(m->iov, m->iovlen, iov, true), oflags = 0;
+	if (r)
+		return r;
+	int64_t n = do_recv(fd, iov, (int)m->iovlen, m->name, m->name ? umsg + 8 : 0, flags, &oflags);
+	if (n >= 0) {
+		m->flags = oflags;
+		m->controllen = 0;
+	}
+	return n;
+}
+
+static int64_t sk_read(struct kfile *f, void *buf, uint64_t n)
+{
+	struct net_iov iov = { buf, n };
+	return BLOCKING(f, (struct sock *)f->priv, NET_POLLIN, false,
+			sock_recvmsg(f->priv, &iov, 1, NULL, 0, NULL));
+}
+
+static int64_t sk_write(struct kfile *f, const void *buf, uint64_t n)
+{
+	struct net_iov iov = { (void *)buf, n };
+	return BLOCKING(f, (struct sock *)f->priv, NET_POLLOUT, false,
+			sock_sendmsg(f->priv, &iov, 1, NULL, 0));
+}
+
+static int64_t sk_ioctl(struct kfile *f, uint64_t req, uint64_t arg)
+{
+	if (req != FIONREAD)
+		return -ENOTTY;
+	if (!mm_user_ok((void *)arg, sizeof(int), true))
+		return -EFAULT;
+	knet_poll();
+	long n = sock_nread(f->priv);
+	if (n < 0)
+		return n;
+	*(int *)arg = (int)n;
+	return 0;
+}
+
+int64_t sys_shutdown(A fd, A how, A c, A d, A e, A f)
+{
+	(void)c; (void)d; (void)e; (void)f;
+	int64_t err;
+	struct sock *s = sock_of(fd, NULL, &err);
+	return s ? sock_shutdown(s, (int)how) : err;
+}
+
+static int64_t name_of(A fd, A addr, A len, bool peer)
+{
+	int64_t err;
+	struct net_addr na;
+	struct sock *s = sock_of(fd, NULL, &err);
+	if (!s)
+		return err;
+	int r = peer ? sock_getpeername(s, &na) : sock_getsockname(s, &na);
+	return r ? r : put_addr(&na, addr, len);
+}
+
+int64_t sys_getsockname(A fd, A addr, A len, A d, A e, A f)
+{
+	(void)d; (void)e; (void)f;
+	return name_of(fd, addr, len, false);
+}
+
+int64_t sys_getpeername(A fd, A addr, A len, A d, A e, A f)
+{
+	(void)d; (void)e; (void)f;
+	return name_of(fd, addr, len, true);
+}
+
+int64_t sys_setsockopt(A fd, A level, A name, A val, A len, A f)
+{
+	(void)f;
+	int64_t err;
+	struct sock *s = sock_of(fd, NULL, &err);
+	if (!s)
+		return err;
+	if (!mm_user_ok((void *)val, len, false))
+		return -EFAULT;
+	return sock_setsockopt(s, (int)level, (int)name, (const void *)val, len);
+}
+
+int64_t sys_getsockopt(A fd, A level, A name, A val, A ulen, A f)
+{
+	(void)f;
+	int64_t err;
+	struct sock *s = sock_of(fd, NULL, &err);
+	if (!s)
+		return err;
+	if (!mm_user_ok((void *)ulen, 4, true))
+		return -EFAULT;
+	size_t len = *(uint32_t *)ulen;
+	if (!mm_user_ok((void *)val, len, true))
+		return -EFAULT;
+	knet_poll();
+	int r = sock_getsockopt(s, (int)level, (int)name, (void *)val, &len);
+	if (!r)
+		*(uint32_t *)ulen = (uint32_t)len;
+	return r;
+}
