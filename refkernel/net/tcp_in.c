@@ -478,8 +478,10 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_seg *seg)
 		pcb->ack_now = true;
 		return true;
 	}
-	if (!pcb->sock && seg->len > 0) {
-		/* Closed by the application: nobody will read this (Linux: RST). */
+	if (!pcb->sock && !pcb->listener && seg->len > 0) {
+		/* Closed by the application: nobody will read this (Linux: RST).
+		 * (A child still in its listener's accept queue has no socket yet
+		 * either, but accept() will read what it queues.) */
 		CNT(stk, tcp_drop_state);
 		tcp_send_rst_for(pcb);
 		tcp_drop(pcb, -ECONNRESET);
