@@ -229,7 +229,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 		const struct ini_sec *s = &f.sec[i];
 		struct defaults rd = d;
 		char tl[512] = "", wl[512] = "", args[256] = "", *tv[MAX_TARGETS], *wv[16];
-		int tline = s->line, wline = s->line, ntv, nwv;
+		int tline = s->line, wline = s->line, ntv, nwv, mm = 0;
 
 		if (strncmp(s->name, "run ", 4))
 			continue;
@@ -250,6 +250,12 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				wline = kv->line;
 			} else if (!strcmp(kv->key, "args")) {
 				ut_strlcpy(args, kv->val, sizeof args);
+			} else if (!strcmp(kv->key, "min_mem")) {
+				if (strcmp(kv->val, "yes") && strcmp(kv->val, "no")) {
+					bad(why, n, path, kv->line, "min_mem must be yes or no, not '%s'", kv->val);
+					goto out;
+				}
+				mm = !strcmp(kv->val, "yes");
 			} else {
 				bad(why, n, path, kv->line, "unknown key '%s' in [run]", kv->key);
 				goto out;
@@ -290,6 +296,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				j.accel = rd.accel;
 				j.timeout_ms = rd.timeout_ms;
 				j.duration_ms = rd.duration_ms;
+				j.min_mem = mm;
 				if (run_plan_add(p, &j) != 0) {
 					bad(why, n, path, s->line, "out of memory%s", "");
 					goto out;

@@ -72,6 +72,7 @@ static int run_usage(int status)
 		"  --vcpus N         guest vCPUs (default 1)\n"
 		"  --timeout S       per launch, then the run is killed and recorded as failed (60)\n"
 		"  --duration S      load phase of server workloads, seconds (3)\n"
+		"  --min-mem         also bisect the least guest memory (1..256 MiB) that works\n"
 		"  --args \"A B\"      arguments for the workload\n"
 		"  -o DIR            result folder (default results/run-<UTC time>)\n"
 		"TARGET: refkernel, linux-vm, container, native. Prints the result folder.\n");
@@ -113,6 +114,10 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 
 		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 			return run_usage(0);
+		if (!strcmp(a, "--min-mem")) {
+			j.min_mem = 1;
+			continue;
+		}
 		if (!v) {
 			ut_err("run: unknown option or missing value: %s", a);
 			return run_usage(2);

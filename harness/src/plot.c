@@ -85,6 +85,52 @@ static int draw(const struct sm_table *t, const char *metric, const char *unit,
 	return 0;
 }
 
+/* Latency CDFs: latency-<workload>-<target>.csv files of the set, per workload. */
+static int draw_cdfs(const struct sm_table *t, const char *dir, const char *outdir,
+		     const char *set)
+{
+	int failed = 0;
+
+	for (int i = 0; i < t->nr; i++) {
+		struct ut_buf files = { 0 }, titles = { 0 }, e = { 0 };
+		char script[UKB_PATH], out[256], outbase[UKB_PATH + 64];
+		int dup = 0, nf = 0;
+
+		for (int k = 0; k < i && !dup; k++)
+			dup = !strcmp(t->r[k].workload, t->r[i].workload);
+		if (dup)
+			continue;
+		for (int k = 0; k < t->nt; k++) {
+			char f[UKB_PATH + 128];
+
+			snprintf(f, sizeof f, "%s/latency-%s-%s.csv", dir, t->r[i].workload, t->targets[k]);
+			if (ut_file_size(f) <= 0)
+				continue;
+			ut_buf_printf(&files, "%s%s", nf ? " " : "", f);
+			ut_buf_printf(&titles, "%s%s", nf ? " " : "", t->targets[k]);
+			nf++;
+		}
+		if (!nf)
+			continue;
+		snprintf(outbase, sizeof outbase, "%s/latency-cdf-%s", outdir, t->r[i].workload);
+		ut_path(script, sizeof script, "plots/cdf.gp");
+		ut_buf_printf(&e, "files='%s'; titles='%s'; outbase='%s'; plottitle='%s: %s latency CDF'",
+			      files.p, titles.p, outbase, set, t->r[i].workload);
+		char *argv[] = { "gnuplot", "-e", e.p, script, NULL };
+
+		if (ut_capture(argv, out, sizeof out, 30000) != 0) {
+			ut_err("plot: gnuplot failed on the %s latency CDF: %s", t->r[i].workload, out);
+			failed = 1;
+		} else {
+			printf("%s.png\n%s.svg\n", outbase, outbase);
+		}
+		ut_buf_free(&files);
+		ut_buf_free(&titles);
+		ut_buf_free(&e);
+	}
+	return failed;
+}
+
 int plot_main(int argc, char **argv)
 {
 	const char *dirarg = NULL, *outarg = NULL;
@@ -145,6 +191,8 @@ int plot_main(int argc, char **argv)
 			failed = 1;
 		}
 	}
+	if (!ukb_interrupted)
+		failed |= draw_cdfs(&t, dir, outdir, set);
 	if (!t.nr)
 		ut_err("plot: %s has no samples to draw", dirarg);
 	sm_free(&t);

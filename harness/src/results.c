@@ -122,6 +122,44 @@ int rs_create(struct rs_set *r, const char *experiment, const char *outdir, char
 	return 0;
 }
 
+void rs_hist_add(struct rs_set *r, const char *target, const char *workload, const struct hg *h)
+{
+	struct rs_hist *x = NULL;
+
+	for (int i = 0; i < r->nh && !x; i++)
+		if (!strcmp(r->h[i].target, target) && !strcmp(r->h[i].workload, workload))
+			x = &r->h[i];
+	if (!x) {
+		x = realloc(r->h, sizeof *x * (size_t)(r->nh + 1));
+		if (!x)
+			return;
+		r->h = x;
+		x = &r->h[r->nh++];
+		memset(x, 0, sizeof *x);
+		ut_strlcpy(x->target, target, sizeof x->target);
+		ut_strlcpy(x->workload, workload, sizeof x->workload);
+	}
+	for (int i = 0; i < HG_BUCKETS; i++)
+		x->hist.b[i] += h->b[i];
+	x->hist.n += h->n;
+}
+
+/* One row per non-empty bucket: its upper edge in us and the fraction of
+ * samples at or below it (the empirical CDF, within the bucket width). */
+void rs_hist_csv(const struct hg *h, struct ut_buf *b)
+{
+	uint64_t seen = 0;
+
+	ut_buf_printf(b, "latency_us,cdf\n");
+	for (int i = 0; i < HG_BUCKETS && h->n; i++) {
+		if (!h->b[i])
+			continue;
+		seen += h->b[i];
+		ut_buf_printf(b, "%.10g,%.6f\n", hg_quantile(h, (double)seen / (double)h->n),
+			      (double)seen / (double)h->n);
+	}
+}
+
 static void fmt_value(struct ut_buf *b, double v)
 {
 	ut_buf_printf(b, "%.10g", v);
@@ -219,6 +257,16 @@ int rs_write(const struct rs_set *r, const char *meta_json)
 	rc |= write_one(r, "summary.csv", &b);
 	rs_failures_csv(r, &b);
 	rc |= write_one(r, "failures.csv", &b);
+	for (int i = 0; i < r->nh; i++) {
+		char name[UKB_NAME * 2 + 32];
+
+		snprintf(name, sizeof name, "latency-%s-%s.csv", r->h[i].workload, r->h[i].target);
+		for (char *c = name; *c; c++)
+			if (*c == '/')
+				*c = '_';
+		rs_hist_csv(&r->h[i].hist, &b);
+		rc |= write_one(r, name, &b);
+	}
 	if (meta_json) {
 		ut_buf_add(&b, meta_json, strlen(meta_json));
 		rc |= write_one(r, "meta.json", &b);
@@ -252,6 +300,9 @@ void rs_free(struct rs_set *r)
 {
 	free(r->s);
 	free(r->f);
+	free(r->h);
+	r->h = NULL;
+	r->nh = 0;
 	ut_buf_free(&r->meta_extra);
 	r->s = NULL;
 	r->f = NULL;

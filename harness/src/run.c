@@ -155,6 +155,31 @@ static void progress(int done, int total, const struct run_job *j, int rep, uint
 	fputc('\n', stderr);
 }
 
+/* The least value in [lo, hi] that passes, assuming that passing is monotonic
+ * (more memory never hurts); -1 if hi fails, -2 if a probe aborted. */
+int run_bisect(int lo, int hi, run_pass_fn pass, void *ctx, int *probes)
+{
+	int k;
+
+	*probes = 1;
+	k = pass(ctx, hi);
+	if (k <= 0)
+		return k < 0 ? -2 : -1;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		++*probes;
+		k = pass(ctx, mid);
+		if (k < 0)
+			return -2;
+		if (k)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return hi;
+}
+
 /* One launch: the ops in order, stop always. 0, or -1 with why. */
 static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_set *rs, int rep,
 		      char *why, size_t n)
@@ -178,7 +203,7 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 	for (int i = 0; i < 4; i++)
 		r.proc.perf[i] = -1;
 	r.rs = rs;
-	r.rep = rep;
+	r.rep = rep < 0 ? 0 : rep;
 	r.duration_ms = j->duration_ms > 0 ? j->duration_ms : 3000;
 	r.net.cleanup_id = -1;
 	r.deadline = ut_now_ns() + (uint64_t)j->timeout_ms * 1000000ull;
@@ -200,8 +225,9 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 		if (ut_sha256_file(r.image, ji->image_sha) != 0)
 			ut_strlcpy(ji->image_sha, "unreadable", sizeof ji->image_sha);
 	}
+	r.probe_only = rep < 0;
 	if (o->launch(&r, why, n) != 0 || o->wait_ready(&r, why, n) != 0 ||
-	    o->measure(&r, why, n) != 0)
+	    (!r.probe_only && o->measure(&r, why, n) != 0))
 		goto out;
 	rc = 0;
 out:
@@ -210,6 +236,53 @@ out:
 	o->stop(&r);
 	nt_teardown(&r.net);
 	return rc;
+}
+
+struct mm_ctx {
+	struct run_job job;
+	struct job_info *ji;
+	struct rs_set *rs;
+	char why[UKB_WHY];
+};
+
+/* A min_mem probe: the workload becomes ready with this much memory. */
+static int mm_pass(void *arg, int mib)
+{
+	struct mm_ctx *c = arg;
+	char why[UKB_WHY];
+
+	c->job.mem_mib = mib;
+	if (one_launch(&c->job, c->ji, c->rs, -1, why, sizeof why) == 0)
+		return 1;
+	if (ukb_interrupted)
+		return -1;
+	ut_strlcpy(c->why, why, sizeof c->why);
+	return 0;
+}
+
+/* min_mem: bisection over 1..256 MiB; container: through its memory limit. */
+static void min_mem(const struct run_job *j, struct job_info *ji, struct rs_set *rs)
+{
+	struct mm_ctx c;
+	int probes, v;
+
+	if (j->spec.ops == &tg_native_ops)
+		return;	/* a host process has no memory size to give */
+	memset(&c, 0, sizeof c);
+	c.job = *j;
+	c.ji = ji;
+	c.rs = rs;
+	if (c.job.timeout_ms > 20000)
+		c.job.timeout_ms = 20000;	/* a starved guest may hang rather than fail */
+	v = run_bisect(1, 256, mm_pass, &c, &probes);
+	if (v > 0) {
+		rs_add(rs, j->spec.name, j->workload, "min_mem", 1, v);
+	} else if (v == -1) {
+		char why[UKB_WHY + 64];
+
+		snprintf(why, sizeof why, "min_mem: does not run even with 256 MiB: %s", c.why);
+		rs_fail(rs, j->spec.name, j->workload, 1, why);
+	}
 }
 
 int run_execute(struct run_plan *p, int argc, char **argv)
@@ -274,6 +347,15 @@ int run_execute(struct run_plan *p, int argc, char **argv)
 			build_meta(&meta, p, ji, argc, argv, start, end, ukb_interrupted);
 			if (rs_write(&rs, meta.p) != 0)
 				ut_err("cannot write the result files in %s", rs.dir);
+		}
+		if (j->min_mem && !skip && !ukb_interrupted) {
+			if (isatty(2))
+				fprintf(stderr, "[%d/%d] %s on %s, min_mem bisection (1..256 MiB) ...\n",
+					done, total, j->workload, j->spec.name);
+			min_mem(j, &ji[i], &rs);
+			ut_buf_free(&meta);
+			build_meta(&meta, p, ji, argc, argv, start, end, ukb_interrupted);
+			rs_write(&rs, meta.p);
 		}
 	}
 	pr_cleanup_all();

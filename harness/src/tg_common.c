@@ -488,6 +488,8 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 				      why, n);
 		nt_leave();
 		if (rc == 0 && echo) {
+			if (r->rs && r->rep > 0)
+				rs_hist_add(r->rs, r->spec->name, r->workload, &res.hist);
 			tg_sample(r, "ops_per_s", res.ops_per_s);
 			tg_sample(r, "lat_p50_us", res.p50_us);
 			tg_sample(r, "lat_p99_us", res.p99_us);

@@ -185,7 +185,15 @@ struct rs_set {
 	struct rs_failure *f;
 	int nf;
 	struct ut_buf meta_extra;	/* JSON members appended to meta.json */
+	struct rs_hist *h;	/* latency histograms, merged over reps */
+	int nh;
 };
+struct rs_hist {
+	char target[UKB_NAME], workload[UKB_NAME];
+	struct hg hist;
+};
+void rs_hist_add(struct rs_set *r, const char *target, const char *workload, const struct hg *h);
+void rs_hist_csv(const struct hg *h, struct ut_buf *b);	/* "latency_us,cdf" */
 const char *rs_unit(const char *metric);
 int rs_valid_name(const char *s);
 void rs_add(struct rs_set *r, const char *target, const char *workload,
@@ -240,6 +248,7 @@ struct tg_run {		/* one launch of one workload on one target */
 	int rep;		/* 0 = warm-up, not recorded */
 	struct nt_net net;	/* servers: the run's network (net.ns "" if none) */
 	int duration_ms;	/* load phase length */
+	int probe_only;		/* min_mem probes: ready is a pass, nothing measured */
 };
 
 struct tg_ops {
@@ -287,6 +296,7 @@ struct run_job {
 	char workload[UKB_NAME];
 	char args[256];
 	int reps, warmup, mem_mib, vcpus, accel, timeout_ms, duration_ms;
+	int min_mem;		/* also bisect the least guest memory that works */
 };
 struct run_plan {
 	char experiment[UKB_NAME];
@@ -297,6 +307,8 @@ struct run_plan {
 	const char *source;	/* experiment file, if any */
 };
 int run_plan_add(struct run_plan *p, const struct run_job *j);
+typedef int (*run_pass_fn)(void *ctx, int value);	/* 1 pass, 0 fail, -1 abort */
+int run_bisect(int lo, int hi, run_pass_fn pass, void *ctx, int *probes);
 int run_execute(struct run_plan *p, int argc, char **argv);	/* exit status */
 int run_resolve_accel(int accel, char *note, size_t n);
 

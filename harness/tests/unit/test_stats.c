@@ -74,3 +74,41 @@ Test(stats, summarize_even_and_empty)
 	NEAR(s.ci_hi, 90);
 	cr_assert_eq(st_summarize(v, 0, &s), -1);
 }
+
+static int need;	/* the fake workload passes with at least this much */
+static int calls;
+
+static int fake_pass(void *ctx, int v)
+{
+	(void)ctx;
+	calls++;
+	return v >= need;
+}
+
+Test(stats, bisection_finds_least_passing_value)
+{
+	int probes;
+
+	for (need = 1; need <= 256; need++) {
+		calls = 0;
+		cr_assert_eq(run_bisect(1, 256, fake_pass, NULL, &probes), need);
+		cr_assert_eq(probes, calls);
+		cr_assert_leq(probes, 9, "%d probes for %d", probes, need);	/* 1 + log2(256) */
+	}
+	need = 300;
+	cr_assert_eq(run_bisect(1, 256, fake_pass, NULL, &probes), -1);
+	cr_assert_eq(probes, 1);
+}
+
+static int abort_pass(void *ctx, int v)
+{
+	(void)ctx;
+	return v < 100 ? -1 : 1;
+}
+
+Test(stats, bisection_abort)
+{
+	int probes;
+
+	cr_assert_eq(run_bisect(1, 256, abort_pass, NULL, &probes), -2);
+}
