@@ -36,7 +36,7 @@ struct conn {
 static struct {
 	struct dict db;
 	long max_conns, nconns;
-	size_t maxmemory, max_query;
+	size_t maxmemory, max_query, max_output;
 	long long max_bulk;
 	long timeout_ms;
 	int port;
@@ -56,6 +56,10 @@ static char *out_reserve(struct conn *c, size_t n)
 		c->outoff = c->outlen = 0;
 	if (c->outlen + n > c->outcap) {
 		size_t cap = c->outcap ? c->outcap : 16384;
+		if (c->outlen + n > S.max_output) {     /* hostile reply size */
+			c->oom = 1;
+			return NULL;
+		}
 		while (cap < c->outlen + n)
 			cap *= 2;
 		char *p = realloc(c->out, cap);
@@ -910,7 +914,7 @@ int main(int argc, char **argv)
 {
 	struct ukb_srv srv = { .port = 6379, .max_conns = 1024 };
 	long timeout_s = 0;
-	struct ukb_opt opts[UKB_SRV_NOPTS + 4];
+	struct ukb_opt opts[UKB_SRV_NOPTS + 5];
 	struct ukb_loop loop;
 	uint8_t seed[16];
 	int lfd, err;
@@ -918,6 +922,7 @@ int main(int argc, char **argv)
 	S.maxmemory = 64 << 20;
 	S.max_bulk = 8 << 20;
 	S.max_query = 0;
+	S.max_output = 32 << 20;
 	ukb_srv_opts(&srv, opts);
 	opts[UKB_SRV_NOPTS] = (struct ukb_opt){ "maxmemory", UKB_OPT_SIZE, &S.maxmemory, 1 << 16, 1LL << 40,
 						"refuse writes above this many bytes (default 64m)" };
@@ -927,7 +932,9 @@ int main(int argc, char **argv)
 						    "per-client input buffer limit (default 2 x max-bulk + 64k)" };
 	opts[UKB_SRV_NOPTS + 3] = (struct ukb_opt){ "timeout", UKB_OPT_INT, &timeout_s, 0, 86400,
 						    "close clients idle this many seconds (0 = never)" };
-	if (ukb_args_parse(argc, argv, "kvstore", "[options]", opts, UKB_SRV_NOPTS + 4) < argc) {
+	opts[UKB_SRV_NOPTS + 4] = (struct ukb_opt){ "max-output", UKB_OPT_SIZE, &S.max_output, 65536, 1LL << 40,
+						    "per-client reply buffer limit; clients past it are closed (default 32m)" };
+	if (ukb_args_parse(argc, argv, "kvstore", "[options]", opts, UKB_SRV_NOPTS + 5) < argc) {
 		ukb_printf("kvstore: unexpected argument (try --help)\n");
 		return 2;
 	}

@@ -5,11 +5,11 @@
 # limits (maxmemory, query buffer, clients, idle timeout); bounded
 # redis-benchmark runs whose figures are printed as "# ukbench: result".
 . "$(dirname "$0")/lib.sh"
-plan 33
+plan 34
 R=$T/rawtcp
 
 if ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then
-	for i in $(seq 1 33); do skip "kvstore test $i" "redis-tools not installed"; done
+	for i in $(seq 1 34); do skip "kvstore test $i" "redis-tools not installed"; done
 	finish
 fi
 
@@ -33,7 +33,7 @@ bench() {
 	check "$d" eval '[ $st -eq 0 ] && [ $(wc -l < "$TMP/rates") -eq $want_rates ] && ! grep -qi "error" "$TMP/bench"'
 }
 
-if ! start_server kvstore --timeout 3; then
+if ! start_server kvstore --timeout 3 --max-output 1m; then
 	report 1 "kvstore starts"; finish
 fi
 report 0 "kvstore starts and prints its ready line"
@@ -96,6 +96,10 @@ raw '*1\r\n$4\r\nPI' --idle-ms 6000 --max-ms 8000
 check "a stalled half command is closed by the 3 s idle timeout" [ "$rst" -eq 0 ]
 for i in 1 2 3; do timeout 5 "$R" --port "$PORT" --data '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\nabc' --idle-ms 10 >/dev/null; done
 check "still serving after abrupt disconnects mid-command" cli PONG ping
+head -c 200000 /dev/zero | tr '\0' v | timeout 5 redis-cli -p "$PORT" -x set bigv >/dev/null
+timeout 10 redis-cli -p "$PORT" mget $(for i in $(seq 1 20); do echo bigv; done) > "$TMP/mget" 2>&1
+check "a 4 MB reply over --max-output 1m: that client is closed, others served" eval \
+	'[ "$(redis-cli -p $PORT get bigv | wc -c)" -eq 200001 ] && cli PONG ping && [ $(wc -c < "$TMP/mget") -lt 2000000 ]'
 
 want_rates=6
 bench "redis-benchmark -t ping,set,get,incr,mset -n 100000 -P 16: all ran, no errors" -t ping,set,get,incr,mset -n 100000 -P 16
