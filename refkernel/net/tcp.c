@@ -12,9 +12,26 @@ const char *const tcp_state_names[] = {
 
 /* ---- pcb lifetime and lookup ---- */
 
+static void tcp_pcb_free(struct tcp_pcb *pcb);
+
+/* At the connection limit, the orphaned TIME_WAIT closest to its end makes
+ * room (as Linux does past tcp_max_tw_buckets). False when there is none. */
+static bool tcp_recycle_time_wait(struct net_stack *stk)
+{
+	struct tcp_pcb *old = NULL;
+	for (struct tcp_pcb *p = stk->tcp_all; p; p = p->all_next)
+		if (p->state == TCP_TIME_WAIT && !p->sock && (!old || p->t_close < old->t_close))
+			old = p;
+	if (!old)
+		return false;
+	CNT(stk, tcp_tw_recycled);
+	tcp_pcb_free(old);
+	return true;
+}
+
 struct tcp_pcb *tcp_pcb_new(struct net_stack *stk)
 {
-	if (stk->ntcp >= SOCK_MAX)
+	if (stk->ntcp >= SOCK_MAX && !tcp_recycle_time_wait(stk))
 		return NULL;
 	struct tcp_pcb *pcb = netp_alloc(sizeof(*pcb));
 	if (!pcb)

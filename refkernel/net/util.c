@@ -4,17 +4,36 @@
  * only as much buffer memory as it has needed so far. */
 #include "net_impl.h"
 
+/* One's complement sum of (data) added to (sum), whose 16-bit words are in
+ * network order. The words are summed 32 bits at a time in host order (RFC
+ * 1071 §2(B): the sum does not depend on byte order) and swapped once. */
 uint32_t net_csum_add(uint32_t sum, const uint8_t *data, size_t len)
 {
-	uint64_t s = sum;
+	uint64_t s = 0;
 	size_t i = 0;
-	for (; i + 1 < len; i += 2)
-		s += (uint32_t)data[i] << 8 | data[i + 1];
-	if (i < len)
-		s += (uint32_t)data[i] << 8;
-	while (s >> 32)
-		s = (s & 0xffffffff) + (s >> 32);
-	return (uint32_t)s;
+	for (; i + 4 <= len; i += 4) {
+		uint32_t w;
+		__builtin_memcpy(&w, data + i, 4);
+		s += w;
+	}
+	if (i + 2 <= len) {
+		uint16_t w;
+		__builtin_memcpy(&w, data + i, 2);
+		s += w;
+		i += 2;
+	}
+	if (i < len) {
+		uint16_t w = 0;
+		__builtin_memcpy(&w, data + i, 1);   /* the odd byte, zero-padded */
+		s += w;
+	}
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	uint16_t r = (uint16_t)s;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	r = __builtin_bswap16(r);
+#endif
+	return sum + r;
 }
 
 uint16_t net_csum_fold(uint32_t sum)

@@ -7,6 +7,7 @@
 #include "platform_host.h"
 
 uint64_t t_now = 1000;
+void (*t_teardown)(void);
 int t_rcvbuf;
 
 static const uint8_t mac_a_base[5] = { 0x02, 0x00, 0x00, 0x00, 0x00 };

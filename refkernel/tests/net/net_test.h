@@ -107,4 +107,18 @@ void tconn_ack(struct tconn *c, uint32_t ack, uint16_t wnd);
 /* Leak check: everything the stack allocated is freed. */
 void t_check_no_leaks(void);
 
+/* A Criterion test whose body is followed by the suite's teardown (which
+ * ends with t_check_no_leaks). The suite's .init sets t_teardown. This is
+ * not left to .fini because Criterion 2.4 does not fail a test for an
+ * assertion in .fini. */
+extern void (*t_teardown)(void);
+#define NET_TEST(suite, name, ...) \
+	static void suite##_##name##_body(void); \
+	Test(suite, name, ##__VA_ARGS__) \
+	{ \
+		suite##_##name##_body(); \
+		t_teardown(); \
+	} \
+	static void suite##_##name##_body(void)
+
 #endif

@@ -8,8 +8,11 @@
 static struct tstack A, B;
 static struct tlink L;
 
+static void teardown(void);
+
 static void setup(void)
 {
+	t_teardown = teardown;
 	tstack_init(&A, T_IP_A, 0x02);
 }
 
@@ -19,8 +22,11 @@ static void teardown(void)
 	t_check_no_leaks();
 }
 
+static void teardown2(void);
+
 static void setup2(void)
 {
+	t_teardown = teardown2;
 	tstack_init(&A, T_IP_A, 0x02);
 	tstack_init(&B, T_IP_B, 0x03);
 	tlink_init(&L, &A, &B);
@@ -34,14 +40,14 @@ static void teardown2(void)
 	t_check_no_leaks();
 }
 
-TestSuite(eth, .init = setup, .fini = teardown);
-TestSuite(arp, .init = setup, .fini = teardown);
-TestSuite(ip, .init = setup, .fini = teardown);
-TestSuite(udp, .init = setup2, .fini = teardown2);
+TestSuite(eth, .init = setup);
+TestSuite(arp, .init = setup);
+TestSuite(ip, .init = setup);
+TestSuite(udp, .init = setup2);
 
 /* ---- Ethernet ---- */
 
-Test(eth, short_foreign_and_unknown_frames_are_counted)
+NET_TEST(eth, short_foreign_and_unknown_frames_are_counted)
 {
 	uint8_t f[64] = { 0 };
 	t_inject(&A, f, 13);
@@ -58,7 +64,7 @@ Test(eth, short_foreign_and_unknown_frames_are_counted)
 	cr_assert_eq(A.ntx, 0);
 }
 
-Test(eth, every_prefix_of_every_frame_kind_is_safe)
+NET_TEST(eth, every_prefix_of_every_frame_kind_is_safe)
 {
 	/* Truncate valid ARP, ICMP, UDP and TCP frames at every length. */
 	uint8_t l4[64] = { 8, 0 }, frame[256], cut[256];
@@ -98,7 +104,7 @@ static size_t arp_frame(uint8_t *f, uint16_t op, const uint8_t *sha, uint32_t sp
 
 static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x03 };
 
-Test(arp, request_for_us_gets_a_reply_and_teaches_the_cache)
+NET_TEST(arp, request_for_us_gets_a_reply_and_teaches_the_cache)
 {
 	uint8_t f[64];
 	t_inject(&A, f, arp_frame(f, 1, mac_b, T_IP_B, T_IP_A));
@@ -122,7 +128,7 @@ Test(arp, request_for_us_gets_a_reply_and_teaches_the_cache)
 	sock_close(s);
 }
 
-Test(arp, requests_for_others_and_malformed_are_dropped)
+NET_TEST(arp, requests_for_others_and_malformed_are_dropped)
 {
 	uint8_t f[64];
 	t_inject(&A, f, arp_frame(f, 1, mac_b, T_IP_B, IP(10, 0, 0, 77)));
@@ -139,7 +145,7 @@ Test(arp, requests_for_others_and_malformed_are_dropped)
 	cr_assert_eq(A.ntx, 0);
 }
 
-Test(arp, unresolved_packets_wait_then_go_on_reply)
+NET_TEST(arp, unresolved_packets_wait_then_go_on_reply)
 {
 	struct sock *s;
 	cr_assert_eq(sock_socket(A.stk, NET_SOCK_DGRAM, &s), 0);
@@ -165,7 +171,7 @@ Test(arp, unresolved_packets_wait_then_go_on_reply)
 	sock_close(s);
 }
 
-Test(arp, pending_queue_is_bounded_and_gives_up_after_retries)
+NET_TEST(arp, pending_queue_is_bounded_and_gives_up_after_retries)
 {
 	struct sock *s;
 	cr_assert_eq(sock_socket(A.stk, NET_SOCK_DGRAM, &s), 0);
@@ -180,7 +186,7 @@ Test(arp, pending_queue_is_bounded_and_gives_up_after_retries)
 	sock_close(s);
 }
 
-Test(arp, entries_expire)
+NET_TEST(arp, entries_expire)
 {
 	uint8_t f[64];
 	t_inject(&A, f, arp_frame(f, 1, mac_b, T_IP_B, T_IP_A));
@@ -196,7 +202,7 @@ Test(arp, entries_expire)
 	sock_close(s);
 }
 
-Test(arp, cache_full_evicts_without_leaking)
+NET_TEST(arp, cache_full_evicts_without_leaking)
 {
 	uint8_t f[64];
 	uint8_t mac[6] = { 0x02, 0, 0, 0, 1, 0 };
@@ -223,7 +229,7 @@ static size_t ping_frame(uint8_t *frame, uint16_t id, uint16_t seq, size_t datal
 	return t_build_ip(frame, T_IP_B, T_IP_A, IP_PROTO_ICMP, m, 8 + datalen);
 }
 
-Test(ip, echo_request_is_answered)
+NET_TEST(ip, echo_request_is_answered)
 {
 	tstack_learn_peer(&A);
 	uint8_t f[1600];
@@ -244,7 +250,7 @@ Test(ip, echo_request_is_answered)
 	cr_assert_eq(A.stk->cnt.icmp_tx, 3);
 }
 
-Test(ip, bad_headers_are_counted_by_reason)
+NET_TEST(ip, bad_headers_are_counted_by_reason)
 {
 	tstack_learn_peer(&A);
 	uint8_t f[1600];
@@ -289,7 +295,7 @@ Test(ip, bad_headers_are_counted_by_reason)
 	cr_assert_eq(A.ntx, 1);
 }
 
-Test(ip, no_route_without_gateway)
+NET_TEST(ip, no_route_without_gateway)
 {
 	struct net_config cfg = { T_IP_A, 0xffffff00, 0 };
 	struct tstack C;
@@ -306,7 +312,7 @@ Test(ip, no_route_without_gateway)
 	tstack_fini(&C);
 }
 
-Test(ip, counters_line_and_address_parser)
+NET_TEST(ip, counters_line_and_address_parser)
 {
 	char line[4096];
 	A.stk->cnt.tcp_retx = 12345;
@@ -337,7 +343,7 @@ static struct sock *udp_bound(struct tstack *t, uint16_t port)
 	return s;
 }
 
-Test(udp, datagrams_cross_the_link_both_ways)
+NET_TEST(udp, datagrams_cross_the_link_both_ways)
 {
 	struct sock *sa = udp_bound(&A, 0), *sb = udp_bound(&B, 7);
 	struct net_addr to = { T_IP_B, 7 }, from;
@@ -369,7 +375,7 @@ Test(udp, datagrams_cross_the_link_both_ways)
 	sock_close(sb);
 }
 
-Test(udp, limits_truncation_and_errors)
+NET_TEST(udp, limits_truncation_and_errors)
 {
 	struct sock *sa = udp_bound(&A, 1000), *sb = udp_bound(&B, 7);
 	char buf[2000] = { 0 };
@@ -407,7 +413,7 @@ Test(udp, limits_truncation_and_errors)
 	sock_close(sb);
 }
 
-Test(udp, closed_port_answers_port_unreachable)
+NET_TEST(udp, closed_port_answers_port_unreachable)
 {
 	struct sock *sa = udp_bound(&A, 1000);
 	struct net_addr to = { T_IP_B, 9999 };
@@ -420,7 +426,7 @@ Test(udp, closed_port_answers_port_unreachable)
 	sock_close(sa);
 }
 
-Test(udp, connected_socket_filters_and_bad_checksum_drops)
+NET_TEST(udp, connected_socket_filters_and_bad_checksum_drops)
 {
 	struct sock *sb = udp_bound(&B, 7);
 	struct net_addr peer = { T_IP_A, 1234 };
@@ -451,4 +457,35 @@ Test(udp, connected_socket_filters_and_bad_checksum_drops)
 	cr_assert_eq(A.stk->cnt.udp_drop_bad, 2);
 	sock_close(s);
 	tstack_clear(&A);
+}
+
+/* ---- checksum ---- */
+
+static uint16_t ref_csum(const uint8_t *d, size_t n)
+{
+	uint32_t s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += (i & 1) ? d[i] : (uint32_t)d[i] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+NET_TEST(eth, checksum_matches_rfc1071_and_a_reference)
+{
+	const uint8_t v[8] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+	cr_assert_eq(net_csum_fold(net_csum_add(0, v, 8)), (uint16_t)~0xddf2);
+	uint8_t buf[300];
+	uint32_t x = 1;
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	for (size_t off = 0; off < 4; off++)
+		for (size_t n = 0; n + off <= sizeof(buf); n++)
+			cr_assert_eq(net_csum_fold(net_csum_add(0, buf + off, n)), ref_csum(buf + off, n),
+				     "offset %zu length %zu", off, n);
+	memset(buf, 0xff, sizeof(buf));
+	cr_assert_eq(net_csum_fold(net_csum_add(0xfffff, buf, sizeof(buf))),
+		     net_csum_fold(0xfffff + 0xffff));
 }

@@ -8,8 +8,11 @@
 
 static struct tstack A;
 
+static void teardown(void);
+
 static void setup(void)
 {
+	t_teardown = teardown;
 	tstack_init(&A, T_IP_A, 0x02);
 	tstack_learn_peer(&A);
 }
@@ -20,13 +23,13 @@ static void teardown(void)
 	t_check_no_leaks();
 }
 
-TestSuite(tcp, .init = setup, .fini = teardown);
+TestSuite(tcp, .init = setup);
 
 static const uint8_t syn_opts[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 };   /* MSS 1460, WS 7 */
 
 /* ---- handshakes ---- */
 
-Test(tcp, passive_open_negotiates_mss_and_window_scale)
+NET_TEST(tcp, passive_open_negotiates_mss_and_window_scale)
 {
 	struct tconn c;
 	struct sock *l;
@@ -56,7 +59,7 @@ Test(tcp, passive_open_negotiates_mss_and_window_scale)
 	sock_close(l);
 }
 
-Test(tcp, no_window_scale_without_the_option)
+NET_TEST(tcp, no_window_scale_without_the_option)
 {
 	struct tconn c;
 	const uint8_t mss_only[] = { 2, 4, 0x02, 0x00 };
@@ -68,7 +71,7 @@ Test(tcp, no_window_scale_without_the_option)
 	sock_close(c.s);
 }
 
-Test(tcp, active_open_and_refused)
+NET_TEST(tcp, active_open_and_refused)
 {
 	struct sock *s;
 	cr_assert_eq(sock_socket(A.stk, NET_SOCK_STREAM, &s), 0);
@@ -99,7 +102,7 @@ Test(tcp, active_open_and_refused)
 	sock_close(s);
 }
 
-Test(tcp, active_open_completes)
+NET_TEST(tcp, active_open_completes)
 {
 	struct sock *s;
 	cr_assert_eq(sock_socket(A.stk, NET_SOCK_STREAM, &s), 0);
@@ -126,7 +129,7 @@ Test(tcp, active_open_completes)
 	sock_close(s);
 }
 
-Test(tcp, closed_port_gets_rst)
+NET_TEST(tcp, closed_port_gets_rst)
 {
 	t_send_tcp(&A, 40000, 81, 1000, 0, TCP_SYN, 65535, NULL, 0, NULL, 0);
 	struct tpkt p;
@@ -144,7 +147,7 @@ Test(tcp, closed_port_gets_rst)
 	cr_assert_eq(A.stk->cnt.tcp_drop_noport, 3);
 }
 
-Test(tcp, syn_retransmits_then_times_out)
+NET_TEST(tcp, syn_retransmits_then_times_out)
 {
 	struct sock *s;
 	cr_assert_eq(sock_socket(A.stk, NET_SOCK_STREAM, &s), 0);
@@ -160,7 +163,7 @@ Test(tcp, syn_retransmits_then_times_out)
 
 /* ---- data ---- */
 
-Test(tcp, receive_in_order_with_delayed_ack)
+NET_TEST(tcp, receive_in_order_with_delayed_ack)
 {
 	struct tconn c;
 	tconn_accept(&c, &A, 1000, 65535, syn_opts, sizeof(syn_opts));
@@ -183,7 +186,7 @@ Test(tcp, receive_in_order_with_delayed_ack)
 	sock_close(c.s);
 }
 
-Test(tcp, out_of_order_segments_are_queued_and_merged)
+NET_TEST(tcp, out_of_order_segments_are_queued_and_merged)
 {
 	struct tconn c;
 	tconn_accept(&c, &A, 1000, 65535, syn_opts, sizeof(syn_opts));
@@ -227,7 +230,7 @@ Test(tcp, out_of_order_segments_are_queued_and_merged)
 	cr_assert_eq(A.stk->ntcp, 0, "LAST_ACK -> CLOSED frees the connection");
 }
 
-Test(tcp, send_segments_by_mss_and_nagle)
+NET_TEST(tcp, send_segments_by_mss_and_nagle)
 {
 	struct tconn c;
 	tconn_accept(&c, &A, 1000, 65535, syn_opts, sizeof(syn_opts));
@@ -255,7 +258,7 @@ Test(tcp, send_segments_by_mss_and_nagle)
 	sock_close(c.s);
 }
 
-Test(tcp, retransmission_timeout_backs_off_and_gives_up)
+NET_TEST(tcp, retransmission_timeout_backs_off_and_gives_up)
 {
 	struct tconn c;
 	tconn_accept(&c, &A, 1000, 65535, syn_opts, sizeof(syn_opts));
@@ -285,7 +288,7 @@ Test(tcp, retransmission_timeout_backs_off_and_gives_up)
 	sock_close(c.s);
 }
 
-Test(tcp, rtt_estimator_follows_rfc6298)
+NET_TEST(tcp, rtt_estimator_follows_rfc6298)
 {
 	struct tconn c;
 	tconn_set_state(&c, &A, TCP_ESTABLISHED, 100, 200, 65535);
@@ -302,7 +305,7 @@ Test(tcp, rtt_estimator_follows_rfc6298)
 	sock_close(c.s);
 }
 
-Test(tcp, fast_retransmit_and_newreno_recovery)
+NET_TEST(tcp, fast_retransmit_and_newreno_recovery)
 {
 	struct tconn c;
 	tconn_set_state(&c, &A, TCP_ESTABLISHED, 5000, 9000, 65535);
@@ -340,7 +343,7 @@ Test(tcp, fast_retransmit_and_newreno_recovery)
 	sock_close(c.s);
 }
 
-Test(tcp, zero_window_probe)
+NET_TEST(tcp, zero_window_probe)
 {
 	struct tconn c;
 	tconn_set_state(&c, &A, TCP_ESTABLISHED, 5000, 9000, 65535);
@@ -376,7 +379,7 @@ Test(tcp, zero_window_probe)
 	sock_close(c.s);
 }
 
-Test(tcp, receive_window_closes_and_reopens)
+NET_TEST(tcp, receive_window_closes_and_reopens)
 {
 	struct tconn c;
 	t_rcvbuf = 4096;
@@ -401,7 +404,7 @@ Test(tcp, receive_window_closes_and_reopens)
 	sock_close(c.s);
 }
 
-Test(tcp, keepalive_probes_then_drops)
+NET_TEST(tcp, keepalive_probes_then_drops)
 {
 	struct tconn c;
 	tconn_set_state(&c, &A, TCP_ESTABLISHED, 5000, 9000, 65535);
@@ -428,7 +431,7 @@ Test(tcp, keepalive_probes_then_drops)
 
 /* ---- closing ---- */
 
-Test(tcp, active_close_through_time_wait)
+NET_TEST(tcp, active_close_through_time_wait)
 {
 	struct tconn c;
 	tconn_accept(&c, &A, 1000, 65535, NULL, 0);
@@ -458,7 +461,7 @@ Test(tcp, active_close_through_time_wait)
 	cr_assert_eq(A.stk->ntcp, 0);
 }
 
-Test(tcp, close_with_unread_data_sends_rst)
+NET_TEST(tcp, close_with_unread_data_sends_rst)
 {
 	struct tconn c;
 	tconn_accept(&c, &A, 1000, 65535, NULL, 0);
@@ -470,7 +473,7 @@ Test(tcp, close_with_unread_data_sends_rst)
 	cr_assert_eq(A.stk->ntcp, 0);
 }
 
-Test(tcp, orphan_fin_wait_2_times_out)
+NET_TEST(tcp, orphan_fin_wait_2_times_out)
 {
 	struct tconn c;
 	tconn_accept(&c, &A, 1000, 65535, NULL, 0);
@@ -483,7 +486,7 @@ Test(tcp, orphan_fin_wait_2_times_out)
 	cr_assert_eq(A.stk->ntcp, 0);
 }
 
-Test(tcp, data_after_close_gets_rst)
+NET_TEST(tcp, data_after_close_gets_rst)
 {
 	struct tconn c;
 	tconn_accept(&c, &A, 1000, 65535, NULL, 0);
@@ -502,7 +505,7 @@ static const enum tcp_state sync_states[] = {
 	TCP_CLOSING, TCP_LAST_ACK, TCP_TIME_WAIT,
 };
 
-Test(tcp, rst_in_every_synchronized_state)
+NET_TEST(tcp, rst_in_every_synchronized_state)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(sync_states); i++) {
 		enum tcp_state st = sync_states[i];
@@ -534,7 +537,7 @@ Test(tcp, rst_in_every_synchronized_state)
 	cr_assert_eq(A.stk->ntcp, 0);
 }
 
-Test(tcp, rst_in_syn_sent_and_listen)
+NET_TEST(tcp, rst_in_syn_sent_and_listen)
 {
 	struct tconn c;
 	tconn_set_state(&c, &A, TCP_SYN_SENT, 5000, 0, 65535);
@@ -563,7 +566,7 @@ Test(tcp, rst_in_syn_sent_and_listen)
 	sock_close(l);
 }
 
-Test(tcp, sequence_numbers_wrap)
+NET_TEST(tcp, sequence_numbers_wrap)
 {
 	struct tconn c;
 	tconn_set_state(&c, &A, TCP_ESTABLISHED, 0xfffffc00u, 0xffffff00u, 65535);
@@ -600,7 +603,7 @@ Test(tcp, sequence_numbers_wrap)
 
 /* ---- listen queues ---- */
 
-Test(tcp, backlog_and_syn_queue_are_bounded)
+NET_TEST(tcp, backlog_and_syn_queue_are_bounded)
 {
 	struct sock *l;
 	sock_socket(A.stk, NET_SOCK_STREAM, &l);
@@ -643,7 +646,7 @@ Test(tcp, backlog_and_syn_queue_are_bounded)
 		     "the one accepted is closing");
 }
 
-Test(tcp, bind_rules)
+NET_TEST(tcp, bind_rules)
 {
 	struct sock *a, *b;
 	sock_socket(A.stk, NET_SOCK_STREAM, &a);
@@ -671,7 +674,7 @@ Test(tcp, bind_rules)
 	sock_close(b);
 }
 
-Test(tcp, malformed_segments_are_counted)
+NET_TEST(tcp, malformed_segments_are_counted)
 {
 	struct tconn c;
 	tconn_accept(&c, &A, 1000, 65535, NULL, 0);
@@ -697,7 +700,7 @@ Test(tcp, malformed_segments_are_counted)
 	sock_close(c.s);
 }
 
-Test(tcp, allocation_failures_are_survived)
+NET_TEST(tcp, allocation_failures_are_survived)
 {
 	/* Every allocation of a handshake and a transfer failing in turn. */
 	for (long n = 0; n < 12; n++) {
@@ -723,4 +726,187 @@ Test(tcp, allocation_failures_are_survived)
 		tstack_advance(&A, 200000);
 		cr_assert_eq(A.stk->ntcp, 0, "after failure %ld", n);
 	}
+}
+
+/* ---- edge cases of the receive path ---- */
+
+NET_TEST(tcp, partly_old_segments_are_trimmed)
+{
+	struct tconn c;
+	tconn_set_state(&c, &A, TCP_ESTABLISHED, 5000, 9000, 65535);
+	uint32_t base = c.snd;
+	tconn_send(&c, 0, "abcdef", 6);
+	c.snd = base + 3;                       /* "defghi": three old, three new */
+	tconn_send(&c, 0, "defghi", 6);
+	char buf[16];
+	cr_assert_eq(sock_recv(c.s, buf, sizeof(buf), 0), 9);
+	cr_assert_eq(memcmp(buf, "abcdefghi", 9), 0);
+	/* Wholly old: not acceptable, answered with an ACK. */
+	tstack_clear(&A);
+	c.snd = base;
+	tconn_send(&c, 0, "abc", 3);
+	struct tpkt p;
+	cr_assert(tstack_last_tcp(&A, &p));
+	cr_assert_eq(p.ack, base + 9);
+	cr_assert_eq(A.stk->cnt.tcp_drop_seq, 1);
+	cr_assert_eq(sock_recv(c.s, buf, sizeof(buf), 0), -EAGAIN);
+	sock_close(c.s);
+}
+
+NET_TEST(tcp, out_of_order_overlaps_are_merged)
+{
+	struct tconn c;
+	tconn_set_state(&c, &A, TCP_ESTABLISHED, 5000, 9000, 65535);
+	uint32_t base = c.snd;
+	char data[64];
+	for (int i = 0; i < 64; i++)
+		data[i] = (char)(' ' + i);
+#define AT(off, len) do { c.snd = base + (off); tconn_send(&c, 0, data + (off), (len)); } while (0)
+	AT(10, 5);      /* [10,15) */
+	AT(20, 5);      /* [20,25) */
+	AT(30, 5);      /* [30,35) */
+	AT(8, 30);      /* [8,38) swallows all three */
+	cr_assert_eq(c.pcb->nooo, 1);
+	AT(12, 3);      /* inside: a duplicate */
+	AT(40, 10);     /* [40,50) */
+	AT(36, 8);      /* [36,44): front trimmed to [38,40) */
+	cr_assert_eq(c.pcb->nooo, 3);
+	AT(0, 8);
+	cr_assert_eq(c.pcb->nooo, 0);
+	cr_assert_eq(c.pcb->rcv_nxt.v, base + 50);
+	char buf[64];
+	cr_assert_eq(sock_recv(c.s, buf, sizeof(buf), 0), 50);
+	cr_assert_eq(memcmp(buf, data, 50), 0);
+#undef AT
+	sock_close(c.s);
+}
+
+NET_TEST(tcp, ack_of_unsent_data_and_data_after_fin)
+{
+	struct tconn c;
+	tconn_set_state(&c, &A, TCP_CLOSE_WAIT, 5000, 9000, 65535);
+	tstack_clear(&A);
+	tconn_ack(&c, c.rcv + 1000, 65535);     /* we never sent that */
+	struct tpkt p;
+	cr_assert(tstack_last_tcp(&A, &p));
+	cr_assert_eq(p.ack, c.snd);
+	cr_assert_eq(A.stk->cnt.tcp_drop_state, 1);
+	c.rcv -= 1000;
+	tconn_send(&c, 0, "after fin", 9);      /* the peer said FIN already */
+	cr_assert_eq(A.stk->cnt.tcp_drop_state, 2);
+	cr_assert_eq(c.pcb->rcvbuf.len, 0);
+	sock_close(c.s);
+}
+
+NET_TEST(tcp, bad_ack_in_syn_received_gets_rst)
+{
+	struct sock *l;
+	sock_socket(A.stk, NET_SOCK_STREAM, &l);
+	struct net_addr a = { 0, 80 };
+	sock_bind(l, &a);
+	sock_listen(l, 4);
+	t_send_tcp(&A, 4000, 80, 100, 0, TCP_SYN, 65535, NULL, 0, NULL, 0);
+	struct tpkt p;
+	cr_assert(tstack_last_tcp(&A, &p));
+	t_send_tcp(&A, 4000, 80, 101, p.seq + 77, TCP_ACK, 65535, NULL, 0, NULL, 0);
+	struct tpkt r;
+	cr_assert(tstack_last_tcp(&A, &r));
+	cr_assert_eq(r.flags, TCP_RST);
+	cr_assert_eq(r.seq, p.seq + 77);
+	/* Their SYN again: our SYN-ACK again. */
+	t_send_tcp(&A, 4000, 80, 100, 0, TCP_SYN, 65535, NULL, 0, NULL, 0);
+	cr_assert(tstack_last_tcp(&A, &r));
+	cr_assert_eq(r.flags, TCP_SYN | TCP_ACK);
+	cr_assert_eq(r.seq, p.seq);
+	cr_assert_eq(l->tcp->nsyn, 1);
+	sock_close(l);
+}
+
+NET_TEST(tcp, syn_to_time_wait_starts_a_new_connection)
+{
+	struct sock *l;
+	sock_socket(A.stk, NET_SOCK_STREAM, &l);
+	struct net_addr a = { 0, 5000 };
+	int one = 1;
+	sock_setsockopt(l, NET_SOL_SOCKET, NET_SO_REUSEADDR, &one, sizeof(one));
+	struct tconn c;
+	tconn_set_state(&c, &A, TCP_TIME_WAIT, 5000, 9000, 65535);
+	sock_close(c.s);
+	cr_assert_eq(sock_bind(l, &a), 0, "REUSEADDR binds over TIME_WAIT");
+	cr_assert_eq(sock_listen(l, 4), 0);
+	tstack_clear(&A);
+	t_send_tcp(&A, c.rport, c.lport, c.snd + 100000, 0, TCP_SYN, 65535, NULL, 0, NULL, 0);
+	struct tpkt p;
+	cr_assert(tstack_last_tcp(&A, &p));
+	cr_assert_eq(p.flags, TCP_SYN | TCP_ACK);
+	cr_assert_eq(p.ack, c.snd + 100001);
+	cr_assert_eq(l->tcp->nsyn, 1);
+	sock_close(l);
+}
+
+NET_TEST(tcp, socket_options)
+{
+	struct sock *s;
+	sock_socket(A.stk, NET_SOCK_STREAM, &s);
+	int v;
+	size_t len = sizeof(v);
+	cr_assert_eq(sock_getsockopt(s, NET_SOL_SOCKET, NET_SO_TYPE, &v, &len), 0);
+	cr_assert_eq(v, NET_SOCK_STREAM);
+	v = 1 << 20;
+	cr_assert_eq(sock_setsockopt(s, NET_SOL_SOCKET, NET_SO_SNDBUF, &v, sizeof(v)), 0);
+	cr_assert_eq(sock_getsockopt(s, NET_SOL_SOCKET, NET_SO_SNDBUF, &v, &len), 0);
+	cr_assert_eq(v, 1 << 20);
+	v = 1;
+	cr_assert_eq(sock_setsockopt(s, NET_SOL_SOCKET, NET_SO_RCVBUF, &v, sizeof(v)), 0);
+	sock_getsockopt(s, NET_SOL_SOCKET, NET_SO_RCVBUF, &v, &len);
+	cr_assert_eq(v, SOCK_BUF_MIN, "clamped");
+	v = 1;
+	sock_setsockopt(s, NET_SOL_SOCKET, NET_SO_KEEPALIVE, &v, sizeof(v));
+	sock_getsockopt(s, NET_SOL_SOCKET, NET_SO_KEEPALIVE, &v, &len);
+	cr_assert_eq(v, 1);
+	sock_setsockopt(s, NET_IPPROTO_TCP, NET_TCP_NODELAY, &v, sizeof(v));
+	sock_getsockopt(s, NET_IPPROTO_TCP, NET_TCP_NODELAY, &v, &len);
+	cr_assert_eq(v, 1);
+	v = 1000;
+	cr_assert_eq(sock_setsockopt(s, NET_IPPROTO_TCP, NET_TCP_MAXSEG, &v, sizeof(v)), 0);
+	v = 10;
+	cr_assert_eq(sock_setsockopt(s, NET_IPPROTO_TCP, NET_TCP_MAXSEG, &v, sizeof(v)), -EINVAL);
+	cr_assert_eq(sock_setsockopt(s, NET_IPPROTO_TCP, 99, &v, sizeof(v)), -ENOPROTOOPT);
+	cr_assert_eq(sock_setsockopt(s, 77, 1, &v, sizeof(v)), -ENOPROTOOPT);
+	cr_assert_eq(sock_setsockopt(s, NET_SOL_SOCKET, NET_SO_SNDBUF, &v, 2), -EINVAL);
+	cr_assert_eq(sock_getsockopt(s, NET_SOL_SOCKET, 99, &v, &len), -ENOPROTOOPT);
+	len = 1;
+	cr_assert_eq(sock_getsockopt(s, NET_SOL_SOCKET, NET_SO_TYPE, &v, &len), -EINVAL);
+	cr_assert_eq(sock_shutdown(s, NET_SHUT_WR), -ENOTCONN);
+	cr_assert_eq(sock_shutdown(s, 7), -EINVAL);
+	struct sock *u;
+	sock_socket(A.stk, NET_SOCK_DGRAM, &u);
+	len = sizeof(v);
+	cr_assert_eq(sock_setsockopt(u, NET_IPPROTO_TCP, NET_TCP_NODELAY, &v, sizeof(v)), -ENOPROTOOPT);
+	cr_assert_eq(sock_listen(u, 1), -EOPNOTSUPP);
+	cr_assert_eq(sock_getsockopt(u, NET_SOL_SOCKET, NET_SO_ERROR, &v, &len), 0);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(sock_shutdown(u, NET_SHUT_RD), 0);
+	cr_assert(sock_poll(u) & NET_POLLIN);
+	char b;
+	cr_assert_eq(sock_recv(u, &b, 1, 0), 0);
+	cr_assert_eq(sock_socket(A.stk, 3, &u), -EPROTONOSUPPORT);
+	sock_close(s);
+	sock_close(u);
+}
+
+NET_TEST(tcp, connection_limit_recycles_time_wait)
+{
+	/* Fill the table with orphaned TIME_WAIT connections. */
+	for (int i = 0; i < SOCK_MAX; i++) {
+		struct tconn c;
+		tconn_set_state(&c, &A, TCP_TIME_WAIT, 5000, 9000, 65535);
+		sock_close(c.s);
+	}
+	cr_assert_eq(A.stk->ntcp, SOCK_MAX);
+	struct sock *l;
+	cr_assert_eq(sock_socket(A.stk, NET_SOCK_STREAM, &l), 0, "a TIME_WAIT made room");
+	cr_assert_eq(A.stk->cnt.tcp_tw_recycled, 1);
+	cr_assert_eq(A.stk->ntcp, SOCK_MAX);
+	sock_close(l);
 }

@@ -11,8 +11,11 @@
 static struct tstack A, B;
 static struct tlink L;
 
+static void teardown(void);
+
 static void setup(void)
 {
+	t_teardown = teardown;
 	tstack_init(&A, T_IP_A, 0x02);
 	tstack_init(&B, T_IP_B, 0x03);
 	tlink_init(&L, &A, &B);
@@ -26,7 +29,7 @@ static void teardown(void)
 	t_check_no_leaks();
 }
 
-TestSuite(tcplink, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(tcplink, .init = setup, .timeout = 60);
 
 static uint8_t pattern(size_t i, uint8_t seed)
 {
@@ -133,7 +136,7 @@ static uint64_t transfer(size_t bytes, uint64_t limit_ms)
 	return took;
 }
 
-Test(tcplink, clean_link_moves_4_mib_each_way)
+NET_TEST(tcplink, clean_link_moves_4_mib_each_way)
 {
 	transfer(4u << 20, 60000);
 	cr_assert_eq(A.stk->cnt.tcp_retx, 0);
@@ -141,7 +144,7 @@ Test(tcplink, clean_link_moves_4_mib_each_way)
 	cr_assert_gt(A.stk->cnt.tcp_tx, 2800);
 }
 
-Test(tcplink, lossy_reordering_duplicating_link_moves_4_mib_each_way)
+NET_TEST(tcplink, lossy_reordering_duplicating_link_moves_4_mib_each_way)
 {
 	L.loss_pct = 5;
 	L.reorder_pct = 25;
@@ -157,7 +160,7 @@ Test(tcplink, lossy_reordering_duplicating_link_moves_4_mib_each_way)
 		    B.stk->cnt.tcp_fast_retx, A.stk->cnt.tcp_rto, B.stk->cnt.tcp_rto);
 }
 
-Test(tcplink, simultaneous_open)
+NET_TEST(tcplink, simultaneous_open)
 {
 	struct sock *a, *b;
 	sock_socket(A.stk, NET_SOCK_STREAM, &a);
@@ -186,7 +189,7 @@ Test(tcplink, simultaneous_open)
 	cr_assert_eq(A.stk->ntcp + B.stk->ntcp, 0);
 }
 
-Test(tcplink, simultaneous_close)
+NET_TEST(tcplink, simultaneous_close)
 {
 	struct sock *c, *s;
 	connect_pair(&c, &s, 5002);
@@ -205,7 +208,7 @@ Test(tcplink, simultaneous_close)
 	cr_assert_eq(A.stk->ntcp + B.stk->ntcp, 0);
 }
 
-Test(tcplink, two_hundred_connections_at_once)
+NET_TEST(tcplink, two_hundred_connections_at_once)
 {
 	enum { N = 200 };
 	struct sock *l, *cl[N], *sv[N];
