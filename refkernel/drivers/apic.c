@@ -8,7 +8,8 @@
 #include "x86.h"
 
 #define LAPIC_PHYS  0xfee00000ULL
-#define IOAPIC_PHYS 0xfec00000ULL
+#define IOAPIC_PHYS  0xfec00000ULL
+#define IOAPIC2_PHYS 0xfec10000ULL /* QEMU microvm's second I/O APIC (GSI 24..47), with ACPI */
 #define LAPIC_ID    0x020
 #define LAPIC_EOI   0x0b0
 #define LAPIC_SVR   0x0f0
@@ -20,17 +21,23 @@
 #define MSR_TSC_DEADLINE 0x6e0
 
 static volatile uint32_t *lapic;
-static volatile uint32_t *ioapic;
+static volatile uint32_t *ioapic, *ioapic2;
 static bool tsc_deadline;
 static uint64_t lapic_per_ms; /* LAPIC timer ticks per ms (divide by 16) */
 
 static uint32_t lapic_rd(uint32_t reg) { return lapic[reg / 4]; }
 static void lapic_wr(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; }
 
-static void ioapic_wr(uint32_t reg, uint32_t v)
+static void ioapic_wr(volatile uint32_t *io, uint32_t reg, uint32_t v)
 {
-	ioapic[0] = reg;      /* IOREGSEL */
-	ioapic[4] = v;        /* IOWIN at +0x10 */
+	io[0] = reg;      /* IOREGSEL */
+	io[4] = v;        /* IOWIN at +0x10 */
+}
+
+static uint32_t ioapic_rd(volatile uint32_t *io, uint32_t reg)
+{
+	io[0] = reg;
+	return io[4];
 }
 
 static void pic_disable(void)
@@ -65,19 +72,32 @@ int apic_init(void)
 	wrmsr(MSR_APIC_BASE, (rdmsr(MSR_APIC_BASE) & ~0xfffULL & ~(0xfffffULL << 12)) | LAPIC_PHYS | (1 << 11));
 	lapic = mem_map_mmio(LAPIC_PHYS, 4096);
 	ioapic = mem_map_mmio(IOAPIC_PHYS, 4096);
-	if (!lapic || !ioapic)
+	ioapic2 = mem_map_mmio(IOAPIC2_PHYS, 4096);
+	if (!lapic || !ioapic || !ioapic2)
 		return -ENOMEM;
+	uint32_t ver = ioapic_rd(ioapic2, 1); /* version register: 0x11 or 0x20 in bits 0..7 */
+	if (ver == 0 || ver == 0xffffffff || (ver & 0xff) < 0x10)
+		ioapic2 = NULL;
 	lapic_wr(LAPIC_SVR, (1 << 8) | APIC_VEC_SPURIOUS);
 	lapic_wr(LAPIC_LVT_TIMER, (1 << 16) | APIC_VEC_TIMER); /* masked until armed */
 	done = 1;
 	return 0;
 }
 
+bool apic_has_ioapic2(void)
+{
+	return apic_init() == 0 && ioapic2;
+}
+
 void apic_route_irq(int gsi, int vector)
 {
+	volatile uint32_t *io = gsi < 24 ? ioapic : ioapic2;
+	int pin = gsi < 24 ? gsi : gsi - 24;
+	if (!io)
+		return;
 	uint32_t id = lapic_rd(LAPIC_ID) >> 24;
-	ioapic_wr(0x11 + 2 * gsi, id << 24);        /* destination: this CPU */
-	ioapic_wr(0x10 + 2 * gsi, (uint32_t)vector); /* fixed, physical, edge, high, unmasked */
+	ioapic_wr(io, 0x11 + 2 * (uint32_t)pin, id << 24);      /* destination: this CPU */
+	ioapic_wr(io, 0x10 + 2 * (uint32_t)pin, (uint32_t)vector); /* fixed, physical, edge, high, unmasked */
 }
 
 /* One-shot mode needs the LAPIC clock rate: count it over 1 ms of TSC. */

@@ -97,9 +97,13 @@ int virtio_mmio_probe(struct virtio_dev *devs, int max)
 		    parse_mmio_word(kernel_cmdline->params[i].value, &pa, &irq))
 			n = add_dev(devs, n, max, pa, irq);
 	}
-	if (n == 0) /* microvm with ACPI: the devices are only in the DSDT; probe the window */
+	/* microvm with ACPI: the devices are only in the DSDT, so probe the
+	 * window; their interrupts are then on the second I/O APIC (GSI 24 +
+	 * slot), without it on the first (GSI 5 + slot). */
+	int irq_base = apic_has_ioapic2() ? 24 : 5;
+	if (n == 0)
 		for (int slot = 0; slot < 24 && n < max; slot++)
-			n = add_dev(devs, n, max, 0xfeb00000ULL + 512 * (uint64_t)slot, 5 + slot);
+			n = add_dev(devs, n, max, 0xfeb00000ULL + 512 * (uint64_t)slot, irq_base + slot);
 	return n;
 }
 

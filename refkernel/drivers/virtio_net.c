@@ -137,8 +137,8 @@ int vnet_init(struct virtio_dev *d, struct netdev *dev)
 	for (int i = 0; i < NETDEV_ADDR_LEN; i++)
 		dev->mac[i] = (offered & (1ULL << VIRTIO_NET_F_MAC)) ? virtio_config8(d, (unsigned)i)
 								 : (uint8_t)(i == 0 ? 0x02 : rand_u32());
-	irq_register(APIC_VEC_IRQ0 + d->irq, vnet_irq, v);
-	apic_route_irq(d->irq, APIC_VEC_IRQ0 + d->irq);
+	irq_register(APIC_VEC_IRQ0, vnet_irq, v); /* the first (only) network device */
+	apic_route_irq(d->irq, APIC_VEC_IRQ0);
 	virtio_ready(d);
 	virtq_kick(&v->rxq);
 	return 0;

@@ -64,12 +64,13 @@ uint64_t mm_stack_reserve(uint64_t size, uint64_t *base); /* returns top */
 void    *mem_map_mmio(uint64_t pa, uint64_t len);  /* uncached device registers */
 
 /* drivers/apic.c: local APIC timer and EOI, I/O APIC routing */
-#define APIC_VEC_IRQ0     32  /* GSI n arrives on vector 32 + n (n < 24) */
+#define APIC_VEC_IRQ0     32  /* device interrupts: 32..55 */
 #define APIC_VEC_TIMER    56
 #define APIC_VEC_SPURIOUS 63
 int  apic_init(void);
 void apic_eoi(void);
-void apic_route_irq(int gsi, int vector);
+void apic_route_irq(int gsi, int vector);  /* GSI 0..23 first I/O APIC, 24..47 second */
+bool apic_has_ioapic2(void);
 void apic_timer_at(uint64_t deadline_ns);  /* one shot at time_ns() == deadline; 0 disarms */
 
 /* kernel/irq.c: handlers and the idle wait */

@@ -46,6 +46,8 @@ void net_stack_destroy(struct net_stack *stk);
 
 /* A received Ethernet frame (no FCS). (frame) need only live during the call. */
 void net_input(struct netdev *dev, const void *frame, size_t len);
+/* The same with NETDEV_RX_* (flags) from the driver. */
+void net_input_flags(struct netdev *dev, const void *frame, size_t len, unsigned flags);
 
 /* Advance the stack's clock to (now_ms) and run what is due: retransmissions,
  * delayed ACKs, zero-window probes, keep-alives, TIME_WAIT, ARP expiry. The

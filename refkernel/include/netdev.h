@@ -20,6 +20,17 @@
 #define NETDEV_ADDR_LEN 6
 #define NETDEV_MTU_DEFAULT 1500
 
+/* dev->features: checksum offload (virtio-net VIRTIO_NET_F_CSUM). With it
+ * the stack writes only the pseudo-header sum (folded, not complemented) into
+ * each TCP and UDP checksum field; the driver MUST have the device complete
+ * it: csum_start = 14 + 4 * IHL, csum_offset = 16 (TCP) or 6 (UDP). */
+#define NETDEV_F_TX_CSUM 0x1
+
+/* net_input_flags() (flags): the device validated the TCP/UDP checksum, or
+ * the frame comes from the host with it still to be filled (virtio-net
+ * DATA_VALID or NEEDS_CSUM); the stack then skips its own check. */
+#define NETDEV_RX_CSUM_OK 0x1
+
 struct netdev;
 
 /* Rarely used operations. Every member MAY be NULL. */
@@ -39,6 +50,7 @@ struct netdev {
 	const struct netdev_ops *ops;
 	uint8_t mac[NETDEV_ADDR_LEN];
 	uint16_t mtu;       /* IP MTU, 0 means NETDEV_MTU_DEFAULT */
+	uint32_t features;  /* NETDEV_F_* the driver offers */
 	void *priv;         /* owned by the driver */
 	void *stack;        /* owned by the stack: set by net_stack_create() */
 };

@@ -50,7 +50,9 @@ struct virtio_dev {
 #define VIRTIO_MAX_DEVS 8
 /* Find virtio-mmio devices: from QEMU's virtio_mmio.device=SIZE@ADDR:IRQ
  * command-line words, else by probing microvm's window (0xfeb00000 +
- * 512 * slot, IRQ 5 + slot). Returns the number found. */
+ * command-line words, else by probing microvm's window (0xfeb00000 +
+ * 512 * slot; IRQ 24 + slot with microvm's second I/O APIC, else 5 + slot).
+ * Returns the number found. */
 int  virtio_mmio_probe(struct virtio_dev *devs, int max);
 int  virtio_begin(struct virtio_dev *d);
 uint64_t virtio_features(struct virtio_dev *d);
