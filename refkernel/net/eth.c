@@ -5,7 +5,7 @@
 
 static const uint8_t eth_broadcast[NETDEV_ADDR_LEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-void eth_input(struct net_stack *stk, const uint8_t *frame, size_t len)
+void eth_input(struct net_stack *stk, const uint8_t *frame, size_t len, unsigned flags)
 {
 	CNT(stk, eth_rx);
 	if (len < ETH_HLEN) {
@@ -19,7 +19,7 @@ void eth_input(struct net_stack *stk, const uint8_t *frame, size_t len)
 	}
 	switch (rd16(frame + 12)) {
 	case ETH_TYPE_IP:
-		ip_input(stk, frame + ETH_HLEN, len - ETH_HLEN);
+		ip_input(stk, frame + ETH_HLEN, len - ETH_HLEN, flags);
 		break;
 	case ETH_TYPE_ARP:
 		arp_input(stk, frame + ETH_HLEN, len - ETH_HLEN);

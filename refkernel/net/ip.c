@@ -21,7 +21,7 @@ static bool ip_is_broadcast(const struct net_stack *stk, uint32_t ip)
 	       (stk->netmask != 0xffffffff && ip == (stk->ip | ~stk->netmask));
 }
 
-void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len)
+void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len, unsigned flags)
 {
 	CNT(stk, ip_rx);
 	if (len < IP_HLEN || (pkt[0] >> 4) != 4) {
@@ -58,10 +58,10 @@ void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len)
 		icmp_input(stk, pkt, total, hlen);
 		break;
 	case IP_PROTO_UDP:
-		udp_input(stk, pkt, total, hlen);
+		udp_input(stk, pkt, total, hlen, flags);
 		break;
 	case IP_PROTO_TCP:
-		tcp_input(stk, pkt, total, hlen);
+		tcp_input(stk, pkt, total, hlen, flags);
 		break;
 	default:
 		CNT(stk, ip_drop_proto);

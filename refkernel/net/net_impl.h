@@ -240,6 +240,11 @@ uint32_t net_csum_add(uint32_t sum, const uint8_t *data, size_t len);
 uint16_t net_csum_fold(uint32_t sum);
 /* Sum of the TCP/UDP pseudo-header (RFC 9293 §3.1). */
 uint32_t net_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
+/* The checksum field of an outgoing TCP or UDP packet (l4, len) to (dst):
+ * the full checksum, or only the pseudo-header sum when the device
+ * completes it (NETDEV_F_TX_CSUM). The field must be zero on entry. */
+uint16_t net_l4_csum(const struct net_stack *stk, uint32_t dst, uint8_t proto,
+		     const uint8_t *l4, size_t len);
 int nring_write(struct nring *r, const uint8_t *data, uint32_t n);  /* bytes stored */
 void nring_peek(const struct nring *r, uint32_t off, uint8_t *dst, uint32_t n);
 void nring_drop(struct nring *r, uint32_t n);
@@ -247,7 +252,8 @@ void nring_free(struct nring *r);
 static inline uint32_t nring_space(const struct nring *r) { return r->max - r->len; }
 
 /* ---- eth.c ---- */
-void eth_input(struct net_stack *stk, const uint8_t *frame, size_t len);
+/* (flags): NETDEV_RX_* from the driver, passed down to UDP and TCP. */
+void eth_input(struct net_stack *stk, const uint8_t *frame, size_t len, unsigned flags);
 /* (frame) holds an IP packet of (iplen) bytes at frame + ETH_HLEN. */
 int eth_output_ip(struct net_stack *stk, uint8_t *frame, size_t iplen, uint32_t nexthop);
 int eth_send(struct net_stack *stk, uint8_t *frame, size_t len,
@@ -261,7 +267,7 @@ void arp_timer(struct net_stack *stk);
 void arp_flush(struct net_stack *stk);
 
 /* ---- ip.c ---- */
-void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len);
+void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len, unsigned flags);
 /* (frame) holds the transport packet of (l4len) bytes at frame + NET_HDR_ROOM;
  * fills the IP and Ethernet headers and sends. */
 int ip_output(struct net_stack *stk, uint8_t *frame, size_t l4len, uint32_t dst, uint8_t proto);
@@ -273,7 +279,8 @@ void icmp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t h
 void icmp_port_unreach(struct net_stack *stk, const uint8_t *ip, size_t iplen);
 
 /* ---- udp.c ---- */
-void udp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hlen);
+void udp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hlen,
+	       unsigned flags);
 int udp_create(struct sock *s);
 int udp_bind(struct sock *s, const struct net_addr *a);
 int udp_connect(struct sock *s, const struct net_addr *a);
@@ -315,7 +322,8 @@ int tcp_getnames(struct sock *s, struct net_addr *local, struct net_addr *peer);
 uint32_t tcp_rcv_window(const struct tcp_pcb *pcb);
 
 /* ---- tcp_in.c ---- */
-void tcp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hlen);
+void tcp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hlen,
+	       unsigned flags);
 
 /* ---- tcp_out.c ---- */
 /* Send what the windows allow, and an ACK if one is owed. */

@@ -34,11 +34,16 @@ void net_stack_destroy(struct net_stack *stk)
 	netp_free(stk);
 }
 
-void net_input(struct netdev *dev, const void *frame, size_t len)
+void net_input_flags(struct netdev *dev, const void *frame, size_t len, unsigned flags)
 {
 	struct net_stack *stk = dev->stack;
 	if (stk)
-		eth_input(stk, frame, len);
+		eth_input(stk, frame, len, flags);
+}
+
+void net_input(struct netdev *dev, const void *frame, size_t len)
+{
+	net_input_flags(dev, frame, len, 0);
 }
 
 void net_timer(struct net_stack *stk, uint64_t now_ms)

@@ -610,7 +610,8 @@ static void tcp_process(struct tcp_pcb *pcb, struct tcp_seg *seg)
 	tcp_output(pcb);
 }
 
-void tcp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hlen)
+void tcp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hlen,
+	       unsigned flags)
 {
 	CNT(stk, tcp_rx);
 	const uint8_t *h = ip + hlen;
@@ -634,7 +635,7 @@ void tcp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hl
 	};
 	seg.seq0 = seg.seq;
 	uint32_t sum = net_csum_pseudo(seg.src, seg.dst, IP_PROTO_TCP, (uint16_t)len);
-	if (net_csum_fold(net_csum_add(sum, h, len)) != 0) {
+	if (!(flags & NETDEV_RX_CSUM_OK) && net_csum_fold(net_csum_add(sum, h, len)) != 0) {
 		CNT(stk, tcp_drop_csum);
 		return;
 	}

@@ -20,8 +20,7 @@ static bool tcp_fin_sent(const struct tcp_pcb *pcb)
 static int tcp_checksum_and_send(struct net_stack *stk, uint8_t *frame, uint32_t dst, size_t seglen)
 {
 	uint8_t *h = frame + NET_HDR_ROOM;
-	uint32_t sum = net_csum_pseudo(stk->ip, dst, IP_PROTO_TCP, (uint16_t)seglen);
-	wr16(h + 16, net_csum_fold(net_csum_add(sum, h, seglen)));
+	wr16(h + 16, net_l4_csum(stk, dst, IP_PROTO_TCP, h, seglen));
 	int rc = ip_output(stk, frame, seglen, dst, IP_PROTO_TCP);
 	if (rc == 0)
 		CNT(stk, tcp_tx);

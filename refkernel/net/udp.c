@@ -19,7 +19,8 @@ static struct udp_pcb *udp_match(struct net_stack *stk, uint32_t dst, uint16_t d
 	return wild;
 }
 
-void udp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hlen)
+void udp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hlen,
+	       unsigned flags)
 {
 	CNT(stk, udp_rx);
 	const uint8_t *h = ip + hlen;
@@ -30,7 +31,7 @@ void udp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hl
 		return;
 	}
 	uint32_t src = rd32(ip + 12), dst = rd32(ip + 16);
-	if (rd16(h + 6) != 0) {   /* 0: the sender computed no checksum */
+	if (rd16(h + 6) != 0 && !(flags & NETDEV_RX_CSUM_OK)) {   /* 0: no checksum sent */
 		uint32_t sum = net_csum_pseudo(src, dst, IP_PROTO_UDP, (uint16_t)ulen);
 		if (net_csum_fold(net_csum_add(sum, h, ulen)) != 0) {
 			CNT(stk, udp_drop_bad);
@@ -161,9 +162,7 @@ long udp_sendmsg(struct sock *s, const struct net_iov *iov, int n, const struct 
 	wr16(h + 2, dport);
 	wr16(h + 4, ulen);
 	wr16(h + 6, 0);
-	uint16_t c = net_csum_fold(net_csum_add(net_csum_pseudo(stk->ip, dip, IP_PROTO_UDP, ulen),
-					      h, ulen));
-	wr16(h + 6, c ? c : 0xffff);
+	wr16(h + 6, net_l4_csum(stk, dip, IP_PROTO_UDP, h, ulen));
 	int rc = ip_output(stk, frame, ulen, dip, IP_PROTO_UDP);
 	if (rc < 0)
 		return rc;

@@ -49,6 +49,17 @@ uint32_t net_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len
 	return s + proto + len;
 }
 
+uint16_t net_l4_csum(const struct net_stack *stk, uint32_t dst, uint8_t proto,
+		     const uint8_t *l4, size_t len)
+{
+	uint32_t pseudo = net_csum_pseudo(stk->ip, dst, proto, (uint16_t)len);
+	if (stk->dev->features & NETDEV_F_TX_CSUM)
+		return (uint16_t)~net_csum_fold(pseudo);
+	uint16_t c = net_csum_fold(net_csum_add(pseudo, l4, len));
+	/* UDP (RFC 768): a computed zero is sent as all ones; 0 means none. */
+	return (c == 0 && proto == IP_PROTO_UDP) ? 0xffff : c;
+}
+
 /* Make room for (need) bytes in total; false when the memory is not there. */
 static bool nring_grow(struct nring *r, uint32_t need)
 {

@@ -489,3 +489,36 @@ NET_TEST(eth, checksum_matches_rfc1071_and_a_reference)
 	cr_assert_eq(net_csum_fold(net_csum_add(0xfffff, buf, sizeof(buf))),
 		     net_csum_fold(0xfffff + 0xffff));
 }
+
+Test(ip, checksum_offload_both_ways)
+{
+	tstack_learn_peer(&A);
+	A.dev.features = NETDEV_F_TX_CSUM;
+	struct sock *s;
+	cr_assert_eq(sock_socket(A.stk, NET_SOCK_DGRAM, &s), 0);
+	struct net_addr to = { T_IP_B, 7 };
+	struct net_iov v = { "offload", 7 };
+	cr_assert_eq(sock_sendmsg(s, &v, 1, &to, 0), 7);
+	/* The field holds the pseudo-header sum; the device would finish it. */
+	const uint8_t *udp = A.tx[0] + ETH_HLEN + IP_HLEN;
+	uint16_t field = rd16(udp + 6);
+	cr_assert_eq(field, (uint16_t)~net_csum_fold(net_csum_pseudo(T_IP_A, T_IP_B, IP_PROTO_UDP, 15)));
+	uint8_t done[64];
+	memcpy(done, udp, 15);
+	wr16(done + 6, net_csum_fold(net_csum_add(0, udp, 15)));   /* what the device does */
+	cr_assert_eq(net_csum_fold(net_csum_add(net_csum_pseudo(T_IP_A, T_IP_B, IP_PROTO_UDP, 15),
+						done, 15)), 0);
+	/* Receive: a wrong checksum passes when the device vouches for it. */
+	sock_close(s);
+	cr_assert_eq(sock_socket(A.stk, NET_SOCK_DGRAM, &s), 0);
+	struct net_addr me = { 0, 9 };
+	cr_assert_eq(sock_bind(s, &me), 0);
+	uint8_t seg[12] = { 0, 1, 0, 9, 0, 12, 0xde, 0xad, 'a', 'b', 'c', 'd' };
+	uint8_t f[128];
+	size_t n = t_build_ip(f, T_IP_B, T_IP_A, IP_PROTO_UDP, seg, 12);
+	net_input(&A.dev, f, n);
+	cr_assert_eq(A.stk->cnt.udp_drop_bad, 1);
+	net_input_flags(&A.dev, f, n, NETDEV_RX_CSUM_OK);
+	cr_assert_eq(sock_nread(s), 4);
+	sock_close(s);
+}
