@@ -29,8 +29,18 @@ void netp_free(void *p)
 	free(p);
 }
 
+static uint32_t forced[4];
+static int nforced;
+
 uint32_t netp_random(void)
 {
+	if (nforced > 0) {
+		uint32_t v = forced[0];
+		for (int i = 1; i < nforced; i++)
+			forced[i - 1] = forced[i];
+		nforced--;
+		return v;
+	}
 	uint32_t x = rng_state;
 	x ^= x << 13;
 	x ^= x >> 17;
@@ -42,3 +52,9 @@ uint32_t netp_random(void)
 long netp_host_live_blocks(void) { return live_blocks; }
 void netp_host_fail_after(long n) { fail_countdown = n; }
 void netp_host_seed(uint32_t seed) { rng_state = seed ? seed : 1; }
+
+void netp_host_next_random(uint32_t v)
+{
+	if (nforced < 4)
+		forced[nforced++] = v;
+}

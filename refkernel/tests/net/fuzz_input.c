@@ -2,7 +2,8 @@
  *
  * Each input is a list of records: op (1 byte), length (2 bytes, big endian),
  * then that many bytes. op % 4: 0 a frame as is; 1 a frame whose IPv4 and
- * TCP/UDP/ICMP checksums the harness fixes (so the fuzzer gets past them);
+ * TCP/UDP/ICMP checksums the harness fixes (so the fuzzer gets past them),
+ * with NETDEV_RX_CSUM_OK when bit 2 of op is set;
  * 2 the clock moves by (first byte * 10) ms; 3 the application acts on the
  * accepted connection (send, read, shutdown, close). Every input starts from
  * a fresh stack with a UDP socket on 7, a listener on 80 and one connection
@@ -134,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 1:
 			fix_checksums(f, len);
-			net_input(&dev, f, len);
+			net_input_flags(&dev, f, len, (op >> 2) & NETDEV_RX_CSUM_OK);
 			break;
 		case 2:
 			now += (len ? f[0] : 1) * 10u;

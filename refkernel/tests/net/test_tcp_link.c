@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "net_test.h"
+#include "platform_host.h"
 
 static struct tstack A, B;
 static struct tlink L;
@@ -102,11 +103,15 @@ static void trace(uint64_t t, char who, const struct tcp_pcb *p)
 		p->rcv_nxt.v - p->irs.v, p->nooo, p->in_recovery, p->sndbuf.len, p->rcvbuf.len);
 }
 
+static uint32_t iss_seen[2];
+
 /* Both ways at once; returns the simulated milliseconds it took. */
 static uint64_t transfer(size_t bytes, uint64_t limit_ms)
 {
 	struct sock *c, *s;
 	connect_pair(&c, &s, 5001);
+	iss_seen[0] = c->tcp->iss.v;
+	iss_seen[1] = s->tcp->iss.v;
 	struct xfer xa = { c, bytes, 0, 0, 0x11, 0x22, false };
 	struct xfer xb = { s, bytes, 0, 0, 0x22, 0x11, false };
 	uint64_t start = t_now;
@@ -149,7 +154,12 @@ NET_TEST(tcplink, lossy_reordering_duplicating_link_moves_4_mib_each_way)
 	L.loss_pct = 5;
 	L.reorder_pct = 25;
 	L.dup_pct = 1;
+	/* Both initial sequence numbers just below 2^32: the stream wraps. */
+	netp_host_next_random(0xfff00000u);
+	netp_host_next_random(0xffe00000u);
 	uint64_t took = transfer(4u << 20, 600000);
+	cr_assert_eq(iss_seen[0], 0xfff00000u);
+	cr_assert_eq(iss_seen[1], 0xffe00000u);
 	cr_assert_gt(A.stk->cnt.tcp_retx + B.stk->cnt.tcp_retx, 0);
 	cr_assert_gt(A.stk->cnt.tcp_fast_retx + B.stk->cnt.tcp_fast_retx, 0);
 	cr_assert_gt(L.dropped, 0);
