@@ -145,6 +145,15 @@ static int netns_ok(void)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
+static int perf_ok(void)
+{
+	int fds[PF_N];
+	int ok = pf_open(getpid(), fds) == 0;
+
+	pf_close(fds);
+	return ok;
+}
+
 void env_meta(struct ut_buf *b)
 {
 	struct utsname u;
@@ -220,19 +229,21 @@ int env_main(int argc, char **argv)
 	printf("kvm:            %s; %s\n", e->kvm_dev ? "/dev/kvm opens" : "no /dev/kvm",
 	       e->note);
 	printf("accel auto:     %s\n", e->kvm_usable ? "kvm" : "tcg");
+	printf("kvm tracepoints:%s\n",
+	       access("/sys/kernel/tracing/events/kvm/kvm_exit/id", R_OK) == 0 ||
+	       access("/sys/kernel/debug/tracing/events/kvm/kvm_exit/id", R_OK) == 0 ?
+	       " readable (counted per KVM run)" : " not readable (tracefs not mounted or no kvm events)");
+	printf("perf counters:  %s\n", perf_ok() ? "software counters open" : "perf_event_open refused");
 	printf("netns:          %s\n", netns_ok() ? "yes (root, unshare(CLONE_NEWNET) works)" :
 						    "no (not root or not permitted)");
 	printf("tap:            %s\n", access("/dev/net/tun", R_OK | W_OK) == 0 ? "/dev/net/tun" : "no");
 	for (int i = 0; tools[i]; i++) {
 		char v[128];
 
-		version_of(tools[i], !strcmp(tools[i], "ip") ? "-V" :
-				     !strcmp(tools[i], "gnuplot") ? "--version" :
-				     !strcmp(tools[i], "wrk") || !strcmp(tools[i], "redis-benchmark") ? "--version" : "--version",
-			   v, sizeof v);
+		version_of(tools[i], !strcmp(tools[i], "ip") ? "-V" : "--version", v, sizeof v);
 		if (!strcmp(tools[i], "wrk") && strcmp(v, "missing"))
 			ut_strlcpy(v, "present", sizeof v);	/* wrk has no version flag */
-		printf("%-16s%s\n", tools[i], v);
+		printf("%-19s %s\n", tools[i], v);
 	}
 	built("workloads:", "build/workloads/%s");
 	built("refkernel:", "build/refkernel/%s.img");

@@ -17,14 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "ukb.h"
 
 static int host_ns = -1;	/* our original network namespace */
+const uint8_t nt_guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
 static int ip(char *why, size_t n, const char *a0, ...)
 	__attribute__((sentinel));
@@ -54,6 +60,8 @@ static int ip(char *why, size_t n, const char *a0, ...)
 	return 0;
 }
 
+static int frame_socket(struct nt_net *net);
+
 static void nt_cleanup(void *arg)
 {
 	struct nt_net *net = arg;
@@ -73,6 +81,7 @@ int nt_setup(struct nt_net *net, int kind, char *why, size_t n)
 
 	memset(net, 0, sizeof *net);
 	net->cleanup_id = -1;
+	net->pkt = -1;
 	net->kind = kind;
 	if (geteuid() != 0) {
 		snprintf(why, n, "network workloads need root for a network namespace (not root)");
@@ -101,6 +110,7 @@ int nt_setup(struct nt_net *net, int kind, char *why, size_t n)
 		    ip(why, n, "-n", ns, "link", "set", "tap0", "master", "br0", NULL) ||
 		    ip(why, n, "-n", ns, "link", "set", "tap0", "up", NULL))
 			goto err;
+		net->pkt = frame_socket(net);	/* optional: no cross-check without it */
 	} else if (kind == NT_VETH) {
 		snprintf(net->cns, sizeof net->cns, "%sc", ns);
 		if (ip(why, n, "netns", "add", net->cns, NULL)) {
@@ -124,8 +134,72 @@ err:
 	return -1;
 }
 
+/* A packet socket on br0, inside the namespace, with kernel receive
+ * timestamps: the cross-check of boot time by the guest's first frame. */
+static int frame_socket(struct nt_net *net)
+{
+	int fd = -1, one = 1;
+	unsigned idx;
+
+	if (nt_enter(net) != 0)
+		return -1;
+	idx = if_nametoindex("br0");
+	if (idx)
+		fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	nt_leave();
+	if (fd < 0)
+		return -1;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+				   .sll_ifindex = (int)idx };
+
+	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads the frames queued so far; the monotonic time of the first one sent
+ * from `mac`, or 0 if none yet. */
+uint64_t nt_first_frame(struct nt_net *net, const uint8_t mac[6])
+{
+	unsigned char frame[64];
+	char ctl[256];
+
+	while (net->pkt >= 0 && !net->t_first_frame) {
+		struct iovec iov = { frame, sizeof frame };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+				    .msg_controllen = sizeof ctl };
+		ssize_t k = recvmsg(net->pkt, &m, MSG_TRUNC);
+
+		if (k < 0)
+			break;
+		if (k < 14 || memcmp(frame + 6, mac, 6))
+			continue;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS) {
+				struct timespec ts, rt;
+				uint64_t mono = ut_now_ns();
+
+				memcpy(&ts, CMSG_DATA(c), sizeof ts);
+				clock_gettime(CLOCK_REALTIME, &rt);
+				int64_t age = ((int64_t)rt.tv_sec - ts.tv_sec) * 1000000000ll +
+					      (rt.tv_nsec - ts.tv_nsec);
+
+				net->t_first_frame = mono - (uint64_t)(age > 0 ? age : 0);
+			}
+		if (!net->t_first_frame)
+			net->t_first_frame = ut_now_ns();
+	}
+	return net->t_first_frame;
+}
+
 void nt_teardown(struct nt_net *net)
 {
+	if (net->pkt >= 0)
+		close(net->pkt);
+	net->pkt = -1;
 	if (net->cleanup_id >= 0)
 		pr_cleanup_pop(net->cleanup_id);
 	net->cleanup_id = -1;

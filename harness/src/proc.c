@@ -127,6 +127,8 @@ int pr_spawn(struct pr_child *c, char *const argv[], int with_perf, char *why, s
 	c->pid = -1;
 	for (int i = 0; i < 4; i++)
 		c->perf[i] = -1;
+	for (int i = 0; i < PF_KVM_N; i++)
+		c->kvm[i] = -1;
 	if (pipe2(out, O_CLOEXEC) != 0 || (with_perf && pipe2(gate, O_CLOEXEC) != 0)) {
 		snprintf(why, n, "pipe: %s", strerror(errno));
 		return -1;
@@ -168,6 +170,8 @@ int pr_spawn(struct pr_child *c, char *const argv[], int with_perf, char *why, s
 	if (with_perf) {
 		close(gate[0]);
 		pf_open(pid, c->perf);	/* counters are optional: -1 where refused */
+		if (with_perf & PR_PERF_KVM)
+			pf_open_kvm(pid, c->kvm);
 		c->t_start = ut_now_ns();
 		if (write(gate[1], "g", 1) != 1) {
 			close(gate[1]);
@@ -288,6 +292,11 @@ void pr_kill(struct pr_child *c)
 		c->fd = -1;
 	}
 	pf_close(c->perf);
+	for (int i = 0; i < PF_KVM_N; i++)
+		if (c->kvm[i] >= 0) {
+			close(c->kvm[i]);
+			c->kvm[i] = -1;
+		}
 	track(c, 0);
 	ut_buf_free(&c->out);
 	c->pid = -1;

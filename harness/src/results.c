@@ -22,7 +22,7 @@ static const struct {
 	{ "rss_loaded", "KiB" }, { "min_mem", "MiB" }, { "req_per_s", "1/s" },
 	{ "ops_per_s", "1/s" }, { "gbit_per_s", "Gbit/s" }, { "lat_p50_us", "us" },
 	{ "lat_p99_us", "us" }, { "ns_per_op", "ns" }, { "task_clock", "ms" },
-	{ "ctx_switches", "count" }, { "page_faults", "count" }, { "tps", "1/s" }, { "errors", "count" },
+	{ "ctx_switches", "count" }, { "page_faults", "count" }, { "tps", "1/s" }, { "errors", "count" }, { "first_frame", "ms" },
 	{ "mib_per_s", "MiB/s" }, { "us_per_op", "us" }, { "ms", "ms" }, { "s", "s" },
 };
 

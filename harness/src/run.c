@@ -202,10 +202,13 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 	r.proc.fd = -1;
 	for (int i = 0; i < 4; i++)
 		r.proc.perf[i] = -1;
+	for (int i = 0; i < PF_KVM_N; i++)
+		r.proc.kvm[i] = -1;
 	r.rs = rs;
 	r.rep = rep < 0 ? 0 : rep;
 	r.duration_ms = j->duration_ms > 0 ? j->duration_ms : 3000;
 	r.net.cleanup_id = -1;
+	r.net.pkt = -1;
 	r.deadline = ut_now_ns() + (uint64_t)j->timeout_ms * 1000000ull;
 	const struct wl_info *w = wl_find(j->workload);
 

@@ -216,6 +216,10 @@ int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_
 			snprintf(why, n, "interrupted");
 			return -1;
 		}
+		if (r->fatal[0]) {
+			snprintf(why, n, "%s", r->fatal);
+			return -1;
+		}
 		if (k == PR_EOF) {
 			int st = pr_wait(&r->proc, ut_now_ns() + 2000000000ull) == PR_EOF ? r->proc.status : -1;
 
@@ -229,6 +233,7 @@ int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_
 				 r->net.addr, port, how, tg_last_line(r));
 			return -1;
 		}
+		nt_first_frame(&r->net, nt_guest_mac);
 		now = ut_now_ns();
 		if (now >= r->deadline) {
 			snprintf(why, n, "timed out after %.1f s: nothing answered on %s:%d (killed); last output: %.100s",
@@ -249,6 +254,7 @@ int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_
 		nt_leave();
 		if (ok == 0) {
 			r->t_ready = ut_now_ns();
+			nt_first_frame(&r->net, nt_guest_mac);
 			return 0;
 		}
 	}
@@ -328,6 +334,19 @@ void tg_counters(struct tg_run *r)
 {
 	double c[PF_N];
 
+	for (int i = 0; i < PF_KVM_N; i++) {	/* KVM runs, where tracefs is readable */
+		unsigned long long v;
+		char m[UKB_NAME];
+
+		if (r->proc.kvm[i] < 0 || read(r->proc.kvm[i], &v, sizeof v) != (ssize_t)sizeof v)
+			continue;
+		snprintf(m, sizeof m, "%s", pf_kvm_name(i));
+		tg_sample(r, m, (double)v);
+		if (r->requests > 0) {	/* "exits per request" */
+			snprintf(m, sizeof m, "%s_per_req", pf_kvm_name(i));
+			tg_sample(r, m, (double)v / (double)r->requests);
+		}
+	}
 	if (pf_read(r->proc.perf, c) != 0)
 		return;
 	if (c[PF_TASK_CLOCK] >= 0)
@@ -425,6 +444,8 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 
 	if (idle > 0)
 		tg_sample(r, "rss_idle", (double)idle);
+	if (r->net.t_first_frame > r->t_launch)	/* cross-check of boot_to_ready */
+		tg_sample(r, "first_frame", (double)(r->net.t_first_frame - r->t_launch) / 1e6);
 	if (!w)
 		return 0;
 	int pt = r->spec->port ? r->spec->port : w->port;
@@ -449,6 +470,7 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 			goto out;
 		}
 		tg_sample(r, "req_per_s", lw.req_per_s);
+		r->requests = lw.requests;
 		if (lw.p50_us >= 0)
 			tg_sample(r, "lat_p50_us", lw.p50_us);
 		if (lw.p99_us >= 0)
@@ -491,6 +513,7 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 			if (r->rs && r->rep > 0)
 				rs_hist_add(r->rs, r->spec->name, r->workload, &res.hist);
 			tg_sample(r, "ops_per_s", res.ops_per_s);
+			r->requests = (long)res.hist.n;
 			tg_sample(r, "lat_p50_us", res.p50_us);
 			tg_sample(r, "lat_p99_us", res.p99_us);
 		} else if (rc == 0) {
@@ -511,5 +534,6 @@ void tg_net_args_qemu(struct tg_run *r)
 	tg_arg(r, "-netdev");
 	tg_arg(r, "tap,id=n0,ifname=tap0,script=no,downscript=no");
 	tg_arg(r, "-device");
-	tg_arg(r, "virtio-net-device,netdev=n0,mac=52:54:00:12:34:56");
+	tg_arg(r, "virtio-net-device,netdev=n0,mac=%02x:%02x:%02x:%02x:%02x:%02x", nt_guest_mac[0],
+	       nt_guest_mac[1], nt_guest_mac[2], nt_guest_mac[3], nt_guest_mac[4], nt_guest_mac[5]);
 }

@@ -200,7 +200,8 @@ static int qemu_launch(struct tg_run *r, char *why, size_t n)
 	tg_arg(r, "-S");
 	tg_arg(r, "-qmp");
 	tg_arg(r, "unix:%s/qmp.sock,server=on,wait=off", r->tmpdir);
-	if (pr_spawn(&r->proc, r->argv, 1, why, n) != 0)
+	if (pr_spawn(&r->proc, r->argv, PR_PERF_SW | (r->accel == ACCEL_KVM ? PR_PERF_KVM : 0),
+		     why, n) != 0)
 		return -1;
 	r->t_launch = r->proc.t_start;
 	return 0;
@@ -221,6 +222,12 @@ static int on_line(void *arg, const char *line, uint64_t t)
 		c->r->guest_boot_us = atof(p + strlen("refkernel: boot_us="));
 	else if ((p = strstr(line, "linux-vm: ready_us=")))
 		c->r->guest_boot_us = atof(p + strlen("linux-vm: ready_us="));
+	/* KVM that cannot run the guest: QEMU stops the vCPU and waits forever */
+	if (strstr(line, "emulation failure") || strstr(line, "KVM internal error")) {
+		snprintf(c->r->fatal, sizeof c->r->fatal,
+			 "KVM could not run the guest (%s): use --accel tcg here", line);
+		return 1;
+	}
 	if (c->marker && strstr(line, c->marker)) {
 		c->r->t_ready = t;
 		return 1;
@@ -255,6 +262,10 @@ static int qemu_wait_ready(struct tg_run *r, char *why, size_t n)
 	if (ready == READY_MARKER) {
 		c.marker = r->spec->marker;
 		k = pr_read(&r->proc, r->deadline, on_line, &c);
+		if (r->fatal[0]) {
+			snprintf(why, n, "%s", r->fatal);
+			return -1;
+		}
 		if (k == PR_MATCH)
 			return 0;
 		if (k == PR_INTR)
@@ -270,6 +281,10 @@ static int qemu_wait_ready(struct tg_run *r, char *why, size_t n)
 		return -1;
 	}
 	k = pr_read(&r->proc, r->deadline, on_line, &c);
+	if (r->fatal[0]) {
+		snprintf(why, n, "%s", r->fatal);
+		return -1;
+	}
 	if (k == PR_INTR) {
 		snprintf(why, n, "interrupted");
 		return -1;

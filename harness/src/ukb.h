@@ -21,6 +21,7 @@
 #define UKB_NAME 48	/* target, workload and metric names */
 #define UKB_WHY 256	/* one-line failure reasons */
 #define UKB_PATH 1024
+#define PF_KVM_N 6	/* kvm:kvm_exit, userspace_exit, pio, mmio, emulate_insn, inj_virq */
 
 /* ---- util.c: clocks, strings, files, sha256, paths ---- */
 struct ut_buf {
@@ -93,11 +94,14 @@ struct pr_child {
 	struct ut_buf out;	/* everything the child printed */
 	size_t scanned;		/* lines before this offset were given to the callback */
 	int perf[4];		/* software counters (see perf.c), -1 if none */
+	int kvm[PF_KVM_N];	/* KVM tracepoint counters, -1 if none */
 };
 enum { PR_EOF = 0, PR_MATCH = 1, PR_TIMEOUT = -1, PR_INTR = -2, PR_ERR = -3 };
 typedef int (*pr_line_fn)(void *ctx, const char *line, uint64_t t_ns);
 void pr_init(void);	/* signal handlers; call once */
 int pr_spawn(struct pr_child *c, char *const argv[], int with_perf, char *why, size_t n);
+/* with_perf: PR_PERF_SW software counters, | PR_PERF_KVM KVM tracepoints too */
+enum { PR_PERF_SW = 1, PR_PERF_KVM = 2 };
 int pr_read(struct pr_child *c, uint64_t deadline, pr_line_fn fn, void *ctx);
 int pr_wait(struct pr_child *c, uint64_t deadline);	/* PR_EOF when exited */
 void pr_kill(struct pr_child *c);	/* SIGKILL the group, reap, free */
@@ -118,12 +122,16 @@ struct nt_net {
 	char ns[32], cns[32];	/* "" when absent */
 	int kind, cleanup_id;
 	char addr[32];		/* where the server answers, seen from ns */
+	int pkt;		/* packet socket on br0 (VMs), -1 if none */
+	uint64_t t_first_frame;	/* first frame from the guest's MAC, 0 if none */
 };
 int nt_setup(struct nt_net *net, int kind, char *why, size_t n);
 void nt_teardown(struct nt_net *net);
 int nt_enter(const struct nt_net *net);	/* setns into net->ns */
 void nt_leave(void);
 int nt_connect(const char *addr, int port, uint64_t deadline);
+uint64_t nt_first_frame(struct nt_net *net, const uint8_t mac[6]);
+extern const uint8_t nt_guest_mac[6];	/* the VMs' virtio-net MAC */
 int nt_request(int fd, const char *req, const char *want, uint64_t deadline);
 
 /* ---- loadparse.c: wrk and redis-benchmark outputs ---- */
@@ -161,6 +169,8 @@ enum { PF_TASK_CLOCK, PF_CTX_SWITCHES, PF_PAGE_FAULTS, PF_N };
 int pf_open(pid_t pid, int fds[PF_N]);	/* enable_on_exec, inherit */
 int pf_read(int fds[PF_N], double val[PF_N]);	/* task clock in ms */
 void pf_close(int fds[PF_N]);
+int pf_open_kvm(pid_t pid, int fds[PF_KVM_N]);	/* where tracefs is readable */
+const char *pf_kvm_name(int i);
 
 /* ---- qmp.c: the QEMU Machine Protocol, just enough to `cont` ---- */
 int qmp_connect(const char *sock, uint64_t deadline, char *why, size_t n);	/* fd */
@@ -249,6 +259,8 @@ struct tg_run {		/* one launch of one workload on one target */
 	struct nt_net net;	/* servers: the run's network (net.ns "" if none) */
 	int duration_ms;	/* load phase length */
 	int probe_only;		/* min_mem probes: ready is a pass, nothing measured */
+	long requests;		/* served in the load phase (per-request counters) */
+	char fatal[UKB_WHY];	/* set by an output callback: the launch cannot succeed */
 };
 
 struct tg_ops {
