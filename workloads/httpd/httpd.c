@@ -17,6 +17,9 @@
 
 #define IN_CAP     16384        /* per-connection input; a head is <= max_head */
 #define OUT_HIGH   65536        /* stop parsing while this much is unsent */
+#define LINGER_MS  2000         /* drain after our close, so unread input
+				 * does not turn into an RST that eats the
+				 * last response */
 #define TAIL_MIN   16384        /* bodies at least this big are sent from the
 				 * shared body, not copied per request */
 
@@ -24,6 +27,7 @@ struct conn {
 	int fd;
 	int closing;            /* close once the output is flushed */
 	int eof;                /* the peer closed its side */
+	int lingering;          /* our side is shut: drain input until EOF */
 	uint64_t deadline;      /* ms, monotonic */
 	uint64_t req_start;     /* ms when the pending head began, 0 = none */
 	long long discard;      /* request body bytes still to skip */
@@ -282,6 +286,19 @@ static void on_conn(struct ukb_loop *l, int fd, unsigned ev, void *arg)
 
 	(void)fd;
 	(void)ev;
+	S.now_ms = ukb_now_ms();
+	if (c->lingering) {
+		for (int i = 0; i < 16; i++) {
+			ssize_t r = recv(c->fd, c->in, IN_CAP, 0);
+			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+				conn_close(l, c);
+				return;
+			}
+			if (r < 0)
+				return;
+		}
+		return;
+	}
 	for (int round = 0; round < 16; round++) {
 		int more = 0;
 		/* Level-triggered: a short read means the socket is drained, so
@@ -314,6 +331,14 @@ static void on_conn(struct ukb_loop *l, int fd, unsigned ev, void *arg)
 		}
 		if (!done || !more)
 			break;
+	}
+	if (done && c->closing && !c->eof) {
+		shutdown(c->fd, SHUT_WR);
+		c->lingering = 1;
+		c->req_start = 0;
+		c->deadline = S.now_ms + LINGER_MS;
+		ukb_loop_mod(l, c->fd, UKB_EV_READ);
+		return;
 	}
 	if (done && (c->closing || c->eof)) {
 		conn_close(l, c);
@@ -377,11 +402,12 @@ static void on_tick(struct ukb_loop *l, void *arg)
 		struct conn *c = S.conns[fd];
 		if (!c || c->deadline > S.now_ms)
 			continue;
-		if (c->req_start && c->outlen == c->outoff && !c->tail) {
+		if (c->req_start && !c->lingering && c->outlen == c->outoff && !c->tail) {
 			respond_err(c, 408, 0, 0);
 			(void)flush(c);
 		}
-		S.timeouts++;
+		if (!c->lingering)
+			S.timeouts++;
 		conn_close(l, c);
 	}
 }

@@ -4,7 +4,7 @@
 # abrupt), the connection limit, and bounded wrk runs (no socket errors, no
 # non-2xx). Prints wrk's requests/s as "# ukbench: result ..." comments.
 . "$(dirname "$0")/lib.sh"
-plan 24
+plan 25
 R=$T/rawtcp
 H='Host: t\r\n'
 
@@ -54,6 +54,8 @@ raw "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" --idle-ms 500
 check "HTTP/1.0 with keep-alive stays open" eval '[ $rst -eq 3 ] && [ $(nstatus 200) -eq 1 ] && has "^Connection: keep-alive"'
 raw "GARBAGE\r\n\r\n"
 check "malformed request line: 400 and close" eval '[ $rst -eq 0 ] && [ $(nstatus 400) -eq 1 ]'
+raw "BAD\r\n\r\n" --pad 300000
+check "400 then 300 KB more input: the 400 still arrives (lingering close)" eval '[ $rst -eq 0 ] && [ $(nstatus 400) -eq 1 ]'
 raw "GET / HTTP/1.1\r\nHost : t\r\n\r\n"
 check "malformed field: 400 and close" eval '[ $rst -eq 0 ] && [ $(nstatus 400) -eq 1 ]'
 raw "GET / HTTP/1.1\r\n${H}X-Big: $(head -c 10000 /dev/zero | tr '\0' a)\r\n\r\n"

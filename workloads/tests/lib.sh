@@ -53,7 +53,7 @@ start_server() {
 	PIDS="$PIDS $SPID"
 	PORT=""
 	for _ in $(seq 1 100); do
-		PORT=$(sed -n 's/^ukbench: ready .* port=\([0-9]*\).*/\1/p' "$SOUT" | head -n1)
+		PORT=$(sed -n 's/^ukbench: ready .* port=\([0-9]*\).*/\1/p' "$SOUT" 2>/dev/null | head -n1)
 		[ -n "$PORT" ] && return 0
 		kill -0 "$SPID" 2>/dev/null || break
 		sleep 0.05

@@ -1,6 +1,6 @@
 /* rawtcp: sends bytes to 127.0.0.1:--port and prints what comes back, for
  * protocol tests in shell. --data is C-escaped (\r \n \t \\ \xHH), repeated
- * --repeat times, sent in --chunk-byte pieces --delay-ms apart (slow
+ * --repeat times (then --pad filler bytes), sent in --chunk-byte pieces --delay-ms apart (slow
  * clients). Reads until the peer closes (exit 0), nothing arrives for
  * --idle-ms (exit 3), or --max-ms passes (exit 3). Errors exit 1. */
 #include "ukb.h"
@@ -43,7 +43,7 @@ static size_t unescape(const char *s, char *out)
 
 int main(int argc, char **argv)
 {
-	long port = 0, repeat = 1, chunk = 0, delay_ms = 0, idle_ms = 2000, max_ms = 10000;
+	long port = 0, repeat = 1, chunk = 0, delay_ms = 0, idle_ms = 2000, max_ms = 10000, pad = 0;
 	const char *data = "";
 	struct ukb_opt opts[] = {
 		{ "port", UKB_OPT_INT, &port, 1, 65535, "server port on 127.0.0.1" },
@@ -53,17 +53,19 @@ int main(int argc, char **argv)
 		{ "delay-ms", UKB_OPT_INT, &delay_ms, 0, 60000, "pause between pieces" },
 		{ "idle-ms", UKB_OPT_INT, &idle_ms, 1, 600000, "give up after this long without data" },
 		{ "max-ms", UKB_OPT_INT, &max_ms, 1, 600000, "give up after this long in all" },
+		{ "pad", UKB_OPT_INT, &pad, 0, 1 << 30, "append this many 'j' bytes after the data" },
 	};
-	ukb_args_parse(argc, argv, "rawtcp", "--port P --data D [options]", opts, 7);
+	ukb_args_parse(argc, argv, "rawtcp", "--port P --data D [options]", opts, 8);
 	if (!port)
 		return fprintf(stderr, "rawtcp: need --port\n"), 2;
 
 	size_t one = strlen(data);
 	char *tmp = malloc(one + 1);
-	size_t n1 = unescape(data, tmp), len = n1 * repeat;
+	size_t n1 = unescape(data, tmp), len = n1 * repeat + pad;
 	char *msg = malloc(len + 1), buf[65536];
 	for (long i = 0; i < repeat; i++)
 		memcpy(msg + i * n1, tmp, n1);
+	memset(msg + n1 * repeat, 'j', pad);
 	if (!chunk)
 		chunk = len ? len : 1;
 
