@@ -172,6 +172,16 @@ void env_meta(struct ut_buf *b)
 	ut_json_str(b, qemu);
 	ut_buf_printf(b, ", \"runc\": ");
 	ut_json_str(b, runc);
+	ut_buf_printf(b, ", \"linux_vm_kernel\": ");
+	{
+		char path[UKB_PATH];
+		struct ut_buf v = { 0 };
+
+		ut_path(path, sizeof path, "build/linux-vm/VERSION");
+		ut_read_file(path, &v);
+		ut_json_str(b, v.p ? ut_trim(v.p) : "not built");
+		ut_buf_free(&v);
+	}
 	ut_buf_printf(b, "},\n");
 	if (probe.done) {
 		ut_buf_printf(b, "  \"accel_probe\": {\"kvm_dev\": %s, \"kvm_usable\": %s, "

@@ -189,6 +189,13 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 			run_plan_add(&p, &j);
 		}
 	}
+	char why[UKB_WHY];
+
+	if (run_preflight(&p, why, sizeof why) != 0) {
+		ut_err("%s", why);
+		free(p.jobs);
+		return 2;
+	}
 	rc = run_execute(&p, full_argc, full_argv);
 	free(p.jobs);
 	return rc;
@@ -226,6 +233,11 @@ static int bench_main(int argc, char **argv, int full_argc, char **full_argv)
 	}
 	if (outdir)
 		ut_strlcpy(p.outdir, outdir, sizeof p.outdir);
+	if (run_preflight(&p, why, sizeof why) != 0) {
+		ut_err("%s", why);
+		free(p.jobs);
+		return 2;
+	}
 	rc = run_execute(&p, full_argc, full_argv);
 	free(p.jobs);
 	return rc;

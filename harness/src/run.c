@@ -241,6 +241,36 @@ out:
 	return rc;
 }
 
+/* Every tool the plan needs, checked before anything starts (exit 2). */
+int run_preflight(const struct run_plan *p, char *why, size_t n)
+{
+	for (int i = 0; i < p->njobs; i++) {
+		const struct run_job *j = &p->jobs[i];
+		const struct wl_info *w = wl_find(j->workload);
+		const struct tg_ops *o = j->spec.ops;
+		const char *need[3] = { NULL, NULL, NULL };
+		int server = o == &tg_qemu_image_ops ? j->spec.ready == READY_PORT : w && !w->ready_exit;
+
+		if (needs_accel(o))
+			need[0] = "qemu-system-x86_64";
+		else if (o == &tg_container_ops)
+			need[0] = "runc";
+		if (server)
+			need[1] = "ip";
+		if (server && w && !strcmp(w->name, "httpd"))
+			need[2] = "wrk";
+		else if (server && w && !strcmp(w->name, "kvstore"))
+			need[2] = "redis-benchmark";
+		for (int k = 0; k < 3; k++)
+			if (need[k] && !ut_have_tool(need[k])) {
+				snprintf(why, n, "%s on %s needs %s, which is not installed (make deps)",
+					 j->workload, j->spec.name, need[k]);
+				return -1;
+			}
+	}
+	return 0;
+}
+
 struct mm_ctx {
 	struct run_job job;
 	struct job_info *ji;

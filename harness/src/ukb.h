@@ -322,6 +322,7 @@ int run_plan_add(struct run_plan *p, const struct run_job *j);
 typedef int (*run_pass_fn)(void *ctx, int value);	/* 1 pass, 0 fail, -1 abort */
 int run_bisect(int lo, int hi, run_pass_fn pass, void *ctx, int *probes);
 int run_execute(struct run_plan *p, int argc, char **argv);	/* exit status */
+int run_preflight(const struct run_plan *p, char *why, size_t n);	/* tools present */
 int run_resolve_accel(int accel, char *note, size_t n);
 
 /* ---- experiment.c: .ini -> run_plan ---- */

@@ -27,7 +27,7 @@ check() { desc=$1; shift; if "$@" >"$tmp/out" 2>&1; then ok "$desc"; else nok "$
 # status CMD...: run, record exit status in $st (stdout+stderr in $tmp/out)
 status() { timeout -k 5 120 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
 
-echo "1..35"
+echo "1..39"
 
 # ---- command line ----
 fails=0
@@ -209,6 +209,33 @@ if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && [ -f "$BUILD/container/he
 	[ -z "$left" ] && ok "Ctrl-C: no container, veth or namespace left" || nok "Ctrl-C left: $left"
 else
 	for d in 1 2 3; do skip "container test $d" "needs root, runc and build/container/hello"; done
+fi
+
+# ---- experiments/smoke.ini end to end, a missing tool, progress on a terminal ----
+if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && command -v wrk >/dev/null && command -v qemu-system-x86_64 >/dev/null; then
+	"$UK" bench -o "$tmp/r9" "$root/experiments/smoke.ini" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!; started="$started $pid"; wait $pid; st=$?
+	[ $st = 0 ] && [ "$(grep -c ',boot_to_ready,' "$tmp/r9/samples.csv")" -ge 12 ] && grep -q ',container,httpd,req_per_s,' "$tmp/r9/samples.csv" &&
+		"$UK" plot -o "$tmp/p9" "$tmp/r9" >/dev/null 2>&1 && head -c 4 "$tmp/p9/req_per_s.png" | grep -q PNG &&
+		ok "experiments/smoke.ini: hello everywhere + httpd on native and container, result files and PNGs" ||
+		nok "experiments/smoke.ini (got $st)" "$tmp/err"
+else
+	skip "experiments/smoke.ini end to end" "needs root, runc, wrk and qemu"
+fi
+mkdir -p "$tmp/path" && ln -sf "$(command -v ip || echo /usr/sbin/ip)" "$tmp/path/ip"
+status env PATH="$tmp/path" "$UK" run -t native -w httpd
+[ $st = 2 ] && grep -q 'needs wrk, which is not installed' "$tmp/err" && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+	ok "missing tool: one line naming it, exit 2 before anything starts" || nok "missing tool (got $st)" "$tmp/err"
+if command -v script >/dev/null; then
+	script -qec "$UK run -t native -w hello --reps 2 --warmup 1 -o $tmp/r10" /dev/null >"$tmp/tty" 2>&1
+	grep -q '\[1/3\] hello on native, warm-up 1/1 \.\.\. [0-9]*s elapsed' "$tmp/tty" &&
+		grep -q '\[3/3\] hello on native, rep 2/2 \.\.\. [0-9]*s elapsed, ~[0-9]*s left' "$tmp/tty" &&
+		ok "progress lines on a terminal" || nok "progress lines on a terminal" "$tmp/tty"
+	"$UK" run -t native -w hello --reps 1 --warmup 0 -o "$tmp/r11" >"$tmp/out" 2>"$tmp/err"
+	[ ! -s "$tmp/err" ] && ok "quiet when not a terminal" || nok "quiet when not a terminal" "$tmp/err"
+else
+	skip "progress lines on a terminal" "script(1) missing"
+	skip "quiet when not a terminal" "script(1) missing"
 fi
 
 [ $failed = 0 ]
