@@ -3,7 +3,7 @@
 # port (--port 0, port read from the ready line) under timeout, killed on exit.
 set -u
 BUILD=${BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
-W=$BUILD/workloads
+W=${UKB_WORKLOADS:-$BUILD/workloads}
 T=$BUILD/workloads-test
 TMP=$(mktemp -d /tmp/ukb-wl-test.XXXXXX)
 tapn=0
