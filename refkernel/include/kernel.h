@@ -77,6 +77,7 @@ void apic_timer_at(uint64_t deadline_ns);  /* one shot at time_ns() == deadline;
 void irq_register(int vector, void (*fn)(void *), void *ctx);
 void irq_dispatch(int vector);
 void kwait(uint64_t deadline_ns, uint64_t *seen);
+int  kwait_until(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns);
 uint64_t irq_events_now(void);
 extern uint64_t irq_count, idle_ns;
 
@@ -100,14 +101,14 @@ const char *ksym_lookup(uint64_t addr, uint64_t *off);
 void rand_bytes(void *buf, size_t n);
 uint32_t rand_u32(void);
 
-/* kernel/net.c and drivers/virtio_net.c: the network, when ip= is given */
+/* kernel/net.c and drivers/virtio_net.c: the network, when ip= is given.
+ * Images baked with NET=0 get kernel/nonet.c's stand-ins instead. */
 struct cmdline;
 struct netdev;
 struct virtio_dev;
 extern struct net_stack *knet_stack;      /* NULL without a network */
 void     knet_init(const struct cmdline *cl);
 uint64_t knet_poll(void);
-int      knet_wait(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns);
 void     knet_print_counters(void);
 int      vnet_init(struct virtio_dev *d, struct netdev *dev);
 void     vnet_print_counters(void);

@@ -52,6 +52,7 @@ struct kfile {
 #define KPOLLRDHUP 0x2000
 unsigned kfile_poll(struct kfile *f);
 #define FD_MAX 1024
+void fd_init(void);               /* 0, 1, 2: the console */
 struct kfile *fd_get(int fd);
 int fd_install(struct kfile *f); /* lowest free fd or -EMFILE */
 void fd_set_slot(int fd, struct kfile *f); /* dup2: (fd) must be free and valid */

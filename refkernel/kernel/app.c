@@ -6,6 +6,7 @@
 #include "elf.h"
 #include "proc.h"
 #include "x86.h"
+#include "syscall.h"
 
 #define APP_STACK_SIZE (8ULL << 20) /* reserved, demand-zero, like Linux's 8 MiB rlimit */
 #define APP_ARGS_ROOM  (64ULL << 10)
@@ -54,6 +55,7 @@ void app_start(int argc, char **argv)
 	protect_segments(&ei);
 	boot_stage("app_load");
 	mm_set_brk_base(ei.hi);
+	fd_init();
 
 	uint64_t stack_base;
 	uint64_t top = mm_stack_reserve(APP_STACK_SIZE, &stack_base);

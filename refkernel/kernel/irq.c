@@ -48,3 +48,21 @@ uint64_t irq_events_now(void)
 {
 	return irq_events;
 }
+
+/* Until (ready)(ctx) or (deadline_ns) (0: none): poll the network, halt
+ * between interrupts and network ticks. Returns 0, or -ETIMEDOUT. */
+int kwait_until(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns)
+{
+	uint64_t seen = irq_events_now();
+	for (;;) {
+		uint64_t tick = knet_poll();
+		if (ready(ctx))
+			return 0;
+		if (deadline_ns && time_ns() >= deadline_ns)
+			return -ETIMEDOUT;
+		uint64_t until = deadline_ns;
+		if (tick && (!until || tick < until))
+			until = tick;
+		kwait(until, &seen);
+	}
+}

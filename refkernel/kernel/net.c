@@ -1,8 +1,9 @@
 /* net.c — the kernel side of the network: the stack's platform hooks
  * (net/net_platform.h), bring-up from the command line (ip=ADDR/PREFIX
  * gw=ADDR) over the first virtio-net device, and knet_poll(), which every
- * socket call and every wait runs: take received frames, run due timers.
- * Call order: knet_init at boot -> knet_poll / knet_wait from syscalls. */
+ * socket call and every wait (kwait_until) runs: take received frames, run
+ * due timers. Linked only into images baked with NET=1 (kernel/nonet.c has
+ * the stand-ins). Call order: knet_init at boot -> knet_poll from syscalls. */
 #include "kernel.h"
 #include "cmdline.h"
 #include "net.h"
@@ -96,25 +97,6 @@ uint64_t knet_poll(void)
 		next_tick_ns = now + NET_TIMER_TICK_MS * 1000000ULL;
 	}
 	return next_tick_ns;
-}
-
-/* Until (ready)(ctx) or (deadline_ns) (0: none): poll the network, halt
- * between interrupts and stack ticks. Returns 0, or -ETIMEDOUT. */
-int knet_wait(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns)
-{
-	uint64_t seen = irq_events_now();
-	for (;;) {
-		uint64_t tick = knet_poll();
-		if (ready(ctx))
-			return 0;
-		uint64_t now = time_ns();
-		if (deadline_ns && now >= deadline_ns)
-			return -ETIMEDOUT;
-		uint64_t until = deadline_ns;
-		if (tick && (!until || tick < until))
-			until = tick;
-		kwait(until, &seen);
-	}
 }
 
 void knet_print_counters(void)

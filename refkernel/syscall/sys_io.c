@@ -45,7 +45,12 @@ unsigned kfile_poll(struct kfile *f)
 {
 	return f->ops->poll ? f->ops->poll(f) : KPOLLIN | KPOLLOUT;
 }
-static struct kfile *fds[FD_MAX] = { &console, &console, &console };
+static struct kfile *fds[FD_MAX]; /* in .bss, not 8 KiB of image */
+
+void fd_init(void)
+{
+	fds[0] = fds[1] = fds[2] = &console;
+}
 
 struct kfile *fd_get(int fd)
 {

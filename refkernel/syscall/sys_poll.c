@@ -1,7 +1,7 @@
 /* sys_poll.c — readiness: poll/ppoll, select/pselect6 and epoll, all over
  * kfile_poll(). Level-triggered throughout (an EPOLLET caller that reads to
  * -EAGAIN works the same); EPOLLONESHOT disarms after one report. Waiting
- * runs knet_wait(): the network is polled and the vCPU halts in between. */
+ * runs kwait_until(): the network is polled and the vCPU halts in between. */
 #include "kernel.h"
 #include "syscall.h"
 
@@ -66,7 +66,7 @@ static int64_t do_poll(A ufds, A n, uint64_t deadline, bool timeout_zero)
 	knet_poll();
 	if (poll_scan(&p) || timeout_zero)
 		return p.ready;
-	knet_wait(poll_scan, &p, deadline);
+	kwait_until(poll_scan, &p, deadline);
 	return p.ready;
 }
 
@@ -140,7 +140,7 @@ static int64_t do_select(A nfds, A r, A w, A x, uint64_t deadline, bool zero)
 	}
 	knet_poll();
 	if (!select_scan(&s) && !zero)
-		knet_wait(select_scan, &s, deadline);
+		kwait_until(select_scan, &s, deadline);
 	if (s.ready == 0) /* timed out: every set comes back empty */
 		for (int k = 0; k < 3; k++)
 			if (s.in[k])
@@ -317,7 +317,7 @@ int64_t sys_epoll_wait(A epfd, A uev, A max, A timeout, A e, A f)
 	knet_poll();
 	if (epoll_scan(&c) || (int)timeout == 0)
 		return c.got;
-	knet_wait(epoll_scan, &c, deadline_ms((int)timeout));
+	kwait_until(epoll_scan, &c, deadline_ms((int)timeout));
 	return c.got;
 }
 

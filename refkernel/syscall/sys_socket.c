@@ -1,6 +1,6 @@
 /* sys_socket.c — the BSD socket calls over the stack's sock_* API (net.h).
  * A socket is a kfile whose priv is the struct sock. The stack never blocks:
- * where Linux would, a blocking fd waits in knet_wait() (network polled,
+ * where Linux would, a blocking fd waits in kwait_until() (network polled,
  * vCPU halted between interrupts) until sock_poll() says the call can go on;
  * a non-blocking fd gets -EAGAIN. Addresses are struct sockaddr_in (AF_INET
  * only), checked with mm_user_ok. */
@@ -94,7 +94,7 @@ static bool sock_ready(void *ctx)
 	knet_poll();                                                            \
 	while ((r_ = (op)) == -EAGAIN && !((f)->flags & KF_NONBLOCK) && !(nonblock)) { \
 		struct waitctx w_ = { (s), (mask) };                            \
-		knet_wait(sock_ready, &w_, 0);                                  \
+		kwait_until(sock_ready, &w_, 0);                                  \
 	}                                                                       \
 	r_; })
 
@@ -175,7 +175,7 @@ int64_t sys_connect(A fd, A addr, A len, A d, A e, A f)
 	if (r != -EINPROGRESS || (kf->flags & KF_NONBLOCK))
 		return r;
 	struct waitctx w = { s, NET_POLLOUT };
-	knet_wait(sock_ready, &w, 0);
+	kwait_until(sock_ready, &w, 0);
 	int so_err = 0;
 	size_t l = sizeof(so_err);
 	sock_getsockopt(s, NET_SOL_SOCKET, NET_SO_ERROR, &so_err, &l);

@@ -5,7 +5,8 @@
 # symbol table (.ksyms) for crash reports; .ksyms sits after all code, so no
 # function moves between passes (checked). IMG is stripped; IMG.elf keeps
 # debug information for gdb. $MULTIBOOT_OBJ, when set, is linked first
-# (the Multiboot header must be in the image's first 8 KiB).
+# (the Multiboot header must be in the image's first 8 KiB); $NET_OBJ, when
+# set, adds the network (otherwise kernel/nonet.c's stand-ins remain).
 set -eu
 [ $# -eq 5 ] || { echo "usage: bake.sh KERNEL_O LDSCRIPT ELFCHECK BIN IMG" >&2; exit 2; }
 kobj=$1 lds=$2 elfcheck=$3 bin=$4 img=$5
@@ -39,13 +40,18 @@ ksyms() { # $1: ELF or "" for an empty table -> .S on stdout
 			for (i = 0; i < n; i++) printf "\t.asciz \"%s\"\n", s[i]
 		}'
 }
-LDFLAGS="-nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none -T $lds"
+# -n: segments need not be page-aligned in the file (QEMU's loader copies
+# them), which saves the padding; Multiboot's a.out kludge needs the
+# memory layout in the file, so it keeps page alignment.
+ALIGN="-n"
+[ -n "${MULTIBOOT_OBJ:-}" ] && ALIGN="-z max-page-size=4096"
+LDFLAGS="-nostdlib -static $ALIGN -z noexecstack --build-id=none -T $lds"
 ksyms "" > "$tmp/ks1.S"
 gcc -c -o "$tmp/ks1.o" "$tmp/ks1.S"
-ld $LDFLAGS -o "$tmp/pass1" ${MULTIBOOT_OBJ:-} "$kobj" "$tmp/app.o" "$tmp/ks1.o"
+ld $LDFLAGS -o "$tmp/pass1" ${MULTIBOOT_OBJ:-} "$kobj" ${NET_OBJ:-} "$tmp/app.o" "$tmp/ks1.o"
 ksyms "$tmp/pass1" > "$tmp/ks2.S"
 gcc -c -o "$tmp/ks2.o" "$tmp/ks2.S"
-ld $LDFLAGS -o "$img.elf" ${MULTIBOOT_OBJ:-} "$kobj" "$tmp/app.o" "$tmp/ks2.o"
+ld $LDFLAGS -o "$img.elf" ${MULTIBOOT_OBJ:-} "$kobj" ${NET_OBJ:-} "$tmp/app.o" "$tmp/ks2.o"
 nm -n --defined-only "$tmp/pass1" | awk '$2 ~ /^[tT]$/' > "$tmp/s1"
 nm -n --defined-only "$img.elf" | awk '$2 ~ /^[tT]$/' > "$tmp/s2"
 cmp -s "$tmp/s1" "$tmp/s2" || { echo "bake: functions moved between link passes" >&2; exit 1; }

@@ -75,7 +75,7 @@ make -s -C "$(dirname "$0")/../.." bake BIN="$B/../workloads/hello" IMG="$T/hell
 boot tcg q35 64 "$T/hello-mb.img" "tsc_khz=$KHZ"
 check "MULTIBOOT=1 image boots through Multiboot on q35" eval 'has "^hello from refkernel" && has "boot=multiboot" && [ $rc -eq 1 ]'
 img_size=$(stat -c %s "$B/hello.img")
-check "hello.img is at most 128 KiB ($img_size bytes)" eval '[ "$img_size" -le 131072 ]'
+check "hello.img is at most 96 KiB ($img_size bytes)" eval '[ "$img_size" -le 98304 ]'
 
 # KVM: only where it is usable, i.e. not slower than TCG for ring-0 code.
 # The probe: the same image booted under both; KVM gets at most 10 s.

@@ -1,0 +1,38 @@
+/* nonet.c — stand-ins for an image baked without the network (NET=0), the
+ * way a unikernel leaves out what its application does not use. Weak: an
+ * image baked with NET=1 links kernel/net.c and the socket calls over them.
+ * Without a network, socket() fails with -ENETDOWN and every other socket
+ * call sees no socket (-ENOTSOCK, or -EBADF for a closed fd). */
+#include "kernel.h"
+#include "cmdline.h"
+#include "syscall.h"
+
+struct net_stack *knet_stack __attribute__((weak));
+
+__attribute__((weak)) void knet_init(const struct cmdline *cl)
+{
+	if (cmdline_get(cl, "ip"))
+		kpanic(KEXIT_PANIC, "ip= given but this image was baked without the network (NET=0)");
+}
+
+__attribute__((weak)) uint64_t knet_poll(void) { return 0; }
+__attribute__((weak)) void knet_print_counters(void) { }
+
+int64_t sys_nonet(uint64_t fd, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f)
+{
+	(void)b; (void)c; (void)d; (void)e; (void)f;
+	return fd_get((int)fd) ? -ENOTSOCK : -EBADF;
+}
+
+__attribute__((weak)) int64_t sys_socket(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f)
+{
+	(void)a; (void)b; (void)c; (void)d; (void)e; (void)f;
+	return -ENETDOWN;
+}
+
+#define NONET(name) int64_t name(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) \
+	__attribute__((weak, alias("sys_nonet")))
+NONET(sys_bind); NONET(sys_listen); NONET(sys_accept); NONET(sys_accept4);
+NONET(sys_connect); NONET(sys_sendto); NONET(sys_recvfrom); NONET(sys_sendmsg);
+NONET(sys_recvmsg); NONET(sys_shutdown); NONET(sys_getsockname); NONET(sys_getpeername);
+NONET(sys_setsockopt); NONET(sys_getsockopt);
