@@ -25,6 +25,7 @@ struct conn {
 	int closing;
 	int eof;
 	uint64_t last_active;   /* ms */
+	uint64_t partial_since; /* ms when the unfinished command began, 0: none */
 	struct resp_parser rp;
 	char *in;
 	size_t inlen, incap;
@@ -38,7 +39,7 @@ static struct {
 	long max_conns, nconns;
 	size_t maxmemory, max_query, max_output;
 	long long max_bulk;
-	long timeout_ms;
+	long timeout_ms, cmd_timeout_ms;
 	int port;
 	struct ukb_loop *loop;
 	struct conn **conns;
@@ -730,7 +731,12 @@ static int process(struct conn *c)
 	if (start) {
 		memmove(c->in, c->in + start, c->inlen - start);
 		c->inlen -= start;
+		c->partial_since = 0;
 	}
+	if (!c->inlen)
+		c->partial_since = 0;
+	else if (!c->partial_since)
+		c->partial_since = S.now;
 	return blocked;
 }
 
@@ -871,7 +877,9 @@ static void on_accept(struct ukb_loop *l, int lfd, unsigned ev, void *arg)
 }
 
 /* After every wakeup (at least every 100 ms): background rehash, active
- * expiry for at most ~1 ms, and, once a second, idle timeouts. */
+ * expiry for at most ~1 ms, and, once a second, closing clients idle past
+ * --timeout or with a command unfinished for --command-timeout (slow or
+ * stalled senders: the memory they hold is freed in bounded time). */
 static void on_tick(struct ukb_loop *l, void *arg)
 {
 	static uint64_t last_cron, last_scan;
@@ -888,12 +896,15 @@ static void on_tick(struct ukb_loop *l, void *arg)
 	while (S.db.nexpires && ukb_now_ns() - t0 < 1000000)
 		if (dict_expire_scan(&S.db, S.now, 64) == 0 && S.db.scan == 0)
 			break;
-	if (!S.timeout_ms || now - last_scan < 1000)
+	if (now - last_scan < 1000)
 		return;
 	last_scan = now;
 	for (int fd = 0; fd < S.max_fds; fd++) {
 		struct conn *c = S.conns[fd];
-		if (c && now - c->last_active > (uint64_t)S.timeout_ms)
+		if (!c)
+			continue;
+		if ((S.timeout_ms && now - c->last_active > (uint64_t)S.timeout_ms) ||
+		    (c->partial_since && now - c->partial_since > (uint64_t)S.cmd_timeout_ms))
 			conn_close(l, c);
 	}
 }
@@ -913,8 +924,8 @@ static void seed_hash(uint8_t seed[16])
 int main(int argc, char **argv)
 {
 	struct ukb_srv srv = { .port = 6379, .max_conns = 1024 };
-	long timeout_s = 0;
-	struct ukb_opt opts[UKB_SRV_NOPTS + 5];
+	long timeout_s = 0, cmd_timeout_s = 30;
+	struct ukb_opt opts[UKB_SRV_NOPTS + 6];
 	struct ukb_loop loop;
 	uint8_t seed[16];
 	int lfd, err;
@@ -934,7 +945,9 @@ int main(int argc, char **argv)
 						    "close clients idle this many seconds (0 = never)" };
 	opts[UKB_SRV_NOPTS + 4] = (struct ukb_opt){ "max-output", UKB_OPT_SIZE, &S.max_output, 65536, 1LL << 40,
 						    "per-client reply buffer limit; clients past it are closed (default 32m)" };
-	if (ukb_args_parse(argc, argv, "kvstore", "[options]", opts, UKB_SRV_NOPTS + 5) < argc) {
+	opts[UKB_SRV_NOPTS + 5] = (struct ukb_opt){ "command-timeout", UKB_OPT_INT, &cmd_timeout_s, 1, 86400,
+						    "close a client whose command stays unfinished this long (default 30)" };
+	if (ukb_args_parse(argc, argv, "kvstore", "[options]", opts, UKB_SRV_NOPTS + 6) < argc) {
 		ukb_printf("kvstore: unexpected argument (try --help)\n");
 		return 2;
 	}
@@ -945,6 +958,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	S.timeout_ms = timeout_s * 1000;
+	S.cmd_timeout_ms = cmd_timeout_s * 1000;
 	S.max_conns = srv.max_conns;
 	S.max_fds = S.max_conns + 64;
 	S.conns = calloc(S.max_fds, sizeof(*S.conns));

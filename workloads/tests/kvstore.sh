@@ -5,11 +5,11 @@
 # limits (maxmemory, query buffer, clients, idle timeout); bounded
 # redis-benchmark runs whose figures are printed as "# ukbench: result".
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 35
 R=$T/rawtcp
 
 if ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then
-	for i in $(seq 1 34); do skip "kvstore test $i" "redis-tools not installed"; done
+	for i in $(seq 1 35); do skip "kvstore test $i" "redis-tools not installed"; done
 	finish
 fi
 
@@ -107,9 +107,13 @@ check "the values redis-benchmark wrote read back" eval '[ "$(redis-cli -p $PORT
 stop_server
 check "SIGTERM: clean exit 0" [ $? -eq 0 ]
 
-if start_server kvstore --poll --maxmemory 64k --max-conns 3; then
+if start_server kvstore --poll --maxmemory 64k --max-conns 3 --command-timeout 2; then
 	want_rates=2
 	bench "poll backend: redis-benchmark -t set,get -n 20000 -P 16 -c 2" -t set,get -n 20000 -P 16 -c 2
+	t0=$(date +%s)
+	timeout 10 "$R" --port "$PORT" --chunk 1 --delay-ms 500 --data '*2\r\n$4\r\nECHO\r\n$40\r\nabcdefghijklmnopqrstuvwxyzabcdefghijklmn' --max-ms 9000 > "$TMP/slow"
+	st=$?; t1=$(date +%s)
+	check "slow sender (1 byte / 500 ms, --command-timeout 2): closed within 4 s" eval '[ $st -eq 0 ] && [ $((t1 - t0)) -le 4 ]'
 	i=0; while [ $i -lt 40 ] && cli OK set "big$i" "$(head -c 4000 /dev/zero | tr "\0" x)" >/dev/null; do i=$((i + 1)); done
 	check "maxmemory 64k: writes get the OOM error, reads still work, DEL frees" eval '
 		[ $i -lt 40 ] && cli "OOM command not allowed when used memory > '"'"'maxmemory'"'"'." set more v &&
