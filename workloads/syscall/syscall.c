@@ -147,9 +147,9 @@ static void run(struct ctx *c, const char *name, bench_fn fn, long ms, long min_
 
 int main(int argc, char **argv)
 {
-	long ms = 60;
+	long ms = 40;
 	struct ukb_opt opts[] = {
-		{ "ms", UKB_OPT_INT, &ms, 1, 600000, "minimum time per test in ms (default 60)" },
+		{ "ms", UKB_OPT_INT, &ms, 1, 600000, "minimum time per test in ms (default 40)" },
 	};
 	struct ctx c = { .fd = -1 };
 	int first, pfd[2];
