@@ -5,11 +5,11 @@
 # limits (maxmemory, query buffer, clients, idle timeout); bounded
 # redis-benchmark runs whose figures are printed as "# ukbench: result".
 . "$(dirname "$0")/lib.sh"
-plan 35
+plan 37
 R=$T/rawtcp
 
 if ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then
-	for i in $(seq 1 35); do skip "kvstore test $i" "redis-tools not installed"; done
+	for i in $(seq 1 37); do skip "kvstore test $i" "redis-tools not installed"; done
 	finish
 fi
 
@@ -104,6 +104,11 @@ check "a 4 MB reply over --max-output 1m: that client is closed, others served" 
 want_rates=6
 bench "redis-benchmark -t ping,set,get,incr,mset -n 100000 -P 16: all ran, no errors" -t ping,set,get,incr,mset -n 100000 -P 16
 check "the values redis-benchmark wrote read back" eval '[ "$(redis-cli -p $PORT get key:__rand_int__ | wc -c)" -eq 4 ] && [ "$(redis-cli -p $PORT get counter:__rand_int__)" -ge 100000 ]'
+want_rates=2
+bench "redis-benchmark -t set,get -r 100000 -n 100000 -P 16 (keyspace grows through rehashes)" -t set,get -r 100000 -n 100000 -P 16
+check "DBSIZE > 50000 after random-key SETs; FLUSHALL gives the memory back" eval '
+	[ "$(redis-cli -p $PORT dbsize)" -gt 50000 ] && cli OK flushall &&
+	[ "$(redis-cli -p $PORT info | tr -d "\r" | sed -n "s/^used_memory://p")" -lt 1000 ]'
 stop_server
 check "SIGTERM: clean exit 0" [ $? -eq 0 ]
 
