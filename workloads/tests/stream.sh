@@ -2,7 +2,7 @@
 # stream.sh: stream sink and source over loopback with stream_client checking
 # exact bytes and the server's own reported counts.
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 9
 C=$T/stream_client
 
 if start_server stream --mode sink --verify; then
@@ -23,5 +23,14 @@ if start_server stream --mode source --bytes 32m; then
 	check "source: clean exit and reported bytes" sh -c "[ $? -eq 0 ] && grep -q 'ukbench: result stream_source bytes 33554432.000' '$SOUT'"
 else
 	report 1 "source starts"; report 1 "source 2"; report 1 "source exit"
+fi
+if start_server stream --mode source; then
+	check "unlimited source: client reads 10 MB of pattern and closes" timeout 30 "$C" --port "$PORT" --mode recv --bytes 10m --partial
+	sleep 0.3
+	stop_server; st=$?
+	check "unlimited source: the peer's close ends the connection with a result line" sh -c \
+		"[ $st -eq 0 ] && grep -q 'ukbench: result stream_source bytes' '$SOUT'"
+else
+	report 1 "unlimited source starts"; report 1 "unlimited source result"
 fi
 finish

@@ -1,6 +1,7 @@
 /* stream_client: test client for the stream workload. --mode send writes
  * --bytes of the i%251 pattern to a sink and closes; --mode recv reads from
- * a source until EOF and checks the pattern and the byte count. Prints
+ * a source until EOF (or, with --partial, reads --bytes and closes) and
+ * checks the pattern and the byte count. Prints
  * bytes and gbit_per_s; exit 0 only on an exact match. Bounded by
  * --timeout-ms overall. */
 #include "ukb.h"
@@ -23,13 +24,15 @@ int main(int argc, char **argv)
 	long port = 0, timeout_ms = 20000;
 	size_t bytes = 1 << 20;
 	const char *mode = "send";
+	int partial = 0;
 	struct ukb_opt opts[] = {
 		{ "port", UKB_OPT_INT, &port, 1, 65535, "server port on 127.0.0.1" },
 		{ "mode", UKB_OPT_STR, &mode, 0, 0, "send (to a sink) or recv (from a source)" },
 		{ "bytes", UKB_OPT_SIZE, &bytes, 0, 1LL << 40, "bytes to send / expected" },
 		{ "timeout-ms", UKB_OPT_INT, &timeout_ms, 1, 600000, "overall timeout" },
+		{ "partial", UKB_OPT_FLAG, &partial, 0, 0, "recv: close after --bytes instead of reading to EOF" },
 	};
-	ukb_args_parse(argc, argv, "stream_client", "--port P [options]", opts, 4);
+	ukb_args_parse(argc, argv, "stream_client", "--port P [options]", opts, 5);
 	int recv_mode = !strcmp(mode, "recv");
 	if (!port || (!recv_mode && strcmp(mode, "send")))
 		return fprintf(stderr, "stream_client: need --port and --mode send|recv\n"), 2;
@@ -47,13 +50,14 @@ int main(int argc, char **argv)
 	uint64_t t0 = ukb_now_ns(), deadline = ukb_now_ms() + timeout_ms;
 	size_t done = 0;
 	int eof = 0;
-	while (recv_mode ? !eof : done < bytes) {
+	while (recv_mode ? !eof && !(partial && done >= bytes) : done < bytes) {
 		struct pollfd p = { fd, recv_mode ? POLLIN : POLLOUT, 0 };
 		int left = (int)(deadline - ukb_now_ms());
 		if (left <= 0 || poll(&p, 1, left) <= 0)
 			return fprintf(stderr, "stream_client: timeout after %zu bytes\n", done), 1;
 		if (recv_mode) {
-			ssize_t r = recv(fd, buf, CHUNK, 0);
+			size_t want = partial && bytes - done < CHUNK ? bytes - done : CHUNK;
+			ssize_t r = recv(fd, buf, want, 0);
 			if (r == 0)
 				eof = 1;
 			else if (r < 0 && errno != EAGAIN)
