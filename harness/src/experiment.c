@@ -230,14 +230,36 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 		struct defaults rd = d;
 		char tl[512] = "", wl[512] = "", args[256] = "", *tv[MAX_TARGETS], *wv[16];
 		int tline = s->line, wline = s->line, ntv, nwv, mm = 0;
+		int mems[8] = { d.mem }, nmem = 1, cpus[8] = { d.vcpus }, ncpu = 1;
 
 		if (strncmp(s->name, "run ", 4))
 			continue;
 		nruns++;
 		for (int k = 0; k < s->nkv; k++) {
 			const struct ini_kv *kv = &s->kv[k];
-			int c = common_key(kv, &rd, path, why, n);
+			int c;
 
+			/* mem and vcpus may be lists in a [run]: one job per value */
+			if (!strcmp(kv->key, "mem") || !strcmp(kv->key, "vcpus")) {
+				int mem = !strcmp(kv->key, "mem"), *dst = mem ? mems : cpus, cnt;
+				char list[512], *v[8];
+				struct ini_kv one = *kv;
+
+				ut_strlcpy(list, kv->val, sizeof list);
+				cnt = ut_split(list, ',', v, 8);
+				if (!cnt) {
+					bad(why, n, path, kv->line, "%s needs a value", kv->key);
+					goto out;
+				}
+				for (int x = 0; x < cnt; x++) {
+					ut_strlcpy(one.val, v[x], sizeof one.val);
+					if (num(&one, mem ? 0 : 1, mem ? 65536 : 64, &dst[x], path, why, n))
+						goto out;
+				}
+				*(mem ? &nmem : &ncpu) = cnt;
+				continue;
+			}
+			c = common_key(kv, &rd, path, why, n);
 			if (c < 0)
 				goto out;
 			if (c)
@@ -282,17 +304,29 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				    tv[t]);
 				goto out;
 			}
-			for (int w = 0; w < nwv; w++) {
+			for (int w = 0; w < nwv * nmem * ncpu; w++) {
+				int mi = w / nwv % nmem, ci = w / nwv / nmem;
 				struct run_job j;
 
 				memset(&j, 0, sizeof j);
 				j.spec = targets[k];
-				ut_strlcpy(j.workload, wv[w], sizeof j.workload);
+				/* sweeps: the value goes into the target's name, e.g. refkernel-m128 */
+				if (nmem > 1 || ncpu > 1) {
+					size_t l = strlen(j.spec.name);
+
+					if (nmem > 1)
+						l += (size_t)snprintf(j.spec.name + l, sizeof j.spec.name - l,
+								      "-m%d", mems[mi]);
+					if (ncpu > 1 && l < sizeof j.spec.name)
+						snprintf(j.spec.name + l, sizeof j.spec.name - l, "-c%d",
+							 cpus[ci]);
+				}
+				ut_strlcpy(j.workload, wv[w % nwv], sizeof j.workload);
 				ut_strlcpy(j.args, args, sizeof j.args);
 				j.reps = rd.reps;
 				j.warmup = rd.warmup;
-				j.mem_mib = rd.mem;
-				j.vcpus = rd.vcpus;
+				j.mem_mib = mems[mi];
+				j.vcpus = cpus[ci];
 				j.accel = rd.accel;
 				j.timeout_ms = rd.timeout_ms;
 				j.duration_ms = rd.duration_ms;

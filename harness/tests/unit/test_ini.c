@@ -103,3 +103,26 @@ Test(experiment, errors)
 		 ":4: unknown key 'colour'");
 	ex_error("[experiment]\naccel = fast\n", ":2: accel must be");
 }
+
+Test(experiment, memory_and_vcpu_sweeps)
+{
+	struct run_plan p;
+	char why[256];
+	const char *text = "[experiment]\nmem = 32\n[run a]\ntargets = refkernel\nworkloads = hello, compute\n"
+			   "mem = 64, 128\nvcpus = 1,2\n[run b]\ntargets = native\nworkloads = hello\n";
+
+	cr_assert_eq(load(text, &p, why, sizeof why), 0, "%s", why);
+	cr_assert_eq(p.njobs, 9);
+	cr_assert_str_eq(p.jobs[0].spec.name, "refkernel-m64-c1");
+	cr_assert_str_eq(p.jobs[0].workload, "hello");
+	cr_assert_eq(p.jobs[0].mem_mib, 64);
+	cr_assert_str_eq(p.jobs[1].workload, "compute");
+	cr_assert_str_eq(p.jobs[3].spec.name, "refkernel-m128-c1");
+	cr_assert_eq(p.jobs[3].mem_mib, 128);
+	cr_assert_str_eq(p.jobs[7].spec.name, "refkernel-m128-c2");
+	cr_assert_eq(p.jobs[7].vcpus, 2);
+	cr_assert_str_eq(p.jobs[8].spec.name, "native");	/* no sweep: name unchanged */
+	cr_assert_eq(p.jobs[8].mem_mib, 32);
+	free(p.jobs);
+	ex_error("[run a]\ntargets = native\nworkloads = hello\nmem = 64, lots\n", ":4: mem must be an integer");
+}
