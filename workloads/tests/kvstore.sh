@@ -5,11 +5,11 @@
 # limits (maxmemory, query buffer, clients, idle timeout); bounded
 # redis-benchmark runs whose figures are printed as "# ukbench: result".
 . "$(dirname "$0")/lib.sh"
-plan 37
+plan 38
 R=$T/rawtcp
 
 if ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null; then
-	for i in $(seq 1 37); do skip "kvstore test $i" "redis-tools not installed"; done
+	for i in $(seq 1 38); do skip "kvstore test $i" "redis-tools not installed"; done
 	finish
 fi
 
