@@ -266,7 +266,18 @@ int report_main(int argc, char **argv)
 	for (int i = 0; i < t.nt; i++)
 		printf("---:|");
 	printf("\n");
-	for (int i = 0; i < t.nr; i++) {
+	/* rows grouped by workload (in order of first appearance), then metric */
+	int *order = malloc(sizeof *order * ((size_t)t.nr + 1)), no = 0;
+
+	for (int i = 0; order && i < t.nr; i++) {
+		if (first_row_of(&t, &t.r[i]) != &t.r[i])
+			continue;
+		for (int k = i; k < t.nr; k++)
+			if (!strcmp(t.r[k].workload, t.r[i].workload))
+				order[no++] = k;
+	}
+	for (int oi = 0; oi < no; oi++) {
+		int i = order[oi];
 		const struct sm_row *row = &t.r[i], *base;
 
 		if (seen_before(&t, i))
@@ -306,6 +317,7 @@ int report_main(int argc, char **argv)
 		}
 		printf("\n");
 	}
+	free(order);
 	/* rows with no sample at all on any target: only failures */
 	for (int i = 0; i < t.nf; i++) {
 		int shown = 0;
@@ -325,12 +337,22 @@ int report_main(int argc, char **argv)
 		printf("\n");
 	}
 	if (t.nf) {
-		printf("\nFailed samples (%d):\n\n", t.nf);
-		for (int i = 0; i < t.nf && i < 20; i++)
-			printf("- %s on %s, rep %d: %s\n", t.f[i].workload, t.f[i].target, t.f[i].rep,
-			       t.f[i].why);
-		if (t.nf > 20)
-			printf("- ... and %d more (failures.csv)\n", t.nf - 20);
+		printf("\nFailed samples (%d), same reasons grouped:\n\n", t.nf);
+		for (int i = 0; i < t.nf; i++) {
+			int dup = 0, count = 0;
+
+			for (int k = 0; k < i && !dup; k++)
+				dup = !strcmp(t.f[k].target, t.f[i].target) &&
+				      !strcmp(t.f[k].workload, t.f[i].workload) && !strcmp(t.f[k].why, t.f[i].why);
+			if (dup)
+				continue;
+			for (int k = i; k < t.nf; k++)
+				count += !strcmp(t.f[k].target, t.f[i].target) &&
+					 !strcmp(t.f[k].workload, t.f[i].workload) &&
+					 !strcmp(t.f[k].why, t.f[i].why);
+			printf("- %s on %s (%d× from rep %d): %s\n", t.f[i].workload, t.f[i].target, count,
+			       t.f[i].rep, t.f[i].why);
+		}
 	}
 	sm_free(&t);
 	return 0;
