@@ -2,8 +2,8 @@
  * I/O APIC (routing device interrupt lines to vectors). Intel SDM vol. 3
  * ch. 10 and the 82093AA I/O APIC datasheet. The legacy 8259 PICs are
  * remapped to vectors 32..47 and masked, so they can never alias exceptions.
- * Timer: TSC-deadline mode where the CPU has it (SDM §10.5.4.1), else
- * one-shot mode with the LAPIC clock measured against the TSC once. */
+ * Timer: TSC-deadline mode under KVM where the CPU has it (SDM §10.5.4.1),
+ * else one-shot mode with the LAPIC clock measured against the TSC once. */
 #include "kernel.h"
 #include "x86.h"
 
@@ -67,7 +67,14 @@ int apic_init(void)
 	cpuid(1, 0, r);
 	if (!(r[3] & (1 << 9)))
 		return -ENODEV;
-	tsc_deadline = r[2] & (1 << 24);
+	/* TSC-deadline mode only under KVM: QEMU's TCG converts the deadline
+	 * with its own idea of the TSC rate (not the host's, which the guest
+	 * TSC runs at), so sleeps came out twice too long there. One-shot mode
+	 * calibrated against the TSC is right everywhere. */
+	uint32_t h[4];
+	cpuid(0x40000000, 0, h);
+	bool kvm = h[1] == 0x4b4d564b && h[2] == 0x564b4d56 && h[3] == 0x4d; /* "KVMKVMKVM" */
+	tsc_deadline = (r[2] & (1 << 24)) && kvm;
 	pic_disable();
 	wrmsr(MSR_APIC_BASE, (rdmsr(MSR_APIC_BASE) & ~0xfffULL & ~(0xfffffULL << 12)) | LAPIC_PHYS | (1 << 11));
 	lapic = mem_map_mmio(LAPIC_PHYS, 4096);
@@ -100,15 +107,22 @@ void apic_route_irq(int gsi, int vector)
 	ioapic_wr(io, 0x10 + 2 * (uint32_t)pin, (uint32_t)vector); /* fixed, physical, edge, high, unmasked */
 }
 
-/* One-shot mode needs the LAPIC clock rate: count it over 1 ms of TSC. */
+/* One-shot mode needs the LAPIC clock rate: count it against the TSC over
+ * 2 ms, reading both clocks back to back at each end so that time the vCPU
+ * spends descheduled on a busy host does not skew the ratio. */
 static void lapic_calibrate(void)
 {
 	lapic_wr(LAPIC_TIMER_DIV, 3); /* divide by 16 */
 	lapic_wr(LAPIC_LVT_TIMER, (1 << 16) | APIC_VEC_TIMER);
 	lapic_wr(LAPIC_TIMER_INIT, 0xffffffff);
-	time_delay_ns(1000000);
-	lapic_per_ms = 0xffffffffULL - lapic_rd(LAPIC_TIMER_CUR);
+	uint64_t t0 = rdtsc();
+	uint32_t c0 = lapic_rd(LAPIC_TIMER_CUR);
+	time_delay_ns(2000000);
+	uint32_t c1 = lapic_rd(LAPIC_TIMER_CUR);
+	uint64_t t1 = rdtsc();
 	lapic_wr(LAPIC_TIMER_INIT, 0);
+	uint64_t ns = time_tsc_to_ns(t1 - t0);
+	lapic_per_ms = ns ? (uint64_t)(c0 - c1) * 1000000 / ns : 0;
 	if (!lapic_per_ms)
 		lapic_per_ms = 1;
 }

@@ -42,6 +42,8 @@ uint64_t mem_frame_alloc(void);           /* zeroed frame, 0 when out of memory 
 uint64_t mem_frames_alloc(uint64_t n);    /* n contiguous zeroed frames, or 0 */
 void     mem_frame_free(uint64_t pa);
 uint64_t mem_kstack_alloc(int pages);     /* returns top; guard page below */
+uint64_t mem_kstack_alloc_try(int pages); /* 0 when out of memory */
+void     mem_kstack_free(uint64_t top, int pages);
 void    *kmalloc(size_t n);
 void     kfree(void *p);
 uint64_t mem_free_bytes(void);
@@ -117,5 +119,6 @@ void     vnet_print_counters(void);
 struct x86_syscall_frame;
 void sys_dispatch(struct x86_syscall_frame *f);
 void sys_print_counters(void);
+__attribute__((noreturn)) void sys_exit_all(int code); /* exit_group */
 
 #endif

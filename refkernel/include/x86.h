@@ -85,6 +85,12 @@ extern uint64_t x86_kstack_top;           /* stack the syscall entry switches to
 extern uint64_t x86_boot_tsc;             /* TSC at the first instruction (boot.S) */
 __attribute__((noreturn)) void x86_enter_app(uint64_t entry, uint64_t sp);
 
+void x86_switch(uint64_t *save_ksp, uint64_t ksp);        /* entry.S */
+__attribute__((noreturn)) void x86_resume_app(const struct x86_regs *r);
+void x86_preempted(void);
+static inline void fxsave(void *area) { __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory"); }
+static inline void fxrstor(const void *area) { __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory"); }
+
 /* arch/x86_64/trap.c */
 void x86_trap(struct x86_regs *r);
 

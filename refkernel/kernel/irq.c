@@ -6,6 +6,7 @@
  * Call order: apic_init -> irq_register per device -> kwait in blocking calls. */
 #include "kernel.h"
 #include "x86.h"
+#include "sched.h"
 
 #define NVEC 64
 static struct { void (*fn)(void *); void *ctx; } handlers[NVEC];
@@ -27,6 +28,11 @@ void irq_dispatch(int vector)
 	if (vector < NVEC && handlers[vector].fn)
 		handlers[vector].fn(handlers[vector].ctx);
 	apic_eoi();
+	if (sched_multi()) {
+		sched_events();         /* threads waiting for "something happened" re-check */
+		if (vector == APIC_VEC_TIMER)
+			sched_tick();
+	}
 }
 
 /* Halt until an interrupt or until time_ns() reaches (deadline_ns) (0: no
@@ -63,6 +69,9 @@ int kwait_until(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns)
 		uint64_t until = deadline_ns;
 		if (tick && (!until || tick < until))
 			until = tick;
-		kwait(until, &seen);
+		if (sched_multi())
+			sched_block(W_EVENT, until); /* other threads run meanwhile */
+		else
+			kwait(until, &seen);
 	}
 }

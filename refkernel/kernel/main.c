@@ -5,6 +5,7 @@
 #include "kernel.h"
 #include "cmdline.h"
 #include "x86.h"
+#include "sched.h"
 
 extern const char app_name[];
 static struct cmdline cl;
@@ -60,11 +61,15 @@ void kmain(uint32_t magic, uint32_t info)
 	boot_stage("mem_init");
 	boot_proto = bi.proto;
 	x86_cpu_init();
+	sched_init();
 	boot_stage("cpu_init");
 	time_init(cmdline_get(&cl, "tsc_khz"));
 	boot_stage("time_init");
 	if (cmdline_get(&cl, "crash_test"))
 		crash_test_fault(NULL);
+	unsigned long long slice_ms;
+	if (cmdline_get_u64(&cl, "sched_slice_ms", &slice_ms) > 0 && slice_ms > 0)
+		sched_slice_ns = slice_ms * 1000000ULL;
 	knet_init(&cl);
 	boot_stage("net_init");
 

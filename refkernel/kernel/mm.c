@@ -65,16 +65,54 @@ static void *heap_grow(void *ctx, size_t npages)
 void *kmalloc(size_t n) { return heap_alloc(&kheap, n); }
 void kfree(void *p) { heap_free(&kheap, p); }
 
-uint64_t mem_kstack_alloc(int pages)
+/* Freed thread stacks are kept for reuse (their virtual range with them). */
+static struct kstack_free { struct kstack_free *next; uint64_t top; int pages; } *kstack_pool;
+
+uint64_t mem_kstack_alloc_try(int pages)
 {
+	for (struct kstack_free **pp = &kstack_pool; *pp; pp = &(*pp)->next)
+		if ((*pp)->pages == pages) {
+			struct kstack_free *k = *pp;
+			uint64_t top = k->top;
+			*pp = k->next;
+			kfree(k);
+			return top;
+		}
 	uint64_t base = vmap_next + PAGE_SIZE; /* the page below stays unmapped: guard */
+	if (base + pages * PAGE_SIZE > VMAP_BASE + VMAP_SIZE - PAGE_SIZE)
+		return 0;
 	for (int i = 0; i < pages; i++) {
-		uint64_t pa = mem_frame_alloc();
-		if (!pa || x86_map(x86_pml4, base + i * PAGE_SIZE, pa, PTE_W | PTE_G | x86_nx))
-			kpanic(KEXIT_OOM, "out of memory for a kernel stack");
+		uint64_t pa = mem_frame_alloc(); /* zeroed */
+		if (!pa || x86_map(x86_pml4, base + i * PAGE_SIZE, pa, PTE_W | PTE_G | x86_nx)) {
+			if (pa)
+				mem_frame_free(pa);
+			while (i-- > 0)
+				mem_frame_free(x86_unmap(x86_pml4, base + i * PAGE_SIZE));
+			return 0;
+		}
 	}
 	vmap_next = base + pages * PAGE_SIZE;
 	return vmap_next;
+}
+
+uint64_t mem_kstack_alloc(int pages)
+{
+	uint64_t top = mem_kstack_alloc_try(pages);
+	if (!top)
+		kpanic(KEXIT_OOM, "out of memory for a kernel stack");
+	return top;
+}
+
+void mem_kstack_free(uint64_t top, int pages)
+{
+	struct kstack_free *k = kmalloc(sizeof(*k));
+	if (!k) { /* cannot remember it: give the frames back, lose the range */
+		for (int i = 1; i <= pages; i++)
+			mem_frame_free(x86_unmap(x86_pml4, top - (uint64_t)i * PAGE_SIZE));
+		return;
+	}
+	*k = (struct kstack_free){ kstack_pool, top, pages };
+	kstack_pool = k;
 }
 
 int mem_init(const struct boot_info *bi)

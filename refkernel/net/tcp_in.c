@@ -212,7 +212,10 @@ static bool tcp_trim_to_window(struct tcp_pcb *pcb, struct tcp_seg *seg)
 	tcp_seq_t lo = pcb->rcv_nxt, hi = seq_add(pcb->rcv_nxt, wnd);
 	bool ok;
 	if (seglen == 0)
-		ok = SEQ_EQ(seg->seq, lo) || (wnd > 0 && SEQ_IN(seg->seq, lo, hi));
+		/* Inclusive right edge, as Linux does: a peer that filled our
+		 * window sends its ACKs from exactly there (RFC 9293 would drop
+		 * them, and both sides could wait for each other for minutes). */
+		ok = SEQ_GEQ(seg->seq, lo) && SEQ_LEQ(seg->seq, hi);
 	else if (wnd == 0)
 		ok = SEQ_EQ(seg->seq, lo);       /* a probe: take its ACK, not its data */
 	else

@@ -2,6 +2,7 @@
  * Sleeping halts the vCPU until the LAPIC timer fires (kernel/irq.c). */
 #include "kernel.h"
 #include "syscall.h"
+#include "sched.h"
 
 #define A uint64_t
 #define CLOCK_REALTIME 0
@@ -92,8 +93,12 @@ int64_t sys_time(A t, A b, A c, A d, A e, A f)
 static int64_t sleep_until(uint64_t clk, uint64_t deadline)
 {
 	uint64_t now, seen = irq_events_now();
-	while (!clock_now(clk, &now) && now < deadline)
-		kwait(time_ns() + (deadline - now), &seen);
+	while (!clock_now(clk, &now) && now < deadline) {
+		if (sched_multi())
+			sched_block(W_SLEEP, time_ns() + (deadline - now));
+		else
+			kwait(time_ns() + (deadline - now), &seen);
+	}
 	return 0;
 }
 

@@ -4,19 +4,24 @@
 #include "kernel.h"
 #include "syscall.h"
 #include "x86.h"
+#include "sched.h"
 
 #define A uint64_t
 static uint64_t nr_calls, nr_enosys;
 static uint8_t reported[SYS_MAX / 8];
 
+void sys_exit_all(int code)
+{
+	kprintf("refkernel: exit status=%d run_us=%lu ", code & 0xff, (unsigned long)(time_ns() / 1000));
+	sys_print_counters();
+	knet_print_counters();
+	kexit(code & 0xff);
+}
+
 static int64_t sys_exit_group(A code, A b, A c, A d, A e, A f)
 {
 	(void)b; (void)c; (void)d; (void)e; (void)f;
-	kprintf("refkernel: exit status=%d run_us=%lu ", (int)(code & 0xff),
-		(unsigned long)(time_ns() / 1000));
-	sys_print_counters();
-	knet_print_counters();
-	kexit((int)(code & 0xff));
+	sys_exit_all((int)code);
 }
 
 static int64_t sys_getpid(A a, A b, A c, A d, A e, A f)
@@ -39,8 +44,9 @@ static int64_t sys_getuid(A a, A b, A c, A d, A e, A f) /* root, like a containe
 
 static int64_t sys_set_tid_address(A a, A b, A c, A d, A e, A f)
 {
-	(void)a; (void)b; (void)c; (void)d; (void)e; (void)f;
-	return 1; /* the only thread's tid; clear-on-exit matters only with threads */
+	(void)b; (void)c; (void)d; (void)e; (void)f;
+	sched_current->clear_tid = (uint64_t *)a;
+	return sched_current->tid;
 }
 
 #define ARCH_SET_FS 0x1002
@@ -53,6 +59,7 @@ static int64_t sys_arch_prctl(A code, A addr, A c, A d, A e, A f)
 		if (addr >= 0x0000800000000000ULL)
 			return -EPERM;
 		wrmsr(MSR_FS_BASE, addr);
+		sched_current->fs_base = addr;
 		return 0;
 	case ARCH_GET_FS:
 		if (!mm_user_ok((void *)addr, 8, true))
@@ -147,11 +154,6 @@ static int64_t sys_rt_sigaction(A sig, A act, A old, A size, A e, A f)
 	return 0;
 }
 
-static int64_t sys_sched_yield(A a, A b, A c, A d, A e, A f)
-{
-	(void)a; (void)b; (void)c; (void)d; (void)e; (void)f;
-	return 0; /* one thread: nothing else to run */
-}
 
 static const sys_fn table[SYS_MAX] = {
 	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [7] = sys_poll,
@@ -162,12 +164,13 @@ static const sys_fn table[SYS_MAX] = {
 	[41] = sys_socket, [42] = sys_connect, [43] = sys_accept, [44] = sys_sendto,
 	[45] = sys_recvfrom, [46] = sys_sendmsg, [47] = sys_recvmsg, [48] = sys_shutdown,
 	[49] = sys_bind, [50] = sys_listen, [51] = sys_getsockname, [52] = sys_getpeername,
-	[54] = sys_setsockopt, [55] = sys_getsockopt, [60] = sys_exit_group, [63] = sys_uname,
+	[54] = sys_setsockopt, [55] = sys_getsockopt, [60] = sys_exit, [63] = sys_uname,
 	[72] = sys_fcntl, [96] = sys_gettimeofday, [102] = sys_getuid, [104] = sys_getuid,
 	[107] = sys_getuid, [108] = sys_getuid, [110] = sys_getppid, [158] = sys_arch_prctl,
-	[186] = sys_getpid, [201] = sys_time, [213] = sys_epoll_create, [218] = sys_set_tid_address,
-	[228] = sys_clock_gettime, [232] = sys_epoll_wait, [233] = sys_epoll_ctl, [229] = sys_clock_getres, [230] = sys_clock_nanosleep,
-	[231] = sys_exit_group, [257] = sys_openat, [270] = sys_pselect6, [271] = sys_ppoll,
+	[186] = sys_gettid, [200] = sys_tkill, [201] = sys_time, [202] = sys_futex,
+	[204] = sys_sched_getaffinity, [213] = sys_epoll_create, [218] = sys_set_tid_address,
+	[228] = sys_clock_gettime, [232] = sys_epoll_wait, [233] = sys_epoll_ctl, [234] = sys_tgkill, [229] = sys_clock_getres, [230] = sys_clock_nanosleep,
+	[231] = sys_exit_group, [257] = sys_openat, [270] = sys_pselect6, [271] = sys_ppoll, [273] = sys_set_robust_list,
 	[281] = sys_epoll_pwait, [288] = sys_accept4, [291] = sys_epoll_create1, [292] = sys_dup3, [293] = sys_pipe2,
 	[318] = sys_getrandom,
 };
@@ -176,6 +179,12 @@ void sys_dispatch(struct x86_syscall_frame *fr)
 {
 	uint64_t nr = fr->rax;
 	nr_calls++;
+	if (nr == 56) { /* clone needs the whole frame: the child starts from it */
+		fr->rax = (uint64_t)sys_clone_frame(fr);
+		if (sched_multi())
+			fr->rflags |= 1 << 9; /* threads: application code now runs with interrupts on */
+		return;
+	}
 	if (nr < SYS_MAX && table[nr]) {
 		fr->rax = (uint64_t)table[nr](fr->rdi, fr->rsi, fr->rdx, fr->r10, fr->r8, fr->r9);
 		return;
@@ -194,6 +203,9 @@ extern uint64_t x86_page_faults;
 extern const char *boot_proto;
 void sys_print_counters(void)
 {
+	kprintf("threads=%d switches=%lu preemptions=%lu idle_us=%lu ", sched_nthreads(),
+		(unsigned long)sched_switches, (unsigned long)sched_preemptions,
+		(unsigned long)((sched_idle_ns + idle_ns) / 1000));
 	kprintf("syscalls=%lu enosys=%lu page_faults=%lu mem_free_kib=%lu mem_total_kib=%lu clock=%s tsc_khz=%lu boot=%s\n",
 		(unsigned long)nr_calls, (unsigned long)nr_enosys, (unsigned long)x86_page_faults,
 		(unsigned long)(mem_free_bytes() >> 10), (unsigned long)(mem_total_bytes() >> 10),

@@ -145,3 +145,60 @@ x86_enter_app:
 syscall_user_rsp: .quad 0
 
 	.section .note.GNU-stack, "", @progbits
+
+	.text
+/* x86_switch(&old->ksp, new->ksp): save the callee-saved registers on this
+ * kernel stack, switch stacks, restore the other thread's and return into it. */
+	.globl x86_switch
+x86_switch:
+	push %rbp
+	push %rbx
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, (%rdi)
+	mov %rsi, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
+	ret
+
+/* x86_resume_app(struct x86_regs *r): return to application code with every
+ * register from (r). iretq pops RIP, CS, RFLAGS, RSP and SS from this kernel
+ * stack, so nothing is written below the application's stack pointer. */
+	.globl x86_resume_app
+x86_resume_app:
+	pushq $0x10
+	pushq 160(%rdi)                     /* rsp */
+	pushq 152(%rdi)                     /* rflags */
+	pushq $0x08
+	pushq 136(%rdi)                     /* rip */
+	mov 0(%rdi), %r15
+	mov 8(%rdi), %r14
+	mov 16(%rdi), %r13
+	mov 24(%rdi), %r12
+	mov 32(%rdi), %r11
+	mov 40(%rdi), %r10
+	mov 48(%rdi), %r9
+	mov 56(%rdi), %r8
+	mov 64(%rdi), %rbp
+	mov 80(%rdi), %rsi
+	mov 88(%rdi), %rdx
+	mov 96(%rdi), %rcx
+	mov 104(%rdi), %rbx
+	mov 112(%rdi), %rax
+	mov 72(%rdi), %rdi
+	iretq
+
+/* Where a preempted thread lands (trap.c rewrote the interrupt's return
+ * frame): on its own kernel stack, interrupts off, registers saved. */
+	.globl x86_preempted
+x86_preempted:
+	call sched_preempted
+	ud2
+
+	.section .note.GNU-stack, "", @progbits

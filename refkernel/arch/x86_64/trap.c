@@ -4,6 +4,7 @@
  * with KEXIT_CRASH. A fault inside the report itself stops at once. */
 #include "x86.h"
 #include "kernel.h"
+#include "sched.h"
 
 static const char *const vector_names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
@@ -53,8 +54,8 @@ static void crash(struct x86_regs *r)
 		kprintf("refkernel: crash while reporting a crash (vector %lu)\n", (unsigned long)r->vector);
 		kexit(KEXIT_CRASH);
 	}
-	kprintf("refkernel: crash vector=%lu (%s) error=%#lx\n", (unsigned long)r->vector,
-		name ? name : "reserved", (unsigned long)r->error);
+	kprintf("refkernel: crash vector=%lu (%s) error=%#lx thread=%d\n", (unsigned long)r->vector,
+		name ? name : "reserved", (unsigned long)r->error, sched_current ? sched_current->tid : 1);
 	print_addr("  rip ", r->rip);
 	if (r->vector == 14)
 		kprintf("  cr2 0x%016lx (%s %s, %s)\n", (unsigned long)read_cr2(),
@@ -83,6 +84,7 @@ void x86_trap(struct x86_regs *r)
 	}
 	if (r->vector >= 32 && r->vector < 64) {
 		irq_dispatch((int)r->vector);
+		sched_preempt_check(r);
 		return;
 	}
 	crash(r);

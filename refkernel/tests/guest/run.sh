@@ -9,7 +9,7 @@ KHZ=$("$B/tsckhz")
 QEMU_BASE=(qemu-system-x86_64 -smp 1 -nodefaults -no-user-config -nographic -serial stdio
 	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4)
 n=0 fails=0
-out=$(mktemp); trap 'rm -f "$out"' EXIT
+out=$(mktemp); trap 'rm -f "$out" "$out.time"' EXIT
 
 # boot ACCEL MACHINE MEM IMAGE APPEND -> $out, $rc
 boot() {
@@ -30,11 +30,11 @@ check() { # DESC CONDITION...
 has() { grep -qE -- "$1" "$out"; }
 count() { grep -cE -- "$1" "$out"; }
 
-echo "1..21"
+echo "1..26"
 boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ"
 check "hello prints hello from refkernel and exits 0" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
 check "boot_us line before the application" eval 'has "^refkernel: boot_us=[0-9]+ entry_to_main"'
-check "exit line with counters" eval 'has "^refkernel: exit status=0 run_us=[0-9]+ syscalls=[0-9]+ .*boot=pvh"'
+check "exit line with counters" eval 'has "^refkernel: exit status=0 run_us=[0-9]+ .*syscalls=[0-9]+ .*boot=pvh"'
 boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ -- 42"
 check "exit code from argv (42 -> QEMU status 85)" eval '[ $rc -eq 85 ]'
 boot tcg microvm 2 "$B/hello.img" "tsc_khz=$KHZ"
@@ -74,6 +74,22 @@ check "bake works on any static binary (make bake BIN= IMG=)" eval '[ $rc -eq 0 
 make -s -C "$(dirname "$0")/../.." bake BIN="$B/../workloads/hello" IMG="$T/hello-mb.img" MULTIBOOT=1 > "$out" 2>&1
 boot tcg q35 64 "$T/hello-mb.img" "tsc_khz=$KHZ"
 check "MULTIBOOT=1 image boots through Multiboot on q35" eval 'has "^hello from refkernel" && has "boot=multiboot" && [ $rc -eq 1 ]'
+boot tcg microvm 64 "$T/threads.img" "tsc_khz=$KHZ"
+check "pthreads: create/join 100, producer-consumer of 1000000 items, TLS, preemption, sleep, futex errors, no fork" eval \
+	'has "^threads: [0-9]+ checks, 0 failed" && [ $rc -eq 1 ]'
+boot tcg microvm 64 "$T/stack_overflow.img" "tsc_khz=$KHZ"
+check "a thread's stack overflow: crash report naming the thread" eval \
+	'has "^refkernel: crash vector=14 .* thread=2" && has "<depth\+" && [ $rc -eq 255 ]'
+boot tcg microvm 16 "$T/thread_oom.img" "tsc_khz=$KHZ"
+check "threads until memory runs out: pthread_create fails with EAGAIN, no crash" eval \
+	'has "^thread_oom: [0-9]+ threads, then pthread_create: (Resource temporarily unavailable|Out of memory)" && [ $rc -eq 1 ]'
+/usr/bin/time -f "%e %U %S" -o "$out.time" timeout 60 "${QEMU_BASE[@]}" -accel tcg -cpu max -M microvm -m 64 \
+	-kernel "$T/sleeper.img" -append "tsc_khz=$KHZ" > "$out" 2>&1; rc=$?
+read -r wall usr sys < <(tail -n 1 "$out.time")
+check "sleeping 1 s leaves the vCPU idle (QEMU used ${usr}+${sys} s CPU in ${wall} s)" eval \
+	'[ $rc -eq 1 ] && awk -v u="$usr" -v s="$sys" -v w="$wall" "BEGIN { exit !(w >= 1.0 && u + s < 0.5 * w) }"'
+boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ sched_slice_ms=abc"
+check "malformed sched_slice_ms is ignored with the default kept" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
 img_size=$(stat -c %s "$B/hello.img")
 check "hello.img is at most 96 KiB ($img_size bytes)" eval '[ "$img_size" -le 98304 ]'
 

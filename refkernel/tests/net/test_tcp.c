@@ -910,3 +910,20 @@ NET_TEST(tcp, connection_limit_recycles_time_wait)
 	cr_assert_eq(A.stk->ntcp, SOCK_MAX);
 	sock_close(l);
 }
+
+Test(tcp, ack_from_the_right_edge_of_our_window_is_taken)
+{
+	/* The peer filled our window and its first segment was lost: its ACKs
+	 * carry seq = rcv_nxt + window. They must still acknowledge our data. */
+	struct tconn c;
+	tconn_set_state(&c, &A, TCP_ESTABLISHED, 5000, 9000, 65535);
+	cr_assert_eq(sock_send(c.s, "abc", 3, 0), 3);
+	tstack_clear(&A);
+	uint32_t edge = c.pcb->rcv_adv.v;
+	t_send_tcp(&A, c.rport, c.lport, edge, c.rcv + 3, TCP_ACK, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(c.pcb->sndbuf.len, 0, "the ACK was taken");
+	cr_assert_eq(A.ntx, 0, "and not answered as unacceptable");
+	t_send_tcp(&A, c.rport, c.lport, edge + 1, c.rcv + 3, TCP_ACK, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(A.stk->cnt.tcp_drop_seq, 1, "one past the edge is not");
+	sock_close(c.s);
+}

@@ -1,0 +1,65 @@
+/* sched.h — threads (one process, many threads, as OSv has it), a preemptive
+ * round-robin scheduler and the futex wait queues under pthreads.
+ *
+ * A thread runs application code at ring 0 on its own stack; its kernel
+ * work (syscalls) runs on its own kernel stack (guard page below). It leaves
+ * the CPU in three ways: it blocks in a syscall (futex, sleep, I/O wait), its
+ * time slice ends (LAPIC timer; the interrupt saves its registers in the
+ * thread and resumes in the kernel), or it exits. FPU/SSE state and FS base
+ * are per thread. The application runs with interrupts off until it creates
+ * its first thread (hello never needs the APIC).
+ *
+ * Errors are negative errno. Blocking calls take an absolute deadline in
+ * time_ns() (0: none) and return -ETIMEDOUT when it passes.
+ */
+#ifndef SCHED_H
+#define SCHED_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "futex_table.h"
+#include "x86.h"
+
+enum thread_state { T_RUNNABLE, T_BLOCKED, T_ZOMBIE };
+enum wait_kind { W_NONE, W_FUTEX, W_SLEEP, W_EVENT };
+
+struct thread {
+	uint8_t fx[512] __attribute__((aligned(16))); /* fxsave area */
+	uint64_t ksp;              /* saved kernel stack pointer (x86_switch) */
+	uint64_t kstack_top;
+	uint64_t fs_base;
+	int tid;
+	enum thread_state state;
+	enum wait_kind wait;
+	uint64_t deadline;         /* wake at time_ns() >= deadline, 0: never */
+	int wake_result;           /* 0 woken, -ETIMEDOUT */
+	uint64_t *clear_tid;       /* CLONE_CHILD_CLEARTID */
+	struct x86_regs uctx;      /* application registers while preempted / before first run */
+	struct qnode rq;           /* run queue */
+	struct qnode all;          /* every live thread */
+	struct futex_waiter fw;    /* while in futex_wait */
+	uint64_t slice_start;
+};
+
+extern struct thread *sched_current;
+extern uint64_t sched_switches, sched_preemptions, sched_idle_ns;
+extern uint64_t sched_slice_ns;
+
+void sched_init(void);                                 /* thread 1 = the boot thread */
+int  sched_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid,
+		 uint64_t tls, const struct x86_syscall_frame *parent); /* child tid or -errno */
+__attribute__((noreturn)) void sched_exit_thread(void);
+void sched_yield(void);
+int  sched_block(enum wait_kind kind, uint64_t deadline); /* current must be queued/recorded first */
+void sched_wake(struct thread *t, int result);
+int  sched_nthreads(void);
+bool sched_multi(void);                                /* more than one thread exists */
+void sched_tick(void);                                 /* timer/IRQ: wake sleepers, maybe preempt */
+void sched_events(void);                               /* an interrupt came: wake W_EVENT waiters */
+void sched_preempt_check(struct x86_regs *r);          /* from x86_trap after an interrupt */
+
+/* futex.c */
+int futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline, uint32_t bitset);
+int futex_wake(uint32_t *uaddr, int n, uint32_t bitset);
+int futex_requeue(uint32_t *uaddr, int nwake, uint32_t *uaddr2, int nmove, const uint32_t *cmpval);
+
+#endif
