@@ -44,8 +44,13 @@ static void qemu_base(struct tg_run *r, const char *machine)
 	tg_args_words(r, "-nodefaults -no-user-config -nographic -serial stdio -no-reboot");
 	tg_arg(r, "-device");
 	tg_arg(r, "isa-debug-exit,iobase=0xf4,iosize=4");
-	if (r->net.ns[0])
+	if (r->net.ns[0]) {
+		/* virtio 1.x over mmio for every guest (QEMU 7.2's microvm defaults to
+		 * the legacy v1 transport, which the refkernel does not drive) */
+		tg_arg(r, "-global");
+		tg_arg(r, "virtio-mmio.force-legacy=false");
 		tg_net_args_qemu(r);
+	}
 }
 
 static int need_file(struct tg_run *r, const char *rel, char *out, size_t outn,
