@@ -138,7 +138,8 @@ int vnet_init(struct virtio_dev *d, struct netdev *dev)
 		dev->mac[i] = (offered & (1ULL << VIRTIO_NET_F_MAC)) ? virtio_config8(d, (unsigned)i)
 								 : (uint8_t)(i == 0 ? 0x02 : rand_u32());
 	irq_register(APIC_VEC_IRQ0, vnet_irq, v); /* the first (only) network device */
-	apic_route_irq(d->irq, APIC_VEC_IRQ0);
+	if (virtio_route_irq(d, APIC_VEC_IRQ0))
+		kprintf("refkernel: virtio-net: no interrupt, polling every %d ms\n", NET_TIMER_TICK_MS);
 	virtio_ready(d);
 	virtq_kick(&v->rxq);
 	return 0;

@@ -1,8 +1,10 @@
-/* virtio.h — virtio 1.x (modern) devices: the split virtqueue and the MMIO
- * transport (virtio 1.2 §2.7, §4.2). Only modern devices (MMIO version 2,
+/* virtio.h — virtio 1.x (modern) devices: the split virtqueue (§2.7) over
+ * two transports, MMIO (§4.2; microvm) and PCI (§4.1; q35), behind one small
+ * ops table. Only modern devices (MMIO version 2, PCI device id 0x1040+,
  * VIRTIO_F_VERSION_1) are driven; a legacy device is refused with one line.
  *
- * Call order for a driver: virtio_mmio_probe() finds devices; for each, the
+ * Call order for a driver: virtio_mmio_probe()/virtio_pci_probe() find
+ * devices; for each, the
  * driver calls virtio_begin() (reset, ACKNOWLEDGE, DRIVER), negotiates with
  * virtio_features()/virtio_set_features(), sets up queues with virtq_init(),
  * then virtio_ready() (DRIVER_OK). Buffers go in with virtq_add() +
@@ -40,11 +42,32 @@ struct virtq {
 	uint64_t notifications;
 };
 
+struct virtio_ops {
+	uint64_t (*features)(struct virtio_dev *d);
+	void     (*set_driver_features)(struct virtio_dev *d, uint64_t f);
+	uint8_t  (*status)(struct virtio_dev *d);
+	void     (*set_status)(struct virtio_dev *d, uint8_t s);
+	uint16_t (*queue_max)(struct virtio_dev *d, uint16_t index);  /* 0: no such queue */
+	void     (*queue_setup)(struct virtio_dev *d, uint16_t index, uint16_t num,
+				uint64_t desc, uint64_t avail, uint64_t used);
+	void     (*notify)(struct virtio_dev *d, uint16_t index);
+	uint32_t (*ack_irq)(struct virtio_dev *d);               /* interrupt context */
+	uint8_t  (*config8)(struct virtio_dev *d, unsigned off);
+	/* Deliver the device's interrupts on (vector): IOAPIC line or MSI-X. */
+	int      (*route_irq)(struct virtio_dev *d, int vector);
+};
+
 struct virtio_dev {
-	volatile uint32_t *regs;  /* MMIO register window */
+	const struct virtio_ops *ops;
 	uint32_t device_id;
+	uint64_t phys;            /* MMIO window, or the PCI function's address */
+	/* MMIO */
+	volatile uint32_t *regs;
 	int irq;                  /* GSI */
-	uint64_t phys;
+	/* PCI: the mapped capability windows (§4.1.4) */
+	volatile uint8_t *common, *isr, *devcfg, *notify;
+	uint32_t notify_mult;
+	uint16_t bdf;
 };
 
 #define VIRTIO_MAX_DEVS 8
@@ -54,14 +77,18 @@ struct virtio_dev {
  * 512 * slot; IRQ 24 + slot with microvm's second I/O APIC, else 5 + slot).
  * Returns the number found. */
 int  virtio_mmio_probe(struct virtio_dev *devs, int max);
+/* Find virtio PCI functions on bus 0 (configuration through ports 0xcf8/0xcfc,
+ * as q35 and pc offer); interrupts through MSI-X. Returns the number found. */
+int  virtio_pci_probe(struct virtio_dev *devs, int max);
 int  virtio_begin(struct virtio_dev *d);
 uint64_t virtio_features(struct virtio_dev *d);
 int  virtio_set_features(struct virtio_dev *d, uint64_t f); /* -ENODEV if FEATURES_OK not kept */
 void virtio_ready(struct virtio_dev *d);
 void virtio_fail(struct virtio_dev *d);
-uint32_t virtio_ack_irq(struct virtio_dev *d);          /* returns InterruptStatus */
+uint32_t virtio_ack_irq(struct virtio_dev *d);          /* returns the interrupt cause */
 uint8_t  virtio_config8(struct virtio_dev *d, unsigned off);
 uint16_t virtio_config16(struct virtio_dev *d, unsigned off);
+int      virtio_route_irq(struct virtio_dev *d, int vector);
 
 int  virtq_init(struct virtq *q, struct virtio_dev *d, uint16_t index, uint16_t max_num);
 /* One buffer of one descriptor; (token) is returned by virtq_used. -ENOSPC when full. */

@@ -69,6 +69,8 @@ void knet_init(const struct cmdline *cl)
 		kpanic(KEXIT_CMDLINE, "bad command line: gw=%s (want gw=A.B.C.D)", gw);
 	static struct virtio_dev devs[VIRTIO_MAX_DEVS];
 	int n = virtio_mmio_probe(devs, VIRTIO_MAX_DEVS), i;
+	if (n == 0)
+		n = virtio_pci_probe(devs, VIRTIO_MAX_DEVS);
 	for (i = 0; i < n && devs[i].device_id != VIRTIO_ID_NET; i++)
 		;
 	if (i == n)

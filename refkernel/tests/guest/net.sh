@@ -25,7 +25,7 @@ not_ok() {
 	sed 's/^/#   client: /' "$out.client" | tail -n 5
 	tr -d '\r' < "$out" | cut -c1-200 | sed 's/^/#   guest: /' | tail -n 8
 }
-TESTS=7
+TESTS=8
 echo "1..$TESTS"
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
 	for i in $(seq $TESTS); do echo "ok $i - network test $i # SKIP needs root and /dev/net/tun"; done
@@ -36,13 +36,13 @@ ip netns add "$NS" && ip -n "$NS" link set lo up &&
 	ip -n "$NS" tuntap add dev tap0 mode tap && ip -n "$NS" addr add $HOST_IP/24 dev tap0 &&
 	ip -n "$NS" link set tap0 up || { echo "Bail out! cannot set up namespace $NS"; exit 1; }
 
-# guest IMAGE MACHINE "ARGS": start it in the namespace, wait for its ready line
+# guest IMAGE MACHINE "ARGS" [DEVICE]: start it in the namespace, wait for its ready line
 guest() {
 	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
 	ip netns exec "$NS" timeout 300 qemu-system-x86_64 -M "$2" -accel tcg -cpu max -m 64 -smp 1 \
 		-nodefaults -no-user-config -nographic -serial stdio -no-reboot \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 -global virtio-mmio.force-legacy=false \
-		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-device,netdev=n0 \
+		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device "${4:-virtio-net-device},netdev=n0" \
 		-kernel "$1" -append "tsc_khz=$KHZ ip=$GUEST_IP/24 -- $3" > "$out" 2>&1 &
 	qpid=$!
 	for _ in $(seq 150); do grep -q "ukbench: ready" "$out" && return 0; sleep 0.2; done
@@ -63,6 +63,10 @@ if [ $? -eq 0 ]; then ok "1000 concurrent TCP connections served and closed clea
 guest "$B/echo.img" microvm,acpi=off "--port 7"
 client "$B/netcheck" tcp $GUEST_IP 7 1000000
 if [ $? -eq 0 ]; then ok "microvm with acpi=off: devices from the command line, TCP echo"; else not_ok "acpi=off TCP echo"; fi
+
+guest "$B/echo.img" q35 "--port 7" virtio-net-pci,romfile=
+client "$B/netcheck" tcp $GUEST_IP 7 1000000
+if [ $? -eq 0 ]; then ok "q35 with virtio-net-pci (modern PCI transport, MSI-X): TCP echo"; else not_ok "q35 virtio-pci TCP echo"; fi
 
 guest "$B/httpd.img" microvm "--port 80"
 client wrk -t1 -c10 -d3s http://$GUEST_IP/

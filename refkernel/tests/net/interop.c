@@ -470,6 +470,9 @@ int main(int argc, char **argv)
 		tx_loss_pct = rx_loss_pct = 5;
 		rx_dup_pct = 1;
 		rx_reorder_pct = 25;
+		const char *imp = getenv("NET_IMPAIR");   /* "tx rx dup reorder" percentages */
+		if (imp)
+			sscanf(imp, "%u %u %u %u", &tx_loss_pct, &rx_loss_pct, &rx_dup_pct, &rx_reorder_pct);
 		pthread_mutex_unlock(&stk_lock);
 		double secs = 0;
 		int ok = tcp_echo(ip, 4u << 20, &secs);
