@@ -307,7 +307,9 @@ static void cmd_set(struct cmd_ctx *x)
 			return;
 		}
 	}
-	struct dict_entry *old = lookup(x, 1);
+	/* plain SET needs no lookup: an old (even expired) entry is overwritten
+	 * and loses its TTL, which is what a fresh one would be */
+	struct dict_entry *old = nx || xx || get ? lookup(x, 1) : NULL;
 	if (get) {
 		if (old)
 			add_bulk(x->c, old->val, old->vlen);
@@ -579,37 +581,39 @@ static void cmd_command(struct cmd_ctx *x);
 
 struct command {
 	const char *name;
+	size_t len;
 	int arity;              /* > 0 exact argc, < 0 at least -arity */
 	int denyoom;            /* may grow memory */
 	void (*fn)(struct cmd_ctx *x);
 };
 
+#define CMD(name, arity, denyoom, fn) { name, sizeof(name) - 1, arity, denyoom, fn }
 static const struct command commands[] = {
-	{ "get", 2, 0, cmd_get },
-	{ "set", -3, 1, cmd_set },
-	{ "ping", -1, 0, cmd_ping },
-	{ "incr", 2, 1, cmd_incr },
-	{ "mset", -3, 1, cmd_mset },
-	{ "mget", -2, 0, cmd_mget },
-	{ "del", -2, 0, cmd_del },
-	{ "decr", 2, 1, cmd_decr },
-	{ "incrby", 3, 1, cmd_incrby },
-	{ "decrby", 3, 1, cmd_decrby },
-	{ "exists", -2, 0, cmd_exists },
-	{ "echo", 2, 0, cmd_echo },
-	{ "expire", 3, 0, cmd_expire },
-	{ "pexpire", 3, 0, cmd_pexpire },
-	{ "ttl", 2, 0, cmd_ttl },
-	{ "pttl", 2, 0, cmd_pttl },
-	{ "persist", 2, 0, cmd_persist },
-	{ "dbsize", 1, 0, cmd_dbsize },
-	{ "flushall", -1, 0, cmd_flushall },
-	{ "flushdb", -1, 0, cmd_flushall },
-	{ "select", 2, 0, cmd_select },
-	{ "info", -1, 0, cmd_info },
-	{ "config", -2, 0, cmd_config },
-	{ "command", -1, 0, cmd_command },
-	{ "quit", -1, 0, cmd_quit },
+	CMD("get", 2, 0, cmd_get),
+	CMD("set", -3, 1, cmd_set),
+	CMD("ping", -1, 0, cmd_ping),
+	CMD("incr", 2, 1, cmd_incr),
+	CMD("mset", -3, 1, cmd_mset),
+	CMD("mget", -2, 0, cmd_mget),
+	CMD("del", -2, 0, cmd_del),
+	CMD("decr", 2, 1, cmd_decr),
+	CMD("incrby", 3, 1, cmd_incrby),
+	CMD("decrby", 3, 1, cmd_decrby),
+	CMD("exists", -2, 0, cmd_exists),
+	CMD("echo", 2, 0, cmd_echo),
+	CMD("expire", 3, 0, cmd_expire),
+	CMD("pexpire", 3, 0, cmd_pexpire),
+	CMD("ttl", 2, 0, cmd_ttl),
+	CMD("pttl", 2, 0, cmd_pttl),
+	CMD("persist", 2, 0, cmd_persist),
+	CMD("dbsize", 1, 0, cmd_dbsize),
+	CMD("flushall", -1, 0, cmd_flushall),
+	CMD("flushdb", -1, 0, cmd_flushall),
+	CMD("select", 2, 0, cmd_select),
+	CMD("info", -1, 0, cmd_info),
+	CMD("config", -2, 0, cmd_config),
+	CMD("command", -1, 0, cmd_command),
+	CMD("quit", -1, 0, cmd_quit),
 };
 #define NCOMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
 
@@ -639,7 +643,7 @@ static const struct command *find_command(const char *name, size_t len)
 	for (size_t i = 0; i < len; i++)
 		low[i] = (name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i];
 	for (int k = 0; k < NCOMMANDS; k++)
-		if (strlen(commands[k].name) == len && !memcmp(commands[k].name, low, len))
+		if (commands[k].len == len && !memcmp(commands[k].name, low, len))
 			return &commands[k];
 	return NULL;
 }

@@ -55,47 +55,36 @@ static int fail(struct resp_parser *p, const char *msg)
 	return RESP_ERR;
 }
 
-/* Strict decimal: optional '-', 1..18 digits, nothing else. */
-static int parse_ll(const char *s, size_t n, long long *out)
-{
-	int neg = 0;
-	long long v = 0;
-
-	if (n && *s == '-') {
-		neg = 1;
-		s++;
-		n--;
-	}
-	if (n == 0 || n > 18)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = neg ? -v : v;
-	return 0;
-}
-
-/* Finds the "\r\n"-terminated line at p->pos. Returns 1 and the number in
- * *v, 0 for more, -1 on a malformed/over-long line. */
+/* Reads the "[-]digits\r\n" line after the type byte at p->pos, digits as
+ * they come (each call looks at no more than ~20 bytes, so byte-by-byte
+ * feeding stays linear). Returns 1 with *v and *next, 0 for more, -1 when
+ * malformed, -2 when longer than 18 digits. */
 static int number_line(struct resp_parser *p, const char *buf, size_t len, long long *v,
 		       size_t *next)
 {
-	size_t s = p->pos + 1;  /* after the type byte */
-	const char *cr = memchr(buf + s, '\r', len - s);
+	size_t i = p->pos + 1, nd = 0;
+	long long x = 0;
+	int neg = 0;
 
-	/* a count never needs 32 bytes: refusing longer lines keeps
-	 * byte-by-byte feeding linear */
-	if (!cr)
-		return len - s > 32 ? -2 : 0;
-	if (cr - (buf + s) > 32)
-		return -2;
-	if ((size_t)(cr - buf) + 1 >= len)
+	if (i < len && buf[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++) {
+		if (++nd > 18)
+			return -2;
+		x = x * 10 + (buf[i] - '0');
+	}
+	if (i >= len)
 		return 0;
-	if (cr[1] != '\n' || parse_ll(buf + s, cr - (buf + s), v))
+	if (buf[i] != '\r' || nd == 0)
 		return -1;
-	*next = cr - buf + 2;
+	if (i + 1 >= len)
+		return 0;
+	if (buf[i + 1] != '\n')
+		return -1;
+	*v = neg ? -x : x;
+	*next = i + 2;
 	return 1;
 }
 
