@@ -10,8 +10,12 @@ tapn=0
 tapfail=0
 PIDS=""
 
+# PIDS holds our `timeout` processes; each leads its own process group
+# (timeout calls setpgid), so killing the group takes its server with it.
 cleanup() {
-	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; done
+	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
+	sleep 0.2
+	for p in $PIDS; do kill -KILL "-$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
