@@ -63,7 +63,8 @@
 #define TCP_KEEPIDLE_S 7200
 #define TCP_KEEPINTVL_S 75
 #define TCP_KEEPCNT 9
-#define TCP_OOO_MAX 64            /* out-of-order segments kept */
+#define TCP_OOO_MAX 256           /* out-of-order segments kept (a 256 KiB window) */
+#define TCP_SACK_BLOCKS 4         /* RFC 2018 blocks in an ACK (no timestamps) */
 #define TCP_BACKLOG_MAX 1024
 #define TCP_DEFAULT_MSS 536       /* RFC 9293 §3.7.1 when no MSS option */
 
@@ -188,6 +189,7 @@ struct tcp_pcb {
 	uint16_t mss;                   /* our send MSS */
 	uint8_t snd_wscale, rcv_wscale; /* RFC 7323; 0 when not agreed */
 	bool ws_ok;
+	bool sack_ok;                   /* RFC 2018: we send SACK blocks */
 
 	/* receive side */
 	tcp_seq_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge advertised */
@@ -195,6 +197,7 @@ struct tcp_pcb {
 	bool fin_rcvd;
 	struct tcp_ooo *ooo;            /* sorted by seq, disjoint */
 	unsigned nooo;
+	tcp_seq_t ooo_last;             /* start of the latest segment queued */
 
 	/* congestion control (RFC 5681, RFC 6582) */
 	uint32_t cwnd, ssthresh, bytes_acked;

@@ -16,7 +16,7 @@ struct tcp_seg {
 	uint16_t wnd;
 	const uint8_t *data;
 	uint32_t len;
-	bool has_mss, has_ws;
+	bool has_mss, has_ws, has_sack_ok;
 	uint16_t mss;
 	uint8_t ws;
 };
@@ -47,6 +47,10 @@ static bool tcp_parse_options(struct tcp_seg *seg, const uint8_t *opt, size_t op
 				return false;
 			seg->has_ws = true;
 			seg->ws = MIN(opt[i + 2], 14);   /* RFC 7323 §2.3 */
+		} else if (kind == 4) {
+			if (len != 2)
+				return false;
+			seg->has_sack_ok = true;         /* RFC 2018 §2 */
 		}
 		i += len;
 	}
@@ -62,6 +66,7 @@ static void tcp_apply_syn_options(struct tcp_pcb *pcb, const struct tcp_seg *seg
 		mss = MIN(mss, (uint32_t)pcb->user_mss);
 	pcb->mss = (uint16_t)MAX(mss, 64u);
 	pcb->ws_ok = seg->has_ws;
+	pcb->sack_ok = seg->has_sack_ok;
 	if (seg->has_ws) {
 		pcb->snd_wscale = seg->ws;
 	} else {
@@ -288,6 +293,7 @@ static bool tcp_ooo_insert(struct tcp_pcb *pcb, tcp_seq_t seq, const uint8_t *da
 	o->next = *pp;
 	*pp = o;
 	pcb->nooo++;
+	pcb->ooo_last = seq;
 	return true;
 }
 

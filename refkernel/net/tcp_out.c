@@ -8,6 +8,61 @@
 #define TCP_OPT_MSS 2
 #define TCP_OPT_WS 3
 #define TCP_OPT_NOP 1
+#define TCP_OPT_SACK_OK 4
+#define TCP_OPT_SACK 5
+
+/* SACK blocks (RFC 2018 §3-4) describing the out-of-order queue: adjacent
+ * segments merge into one block; the block holding the latest segment goes
+ * first. Returns the option bytes written at (opt). */
+static size_t tcp_sack_option(const struct tcp_pcb *pcb, uint8_t *opt)
+{
+	tcp_seq_t lo[TCP_SACK_BLOCKS], hi[TCP_SACK_BLOCKS], cur_lo = { 0 }, cur_hi = { 0 };
+	tcp_seq_t last_lo = { 0 }, last_hi = { 0 };
+	unsigned n = 0;
+	bool open = false, cur_has_last = false, have_last = false;
+	/* One pass over the queue, merging adjacent segments into blocks: keep
+	 * the first few blocks and the one holding the latest segment. */
+	for (const struct tcp_ooo *o = pcb->ooo;; o = o->next) {
+		if (open && (!o || !SEQ_EQ(cur_hi, o->seq))) {
+			if (cur_has_last) {
+				last_lo = cur_lo;
+				last_hi = cur_hi;
+				have_last = true;
+			} else if (n < TCP_SACK_BLOCKS - 1) {
+				lo[n] = cur_lo;
+				hi[n] = cur_hi;
+				n++;
+			}
+			open = false;
+		}
+		if (!o)
+			break;
+		if (!open) {
+			cur_lo = o->seq;
+			cur_has_last = false;
+			open = true;
+		}
+		cur_hi = seq_add(o->seq, o->len);
+		cur_has_last = cur_has_last || SEQ_EQ(o->seq, pcb->ooo_last);
+	}
+	unsigned k = 0;
+	opt[0] = TCP_OPT_NOP;
+	opt[1] = TCP_OPT_NOP;
+	opt[2] = TCP_OPT_SACK;
+	if (have_last) {
+		wr32(opt + 4, last_lo.v);
+		wr32(opt + 8, last_hi.v);
+		k++;
+	}
+	for (unsigned i = 0; i < n; i++, k++) {
+		wr32(opt + 4 + 8 * k, lo[i].v);
+		wr32(opt + 8 + 8 * k, hi[i].v);
+	}
+	if (k == 0)
+		return 0;
+	opt[3] = (uint8_t)(2 + 8 * k);
+	return 4 + 8 * k;
+}
 
 /* Was our FIN sent (it may still be unacknowledged)? */
 static bool tcp_fin_sent(const struct tcp_pcb *pcb)
@@ -41,12 +96,23 @@ int tcp_xmit(struct tcp_pcb *pcb, tcp_seq_t seq, uint32_t len, uint8_t flags)
 		wr16(opt + 2, (uint16_t)(stk->mtu - IP_HLEN - TCP_HLEN));
 		optlen = 4;
 		if (pcb->state == TCP_SYN_SENT || pcb->ws_ok) {
-			opt[4] = TCP_OPT_NOP;
-			opt[5] = TCP_OPT_WS;
-			opt[6] = 3;
-			opt[7] = pcb->rcv_wscale;
-			optlen = 8;
+			opt[optlen] = TCP_OPT_NOP;
+			opt[optlen + 1] = TCP_OPT_WS;
+			opt[optlen + 2] = 3;
+			opt[optlen + 3] = pcb->rcv_wscale;
+			optlen += 4;
 		}
+		if (pcb->state == TCP_SYN_SENT || pcb->sack_ok) {
+			opt[optlen] = TCP_OPT_NOP;
+			opt[optlen + 1] = TCP_OPT_NOP;
+			opt[optlen + 2] = TCP_OPT_SACK_OK;
+			opt[optlen + 3] = 2;
+			optlen += 4;
+		}
+	} else if (pcb->sack_ok && pcb->ooo && len == 0 && (flags & TCP_ACK)) {
+		/* Only pure ACKs carry SACK blocks, so data segments keep their
+		 * full MSS; the duplicate ACKs a hole causes are pure ACKs. */
+		optlen = tcp_sack_option(pcb, opt);
 	}
 	size_t hlen = TCP_HLEN + optlen;
 	if (hlen + len + IP_HLEN > stk->mtu)

@@ -137,6 +137,14 @@ bool tstack_parse(const struct tstack *t, int i, struct tpkt *p)
 				p->mss = rd16(l4 + o + 2);
 			if (l4[o] == 3)
 				p->ws = l4[o + 2];
+			if (l4[o] == 4)
+				p->sack_ok = true;
+			if (l4[o] == 5)
+				for (int b = 0; b < (l4[o + 1] - 2) / 8 && b < 4; b++) {
+					p->sack[b][0] = rd32(l4 + o + 2 + 8 * b);
+					p->sack[b][1] = rd32(l4 + o + 6 + 8 * b);
+					p->nsack = b + 1;
+				}
 			o += l4[o + 1];
 		}
 		p->data = l4 + doff;

@@ -39,6 +39,9 @@ struct tpkt {
 	uint16_t wnd;
 	uint16_t mss;                   /* 0: no option */
 	int ws;                         /* -1: no option */
+	bool sack_ok;
+	int nsack;                      /* SACK blocks */
+	uint32_t sack[4][2];
 	const uint8_t *data;            /* transport payload (ICMP: whole message) */
 	size_t len;
 	uint8_t icmp_type;

@@ -84,6 +84,7 @@ NET_TEST(tcp, active_open_and_refused)
 	cr_assert_eq(p.flags, TCP_SYN);
 	cr_assert_eq(p.mss, 1460);
 	cr_assert_eq(p.ws, 3);
+	cr_assert(p.sack_ok);
 	/* A SYN-ACK acknowledging something else gets a RST and changes nothing. */
 	t_send_tcp(&A, 80, p.sport, 777, p.seq + 5, TCP_SYN | TCP_ACK, 1000, NULL, 0, NULL, 0);
 	struct tpkt r;
@@ -925,5 +926,49 @@ Test(tcp, ack_from_the_right_edge_of_our_window_is_taken)
 	cr_assert_eq(A.ntx, 0, "and not answered as unacceptable");
 	t_send_tcp(&A, c.rport, c.lport, edge + 1, c.rcv + 3, TCP_ACK, 65535, NULL, 0, NULL, 0);
 	cr_assert_eq(A.stk->cnt.tcp_drop_seq, 1, "one past the edge is not");
+	sock_close(c.s);
+}
+
+Test(tcp, sack_blocks_describe_the_out_of_order_queue)
+{
+	const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2 };   /* MSS, SACK permitted */
+	struct tconn c;
+	tconn_accept(&c, &A, 1000, 65535, opts, sizeof(opts));
+	cr_assert(c.pcb->sack_ok);
+	uint32_t base = c.snd;
+	static char d[100];
+#define AT(off, len) do { c.snd = base + (off); tconn_send(&c, 0, d, (len)); } while (0)
+	AT(10, 10);
+	AT(20, 10);       /* adjacent: one block [10,30) */
+	AT(50, 10);
+	AT(70, 5);        /* the latest: reported first */
+	struct tpkt p;
+	cr_assert(tstack_last_tcp(&A, &p));
+	cr_assert_eq(p.ack, base);
+	cr_assert_eq(p.nsack, 3);
+	cr_assert_eq(p.sack[0][0], base + 70);
+	cr_assert_eq(p.sack[0][1], base + 75);
+	cr_assert_eq(p.sack[1][0], base + 10);
+	cr_assert_eq(p.sack[1][1], base + 30);
+	cr_assert_eq(p.sack[2][0], base + 50);
+	cr_assert_eq(p.sack[2][1], base + 60);
+	AT(0, 10);
+	cr_assert(tstack_last_tcp(&A, &p));
+	cr_assert_eq(p.ack, base + 30);
+	cr_assert_eq(p.nsack, 2);
+#undef AT
+	sock_close(c.s);
+}
+
+Test(tcp, no_sack_without_permission)
+{
+	struct tconn c;
+	tconn_accept(&c, &A, 1000, 65535, syn_opts, sizeof(syn_opts));
+	cr_assert(!c.pcb->sack_ok);
+	c.snd += 10;
+	tconn_send(&c, 0, "x", 1);
+	struct tpkt p;
+	cr_assert(tstack_last_tcp(&A, &p));
+	cr_assert_eq(p.nsack, 0);
 	sock_close(c.s);
 }
