@@ -82,7 +82,7 @@ uint64_t mem_kstack_alloc_try(int pages)
 	if (base + pages * PAGE_SIZE > VMAP_BASE + VMAP_SIZE - PAGE_SIZE)
 		return 0;
 	for (int i = 0; i < pages; i++) {
-		uint64_t pa = mem_frame_alloc(); /* zeroed */
+		uint64_t pa = mem_page_alloc(&frames); /* a stack needs no zeroing */
 		if (!pa || x86_map(x86_pml4, base + i * PAGE_SIZE, pa, PTE_W | PTE_G | x86_nx)) {
 			if (pa)
 				mem_frame_free(pa);
