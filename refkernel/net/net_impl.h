@@ -189,7 +189,8 @@ struct tcp_pcb {
 	uint16_t mss;                   /* our send MSS */
 	uint8_t snd_wscale, rcv_wscale; /* RFC 7323; 0 when not agreed */
 	bool ws_ok;
-	bool sack_ok;                   /* RFC 2018: we send SACK blocks */
+	bool sack_ok;                   /* RFC 2018 agreed: both send SACK blocks */
+	tcp_seq_t sack_high;            /* highest sequence the peer SACKed */
 
 	/* receive side */
 	tcp_seq_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge advertised */

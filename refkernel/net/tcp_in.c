@@ -16,7 +16,8 @@ struct tcp_seg {
 	uint16_t wnd;
 	const uint8_t *data;
 	uint32_t len;
-	bool has_mss, has_ws, has_sack_ok;
+	bool has_mss, has_ws, has_sack_ok, has_sack;
+	tcp_seq_t sack_high;            /* highest right edge of its SACK blocks */
 	uint16_t mss;
 	uint8_t ws;
 };
@@ -51,6 +52,15 @@ static bool tcp_parse_options(struct tcp_seg *seg, const uint8_t *opt, size_t op
 			if (len != 2)
 				return false;
 			seg->has_sack_ok = true;         /* RFC 2018 §2 */
+		} else if (kind == 5) {
+			if (len < 10 || (len - 2) % 8 != 0)
+				return false;
+			for (size_t b = i + 2; b < i + len; b += 8) {   /* RFC 2018 §3 */
+				tcp_seq_t right = seq_make(rd32(opt + b + 4));
+				if (!seg->has_sack || SEQ_GT(right, seg->sack_high))
+					seg->sack_high = right;
+				seg->has_sack = true;
+			}
 		}
 		i += len;
 	}
@@ -433,11 +443,19 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, const struct tcp_seg *seg)
 		return true;                  /* an old ACK: ignore it, keep the data */
 	uint32_t acked = (uint32_t)seq_diff(seg->ack, pcb->snd_una);
 	uint32_t wnd = (uint32_t)seg->wnd << pcb->snd_wscale;
+	/* A duplicate ACK (RFC 5681 §2): no data, same window. With SACK, an
+	 * ACK that reports newly received data above the hole counts too
+	 * (RFC 6675 §2), so ACKs riding on the peer's data still count. */
+	bool sack_news = pcb->sack_ok && seg->has_sack && SEQ_GT(seg->sack_high, pcb->snd_una) &&
+			 SEQ_LEQ(seg->sack_high, pcb->snd_max) &&
+			 (SEQ_LEQ(pcb->sack_high, pcb->snd_una) || SEQ_GT(seg->sack_high, pcb->sack_high));
+	if (sack_news)
+		pcb->sack_high = seg->sack_high;
 	if (acked > 0) {
 		if (!tcp_ack_new(pcb, seg, acked))
 			return false;
-	} else if (seg->len == 0 && !(seg->flags & TCP_FIN) && wnd == pcb->snd_wnd &&
-		   pcb->snd_wnd != 0 && SEQ_LT(pcb->snd_una, pcb->snd_max)) {
+	} else if (pcb->snd_wnd != 0 && SEQ_LT(pcb->snd_una, pcb->snd_max) &&
+		   (sack_news || (seg->len == 0 && !(seg->flags & TCP_FIN) && wnd == pcb->snd_wnd))) {
 		tcp_dupack(pcb, seg);
 	}
 	/* Window update (SND.WL1/WL2 rule). */
