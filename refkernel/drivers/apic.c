@@ -24,6 +24,12 @@ static volatile uint32_t *lapic;
 static volatile uint32_t *ioapic, *ioapic2;
 static bool tsc_deadline;
 static uint64_t lapic_per_ms; /* LAPIC timer ticks per ms (divide by 16) */
+static uint64_t armed_at;     /* deadline the timer is set for, 0: none */
+
+uint64_t apic_timer_deadline(void)
+{
+	return armed_at;
+}
 
 static uint32_t lapic_rd(uint32_t reg) { return lapic[reg / 4]; }
 static void lapic_wr(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; }
@@ -132,6 +138,7 @@ void apic_timer_at(uint64_t deadline_ns)
 {
 	if (apic_init())
 		return;
+	armed_at = deadline_ns;
 	if (tsc_deadline) {
 		lapic_wr(LAPIC_LVT_TIMER, (2 << 17) | APIC_VEC_TIMER);
 		uint64_t now = time_ns();

@@ -74,6 +74,7 @@ void apic_eoi(void);
 void apic_route_irq(int gsi, int vector);  /* GSI 0..23 first I/O APIC, 24..47 second */
 bool apic_has_ioapic2(void);
 void apic_timer_at(uint64_t deadline_ns);  /* one shot at time_ns() == deadline; 0 disarms */
+uint64_t apic_timer_deadline(void);        /* what it is set for (past: fired), 0: nothing */
 
 /* kernel/irq.c: handlers and the idle wait */
 void irq_register(int vector, void (*fn)(void *), void *ctx);

@@ -53,6 +53,9 @@ static uint64_t earliest_deadline(void)
 	return d;
 }
 
+/* Program the LAPIC timer for the next event. Writing the timer costs an
+ * exit to the VMM, so an already armed earlier (or equal) deadline is kept:
+ * firing early only means one extra sched_tick(), which re-arms. */
 static void arm_timer(void)
 {
 	uint64_t d = earliest_deadline();
@@ -61,6 +64,9 @@ static void arm_timer(void)
 		if (!d || slice_end < d)
 			d = slice_end;
 	}
+	uint64_t armed = apic_timer_deadline();
+	if (!d || (armed > time_ns() && armed <= d))
+		return;
 	apic_timer_at(d);
 }
 

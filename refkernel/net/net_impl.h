@@ -65,6 +65,7 @@
 #define TCP_KEEPCNT 9
 #define TCP_OOO_MAX 256           /* out-of-order segments kept (a 256 KiB window) */
 #define TCP_SACK_BLOCKS 4         /* RFC 2018 blocks in an ACK (no timestamps) */
+#define TCP_SACK_RANGES 8         /* ranges in the sender's scoreboard */
 #define TCP_BACKLOG_MAX 1024
 #define TCP_DEFAULT_MSS 536       /* RFC 9293 §3.7.1 when no MSS option */
 
@@ -190,7 +191,9 @@ struct tcp_pcb {
 	uint8_t snd_wscale, rcv_wscale; /* RFC 7323; 0 when not agreed */
 	bool ws_ok;
 	bool sack_ok;                   /* RFC 2018 agreed: both send SACK blocks */
-	tcp_seq_t sack_high;            /* highest sequence the peer SACKed */
+	struct { tcp_seq_t lo, hi; } sb[TCP_SACK_RANGES];   /* scoreboard, sorted */
+	unsigned nsb;
+	tcp_seq_t rexmit_next;          /* in recovery: holes below are resent */
 
 	/* receive side */
 	tcp_seq_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge advertised */
@@ -328,6 +331,16 @@ uint32_t tcp_rcv_window(const struct tcp_pcb *pcb);
 /* ---- tcp_in.c ---- */
 void tcp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hlen,
 	       unsigned flags);
+
+/* ---- tcp_sack.c ---- */
+/* Add an ACK's (n) SACK blocks; returns how many bytes are newly SACKed. */
+uint32_t tcp_sack_update(struct tcp_pcb *pcb, const uint8_t *blocks, unsigned n);
+void tcp_sack_trim(struct tcp_pcb *pcb);     /* after snd_una moved */
+void tcp_sack_clear(struct tcp_pcb *pcb);
+/* (seq) moved past SACKed data; *(room): bytes from there to the next range. */
+tcp_seq_t tcp_sack_skip(const struct tcp_pcb *pcb, tcp_seq_t seq, uint32_t *room);
+/* The first hole at or after (from) below the highest SACKed byte. */
+bool tcp_sack_next_hole(const struct tcp_pcb *pcb, tcp_seq_t from, tcp_seq_t *seq, uint32_t *len);
 
 /* ---- tcp_out.c ---- */
 /* Send what the windows allow, and an ACK if one is owed. */

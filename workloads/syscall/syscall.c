@@ -1,7 +1,9 @@
 /* syscall: OS-path microbenchmarks printed as ns_per_op lines. Each test
  * doubles its iteration count until one batch takes --ms milliseconds, then
  * reports that batch. Tests whose setup syscall fails (open, pipe) print an
- * "unavailable" line instead; the run still exits 0. */
+ * "unavailable" line instead; the run still exits 0. The last two tests use
+ * a second thread (futex ping-pong, create/join); everything before them
+ * runs single-threaded. */
 #include "ukb.h"
 
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -112,6 +115,65 @@ static int b_fault(struct ctx *c, long iters)
 	return 0;
 }
 
+/* Two threads hand a token back and forth through a futex: each round trip
+ * is two thread switches (the kernel's sleep/wake path and its scheduler). */
+static volatile int turn; /* 0: main's move, 1: partner's, 2: stop */
+
+static long futex(volatile int *addr, int op, int val)
+{
+	return syscall(SYS_futex, addr, op | 128 /* FUTEX_PRIVATE_FLAG */, val, NULL, NULL, 0);
+}
+
+static void *partner(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		while (turn == 0)
+			futex(&turn, 0 /* FUTEX_WAIT */, 0);
+		if (turn == 2)
+			return NULL;
+		turn = 0;
+		futex(&turn, 1 /* FUTEX_WAKE */, 1);
+	}
+}
+
+static int b_switch(struct ctx *c, long iters)
+{
+	pthread_t t;
+	int e;
+
+	turn = 0;
+	if ((e = pthread_create(&t, NULL, partner, NULL)))
+		return -e;
+	for (long i = 0; i < iters / 2 + 1; i++) {
+		turn = 1;
+		futex(&turn, 1, 1);
+		while (turn == 1)
+			futex(&turn, 0, 1);
+	}
+	turn = 2;
+	futex(&turn, 1, 1);
+	pthread_join(t, NULL);
+	c->sink += (uint64_t)turn;
+	return 0;
+}
+
+static void *nothing(void *arg) { return arg; }
+
+static int b_thread(struct ctx *c, long iters)
+{
+	for (long i = 0; i < iters; i++) {
+		pthread_t t;
+		void *r;
+		int e = pthread_create(&t, NULL, nothing, (void *)i);
+		if (e)
+			return -e;
+		pthread_join(t, &r);
+		c->sink += (uintptr_t)r;
+	}
+	return 0;
+}
+
 /* Runs fn with doubling iteration counts until a batch lasts ms; returns
  * ns/op of that batch, or a negative errno. */
 static double measure(struct ctx *c, bench_fn fn, long ms, long min_iters, int *err)
@@ -196,6 +258,8 @@ int main(int argc, char **argv)
 	run(&c, "memcpy4k", b_memcpy, ms, 1000);
 	run(&c, "mmap_munmap4k", b_mmap, ms, 100);
 	run(&c, "page_fault", b_fault, ms, 256);
+	run(&c, "thread_switch", b_switch, ms, 1000); /* ns per switch: a round trip is two */
+	run(&c, "thread_create_join", b_thread, ms, 16);
 	ukb_printf("ukbench: done syscall sink=%llu\n", (unsigned long long)(c.sink & 1));
 	return 0;
 }
