@@ -255,6 +255,8 @@ int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_
 		if (ok == 0) {
 			r->t_ready = ut_now_ns();
 			nt_first_frame(&r->net, nt_guest_mac);
+			/* the guest's lines printed before it served (boot_us) */
+			pr_read(&r->proc, ut_now_ns() + 2000000ull, fn, ctx);
 			return 0;
 		}
 	}
