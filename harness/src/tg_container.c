@@ -97,7 +97,7 @@ static int container_launch(struct tg_run *r, char *why, size_t n)
 	ut_path(ocigen, sizeof ocigen, "build/container/ocigen");
 	snprintf(rootfs, sizeof rootfs, "%s", r->image);
 	*strrchr(rootfs, '/') = '\0';
-	snprintf(r->tmpdir, sizeof r->tmpdir, "/tmp/ukbench.XXXXXX");
+	snprintf(r->tmpdir, sizeof r->tmpdir, "/tmp/ukbench.%d.XXXXXX", (int)getpid());
 	if (!mkdtemp(r->tmpdir)) {
 		snprintf(why, n, "cannot create a temp dir in /tmp");
 		return -1;

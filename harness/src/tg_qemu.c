@@ -194,7 +194,7 @@ static int qemu_launch(struct tg_run *r, char *why, size_t n)
 {
 	char *dir;
 
-	snprintf(r->tmpdir, sizeof r->tmpdir, "/tmp/ukbench.XXXXXX");
+	snprintf(r->tmpdir, sizeof r->tmpdir, "/tmp/ukbench.%d.XXXXXX", (int)getpid());
 	if (!mkdtemp(r->tmpdir)) {
 		snprintf(why, n, "cannot create a temp dir in /tmp");
 		return -1;
