@@ -180,6 +180,24 @@ int run_bisect(int lo, int hi, run_pass_fn pass, void *ctx, int *probes)
 	return hi;
 }
 
+/* A failed launch's console, kept in the result set as
+ * logs/<target>-<workload>-rep<N>.<kind> (a probe or warm-up is rep0). */
+void run_save_log(struct rs_set *rs, const struct tg_run *r, const char *kind, const char *data,
+	      size_t len)
+{
+	char path[UKB_PATH + 128];
+
+	snprintf(path, sizeof path, "%s/logs", rs->dir);
+	if (ut_mkdirs(path) != 0)
+		return;
+	snprintf(path, sizeof path, "%s/logs/%s-%s-rep%d.%s", rs->dir, r->spec->name, r->workload,
+		 r->rep, kind);
+	for (char *c = path + strlen(rs->dir) + 6; *c; c++)
+		if (*c == '/')
+			*c = '_';
+	ut_write_atomic(path, data, len);
+}
+
 /* One launch: the ops in order, stop always. 0, or -1 with why. */
 static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_set *rs, int rep,
 		      char *why, size_t n)
@@ -236,6 +254,8 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 out:
 	if (!ji->cmdline[0] && r.cmdline[0])
 		ut_strlcpy(ji->cmdline, r.cmdline, sizeof ji->cmdline);
+	if (rc != 0 && r.proc.out.len && rs && !ukb_interrupted)
+		run_save_log(rs, &r, "log", r.proc.out.p, r.proc.out.len);
 	o->stop(&r);
 	nt_teardown(&r.net);
 	return rc;

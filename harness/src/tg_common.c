@@ -404,6 +404,8 @@ static int run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *
 	}
 	if (c.out.p)
 		ut_buf_add(out, c.out.p, c.out.len);
+	if (r->rs && c.out.p)	/* the load generator's raw output, for audit */
+		run_save_log(r->rs, r, argv[4], c.out.p, c.out.len);
 	if (c.status != 0) {
 		snprintf(why, n, "%s exited with status %d: %.150s", argv[4], c.status,
 			 out->p ? out->p : "");

@@ -323,6 +323,8 @@ typedef int (*run_pass_fn)(void *ctx, int value);	/* 1 pass, 0 fail, -1 abort */
 int run_bisect(int lo, int hi, run_pass_fn pass, void *ctx, int *probes);
 int run_execute(struct run_plan *p, int argc, char **argv);	/* exit status */
 int run_preflight(const struct run_plan *p, char *why, size_t n);	/* tools present */
+void run_save_log(struct rs_set *rs, const struct tg_run *r, const char *kind, const char *data,
+	      size_t len);	/* logs/<target>-<workload>-rep<N>.<kind> */
 int run_resolve_accel(int accel, char *note, size_t n);
 
 /* ---- experiment.c: .ini -> run_plan ---- */

@@ -27,7 +27,7 @@ check() { desc=$1; shift; if "$@" >"$tmp/out" 2>&1; then ok "$desc"; else nok "$
 # status CMD...: run, record exit status in $st (stdout+stderr in $tmp/out)
 status() { timeout -k 5 120 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
 
-echo "1..39"
+echo "1..42"
 
 # ---- command line ----
 fails=0
@@ -210,6 +210,64 @@ if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && [ -f "$BUILD/container/he
 else
 	for d in 1 2 3; do skip "container test $d" "needs root, runc and build/container/hello"; done
 fi
+
+# ---- qemu-image with a console marker: a guest this test builds itself ----
+if command -v qemu-system-x86_64 >/dev/null && command -v ld >/dev/null; then
+	cat >"$tmp/marker.S" <<'EOT'
+/* prints "marker-guest: up" on COM1, then halts forever (ready = marker) */
+	.code32
+	.text
+	.globl _start
+_start:	movl $msg, %esi
+1:	movb (%esi), %al
+	testb %al, %al
+	jz 3f
+	movw $0x3f8, %dx
+	outb %al, %dx
+	incl %esi
+	jmp 1b
+3:	cli
+	hlt
+	jmp 3b
+msg:	.asciz "marker-guest: up\n"
+EOT
+	if cc -m32 -c -o "$tmp/marker.o" "$tmp/marker.S" && cc -m32 -c -o "$tmp/note.o" "$here/guest/pvh_note.S" &&
+		ld -m elf_i386 -n -s --no-warn-rwx-segments -T "$here/guest/guest.ld" -o "$tmp/marker.elf" "$tmp/marker.o" "$tmp/note.o"; then
+		cat >"$tmp/marker.ini" <<EOT
+[experiment]
+accel = tcg
+warmup = 0
+reps = 2
+timeout = 20
+[target marker-guest]
+kind = qemu-image
+kernel = $tmp/marker.elf
+ready = marker:marker-guest: up
+[target wrong-marker]
+kind = qemu-image
+kernel = $tmp/marker.elf
+ready = marker:never printed
+[run a]
+targets = marker-guest
+workloads = hello
+[run b]
+targets = wrong-marker
+workloads = hello
+reps = 1
+timeout = 2
+EOT
+		status "$UK" bench -o "$tmp/r12" "$tmp/marker.ini"
+		[ $st = 1 ] && [ "$(grep -c ',marker-guest,hello,boot_to_ready,' "$tmp/r12/samples.csv")" = 2 ] &&
+			ok "qemu-image built by the test: ready at its console marker, 2 samples" || nok "qemu-image marker (got $st)" "$tmp/err"
+		pgrep -f "$tmp/marker.elf" >/dev/null && nok "marker guest's QEMU stopped after measuring" || ok "marker guest's QEMU stopped after measuring"
+	else
+		nok "building the marker guest"; skip "marker guest's QEMU stopped" "no guest"
+	fi
+else
+	skip "qemu-image marker guest" "qemu or ld missing"; skip "marker guest's QEMU stopped" "qemu or ld missing"
+fi
+# a failed launch keeps its console in logs/
+grep -q 'marker-guest: up' "$tmp/r12/logs/wrong-marker-hello-rep1.log" 2>/dev/null && ok "a failed launch's console is kept in logs/" || nok "logs/ of a failed launch"
 
 # ---- experiments/smoke.ini end to end, a missing tool, progress on a terminal ----
 if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && command -v wrk >/dev/null && command -v qemu-system-x86_64 >/dev/null; then
