@@ -9,7 +9,7 @@ set style data histogram
 set style histogram errorbars gap 1 lw 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
-set key top left noenhanced
+set key tmargin center horizontal noenhanced
 set grid ytics
 set ylabel ylabel noenhanced
 set title plottitle noenhanced
