@@ -270,7 +270,8 @@ fi
 grep -q 'marker-guest: up' "$tmp/r12/logs/wrong-marker-hello-rep1.log" 2>/dev/null && ok "a failed launch's console is kept in logs/" || nok "logs/ of a failed launch"
 
 # ---- experiments/smoke.ini end to end, a missing tool, progress on a terminal ----
-if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && command -v wrk >/dev/null && command -v qemu-system-x86_64 >/dev/null; then
+if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && command -v wrk >/dev/null && command -v qemu-system-x86_64 >/dev/null &&
+	[ -x "$BUILD/workloads/httpd" ] && [ -f "$BUILD/refkernel/hello.img" ] && [ -f "$BUILD/container/httpd/config.json" ]; then
 	"$UK" bench -o "$tmp/r9" "$root/experiments/smoke.ini" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!; started="$started $pid"; wait $pid; st=$?
 	[ $st = 0 ] && [ "$(grep -c ',boot_to_ready,' "$tmp/r9/samples.csv")" -ge 12 ] && grep -q ',container,httpd,req_per_s,' "$tmp/r9/samples.csv" &&
@@ -278,13 +279,13 @@ if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && command -v wrk >/dev/null
 		ok "experiments/smoke.ini: hello everywhere + httpd on native and container, result files and PNGs" ||
 		nok "experiments/smoke.ini (got $st)" "$tmp/err"
 else
-	skip "experiments/smoke.ini end to end" "needs root, runc, wrk and qemu"
+	skip "experiments/smoke.ini end to end" "needs root, runc, wrk, qemu and the built workloads, refkernel and bundles"
 fi
 mkdir -p "$tmp/path" && ln -sf "$(command -v ip || echo /usr/sbin/ip)" "$tmp/path/ip"
 status env PATH="$tmp/path" "$UK" run -t native -w httpd
 [ $st = 2 ] && grep -q 'needs wrk, which is not installed' "$tmp/err" && [ "$(wc -l <"$tmp/err")" = 1 ] &&
 	ok "missing tool: one line naming it, exit 2 before anything starts" || nok "missing tool (got $st)" "$tmp/err"
-if command -v script >/dev/null; then
+if command -v script >/dev/null && [ -x "$BUILD/workloads/hello" ]; then
 	script -qec "$UK run -t native -w hello --reps 2 --warmup 1 -o $tmp/r10" /dev/null >"$tmp/tty" 2>&1
 	grep -q '\[1/3\] hello on native, warm-up 1/1 \.\.\. [0-9]*s elapsed' "$tmp/tty" &&
 		grep -q '\[3/3\] hello on native, rep 2/2 \.\.\. [0-9]*s elapsed, ~[0-9]*s left' "$tmp/tty" &&
@@ -292,8 +293,8 @@ if command -v script >/dev/null; then
 	"$UK" run -t native -w hello --reps 1 --warmup 0 -o "$tmp/r11" >"$tmp/out" 2>"$tmp/err"
 	[ ! -s "$tmp/err" ] && ok "quiet when not a terminal" || nok "quiet when not a terminal" "$tmp/err"
 else
-	skip "progress lines on a terminal" "script(1) missing"
-	skip "quiet when not a terminal" "script(1) missing"
+	skip "progress lines on a terminal" "script(1) or build/workloads/hello missing"
+	skip "quiet when not a terminal" "script(1) or build/workloads/hello missing"
 fi
 
 [ $failed = 0 ]
