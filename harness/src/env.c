@@ -157,12 +157,15 @@ static int perf_ok(void)
 void env_meta(struct ut_buf *b)
 {
 	struct utsname u;
-	char cpu[128], qemu[128], runc[128];
+	char cpu[128], qemu[128], runc[128], redis[128], gp[128], ipv[128];
 
 	uname(&u);
 	cpu_model(cpu, sizeof cpu);
 	version_of("qemu-system-x86_64", "--version", qemu, sizeof qemu);
 	version_of("runc", "--version", runc, sizeof runc);
+	version_of("redis-benchmark", "--version", redis, sizeof redis);
+	version_of("gnuplot", "--version", gp, sizeof gp);
+	version_of("ip", "-V", ipv, sizeof ipv);
 	ut_buf_printf(b, "  \"host\": {\"cpu\": ");
 	ut_json_str(b, cpu);
 	ut_buf_printf(b, ", \"cores\": %ld, \"mem_kib\": %ld, \"kernel\": ",
@@ -172,6 +175,13 @@ void env_meta(struct ut_buf *b)
 	ut_json_str(b, qemu);
 	ut_buf_printf(b, ", \"runc\": ");
 	ut_json_str(b, runc);
+	ut_buf_printf(b, ", \"redis_benchmark\": ");
+	ut_json_str(b, redis);
+	ut_buf_printf(b, ", \"wrk\": \"%s\"", ut_have_tool("wrk") ? "present (no version flag)" : "missing");
+	ut_buf_printf(b, ", \"gnuplot\": ");
+	ut_json_str(b, gp);
+	ut_buf_printf(b, ", \"iproute2\": ");
+	ut_json_str(b, ipv);
 	ut_buf_printf(b, ", \"linux_vm_kernel\": ");
 	{
 		char path[UKB_PATH];

@@ -85,6 +85,7 @@ struct job_info {	/* what meta.json says about each job */
 	char image[UKB_PATH];
 	char image_sha[65], workload_sha[65];
 	long long image_size;
+	struct ut_buf files;	/* JSON object: path -> sha256 */
 	int mem_mib;
 	int ok, failed;
 };
@@ -133,8 +134,9 @@ static void build_meta(struct ut_buf *b, const struct run_plan *p, const struct 
 		ut_buf_printf(b, ", \"image\": ");
 		ut_json_str(b, ji[i].image);
 		ut_buf_printf(b, ", \"image_size\": %lld, \"image_sha256\": \"%s\", "
-				 "\"workload_sha256\": \"%s\",\n     \"launch\": ",
-			      ji[i].image_size, ji[i].image_sha, ji[i].workload_sha);
+				 "\"workload_sha256\": \"%s\",\n     \"files_sha256\": %s,\n     \"launch\": ",
+			      ji[i].image_size, ji[i].image_sha, ji[i].workload_sha,
+			      ji[i].files.p ? ji[i].files.p : "{}");
 		ut_json_str(b, ji[i].cmdline);
 		ut_buf_printf(b, "}%s\n", i + 1 < p->njobs ? "," : "");
 	}
@@ -245,6 +247,19 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 		ji->mem_mib = r.mem_mib;
 		if (ut_sha256_file(r.image, ji->image_sha) != 0)
 			ut_strlcpy(ji->image_sha, "unreadable", sizeof ji->image_sha);
+		ut_buf_free(&ji->files);
+		ut_buf_add(&ji->files, "{", 1);
+		for (int f = 0; f < r.nfiles; f++) {
+			char sha[65];
+
+			if (ut_sha256_file(r.files[f], sha) != 0)
+				ut_strlcpy(sha, "unreadable", sizeof sha);
+			if (f)
+				ut_buf_add(&ji->files, ", ", 2);
+			ut_json_str(&ji->files, r.files[f]);
+			ut_buf_printf(&ji->files, ": \"%s\"", sha);
+		}
+		ut_buf_add(&ji->files, "}", 1);
 	}
 	r.probe_only = rep < 0;
 	if (o->launch(&r, why, n) != 0 || o->wait_ready(&r, why, n) != 0 ||
@@ -425,6 +440,8 @@ int run_execute(struct run_plan *p, int argc, char **argv)
 	fflush(stdout);
 	ut_buf_free(&meta);
 	rs_free(&rs);
+	for (int i = 0; i < p->njobs; i++)
+		ut_buf_free(&ji[i].files);
 	free(ji);
 	return ukb_interrupted || failed ? 1 : 0;
 }

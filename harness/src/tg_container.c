@@ -84,6 +84,9 @@ static int container_prepare(struct tg_run *r, char *why, size_t n)
 		return -1;
 	}
 	r->image_size = tree_size(rootfs, 0) + ut_file_size(cfg);
+	ut_strlcpy(r->files[0], r->image, sizeof r->files[0]);
+	ut_strlcpy(r->files[1], cfg, sizeof r->files[1]);
+	r->nfiles = 2;
 	return 0;
 }
 

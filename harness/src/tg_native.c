@@ -18,6 +18,8 @@ static int native_prepare(struct tg_run *r, char *why, size_t n)
 			 r->image);
 		return -1;
 	}
+	ut_strlcpy(r->files[0], r->image, sizeof r->files[0]);
+	r->nfiles = 1;
 	return 0;
 }
 

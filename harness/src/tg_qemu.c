@@ -65,6 +65,8 @@ static int need_file(struct tg_run *r, const char *rel, char *out, size_t outn,
 		return -1;
 	}
 	r->image_size += sz;
+	if (r->nfiles < 4)
+		ut_strlcpy(r->files[r->nfiles++], out, sizeof r->files[0]);
 	return 0;
 }
 

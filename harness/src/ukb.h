@@ -246,6 +246,8 @@ struct tg_run {		/* one launch of one workload on one target */
 	struct pr_child proc;
 	int qmp;
 	char image[UKB_PATH];	/* the main file the target boots or runs */
+	char files[4][UKB_PATH];	/* every file it needs (sha256 in meta.json) */
+	int nfiles;
 	long long image_size;
 	uint64_t t_launch, t_vmm, t_cont, t_ready;
 	double guest_boot_us;	/* from the guest's own line, < 0 if none */
