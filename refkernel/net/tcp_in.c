@@ -16,8 +16,9 @@ struct tcp_seg {
 	uint16_t wnd;
 	const uint8_t *data;
 	uint32_t len;
-	bool has_mss, has_ws, has_sack_ok, has_sack;
-	tcp_seq_t sack_high;            /* highest right edge of its SACK blocks */
+	bool has_mss, has_ws, has_sack_ok;
+	const uint8_t *sack;            /* SACK blocks (8 bytes each), or NULL */
+	unsigned nsack;
 	uint16_t mss;
 	uint8_t ws;
 };
@@ -55,12 +56,8 @@ static bool tcp_parse_options(struct tcp_seg *seg, const uint8_t *opt, size_t op
 		} else if (kind == 5) {
 			if (len < 10 || (len - 2) % 8 != 0)
 				return false;
-			for (size_t b = i + 2; b < i + len; b += 8) {   /* RFC 2018 §3 */
-				tcp_seq_t right = seq_make(rd32(opt + b + 4));
-				if (!seg->has_sack || SEQ_GT(right, seg->sack_high))
-					seg->sack_high = right;
-				seg->has_sack = true;
-			}
+			seg->sack = opt + i + 2;         /* RFC 2018 §3 */
+			seg->nsack = (len - 2u) / 8;
 		}
 		i += len;
 	}
@@ -341,21 +338,45 @@ static bool tcp_ooo_pull(struct tcp_pcb *pcb)
 	return fin;
 }
 
-/* NewReno on a duplicate ACK (RFC 5681 §3.2, RFC 6582 §3.2). */
+/* Resend the next hole the scoreboard shows, if any (RFC 6675 NextSeg). */
+static bool tcp_resend_hole(struct tcp_pcb *pcb)
+{
+	tcp_seq_t seq;
+	uint32_t len;
+	if (!tcp_sack_next_hole(pcb, pcb->rexmit_next, &seq, &len))
+		return false;
+	len = MIN(len, (uint32_t)seq_diff(seq_add(pcb->snd_una, pcb->sndbuf.len), seq));
+	if (len == 0)
+		return false;
+	CNT(pcb->stk, tcp_retx);
+	tcp_xmit(pcb, seq, len, TCP_ACK);
+	pcb->rexmit_next = seq_add(seq, len);
+	return true;
+}
+
+/* NewReno on a duplicate ACK (RFC 5681 §3.2, RFC 6582 §3.2); with SACK the
+ * holes the scoreboard shows are resent first (RFC 6675 §5), and the
+ * RFC 6582 "recover" guard is not needed: only ACKs that SACK new data
+ * count, and a go-back-N does not make those. */
 static void tcp_dupack(struct tcp_pcb *pcb, const struct tcp_seg *seg)
 {
 	struct net_stack *stk = pcb->stk;
 	CNT(stk, tcp_dupack_rx);
 	pcb->dupacks++;
 	if (pcb->in_recovery) {
+		if (pcb->sack_ok && tcp_resend_hole(pcb))
+			return;             /* the segment that left made room for it */
 		pcb->cwnd += pcb->mss;      /* (4) inflate: a segment has left the network */
 		tcp_output(pcb);
-	} else if (pcb->dupacks == 3 && SEQ_GT(seg->ack, pcb->recover)) {
+	} else if (pcb->dupacks < 3) {
+		tcp_output(pcb);            /* limited transmit (RFC 3042) */
+	} else if (pcb->dupacks == 3 && (pcb->sack_ok || SEQ_GT(seg->ack, pcb->recover))) {
 		uint32_t flight = (uint32_t)seq_diff(pcb->snd_max, pcb->snd_una);
 		pcb->ssthresh = MAX(flight / 2, 2u * pcb->mss);
 		pcb->recover = pcb->snd_max;
 		CNT(stk, tcp_fast_retx);
 		tcp_retransmit_first(pcb);
+		pcb->rexmit_next = seq_add(pcb->snd_una, MIN((uint32_t)pcb->mss, pcb->sndbuf.len));
 		pcb->cwnd = pcb->ssthresh + 3u * pcb->mss;
 		pcb->in_recovery = true;
 		pcb->t_rexmt = stk->now + pcb->rto;
@@ -373,6 +394,7 @@ static bool tcp_ack_new(struct tcp_pcb *pcb, const struct tcp_seg *seg, uint32_t
 	pcb->snd_una = seg->ack;
 	if (SEQ_LT(pcb->snd_nxt, pcb->snd_una))
 		pcb->snd_nxt = pcb->snd_una;
+	tcp_sack_trim(pcb);
 	if (pcb->rtt_timing && SEQ_GT(seg->ack, pcb->rtt_seq)) {
 		tcp_update_rto(pcb, (uint32_t)(stk->now - pcb->rtt_start));
 		pcb->rtt_timing = false;
@@ -388,6 +410,9 @@ static bool tcp_ack_new(struct tcp_pcb *pcb, const struct tcp_seg *seg, uint32_t
 		} else {
 			/* Partial ACK: the next hole is lost too; send it now. */
 			tcp_retransmit_first(pcb);
+			tcp_seq_t sent = seq_add(pcb->snd_una, MIN((uint32_t)pcb->mss, pcb->sndbuf.len));
+			if (SEQ_LT(pcb->rexmit_next, sent))
+				pcb->rexmit_next = sent;
 			pcb->cwnd = pcb->cwnd > acked ? pcb->cwnd - acked : 0;
 			if (acked >= pcb->mss)
 				pcb->cwnd += pcb->mss;
@@ -443,19 +468,18 @@ static bool tcp_ack_input(struct tcp_pcb *pcb, const struct tcp_seg *seg)
 		return true;                  /* an old ACK: ignore it, keep the data */
 	uint32_t acked = (uint32_t)seq_diff(seg->ack, pcb->snd_una);
 	uint32_t wnd = (uint32_t)seg->wnd << pcb->snd_wscale;
-	/* A duplicate ACK (RFC 5681 §2): no data, same window. With SACK, an
-	 * ACK that reports newly received data above the hole counts too
-	 * (RFC 6675 §2), so ACKs riding on the peer's data still count. */
-	bool sack_news = pcb->sack_ok && seg->has_sack && SEQ_GT(seg->sack_high, pcb->snd_una) &&
-			 SEQ_LEQ(seg->sack_high, pcb->snd_max) &&
-			 (SEQ_LEQ(pcb->sack_high, pcb->snd_una) || SEQ_GT(seg->sack_high, pcb->sack_high));
-	if (sack_news)
-		pcb->sack_high = seg->sack_high;
+	/* A duplicate ACK (RFC 5681 §2): no data, same window. With SACK it is
+	 * an ACK that SACKs new data (RFC 6675 §2), so ACKs riding on the
+	 * peer's data count and duplicated frames do not. */
+	uint32_t sacked = 0;
+	if (pcb->sack_ok && seg->nsack)
+		sacked = tcp_sack_update(pcb, seg->sack, seg->nsack);
+	bool dup = pcb->sack_ok ? sacked > 0 :
+		   seg->len == 0 && !(seg->flags & TCP_FIN) && wnd == pcb->snd_wnd;
 	if (acked > 0) {
 		if (!tcp_ack_new(pcb, seg, acked))
 			return false;
-	} else if (pcb->snd_wnd != 0 && SEQ_LT(pcb->snd_una, pcb->snd_max) &&
-		   (sack_news || (seg->len == 0 && !(seg->flags & TCP_FIN) && wnd == pcb->snd_wnd))) {
+	} else if (dup && pcb->snd_wnd != 0 && SEQ_LT(pcb->snd_una, pcb->snd_max)) {
 		tcp_dupack(pcb, seg);
 	}
 	/* Window update (SND.WL1/WL2 rule). */

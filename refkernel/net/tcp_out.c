@@ -253,12 +253,19 @@ void tcp_output(struct tcp_pcb *pcb)
 		pcb->snd_nxt = pcb->snd_una;
 	}
 	while (tcp_can_send_data(pcb)) {
+		uint32_t sack_room = UINT32_MAX;
+		if (SEQ_LT(pcb->snd_nxt, pcb->snd_max) && pcb->nsb)
+			pcb->snd_nxt = tcp_sack_skip(pcb, pcb->snd_nxt, &sack_room);
 		uint32_t off = (uint32_t)seq_diff(pcb->snd_nxt, pcb->snd_una);
 		uint32_t buffered = pcb->sndbuf.len;
 		uint32_t avail = buffered > off ? buffered - off : 0;
-		uint32_t wnd = MIN(pcb->snd_wnd, pcb->cwnd);
+		/* Limited transmit (RFC 3042): each of the first two duplicate
+		 * ACKs lets one more segment out, so a small window still
+		 * produces the third duplicate that starts fast retransmit. */
+		uint32_t lt = pcb->in_recovery ? 0 : MIN(pcb->dupacks, 2u) * pcb->mss;
+		uint32_t wnd = MIN(pcb->snd_wnd, pcb->cwnd + lt);
 		uint32_t usable = wnd > off ? wnd - off : 0;
-		uint32_t len = MIN(MIN(avail, usable), (uint32_t)pcb->mss);
+		uint32_t len = MIN(MIN(avail, usable), MIN((uint32_t)pcb->mss, sack_room));
 		bool fin = pcb->fin_queued && !pcb->fin_acked && off + len == buffered;
 		bool rexmit = SEQ_LT(pcb->snd_nxt, pcb->snd_max);
 		if (len == 0 && !fin)
@@ -342,6 +349,7 @@ void tcp_retransmit_timeout(struct tcp_pcb *pcb)
 	pcb->in_recovery = false;
 	pcb->dupacks = 0;
 	pcb->recover = pcb->snd_max;
+	tcp_sack_clear(pcb);           /* RFC 2018 §8: the peer may have dropped it */
 	pcb->snd_nxt = pcb->snd_una;   /* go back N */
 	tcp_output(pcb);
 	if (!pcb->t_rexmt && !pcb->t_persist && SEQ_LT(pcb->snd_una, pcb->snd_max))

@@ -972,3 +972,102 @@ Test(tcp, no_sack_without_permission)
 	cr_assert_eq(p.nsack, 0);
 	sock_close(c.s);
 }
+
+/* ---- loss recovery helpers: limited transmit, SACK scoreboard ---- */
+
+Test(tcp, limited_transmit_sends_on_the_first_two_dupacks)
+{
+	struct tconn c;
+	tconn_set_state(&c, &A, TCP_ESTABLISHED, 5000, 9000, 65535);
+	c.pcb->cwnd = 2 * 1460;
+	static char buf[6 * 1460];
+	cr_assert_eq(sock_send(c.s, buf, sizeof(buf), 0), (long)sizeof(buf));
+	cr_assert_eq(tstack_count_tcp(&A, 0), 2);
+	uint32_t una = c.rcv;
+	tstack_clear(&A);
+	tconn_ack(&c, una, 65535);
+	cr_assert_eq(tstack_count_tcp(&A, 0), 1, "first dupack: one new segment");
+	struct tpkt p;
+	tstack_last_tcp(&A, &p);
+	cr_assert_eq(p.seq, una + 2 * 1460);
+	tconn_ack(&c, una, 65535);
+	cr_assert_eq(tstack_count_tcp(&A, 0), 2, "second dupack: one more");
+	int before = A.ntx;
+	tconn_ack(&c, una, 65535);
+	cr_assert(tstack_parse(&A, before, &p));
+	cr_assert_eq(p.seq, una, "third: fast retransmit");
+	cr_assert_eq(A.stk->cnt.tcp_fast_retx, 1);
+	sock_close(c.s);
+}
+
+/* An ACK of (ack) from the peer carrying SACK blocks [lo, hi) (absolute). */
+static void sack_ack(struct tconn *c, uint32_t ack, const uint32_t (*blk)[2], int n,
+		     const void *data, size_t len)
+{
+	uint8_t opt[40] = { 1, 1, 5, (uint8_t)(2 + 8 * n) };
+	for (int i = 0; i < n; i++) {
+		wr32(opt + 4 + 8 * i, blk[i][0]);
+		wr32(opt + 8 + 8 * i, blk[i][1]);
+	}
+	t_send_tcp(c->t, c->rport, c->lport, c->snd, ack, TCP_ACK, 65535, data, len, opt,
+		   4 + 8 * (size_t)n);
+	c->snd += (uint32_t)len;
+}
+
+Test(tcp, sack_scoreboard_drives_recovery)
+{
+	struct tconn c;
+	tconn_set_state(&c, &A, TCP_ESTABLISHED, 5000, 9000, 65535);
+	c.pcb->sack_ok = true;
+	c.pcb->cwnd = 20 * 1460;
+	static char buf[10 * 1460];
+	cr_assert_eq(sock_send(c.s, buf, sizeof(buf), 0), (long)sizeof(buf));
+	uint32_t s0 = c.rcv;
+#define S(i) (s0 + (i) * 1460u)
+	tstack_clear(&A);
+	/* S0 and S3 are lost. The ACKs carry data of their own (an echo), so
+	 * only their SACK news makes them duplicates. */
+	const uint32_t b1[][2] = { { S(1), S(2) } };
+	const uint32_t b2[][2] = { { S(1), S(3) } };
+	const uint32_t b3[][2] = { { S(4), S(5) }, { S(1), S(3) } };
+	const uint32_t b4[][2] = { { S(4), S(6) }, { S(1), S(3) } };
+	sack_ack(&c, s0, b1, 1, "d", 1);
+	sack_ack(&c, s0, b2, 1, "d", 1);
+	sack_ack(&c, s0, b2, 1, NULL, 0);            /* nothing new: not a duplicate */
+	cr_assert_eq(c.pcb->dupacks, 2);
+	cr_assert_eq(c.pcb->nsb, 1);
+	sack_ack(&c, s0, b3, 2, "d", 1);
+	cr_assert_eq(A.stk->cnt.tcp_fast_retx, 1);
+	struct tpkt p;
+	cr_assert(tstack_last_tcp(&A, &p));
+	cr_assert_eq(p.seq, S(0));
+	sack_ack(&c, s0, b4, 2, "d", 1);
+	cr_assert(tstack_last_tcp(&A, &p));
+	cr_assert_eq(p.seq, S(3), "the next hole, past what the peer holds");
+	cr_assert_eq(p.len, 1460);
+	/* S0 arrives: a partial ACK up to S3; the scoreboard trims itself. */
+	tconn_ack(&c, S(3), 65535);
+	cr_assert_eq(c.pcb->nsb, 1);
+	cr_assert_eq(c.pcb->sb[0].lo.v, S(4));
+	tconn_ack(&c, S(10), 65535);
+	cr_assert(!c.pcb->in_recovery);
+	cr_assert_eq(c.pcb->nsb, 0);
+#undef S
+	char sink[16];
+	sock_recv(c.s, sink, sizeof(sink), 0);
+	sock_close(c.s);
+}
+
+Test(tcp, sack_blocks_beyond_what_we_sent_are_clipped)
+{
+	struct tconn c;
+	tconn_set_state(&c, &A, TCP_ESTABLISHED, 5000, 9000, 65535);
+	c.pcb->sack_ok = true;
+	cr_assert_eq(sock_send(c.s, "0123456789", 10, 0), 10);
+	const uint32_t b[][2] = { { c.rcv + 5, c.rcv + 100000 }, { c.rcv - 50, c.rcv - 10 },
+				  { c.rcv + 7, c.rcv + 3 } };
+	sack_ack(&c, c.rcv, b, 3, NULL, 0);
+	cr_assert_eq(c.pcb->nsb, 1);
+	cr_assert_eq(c.pcb->sb[0].hi.v, c.pcb->snd_max.v);
+	sock_close(c.s);
+}
