@@ -1071,3 +1071,27 @@ Test(tcp, sack_blocks_beyond_what_we_sent_are_clipped)
 	cr_assert_eq(c.pcb->sb[0].hi.v, c.pcb->snd_max.v);
 	sock_close(c.s);
 }
+
+Test(tcp, data_before_accept_is_kept)
+{
+	struct sock *l;
+	sock_socket(A.stk, NET_SOCK_STREAM, &l);
+	struct net_addr a = { 0, 80 };
+	sock_bind(l, &a);
+	sock_listen(l, 4);
+	t_send_tcp(&A, 4000, 80, 100, 0, TCP_SYN, 65535, NULL, 0, NULL, 0);
+	struct tpkt p;
+	cr_assert(tstack_last_tcp(&A, &p));
+	t_send_tcp(&A, 4000, 80, 101, p.seq + 1, TCP_ACK, 65535, NULL, 0, NULL, 0);
+	t_send_tcp(&A, 4000, 80, 101, p.seq + 1, TCP_ACK | TCP_PSH, 65535, "GET /", 5, NULL, 0);
+	t_send_tcp(&A, 4000, 80, 106, p.seq + 1, TCP_ACK | TCP_FIN, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(A.stk->cnt.tcp_rst_tx, 0);
+	struct sock *s;
+	cr_assert_eq(sock_accept(l, &s, NULL), 0);
+	cr_assert_eq(s->tcp->state, TCP_CLOSE_WAIT);
+	char buf[8];
+	cr_assert_eq(sock_recv(s, buf, sizeof(buf), 0), 5);
+	cr_assert_eq(sock_recv(s, buf, sizeof(buf), 0), 0);
+	sock_close(s);
+	sock_close(l);
+}
