@@ -1,7 +1,7 @@
 /* net.c: the benchmark network of one run, inside network namespaces the
  * harness creates (design "Networks that benchmarks and tests use"):
  *   ns  "ukb<pid>n<seq>": lo, bridge br0 10.77.0.1/24, and either a tap (VMs,
- *        opened by QEMU started with `ip netns exec`) or a veth pair whose
+ *        opened by QEMU started inside the namespace) or a veth pair whose
  *        other end eth0 10.77.0.2/24 lives in a second namespace (containers).
  * iproute2 is run by fork/exec without a shell. nt_setup() registers the
  * teardown (ip netns del) for Ctrl-C; nt_teardown() runs it. nt_enter() and

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,15 @@ static void track(struct pr_child *c, int on)
 
 int pr_spawn(struct pr_child *c, char *const argv[], int with_perf, char *why, size_t n)
 {
+	return pr_spawn_ns(c, argv, with_perf, NULL, why, n);
+}
+
+/* As pr_spawn, the child joining network namespace `netns` (a name under
+ * /var/run/netns) before exec: no `ip netns exec` process in the measurement. */
+int pr_spawn_ns(struct pr_child *c, char *const argv[], int with_perf, const char *netns,
+		char *why, size_t n)
+{
+	int nsfd = -1;
 	int out[2], gate[2] = { -1, -1 };
 	pid_t pid;
 
@@ -129,8 +139,20 @@ int pr_spawn(struct pr_child *c, char *const argv[], int with_perf, char *why, s
 		c->perf[i] = -1;
 	for (int i = 0; i < PF_KVM_N; i++)
 		c->kvm[i] = -1;
+	if (netns) {
+		char path[128];
+
+		snprintf(path, sizeof path, "/var/run/netns/%s", netns);
+		nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0) {
+			snprintf(why, n, "network namespace %s: %s", netns, strerror(errno));
+			return -1;
+		}
+	}
 	if (pipe2(out, O_CLOEXEC) != 0 || (with_perf && pipe2(gate, O_CLOEXEC) != 0)) {
 		snprintf(why, n, "pipe: %s", strerror(errno));
+		if (nsfd >= 0)
+			close(nsfd);
 		return -1;
 	}
 	fflush(NULL);
@@ -139,6 +161,8 @@ int pr_spawn(struct pr_child *c, char *const argv[], int with_perf, char *why, s
 		snprintf(why, n, "fork: %s", strerror(errno));
 		close(out[0]);
 		close(out[1]);
+		if (nsfd >= 0)
+			close(nsfd);
 		return -1;
 	}
 	if (pid == 0) {
@@ -155,6 +179,11 @@ int pr_spawn(struct pr_child *c, char *const argv[], int with_perf, char *why, s
 			dup2(null, 0);
 		dup2(out[1], 1);
 		dup2(out[1], 2);
+		if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) != 0) {
+			dprintf(2, "ukbench: cannot join network namespace %s: %s\n", netns,
+				strerror(errno));
+			_exit(127);
+		}
 		if (gate[0] >= 0 && read(gate[0], &go, 1) != 1)
 			_exit(127);
 		execvp(argv[0], argv);
@@ -163,6 +192,8 @@ int pr_spawn(struct pr_child *c, char *const argv[], int with_perf, char *why, s
 	}
 	setpgid(pid, pid);
 	close(out[1]);
+	if (nsfd >= 0)
+		close(nsfd);
 	c->pid = pid;
 	c->fd = out[0];
 	fcntl(c->fd, F_SETFL, O_NONBLOCK);

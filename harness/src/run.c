@@ -268,7 +268,8 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 	rc = 0;
 out:
 	if (!ji->cmdline[0] && r.cmdline[0])
-		ut_strlcpy(ji->cmdline, r.cmdline, sizeof ji->cmdline);
+		snprintf(ji->cmdline, sizeof ji->cmdline, "%s%s%s%s", r.net.ns[0] ? "[in netns " : "",
+			 r.net.ns[0] ? r.net.ns : "", r.net.ns[0] ? "] " : "", r.cmdline);
 	if (rc != 0 && r.proc.out.len && rs && !ukb_interrupted)
 		run_save_log(rs, &r, "log", r.proc.out.p, r.proc.out.len);
 	o->stop(&r);
@@ -384,7 +385,7 @@ int run_execute(struct run_plan *p, int argc, char **argv)
 	}
 	for (int i = 0; i < p->njobs && !ukb_interrupted; i++) {
 		const struct run_job *j = &p->jobs[i];
-		int reps = j->warmup + j->reps, skip = 0;
+		int reps = j->warmup + j->reps, skip = 0, timeouts = 0;
 
 		for (int k = 0; k < reps && !ukb_interrupted; k++, done++) {
 			int rep = k < j->warmup ? 0 : k - j->warmup + 1;
@@ -400,15 +401,25 @@ int run_execute(struct run_plan *p, int argc, char **argv)
 			progress(done, total, j, rep, t0);
 			if (one_launch(j, &ji[i], &rs, rep, why, sizeof why) == 0) {
 				ji[i].ok += rep > 0;
+				timeouts = 0;
 			} else if (!ukb_interrupted) {
 				fprintf(stderr, "ukbench: %s on %s, %s %d failed: %s\n", j->workload,
 					j->spec.name, rep ? "rep" : "warm-up", rep ? rep : k + 1, why);
 				rs_fail(&rs, j->spec.name, j->workload, rep, why);
 				ji[i].failed += rep > 0;
 				failed++;
-				/* missing files or tools: no point in trying again */
+				/* missing files or tools: no point in trying again; two
+				 * timeouts in a row: the rest would only burn the budget */
+				timeouts = strstr(why, "timed out") ? timeouts + 1 : 0;
 				skip = strstr(why, "not found") || strstr(why, "not implemented") ||
-				       strstr(why, "QEMU did not start");
+				       strstr(why, "QEMU did not start") || timeouts >= 2;
+				if (timeouts >= 2) {
+					char w2[UKB_WHY];
+
+					snprintf(w2, sizeof w2, "not launched: the 2 launches before timed out (%s)",
+						 why);
+					ut_strlcpy(why, w2, sizeof why);
+				}
 			}
 			iso_now(end, sizeof end);
 			ut_buf_free(&meta);

@@ -61,16 +61,27 @@ void tg_args_words(struct tg_run *r, const char *words)
 		tg_arg(r, "%s", w);
 }
 
-/* The last line worth quoting in a failure: the guest kernels' exit
- * summaries ("refkernel: exit status=...") say less than the line before. */
+/* The line worth quoting in a failure: a guest kernel's crash, panic or error
+ * line if there is one, else the last line (the exit summaries "refkernel:
+ * exit status=..." say less than the line before them). */
 const char *tg_last_line(const struct tg_run *r)
 {
+	static const char *const loud[] = { "refkernel: crash", "refkernel: panic",
+					    "Kernel panic", "refkernel: error", NULL };
 	static char line[200];
 	const char *p = r->proc.out.p, *end, *start;
 
 	line[0] = '\0';
 	if (!p)
 		return line;
+	for (int i = 0; loud[i]; i++) {
+		const char *hit = strstr(p, loud[i]);
+
+		if (hit) {
+			snprintf(line, sizeof line, "%.*s", (int)strcspn(hit, "\r\n"), hit);
+			return line;
+		}
+	}
 	end = p + r->proc.out.len;
 	for (;;) {
 		while (end > p && (end[-1] == '\n' || end[-1] == '\r'))
@@ -368,7 +379,7 @@ static void sample_loaded(void *arg)
 		tg_sample(r, "rss_loaded", (double)k);
 }
 
-/* Run an external load generator inside the namespace; its output in *out. */
+/* Run an external load generator inside the run's namespace; its output in *out. */
 static int run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *out, char *why,
 		    size_t n)
 {
@@ -378,7 +389,7 @@ static int run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *
 
 	if (end > r->deadline)
 		end = r->deadline;
-	if (pr_spawn(&c, argv, 0, why, n) != 0)
+	if (pr_spawn_ns(&c, argv, 0, r->net.ns, why, n) != 0)
 		return -1;
 	/* sample rss_loaded once, half-way through the expected duration */
 	uint64_t half = t0 + (uint64_t)r->duration_ms * 500000ull;
@@ -398,16 +409,16 @@ static int run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *
 	if (k == PR_EOF)
 		k = pr_wait(&c, end);
 	if (k != PR_EOF) {
-		snprintf(why, n, "%s %s", argv[4], k == PR_INTR ? "interrupted" : "timed out (killed)");
+		snprintf(why, n, "%s %s", argv[0], k == PR_INTR ? "interrupted" : "timed out (killed)");
 		pr_kill(&c);
 		return -1;
 	}
 	if (c.out.p)
 		ut_buf_add(out, c.out.p, c.out.len);
 	if (r->rs && c.out.p)	/* the load generator's raw output, for audit */
-		run_save_log(r->rs, r, argv[4], c.out.p, c.out.len);
+		run_save_log(r->rs, r, argv[0], c.out.p, c.out.len);
 	if (c.status != 0) {
-		snprintf(why, n, "%s exited with status %d: %.150s", argv[4], c.status,
+		snprintf(why, n, "%s exited with status %d: %.150s", argv[0], c.status,
 			 out->p ? out->p : "");
 		pr_kill(&c);
 		return -1;
@@ -459,8 +470,7 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 	if (!strcmp(w->name, "httpd")) {
 		snprintf(url, sizeof url, "http://%s:%d/", r->net.addr, pt);
 		snprintf(dur, sizeof dur, "-d%ds", (r->duration_ms + 999) / 1000);
-		char *argv[] = { "ip", "netns", "exec", r->net.ns, "wrk", "-t1", "-c8", dur,
-				 "--latency", "--timeout", "2s", url, NULL };
+		char *argv[] = { "wrk", "-t1", "-c8", dur, "--latency", "--timeout", "2s", url, NULL };
 		if (!ut_have_tool("wrk")) {
 			snprintf(why, n, "wrk not found (apt-get install wrk)");
 			goto out;
@@ -482,8 +492,8 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 		tg_sample(r, "errors", (double)lw.errors);
 		rc = 0;
 	} else if (!strcmp(w->name, "kvstore")) {
-		char *argv[] = { "ip", "netns", "exec", r->net.ns, "redis-benchmark", "-h", host,
-				 "-p", port, "-n", "5000", "-c", "8", "-t", "set,get", "--csv", NULL };
+		char *argv[] = { "redis-benchmark", "-h", host, "-p", port, "-n", "5000", "-c", "8",
+				 "-t", "set,get", "--csv", NULL };
 		struct redis_ctx c = { r, 0 };
 
 		if (!ut_have_tool("redis-benchmark")) {
@@ -532,7 +542,7 @@ out:
 }
 
 /* VMs: a virtio-net device on the run's tap; QEMU itself is started inside
- * the namespace (`ip netns exec`, prefixed by the target). */
+ * the namespace (pr_spawn_ns). */
 void tg_net_args_qemu(struct tg_run *r)
 {
 	tg_arg(r, "-netdev");

@@ -25,13 +25,10 @@ static int native_prepare(struct tg_run *r, char *why, size_t n)
 
 static int native_launch(struct tg_run *r, char *why, size_t n)
 {
-	if (r->net.ns[0]) {	/* servers run inside the run's namespace */
-		tg_args_words(r, "ip netns exec");
-		tg_arg(r, "%s", r->net.ns);
-	}
 	tg_arg(r, "%s", r->image);
 	tg_args_words(r, r->args);
-	if (pr_spawn(&r->proc, r->argv, 1, why, n) != 0)
+	/* servers run inside the run's namespace */
+	if (pr_spawn_ns(&r->proc, r->argv, PR_PERF_SW, r->net.ns[0] ? r->net.ns : NULL, why, n))
 		return -1;
 	r->t_launch = r->proc.t_start;
 	return 0;

@@ -26,10 +26,6 @@ static void rm_tmpdir(void *arg)
 /* The options every QEMU target shares (the lead's refkernel contract). */
 static void qemu_base(struct tg_run *r, const char *machine)
 {
-	if (r->net.ns[0]) {	/* QEMU opens the tap inside the run's namespace */
-		tg_args_words(r, "ip netns exec");
-		tg_arg(r, "%s", r->net.ns);
-	}
 	tg_arg(r, "qemu-system-x86_64");
 	tg_arg(r, "-M");
 	tg_arg(r, "%s", machine);
@@ -207,8 +203,9 @@ static int qemu_launch(struct tg_run *r, char *why, size_t n)
 	tg_arg(r, "-S");
 	tg_arg(r, "-qmp");
 	tg_arg(r, "unix:%s/qmp.sock,server=on,wait=off", r->tmpdir);
-	if (pr_spawn(&r->proc, r->argv, PR_PERF_SW | (r->accel == ACCEL_KVM ? PR_PERF_KVM : 0),
-		     why, n) != 0)
+	/* QEMU opens the tap inside the run's namespace (joined before exec) */
+	if (pr_spawn_ns(&r->proc, r->argv, PR_PERF_SW | (r->accel == ACCEL_KVM ? PR_PERF_KVM : 0),
+			r->net.ns[0] ? r->net.ns : NULL, why, n) != 0)
 		return -1;
 	r->t_launch = r->proc.t_start;
 	return 0;

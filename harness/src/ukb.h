@@ -100,6 +100,8 @@ enum { PR_EOF = 0, PR_MATCH = 1, PR_TIMEOUT = -1, PR_INTR = -2, PR_ERR = -3 };
 typedef int (*pr_line_fn)(void *ctx, const char *line, uint64_t t_ns);
 void pr_init(void);	/* signal handlers; call once */
 int pr_spawn(struct pr_child *c, char *const argv[], int with_perf, char *why, size_t n);
+int pr_spawn_ns(struct pr_child *c, char *const argv[], int with_perf, const char *netns,
+		char *why, size_t n);	/* child joins /var/run/netns/<netns> */
 /* with_perf: PR_PERF_SW software counters, | PR_PERF_KVM KVM tracepoints too */
 enum { PR_PERF_SW = 1, PR_PERF_KVM = 2 };
 int pr_read(struct pr_child *c, uint64_t deadline, pr_line_fn fn, void *ctx);

@@ -108,7 +108,7 @@ workloads = hello
 [run b]
 targets = hung
 workloads = hello
-reps = 1
+reps = 3
 timeout = 2
 [run c]
 targets = null-guest
@@ -121,7 +121,9 @@ EOT
 	grep -q ',null-guest,hello,vmm_start,' "$tmp/r2/samples.csv" && grep -q ',null-guest,hello,image_size,bytes,1,3' "$tmp/r2/samples.csv" &&
 		ok "null guest: vmm_start and image_size recorded" || nok "null guest: vmm_start/image_size" "$tmp/r2/samples.csv"
 	[ $st = 1 ] && grep -q 'hung,hello,1,"timed out after 2.0 s' "$tmp/r2/failures.csv" &&
-		ok "hung guest: killed at the timeout, failed sample with reason, exit 1" || nok "hung guest (got $st)" "$tmp/r2/failures.csv"
+		grep -q 'hung,hello,3,"not launched: the 2 launches before timed out' "$tmp/r2/failures.csv" &&
+		ok "hung guest: killed at the timeout, failed with reason, not relaunched after 2 timeouts, exit 1" ||
+		nok "hung guest (got $st)" "$tmp/r2/failures.csv"
 	pgrep -f "$BUILD/harness/hang.elf" >/dev/null && nok "hung guest's QEMU is gone" || ok "hung guest's QEMU is gone"
 	mkdir -p "$tmp/emptybuild/harness"
 	status env UKBENCH_BUILD="$tmp/emptybuild" "$UK" run -t refkernel -w hello --reps 1 --accel tcg -o "$tmp/r3"
