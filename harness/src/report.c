@@ -221,7 +221,8 @@ int report_main(int argc, char **argv)
 			       "Print a result set's summary as a markdown table: one row per workload\n"
 			       "and metric, one column per target; each cell is the median, the 95%%\n"
 			       "confidence interval of the median, and the ratio to the baseline target\n"
-			       "(default linux-vm, else native). DIR is a result folder or its name\n"
+			       "(default: the experiment's baseline, else linux-vm, else native). DIR is\n"
+			       "a result folder or its name\n"
 			       "under results/ (e.g. latest).\n");
 			return 0;
 		} else if (!strcmp(argv[i], "--baseline") && i + 1 < argc) {
@@ -244,6 +245,23 @@ int report_main(int argc, char **argv)
 	if (sm_load(dir, &t, why, sizeof why) != 0) {
 		ut_err("report: %s", why);
 		return 2;
+	}
+	char meta_base[UKB_NAME] = "";
+
+	if (!baseline) {	/* the experiment's own choice, from meta.json */
+		char mp[UKB_PATH + 16];
+		struct ut_buf m = { 0 };
+		const char *k;
+
+		snprintf(mp, sizeof mp, "%s/meta.json", dir);
+		if (ut_read_file(mp, &m) == 0 && m.p && (k = strstr(m.p, "\"baseline\": \""))) {
+			k += strlen("\"baseline\": \"");
+			snprintf(meta_base, sizeof meta_base, "%.*s", (int)strcspn(k, "\""), k);
+			for (int i = 0; i < t.nt && meta_base[0]; i++)
+				if (!strcmp(t.targets[i], meta_base))
+					baseline = meta_base;
+		}
+		ut_buf_free(&m);
 	}
 	if (!baseline) {
 		for (int i = 0; i < t.nt; i++)

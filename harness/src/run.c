@@ -103,6 +103,8 @@ static void build_meta(struct ut_buf *b, const struct run_plan *p, const struct 
 	ut_json_str(b, p->experiment);
 	ut_buf_printf(b, ",\n  \"experiment_file\": ");
 	ut_json_str(b, p->source ? p->source : "");
+	ut_buf_printf(b, ",\n  \"baseline\": ");
+	ut_json_str(b, p->baseline);
 	ut_buf_printf(b, ",\n  \"command\": [");
 	for (int i = 0; i < argc; i++) {
 		if (i)
