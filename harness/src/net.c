@@ -10,7 +10,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -278,4 +280,68 @@ int nt_request(int fd, const char *req, const char *want, uint64_t deadline)
 		got += (size_t)k;
 	}
 	return memcmp(buf, want, need) == 0 ? 0 : -1;
+}
+
+static int pid_dead(long pid)
+{
+	return pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* What a ukbench that was killed (SIGKILL, power loss) left behind: network
+ * namespaces ukb<pid>n<k>[c], runc containers ukb-<pid>-<k> and temp dirs
+ * /tmp/ukbench.<pid>.* whose <pid> no longer runs. Names follow our own
+ * scheme, so nothing else is touched. Returns how many were removed. */
+int nt_sweep_stale(void)
+{
+	char *ls[] = { "ip", "netns", "list", NULL }, *rl[] = { "runc", "list", "-q", NULL };
+	struct pr_child c;
+	char why[UKB_WHY];
+	int removed = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1 && !ut_have_tool("runc"))
+			break;
+		if (pr_spawn(&c, pass ? rl : ls, 0, why, sizeof why) != 0)
+			continue;
+		if (pr_read(&c, ut_now_ns() + 5000000000ull, NULL, NULL) == PR_EOF)
+			pr_wait(&c, ut_now_ns() + 1000000000ull);
+		for (char *line = c.out.p, *next; line && *line; line = next) {
+			long pid = -1, k;
+			char name[64], tail = 0;
+
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			if (sscanf(line, "%63s", name) != 1)
+				continue;
+			if (pass == 0 && sscanf(name, "ukb%ldn%ld%c", &pid, &k, &tail) >= 2 &&
+			    (tail == 0 || tail == 'c') && pid_dead(pid))
+				removed += ip(why, sizeof why, "netns", "del", name, NULL) == 0;
+			if (pass == 1 && sscanf(name, "ukb-%ld-%ld", &pid, &k) == 2 && pid_dead(pid)) {
+				char *del[] = { "runc", "delete", "-f", name, NULL }, out[64];
+
+				removed += ut_capture(del, out, sizeof out, 10000) == 0;
+			}
+		}
+		pr_kill(&c);
+	}
+	DIR *d = opendir("/tmp");
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		long pid;
+		char path[300], f[400];
+
+		if (sscanf(e->d_name, "ukbench.%ld.", &pid) != 1 || !pid_dead(pid))
+			continue;
+		snprintf(path, sizeof path, "/tmp/%s", e->d_name);
+		snprintf(f, sizeof f, "%s/qmp.sock", path);
+		unlink(f);
+		snprintf(f, sizeof f, "%s/config.json", path);
+		unlink(f);
+		removed += rmdir(path) == 0;
+	}
+	if (d)
+		closedir(d);
+	return removed;
 }

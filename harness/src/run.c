@@ -371,6 +371,12 @@ int run_execute(struct run_plan *p, int argc, char **argv)
 		return 1;
 	}
 	iso_now(start, sizeof start);
+	if (geteuid() == 0) {
+		int k = nt_sweep_stale();
+
+		if (k)
+			ut_err("removed %d leftovers (namespaces, containers, temp dirs) of killed runs", k);
+	}
 	for (int i = 0; i < p->njobs; i++) {
 		struct run_job *j = &p->jobs[i];
 		char rel[UKB_PATH], wl[UKB_PATH];

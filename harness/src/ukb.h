@@ -129,6 +129,7 @@ struct nt_net {
 };
 int nt_setup(struct nt_net *net, int kind, char *why, size_t n);
 void nt_teardown(struct nt_net *net);
+int nt_sweep_stale(void);	/* leftovers of killed ukbench runs; count removed */
 int nt_enter(const struct nt_net *net);	/* setns into net->ns */
 void nt_leave(void);
 int nt_connect(const char *addr, int port, uint64_t deadline);

@@ -27,7 +27,7 @@ check() { desc=$1; shift; if "$@" >"$tmp/out" 2>&1; then ok "$desc"; else nok "$
 # status CMD...: run, record exit status in $st (stdout+stderr in $tmp/out)
 status() { timeout -k 5 120 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
 
-echo "1..42"
+echo "1..43"
 
 # ---- command line ----
 fails=0
@@ -209,8 +209,18 @@ if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && [ -f "$BUILD/container/he
 	if kill -0 $pid 2>/dev/null; then kill -KILL $pid; nok "Ctrl-C during a container load: ukbench exits"; else wait $pid; ok "Ctrl-C during a container load: ukbench exits"; fi
 	left="$(runc list 2>/dev/null | grep "^ukb-$pid-")$(ip netns list 2>/dev/null | grep "^ukb${pid}n")"
 	[ -z "$left" ] && ok "Ctrl-C: no container, veth or namespace left" || nok "Ctrl-C left: $left"
+	# SIGKILL cannot be caught: the next run removes what the killed one left
+	"$UK" run -t container -w echo --reps 1 --warmup 0 --duration 60 -o "$tmp/r13" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!; started="$started $pid"
+	for _ in $(seq 150); do runc list 2>/dev/null | grep -q "^ukb-$pid-" && break; sleep 0.1; done
+	sleep 0.5
+	kill -KILL $pid; wait $pid 2>/dev/null
+	"$UK" run -t native -w hello --reps 1 --warmup 0 -o "$tmp/r14" >/dev/null 2>"$tmp/err"
+	left="$(runc list 2>/dev/null | grep "^ukb-$pid-")$(ip netns list 2>/dev/null | grep "^ukb${pid}n")$(ls -d /tmp/ukbench.$pid.* 2>/dev/null)"
+	[ -z "$left" ] && grep -q 'removed [0-9]* leftovers' "$tmp/err" && ok "after a SIGKILL, the next run removes the leftovers" ||
+		nok "after a SIGKILL: left $left" "$tmp/err"
 else
-	for d in 1 2 3; do skip "container test $d" "needs root, runc and build/container/hello"; done
+	for d in 1 2 3 4; do skip "container test $d" "needs root, runc and build/container/hello"; done
 fi
 
 # ---- qemu-image with a console marker: a guest this test builds itself ----
