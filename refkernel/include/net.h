@@ -78,7 +78,11 @@ int net_parse_ipv4(const char *s, size_t len, uint32_t *out);
 	X(ip_tx, "IPv4 packets sent") \
 	X(ip_drop_hdr, "bad version, header or total length") \
 	X(ip_drop_csum, "bad header checksum") \
-	X(ip_drop_frag, "fragment (not reassembled)") \
+	X(ip_frag_rx, "fragments received") \
+	X(ip_frag_tx, "fragments sent") \
+	X(ip_reass_ok, "datagrams reassembled") \
+	X(ip_reass_timeout, "datagrams given up: a fragment never came") \
+	X(ip_drop_frag, "bad fragment, or no slot or memory for it") \
 	X(ip_drop_dst, "not addressed to us") \
 	X(ip_drop_proto, "unknown protocol") \
 	X(ip_drop_noroute, "no route to destination") \

@@ -23,11 +23,17 @@ void icmp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t h
 		CNT(stk, icmp_drop_type);   /* replies, errors, broadcast pings */
 		return;
 	}
-	if (IP_HLEN + len > stk->mtu) {
-		CNT(stk, icmp_drop_bad);
-		return;
+	/* A reassembled large ping gets a reply built in memory of its own;
+	 * ip_output() fragments it. */
+	uint8_t small[NET_FRAME_MAX];
+	uint8_t *frame = small;
+	if (NET_HDR_ROOM + len > sizeof(small)) {
+		frame = netp_alloc(NET_HDR_ROOM + len);
+		if (!frame) {
+			CNT(stk, icmp_drop_bad);
+			return;
+		}
 	}
-	uint8_t frame[NET_FRAME_MAX];
 	uint8_t *r = frame + NET_HDR_ROOM;
 	memcpy(r, m, len);               /* same id, sequence and data */
 	r[0] = ICMP_ECHO_REPLY;
@@ -36,6 +42,8 @@ void icmp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t h
 	wr16(r + 2, net_csum_fold(net_csum_add(0, r, len)));
 	if (ip_output(stk, frame, len, rd32(ip + 12), IP_PROTO_ICMP) == 0)
 		CNT(stk, icmp_tx);
+	if (frame != small)
+		netp_free(frame);
 }
 
 void icmp_port_unreach(struct net_stack *stk, const uint8_t *ip, size_t iplen)

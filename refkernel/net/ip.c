@@ -1,13 +1,10 @@
 /* ip.c — IPv4 (RFC 791): ip_input() validates the header (version, lengths,
- * checksum), drops fragments (counted; no reassembly) and dispatches to ICMP,
- * UDP or TCP; ip_output() fills the header, picks the next hop (on-link or
- * the gateway) and hands the packet to eth_output_ip(). No options are sent;
- * received options are skipped. */
+ * checksum), hands fragments to ip_frag.c and dispatches whole packets to
+ * ICMP, UDP or TCP (ip_deliver); ip_output() fills the header, picks the next
+ * hop (on-link or the gateway), fragments what exceeds the MTU and hands each
+ * packet to eth_output_ip(). No options are sent; received ones are skipped. */
 #include "net_impl.h"
 
-#define IP_FLAG_MF 0x2000
-#define IP_FLAG_DF 0x4000
-#define IP_OFFSET_MASK 0x1fff
 #define IP_TTL 64
 
 bool ip_is_local(const struct net_stack *stk, uint32_t ip)
@@ -39,11 +36,6 @@ void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len, unsigned fl
 		CNT(stk, ip_drop_csum);
 		return;
 	}
-	uint16_t frag = rd16(pkt + 6);
-	if (frag & (IP_FLAG_MF | IP_OFFSET_MASK)) {
-		CNT(stk, ip_drop_frag);
-		return;
-	}
 	uint32_t src = rd32(pkt + 12), dst = rd32(pkt + 16);
 	if (src == 0xffffffff || (src >> 28) == 0xe) {
 		CNT(stk, ip_drop_hdr);   /* a broadcast or multicast source */
@@ -53,6 +45,16 @@ void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len, unsigned fl
 		CNT(stk, ip_drop_dst);
 		return;
 	}
+	if (rd16(pkt + 6) & (IP_FLAG_MF | IP_OFFSET_MASK)) {
+		ip_reass_input(stk, pkt, total, hlen);
+		return;
+	}
+	ip_deliver(stk, pkt, total, hlen, flags);
+}
+
+void ip_deliver(struct net_stack *stk, const uint8_t *pkt, size_t total, size_t hlen,
+		unsigned flags)
+{
 	switch (pkt[9]) {
 	case IP_PROTO_ICMP:
 		icmp_input(stk, pkt, total, hlen);
@@ -68,10 +70,27 @@ void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len, unsigned fl
 	}
 }
 
+/* Header of a packet of (total) bytes, DF unless it is a fragment. */
+static void ip_fill_header(struct net_stack *stk, uint8_t *h, size_t total, uint16_t id,
+			   uint16_t frag, uint8_t proto, uint32_t dst)
+{
+	h[0] = 0x45;
+	h[1] = 0;
+	wr16(h + 2, (uint16_t)total);
+	wr16(h + 4, id);
+	wr16(h + 6, frag);
+	h[8] = IP_TTL;
+	h[9] = proto;
+	wr16(h + 10, 0);
+	wr32(h + 12, stk->ip);
+	wr32(h + 16, dst);
+	wr16(h + 10, net_csum_fold(net_csum_add(0, h, IP_HLEN)));
+}
+
 int ip_output(struct net_stack *stk, uint8_t *frame, size_t l4len, uint32_t dst, uint8_t proto)
 {
 	size_t total = IP_HLEN + l4len;
-	if (total > stk->mtu)
+	if (total > IP_MAX_PACKET || (total > stk->mtu && proto == IP_PROTO_TCP))
 		return -EMSGSIZE;
 	uint32_t nexthop = dst;
 	if (ip_is_local(stk, dst) || (dst >> 24) == 127) {
@@ -85,18 +104,26 @@ int ip_output(struct net_stack *stk, uint8_t *frame, size_t l4len, uint32_t dst,
 		}
 		nexthop = stk->gateway;
 	}
-	uint8_t *h = frame + ETH_HLEN;
-	h[0] = 0x45;
-	h[1] = 0;
-	wr16(h + 2, (uint16_t)total);
-	wr16(h + 4, stk->ip_id++);
-	wr16(h + 6, IP_FLAG_DF);
-	h[8] = IP_TTL;
-	h[9] = proto;
-	wr16(h + 10, 0);
-	wr32(h + 12, stk->ip);
-	wr32(h + 16, dst);
-	wr16(h + 10, net_csum_fold(net_csum_add(0, h, IP_HLEN)));
-	CNT(stk, ip_tx);
-	return eth_output_ip(stk, frame, total, nexthop);
+	uint16_t id = stk->ip_id++;
+	if (total <= stk->mtu) {
+		ip_fill_header(stk, frame + ETH_HLEN, total, id, IP_FLAG_DF, proto, dst);
+		CNT(stk, ip_tx);
+		return eth_output_ip(stk, frame, total, nexthop);
+	}
+	/* Fragments (RFC 791 §3.2): payload in multiples of 8 bytes, each
+	 * copied into a frame of its own behind a header of its own. */
+	size_t step = (size_t)(stk->mtu - IP_HLEN) & ~(size_t)7;
+	for (size_t off = 0; off < l4len; off += step) {
+		size_t n = MIN(step, l4len - off);
+		uint8_t f[NET_FRAME_MAX];
+		memcpy(f + NET_HDR_ROOM, frame + NET_HDR_ROOM + off, n);
+		uint16_t fl = (uint16_t)(off / 8) | (off + n < l4len ? IP_FLAG_MF : 0);
+		ip_fill_header(stk, f + ETH_HLEN, IP_HLEN + n, id, fl, proto, dst);
+		CNT(stk, ip_tx);
+		CNT(stk, ip_frag_tx);
+		int rc = eth_output_ip(stk, f, IP_HLEN + n, nexthop);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }

@@ -24,6 +24,10 @@
 #define IP_PROTO_ICMP 1
 #define IP_PROTO_TCP 6
 #define IP_PROTO_UDP 17
+#define IP_FLAG_MF 0x2000
+#define IP_FLAG_DF 0x4000
+#define IP_OFFSET_MASK 0x1fff
+#define IP_MAX_PACKET 65535
 #define UDP_HLEN 8
 #define TCP_HLEN 20
 #define TCP_OPT_MAX 40
@@ -69,7 +73,21 @@
 #define TCP_BACKLOG_MAX 1024
 #define TCP_DEFAULT_MSS 536       /* RFC 9293 §3.7.1 when no MSS option */
 
+#define IP_REASS_SLOTS 4          /* datagrams being reassembled at once */
+#define IP_REASS_TIMEOUT_MS 5000
+#define IP_REASS_ROOM 60          /* header room before the payload */
+
 /* ---- the stack ---- */
+struct ip_reass {                   /* a datagram being put together */
+	uint8_t *buf;                   /* NULL: slot free. Header room, payload, bitmap */
+	uint32_t src, dst;
+	uint16_t id;
+	uint8_t proto;
+	uint16_t hlen;                  /* header of the first fragment; 0 until seen */
+	uint32_t total;                 /* payload length; 0 until the last fragment */
+	uint64_t expires;
+};
+
 enum arp_state { ARP_FREE, ARP_PENDING, ARP_REACHABLE };
 
 struct arp_packet {                 /* an IP packet waiting for its MAC */
@@ -102,6 +120,7 @@ struct net_stack {
 	unsigned ntcp;                  /* TCP pcbs, <= SOCK_MAX */
 	struct net_counters cnt;
 	struct arp_entry arp[ARP_CACHE_SIZE];
+	struct ip_reass reass[IP_REASS_SLOTS];
 	struct tcp_pcb *tcp_all;        /* every TCP pcb (timers, port checks) */
 	struct tcp_pcb *tcp_hash[TCP_HASH_SIZE];   /* connected, by 4-tuple */
 	struct udp_pcb *udp_all;
@@ -279,6 +298,14 @@ void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len, unsigned fl
  * fills the IP and Ethernet headers and sends. */
 int ip_output(struct net_stack *stk, uint8_t *frame, size_t l4len, uint32_t dst, uint8_t proto);
 bool ip_is_local(const struct net_stack *stk, uint32_t ip);
+/* A whole packet (maybe reassembled) to ICMP, UDP or TCP. */
+void ip_deliver(struct net_stack *stk, const uint8_t *pkt, size_t total, size_t hlen,
+		unsigned flags);
+
+/* ---- ip_frag.c ---- */
+void ip_reass_input(struct net_stack *stk, const uint8_t *pkt, size_t total, size_t hlen);
+void ip_reass_timer(struct net_stack *stk);
+void ip_reass_flush(struct net_stack *stk);
 
 /* ---- icmp.c ---- */
 void icmp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hlen);

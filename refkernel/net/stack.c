@@ -30,6 +30,7 @@ void net_stack_destroy(struct net_stack *stk)
 	tcp_destroy_all(stk);
 	udp_destroy_all(stk);
 	arp_flush(stk);
+	ip_reass_flush(stk);
 	stk->dev->stack = NULL;
 	netp_free(stk);
 }
@@ -51,6 +52,7 @@ void net_timer(struct net_stack *stk, uint64_t now_ms)
 	if (now_ms > stk->now)
 		stk->now = now_ms;
 	arp_timer(stk);
+	ip_reass_timer(stk);
 	tcp_timer(stk);
 }
 

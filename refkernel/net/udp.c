@@ -1,7 +1,7 @@
 /* udp.c — UDP (RFC 768) sockets: udp_input() checks length and checksum and
  * queues the datagram on the matching socket (a connected socket wins over a
- * wildcard one); udp_sendmsg() builds one datagram (no fragmentation, so at
- * most MTU - 28 bytes) and sends it through ip_output(). */
+ * wildcard one); udp_sendmsg() builds one datagram (up to 65507 bytes; past
+ * the MTU ip_output() fragments it) and sends it through ip_output(). */
 #include "net_impl.h"
 
 static struct udp_pcb *udp_match(struct net_stack *stk, uint32_t dst, uint16_t dport,
@@ -142,7 +142,7 @@ long udp_sendmsg(struct sock *s, const struct net_iov *iov, int n, const struct 
 	size_t len = 0;
 	for (int i = 0; i < n; i++)
 		len += iov[i].len;
-	if (len > (size_t)stk->mtu - IP_HLEN - UDP_HLEN)
+	if (len > IP_MAX_PACKET - IP_HLEN - UDP_HLEN)
 		return -EMSGSIZE;
 	if (!u->lport) {
 		struct net_addr any = { 0, 0 };
@@ -150,7 +150,14 @@ long udp_sendmsg(struct sock *s, const struct net_iov *iov, int n, const struct 
 		if (rc < 0)
 			return rc;
 	}
-	uint8_t frame[NET_FRAME_MAX];
+	/* A datagram larger than a frame is built in memory of its own. */
+	uint8_t small[NET_FRAME_MAX];
+	uint8_t *frame = small;
+	if (NET_HDR_ROOM + UDP_HLEN + len > sizeof(small)) {
+		frame = netp_alloc(NET_HDR_ROOM + UDP_HLEN + len);
+		if (!frame)
+			return -ENOMEM;
+	}
 	uint8_t *h = frame + NET_HDR_ROOM;
 	size_t off = UDP_HLEN;
 	for (int i = 0; i < n; i++) {
@@ -164,6 +171,8 @@ long udp_sendmsg(struct sock *s, const struct net_iov *iov, int n, const struct 
 	wr16(h + 6, 0);
 	wr16(h + 6, net_l4_csum(stk, dip, IP_PROTO_UDP, h, ulen));
 	int rc = ip_output(stk, frame, ulen, dip, IP_PROTO_UDP);
+	if (frame != small)
+		netp_free(frame);
 	if (rc < 0)
 		return rc;
 	CNT(stk, udp_tx);

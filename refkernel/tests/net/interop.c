@@ -130,7 +130,7 @@ static void services_step(void)
 			conns[i] = NULL;
 		}
 	}
-	char buf[2048];
+	static char buf[65536];
 	struct net_addr from;
 	struct net_iov v = { buf, sizeof(buf) };
 	long n;
@@ -222,37 +222,42 @@ static uint16_t icmp_sum(const void *d, size_t n)
 	return htons((uint16_t)~s);
 }
 
-static void check_ping(const char *ip, int count)
+static void check_ping(const char *ip, int count, size_t size)
 {
 	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
 	set_timeouts(fd, 1000);
 	struct sockaddr_in a = peer_addr(ip, 0);
 	int answered = 0;
+	static uint8_t pkt[9000], r[9100];
 	for (int i = 0; i < count; i++) {
-		uint8_t pkt[64] = { 8, 0, 0, 0, 0x12, 0x34, (uint8_t)(i >> 8), (uint8_t)i };
-		for (int k = 8; k < 64; k++)
-			pkt[k] = (uint8_t)(k + i);
-		uint16_t c = icmp_sum(pkt, sizeof(pkt));
+		memset(pkt, 0, 8);
+		pkt[0] = 8;
+		pkt[4] = 0x12;
+		pkt[5] = 0x34;
+		pkt[6] = (uint8_t)(i >> 8);
+		pkt[7] = (uint8_t)i;
+		for (size_t k = 8; k < size; k++)
+			pkt[k] = (uint8_t)(k + (size_t)i);
+		uint16_t c = icmp_sum(pkt, size);
 		memcpy(pkt + 2, &c, 2);
-		sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&a, sizeof(a));
-		uint8_t r[256];
+		sendto(fd, pkt, size, 0, (struct sockaddr *)&a, sizeof(a));
 		for (int tries = 0; tries < 4; tries++) {
 			ssize_t n = recv(fd, r, sizeof(r), 0);
 			if (n < 0)
 				break;
 			size_t hl = (size_t)(r[0] & 15) * 4;
-			if (n >= (ssize_t)(hl + 64) && r[hl] == 0 && r[hl + 6] == (uint8_t)(i >> 8) &&
-			    r[hl + 7] == (uint8_t)i && memcmp(r + hl + 8, pkt + 8, 56) == 0) {
+			if (n >= (ssize_t)(hl + size) && r[hl] == 0 && r[hl + 6] == (uint8_t)(i >> 8) &&
+			    r[hl + 7] == (uint8_t)i && memcmp(r + hl + 8, pkt + 8, size - 8) == 0) {
 				answered++;
 				break;
 			}
 		}
 	}
 	close(fd);
-	tap_line(answered == count, "ping: %d of %d answered", answered, count);
+	tap_line(answered == count, "ping: %d of %d answered (%zu bytes)", answered, count, size);
 }
 
-static void check_udp_echo(const char *ip, int count)
+static void check_udp_echo(const char *ip, int count, size_t min, size_t max)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	set_timeouts(fd, 1000);
@@ -260,8 +265,8 @@ static void check_udp_echo(const char *ip, int count)
 	connect(fd, (struct sockaddr *)&a, sizeof(a));
 	int good = 0;
 	for (int i = 0; i < count; i++) {
-		char out[1472], in[2048];
-		size_t len = (size_t)(i * 37) % sizeof(out) + 1;
+		static char out[65507], in[65507];
+		size_t len = min + (size_t)(i * 37) % (max - min + 1);
 		for (size_t k = 0; k < len; k++)
 			out[k] = (char)(k ^ (size_t)i);
 		send(fd, out, len, 0);
@@ -270,7 +275,8 @@ static void check_udp_echo(const char *ip, int count)
 			good++;
 	}
 	close(fd);
-	tap_line(good == count, "udp echo: %d of %d datagrams (1..1472 bytes) intact", good, count);
+	tap_line(good == count, "udp echo: %d of %d datagrams (%zu..%zu bytes) intact", good, count,
+		 min, max);
 }
 
 static uint8_t pattern(size_t i)
@@ -457,8 +463,10 @@ int main(int argc, char **argv)
 	pthread_create(&th, NULL, stack_thread, NULL);
 
 	if (!strcmp(argv[4], "basic")) {
-		check_ping(ip, 200);
-		check_udp_echo(ip, 1000);
+		check_ping(ip, 200, 64);
+		check_ping(ip, 20, 4000);
+		check_udp_echo(ip, 1000, 1, 1472);
+		check_udp_echo(ip, 100, 1473, 20000);
 		double secs = 0;
 		int ok = tcp_echo(ip, 8u << 20, &secs);
 		tap_line(ok, "tcp echo: 8 MiB each way intact in %.2f s", secs);

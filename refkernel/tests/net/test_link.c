@@ -277,7 +277,7 @@ NET_TEST(ip, bad_headers_are_counted_by_reason)
 	t_inject(&A, g, n);
 	MUTATE(wr16(ip + 6, 0x0010); FIXSUM());          /* offset */
 	t_inject(&A, g, n);
-	cr_assert_eq(A.stk->cnt.ip_drop_frag, 2);
+	cr_assert_eq(A.stk->cnt.ip_frag_rx, 2, "fragments go to reassembly");
 	MUTATE(wr32(ip + 16, IP(10, 0, 0, 9)); FIXSUM());
 	t_inject(&A, g, n);
 	cr_assert_eq(A.stk->cnt.ip_drop_dst, 1);
@@ -378,8 +378,8 @@ NET_TEST(udp, datagrams_cross_the_link_both_ways)
 NET_TEST(udp, limits_truncation_and_errors)
 {
 	struct sock *sa = udp_bound(&A, 1000), *sb = udp_bound(&B, 7);
-	char buf[2000] = { 0 };
-	struct net_iov big = { buf, 1473 };
+	static char buf[70000];
+	struct net_iov big = { buf, 65508 };
 	struct net_addr to = { T_IP_B, 7 };
 	cr_assert_eq(sock_sendmsg(sa, &big, 1, &to, 0), -EMSGSIZE);
 	cr_assert_eq(sock_send(sa, buf, 1, 0), -EDESTADDRREQ);
@@ -521,4 +521,127 @@ Test(ip, checksum_offload_both_ways)
 	net_input_flags(&A.dev, f, n, NETDEV_RX_CSUM_OK);
 	cr_assert_eq(sock_nread(s), 4);
 	sock_close(s);
+}
+
+/* ---- fragments ---- */
+
+/* Fragment (off, len) of a UDP datagram to port 7 with IP id (id). */
+static void udp_fragment(struct tstack *t, uint16_t id, const uint8_t *dgram, size_t off, size_t len,
+			 bool more)
+{
+	uint8_t f[1600];
+	size_t n = t_build_ip(f, T_IP_B, T_IP_A, IP_PROTO_UDP, dgram + off, len);
+	uint8_t *ip = f + ETH_HLEN;
+	wr16(ip + 4, id);
+	wr16(ip + 6, (uint16_t)(off / 8) | (more ? IP_FLAG_MF : 0));
+	wr16(ip + 10, 0);
+	wr16(ip + 10, net_csum_fold(net_csum_add(0, ip, IP_HLEN)));
+	t_inject(t, f, n);
+}
+
+static size_t make_dgram(uint8_t *d, size_t payload)
+{
+	wr16(d, 999);
+	wr16(d + 2, 7);
+	wr16(d + 4, (uint16_t)(UDP_HLEN + payload));
+	wr16(d + 6, 0);
+	for (size_t i = 0; i < payload; i++)
+		d[UDP_HLEN + i] = (uint8_t)(i * 31 + 7);
+	uint32_t sum = net_csum_pseudo(T_IP_B, T_IP_A, IP_PROTO_UDP, (uint16_t)(UDP_HLEN + payload));
+	wr16(d + 6, net_csum_fold(net_csum_add(sum, d, UDP_HLEN + payload)));
+	return UDP_HLEN + payload;
+}
+
+Test(ip, fragments_reassemble_in_any_order_with_overlaps)
+{
+	struct sock *s;
+	cr_assert_eq(sock_socket(A.stk, NET_SOCK_DGRAM, &s), 0);
+	struct net_addr a = { 0, 7 };
+	cr_assert_eq(sock_bind(s, &a), 0);
+	static uint8_t d[4000];
+	size_t n = make_dgram(d, 3000);
+	udp_fragment(&A, 42, d, 2000, n - 2000, false);     /* the last first */
+	udp_fragment(&A, 42, d, 0, 1200, true);
+	cr_assert_eq(sock_nread(s), 0, "a hole from 1200 to 2000");
+	udp_fragment(&A, 42, d, 800, 1200, true);           /* overlaps both */
+	cr_assert_eq(sock_nread(s), 3000);
+	cr_assert_eq(A.stk->cnt.ip_reass_ok, 1);
+	static uint8_t got[4000];
+	cr_assert_eq(sock_recv(s, got, sizeof(got), 0), 3000);
+	cr_assert_eq(memcmp(got, d + UDP_HLEN, 3000), 0);
+	/* A duplicate fragment afterwards starts a new slot that times out. */
+	udp_fragment(&A, 42, d, 0, 1200, true);
+	tstack_advance(&A, IP_REASS_TIMEOUT_MS + 20);
+	cr_assert_eq(A.stk->cnt.ip_reass_timeout, 1);
+	sock_close(s);
+}
+
+Test(ip, bad_fragments_are_dropped)
+{
+	static uint8_t d[70000];
+	make_dgram(d, 1000);
+	udp_fragment(&A, 1, d, 0, 100, true);               /* not a multiple of 8 */
+	cr_assert_eq(A.stk->cnt.ip_drop_frag, 1);
+	udp_fragment(&A, 2, d, 65528, 16, false);           /* past 64 KiB */
+	cr_assert_eq(A.stk->cnt.ip_drop_frag, 2);
+	udp_fragment(&A, 3, d, 0, 800, true);
+	udp_fragment(&A, 3, d, 1600, 8, false);             /* end at 1608 */
+	udp_fragment(&A, 3, d, 2400, 8, false);             /* another end */
+	cr_assert_eq(A.stk->cnt.ip_drop_frag, 3);
+	/* More datagrams than slots: the oldest gives way. */
+	for (uint16_t id = 10; id < 10 + IP_REASS_SLOTS + 2; id++)
+		udp_fragment(&A, id, d, 0, 800, true);
+	cr_assert_eq(A.stk->cnt.ip_reass_timeout, 2);
+	cr_assert_eq(A.ntx, 0);
+}
+
+Test(udp, large_datagrams_fragment_and_reassemble)
+{
+	struct sock *sa = udp_bound(&A, 0), *sb = udp_bound(&B, 7);
+	static char out[65507], in[65507];
+	size_t sizes[] = { 1473, 3000, 8000, 65507 };
+	for (size_t k = 0; k < ARRAY_SIZE(sizes); k++) {
+		for (size_t i = 0; i < sizes[k]; i++)
+			out[i] = (char)(i * 13 + k);
+		struct net_addr to = { T_IP_B, 7 };
+		struct net_iov v = { out, sizes[k] };
+		cr_assert_eq(sock_sendmsg(sa, &v, 1, &to, 0), (long)sizes[k]);
+		tlink_run(&L, 2);
+		cr_assert_eq(sock_recv(sb, in, sizeof(in), 0), (long)sizes[k]);
+		cr_assert_eq(memcmp(in, out, sizes[k]), 0);
+	}
+	cr_assert_eq(B.stk->cnt.ip_reass_ok, 4);
+	cr_assert_eq(A.stk->cnt.ip_frag_tx, 2 + 3 + 6 + 45);
+	sock_close(sa);
+	sock_close(sb);
+}
+
+Test(ip, large_ping_is_answered_in_fragments)
+{
+	tstack_learn_peer(&A);
+	static uint8_t m[5000];
+	m[0] = 8;
+	for (size_t i = 8; i < 4008; i++)
+		m[i] = (uint8_t)i;
+	wr16(m + 2, net_csum_fold(net_csum_add(0, m, 4008)));
+	uint8_t f[1600];
+	for (size_t off = 0; off < 4008; off += 1480) {
+		size_t len = MIN((size_t)1480, 4008 - off);
+		size_t n = t_build_ip(f, T_IP_B, T_IP_A, IP_PROTO_ICMP, m + off, len);
+		uint8_t *ip = f + ETH_HLEN;
+		wr16(ip + 6, (uint16_t)(off / 8) | (off + len < 4008 ? IP_FLAG_MF : 0));
+		wr16(ip + 10, 0);
+		wr16(ip + 10, net_csum_fold(net_csum_add(0, ip, IP_HLEN)));
+		t_inject(&A, f, n);
+	}
+	cr_assert_eq(A.stk->cnt.icmp_tx, 1);
+	cr_assert_eq(A.ntx, 3, "the reply leaves in three fragments");
+	size_t bytes = 0;
+	for (int i = 0; i < A.ntx; i++) {
+		const uint8_t *ip = A.tx[i] + ETH_HLEN;
+		cr_assert_eq((size_t)(rd16(ip + 6) & IP_OFFSET_MASK) * 8, bytes);
+		cr_assert_eq(!!(rd16(ip + 6) & IP_FLAG_MF), i < 2);
+		bytes += rd16(ip + 2) - IP_HLEN;
+	}
+	cr_assert_eq(bytes, 4008);
 }
