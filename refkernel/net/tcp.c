@@ -446,6 +446,11 @@ int tcp_connect(struct sock *s, const struct net_addr *a)
 	pcb->rip = a->ip;
 	pcb->rport = a->port;
 	pcb->err = 0;
+	/* A socket may connect again after a failed attempt: start clean. */
+	pcb->fin_queued = pcb->fin_acked = pcb->fin_rcvd = false;
+	pcb->rto = TCP_RTO_INIT_MS;
+	pcb->rtt_valid = pcb->rtt_timing = false;
+	pcb->nsb = 0;
 	pcb->sndbuf.max = s->sndbuf;
 	pcb->rcvbuf.max = s->rcvbuf;
 	pcb->rcv_wscale = tcp_pick_wscale(s->rcvbuf);

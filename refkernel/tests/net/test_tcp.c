@@ -1095,3 +1095,26 @@ Test(tcp, data_before_accept_is_kept)
 	sock_close(s);
 	sock_close(l);
 }
+
+Test(tcp, connect_again_after_refusal)
+{
+	struct sock *s;
+	cr_assert_eq(sock_socket(A.stk, NET_SOCK_STREAM, &s), 0);
+	struct net_addr to = { T_IP_B, 80 };
+	cr_assert_eq(sock_connect(s, &to), -EINPROGRESS);
+	struct tpkt p;
+	cr_assert(tstack_last_tcp(&A, &p));
+	t_send_tcp(&A, 80, p.sport, 0, p.seq + 1, TCP_RST | TCP_ACK, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(s->tcp->state, TCP_CLOSED);
+	tstack_clear(&A);
+	cr_assert_eq(sock_connect(s, &to), -EINPROGRESS);
+	cr_assert(tstack_last_tcp(&A, &p));
+	cr_assert_eq(p.flags, TCP_SYN);
+	t_send_tcp(&A, 80, p.sport, 500, p.seq + 1, TCP_SYN | TCP_ACK, 8192, NULL, 0, NULL, 0);
+	cr_assert_eq(s->tcp->state, TCP_ESTABLISHED);
+	int err = -1;
+	size_t len = sizeof(err);
+	sock_getsockopt(s, NET_SOL_SOCKET, NET_SO_ERROR, &err, &len);
+	cr_assert_eq(err, 0);
+	sock_close(s);
+}
