@@ -206,6 +206,7 @@ struct tcp_pcb {
 	uint32_t snd_wnd_max;
 	struct nring sndbuf;            /* bytes from snd_una on */
 	bool fin_queued, fin_acked;
+	tcp_seq_t snd_sml;              /* end of the last small segment sent (Nagle) */
 	uint16_t mss;                   /* our send MSS */
 	uint8_t snd_wscale, rcv_wscale; /* RFC 7323; 0 when not agreed */
 	bool ws_ok;

@@ -91,6 +91,7 @@ static void tcp_established(struct tcp_pcb *pcb, const struct tcp_seg *seg)
 	pcb->recover = pcb->iss;
 	pcb->snd_una = seq_add(pcb->iss, 1);
 	pcb->snd_nxt = pcb->snd_max = SEQ_MAX(pcb->snd_nxt, pcb->snd_una);
+	pcb->snd_sml = pcb->snd_una;
 	pcb->snd_wnd = seg->wnd;         /* the SYN's window is never scaled */
 	if (!(seg->flags & TCP_SYN))
 		pcb->snd_wnd = (uint32_t)seg->wnd << pcb->snd_wscale;

@@ -275,8 +275,11 @@ void tcp_output(struct tcp_pcb *pcb)
 				/* Window-limited: wait for a useful window (RFC 9293 §3.8.6.2.1). */
 				if (len < pcb->snd_wnd_max / 2)
 					break;
-			} else if (off > 0 && !pcb->nodelay) {
-				break;   /* Nagle (RFC 896): one small segment in flight at a time */
+			} else if (!pcb->nodelay && SEQ_GT(pcb->snd_sml, pcb->snd_una)) {
+				/* Nagle (RFC 896) as Minshall refined it (and Linux does):
+				 * wait only while an earlier small segment is unacknowledged,
+				 * so "full segments + a tail" is not held for a delayed ACK. */
+				break;
 			}
 		}
 		uint8_t flags = TCP_ACK;
@@ -293,6 +296,8 @@ void tcp_output(struct tcp_pcb *pcb)
 			pcb->rtt_seq = pcb->snd_nxt;
 			pcb->rtt_start = stk->now;
 		}
+		if (len < pcb->mss)
+			pcb->snd_sml = seq_add(pcb->snd_nxt, len);
 		pcb->snd_nxt = seq_add(pcb->snd_nxt, len + (fin ? 1 : 0));
 		pcb->snd_max = SEQ_MAX(pcb->snd_max, pcb->snd_nxt);
 		sent = true;

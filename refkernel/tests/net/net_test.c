@@ -377,6 +377,7 @@ void tconn_set_state(struct tconn *c, struct tstack *t, enum tcp_state st,
 	if (st == TCP_SYN_SENT)
 		pcb->rcv_nxt = seq_make(0);
 	pcb->snd_nxt = pcb->snd_max = seq_make(iss + 1);
+	pcb->snd_sml = pcb->snd_una;
 	if (our_fin) {
 		pcb->fin_queued = true;
 		pcb->snd_nxt = pcb->snd_max = seq_add(pcb->snd_max, 1);

@@ -490,7 +490,7 @@ NET_TEST(eth, checksum_matches_rfc1071_and_a_reference)
 		     net_csum_fold(0xfffff + 0xffff));
 }
 
-Test(ip, checksum_offload_both_ways)
+NET_TEST(ip, checksum_offload_both_ways)
 {
 	tstack_learn_peer(&A);
 	A.dev.features = NETDEV_F_TX_CSUM;
@@ -552,7 +552,7 @@ static size_t make_dgram(uint8_t *d, size_t payload)
 	return UDP_HLEN + payload;
 }
 
-Test(ip, fragments_reassemble_in_any_order_with_overlaps)
+NET_TEST(ip, fragments_reassemble_in_any_order_with_overlaps)
 {
 	struct sock *s;
 	cr_assert_eq(sock_socket(A.stk, NET_SOCK_DGRAM, &s), 0);
@@ -576,7 +576,7 @@ Test(ip, fragments_reassemble_in_any_order_with_overlaps)
 	sock_close(s);
 }
 
-Test(ip, bad_fragments_are_dropped)
+NET_TEST(ip, bad_fragments_are_dropped)
 {
 	static uint8_t d[70000];
 	make_dgram(d, 1000);
@@ -595,7 +595,7 @@ Test(ip, bad_fragments_are_dropped)
 	cr_assert_eq(A.ntx, 0);
 }
 
-Test(udp, large_datagrams_fragment_and_reassemble)
+NET_TEST(udp, large_datagrams_fragment_and_reassemble)
 {
 	struct sock *sa = udp_bound(&A, 0), *sb = udp_bound(&B, 7);
 	static char out[65507], in[65507];
@@ -616,7 +616,7 @@ Test(udp, large_datagrams_fragment_and_reassemble)
 	sock_close(sb);
 }
 
-Test(ip, large_ping_is_answered_in_fragments)
+NET_TEST(ip, large_ping_is_answered_in_fragments)
 {
 	tstack_learn_peer(&A);
 	static uint8_t m[5000];

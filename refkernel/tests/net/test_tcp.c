@@ -235,9 +235,10 @@ NET_TEST(tcp, send_segments_by_mss_and_nagle)
 {
 	struct tconn c;
 	tconn_accept(&c, &A, 1000, 65535, syn_opts, sizeof(syn_opts));
+	uint32_t base = c.rcv;
 	static char big[5000];
 	cr_assert_eq(sock_send(c.s, big, 5000, 0), 5000);
-	/* cwnd 4*1460 allows all; the last 620 bytes wait for Nagle. */
+	/* The initial window (3 segments for this MSS) limits the burst. */
 	cr_assert_eq(tstack_count_tcp(&A, 0), 3, "%d segs", tstack_count_tcp(&A, 0));
 	struct tpkt p;
 	tstack_parse(&A, 0, &p);
@@ -249,10 +250,17 @@ NET_TEST(tcp, send_segments_by_mss_and_nagle)
 	cr_assert_eq(p.len, 5000 - 3 * 1460);
 	cr_assert(p.flags & TCP_PSH);
 	tstack_clear(&A);
-	/* Nagle: a small write while data is unacknowledged waits... */
+	/* Nagle: a small write while a small segment is unacknowledged waits... */
 	cr_assert_eq(sock_send(c.s, "x", 1, 0), 1);
 	cr_assert_eq(A.ntx, 0);
-	/* ...until TCP_NODELAY pushes it. */
+	/* ...and goes when that one is acknowledged. */
+	tconn_ack(&c, base + 5000, 65535);
+	cr_assert(tstack_last_tcp(&A, &p));
+	cr_assert_eq(p.len, 1);
+	tstack_clear(&A);
+	cr_assert_eq(sock_send(c.s, "y", 1, 0), 1);
+	cr_assert_eq(A.ntx, 0);
+	/* TCP_NODELAY pushes it at once. */
 	int one = 1;
 	cr_assert_eq(sock_setsockopt(c.s, NET_IPPROTO_TCP, NET_TCP_NODELAY, &one, sizeof(one)), 0);
 	cr_assert_eq(A.ntx, 1);
@@ -912,7 +920,7 @@ NET_TEST(tcp, connection_limit_recycles_time_wait)
 	sock_close(l);
 }
 
-Test(tcp, ack_from_the_right_edge_of_our_window_is_taken)
+NET_TEST(tcp, ack_from_the_right_edge_of_our_window_is_taken)
 {
 	/* The peer filled our window and its first segment was lost: its ACKs
 	 * carry seq = rcv_nxt + window. They must still acknowledge our data. */
@@ -929,7 +937,7 @@ Test(tcp, ack_from_the_right_edge_of_our_window_is_taken)
 	sock_close(c.s);
 }
 
-Test(tcp, sack_blocks_describe_the_out_of_order_queue)
+NET_TEST(tcp, sack_blocks_describe_the_out_of_order_queue)
 {
 	const uint8_t opts[] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2 };   /* MSS, SACK permitted */
 	struct tconn c;
@@ -960,7 +968,7 @@ Test(tcp, sack_blocks_describe_the_out_of_order_queue)
 	sock_close(c.s);
 }
 
-Test(tcp, no_sack_without_permission)
+NET_TEST(tcp, no_sack_without_permission)
 {
 	struct tconn c;
 	tconn_accept(&c, &A, 1000, 65535, syn_opts, sizeof(syn_opts));
@@ -975,7 +983,7 @@ Test(tcp, no_sack_without_permission)
 
 /* ---- loss recovery helpers: limited transmit, SACK scoreboard ---- */
 
-Test(tcp, limited_transmit_sends_on_the_first_two_dupacks)
+NET_TEST(tcp, limited_transmit_sends_on_the_first_two_dupacks)
 {
 	struct tconn c;
 	tconn_set_state(&c, &A, TCP_ESTABLISHED, 5000, 9000, 65535);
@@ -1014,7 +1022,7 @@ static void sack_ack(struct tconn *c, uint32_t ack, const uint32_t (*blk)[2], in
 	c->snd += (uint32_t)len;
 }
 
-Test(tcp, sack_scoreboard_drives_recovery)
+NET_TEST(tcp, sack_scoreboard_drives_recovery)
 {
 	struct tconn c;
 	tconn_set_state(&c, &A, TCP_ESTABLISHED, 5000, 9000, 65535);
@@ -1058,7 +1066,7 @@ Test(tcp, sack_scoreboard_drives_recovery)
 	sock_close(c.s);
 }
 
-Test(tcp, sack_blocks_beyond_what_we_sent_are_clipped)
+NET_TEST(tcp, sack_blocks_beyond_what_we_sent_are_clipped)
 {
 	struct tconn c;
 	tconn_set_state(&c, &A, TCP_ESTABLISHED, 5000, 9000, 65535);
@@ -1072,7 +1080,7 @@ Test(tcp, sack_blocks_beyond_what_we_sent_are_clipped)
 	sock_close(c.s);
 }
 
-Test(tcp, data_before_accept_is_kept)
+NET_TEST(tcp, data_before_accept_is_kept)
 {
 	struct sock *l;
 	sock_socket(A.stk, NET_SOCK_STREAM, &l);
@@ -1096,7 +1104,7 @@ Test(tcp, data_before_accept_is_kept)
 	sock_close(l);
 }
 
-Test(tcp, connect_again_after_refusal)
+NET_TEST(tcp, connect_again_after_refusal)
 {
 	struct sock *s;
 	cr_assert_eq(sock_socket(A.stk, NET_SOCK_STREAM, &s), 0);
@@ -1117,4 +1125,16 @@ Test(tcp, connect_again_after_refusal)
 	sock_getsockopt(s, NET_SOL_SOCKET, NET_SO_ERROR, &err, &len);
 	cr_assert_eq(err, 0);
 	sock_close(s);
+}
+
+NET_TEST(tcp, nagle_does_not_hold_a_tail_behind_full_segments)
+{
+	/* Minshall's variant: "full segments + tail" goes out together, so a
+	 * response is not held for the peer's delayed ACK. */
+	struct tconn c;
+	tconn_set_state(&c, &A, TCP_ESTABLISHED, 5000, 9000, 65535);
+	static char resp[1460 + 300];
+	cr_assert_eq(sock_send(c.s, resp, sizeof(resp), 0), (long)sizeof(resp));
+	cr_assert_eq(tstack_count_tcp(&A, 0), 2);
+	sock_close(c.s);
 }
