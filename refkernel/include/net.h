@@ -189,8 +189,8 @@ int sock_connect(struct sock *s, const struct net_addr *addr);
 /* Send the bytes of (iov)[0..(n)); (to) MAY be NULL (UDP: the connected peer).
  * TCP returns how many bytes were queued (short when the send buffer is
  * full), -EAGAIN when none fit, -EPIPE after shutdown, -ENOTCONN.
- * UDP sends one datagram: -EMSGSIZE above the MTU (no fragmentation),
- * -EDESTADDRREQ without a peer. */
+ * UDP sends one datagram (IP fragments it past the MTU): -EMSGSIZE above
+ * 65507 bytes, -EDESTADDRREQ without a peer. */
 long sock_sendmsg(struct sock *s, const struct net_iov *iov, int n,
 		  const struct net_addr *to, int flags);
 /* Receive into (iov); (from) MAY be NULL. TCP: bytes, 0 at end of stream,

@@ -355,6 +355,8 @@ int tcp_setopt(struct sock *s, int level, int name, int v);
 int tcp_getopt(struct sock *s, int level, int name, int *v);
 int tcp_getnames(struct sock *s, struct net_addr *local, struct net_addr *peer);
 uint32_t tcp_rcv_window(const struct tcp_pcb *pcb);
+/* The window scale we ask for: enough to advertise the whole buffer. */
+uint8_t tcp_pick_wscale(uint32_t bufmax);
 
 /* ---- tcp_in.c ---- */
 void tcp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hlen,

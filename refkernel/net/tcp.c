@@ -408,8 +408,7 @@ int tcp_accept(struct sock *s, struct sock *c, struct net_addr *peer)
 	return 0;
 }
 
-/* The window scale we ask for: enough to advertise the whole buffer. */
-static uint8_t tcp_pick_wscale(uint32_t bufmax)
+uint8_t tcp_pick_wscale(uint32_t bufmax)
 {
 	uint8_t ws = 0;
 	while (ws < 14 && (65535u << ws) < bufmax)

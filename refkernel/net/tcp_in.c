@@ -153,8 +153,7 @@ static void tcp_listen_input(struct tcp_pcb *l, const struct tcp_seg *seg)
 	pcb->user_mss = l->user_mss;
 	pcb->sndbuf.max = l->sndbuf.max;
 	pcb->rcvbuf.max = l->rcvbuf.max;
-	for (uint8_t ws = 0; ws < 14 && (65535u << ws) < pcb->rcvbuf.max; ws++)
-		pcb->rcv_wscale = ws + 1;
+	pcb->rcv_wscale = tcp_pick_wscale(pcb->rcvbuf.max);
 	tcp_apply_syn_options(pcb, seg);
 	pcb->irs = seg->seq;
 	pcb->rcv_nxt = pcb->rcv_adv = seq_add(seg->seq, 1);
