@@ -212,12 +212,13 @@ static int seen_before(const struct sm_table *t, int i)
 int report_main(int argc, char **argv)
 {
 	const char *dirarg = NULL, *baseline = NULL;
+	char metrics[512] = "";
 	char dir[UKB_PATH], why[UKB_WHY];
 	struct sm_table t;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: ukbench report [--baseline TARGET] DIR\n"
+			printf("usage: ukbench report [--baseline TARGET] [--metrics M1,M2,...] DIR\n"
 			       "Print a result set's summary as a markdown table: one row per workload\n"
 			       "and metric, one column per target; each cell is the median, the 95%%\n"
 			       "confidence interval of the median, and the ratio to the baseline target\n"
@@ -227,6 +228,8 @@ int report_main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--baseline") && i + 1 < argc) {
 			baseline = argv[++i];
+		} else if (!strcmp(argv[i], "--metrics") && i + 1 < argc) {
+			snprintf(metrics, sizeof metrics, ",%s,", argv[++i]);
 		} else if (argv[i][0] == '-' || dirarg) {
 			ut_err("report: unexpected argument '%s' (see ukbench report --help)", argv[i]);
 			return 2;
@@ -300,6 +303,13 @@ int report_main(int argc, char **argv)
 
 		if (seen_before(&t, i))
 			continue;
+		if (metrics[0]) {	/* --metrics: only these */
+			char key[UKB_NAME + 2];
+
+			snprintf(key, sizeof key, ",%s,", row->metric);
+			if (!strstr(metrics, key))
+				continue;
+		}
 		base = baseline ? sm_find(&t, baseline, row->workload, row->metric) : NULL;
 		printf("| %s | %s | %s |", row->workload, row->metric, row->unit);
 		for (int k = 0; k < t.nt; k++) {
