@@ -85,6 +85,17 @@ static size_t tcp_frame(uint8_t *f, uint16_t sport, uint16_t dport, uint32_t seq
 #ifndef FUZZ_SEEDS_MAIN
 static uint32_t last_seq;        /* of the last TCP segment the stack sent */
 
+/* Append TCP options to the frame tcp_frame() built (no payload). */
+static void add_options(uint8_t *f, size_t *len, const uint8_t *opt, size_t optlen)
+{
+	uint8_t *ip = f + ETH_HLEN, *t = ip + IP_HLEN;
+	memcpy(t + TCP_HLEN, opt, optlen);
+	t[12] = (uint8_t)(((TCP_HLEN + optlen) / 4) << 4);
+	wr16(ip + 2, (uint16_t)(IP_HLEN + TCP_HLEN + optlen));
+	*len += optlen;
+	fix_checksums(f, *len);
+}
+
 static int fuzz_tx(struct netdev *dev, const void *frame, size_t len)
 {
 	(void)dev;
@@ -112,9 +123,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sock_socket(stk, NET_SOCK_STREAM, &lis);
 	sock_bind(lis, &a80);
 	sock_listen(lis, 4);
-	/* Handshake: SYN, our SYN-ACK, ACK. */
+	/* Handshake: SYN (MSS, window scale, SACK permitted), our SYN-ACK, ACK;
+	 * so the fuzzer reaches scaling and the SACK scoreboard too. */
 	uint8_t f[NET_FRAME_MAX + 64];
-	net_input(&dev, f, tcp_frame(f, 40000, 80, 1000, 0, TCP_SYN, NULL));
+	static const uint8_t synopt[12] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7, 1, 1, 4, 2 };
+	size_t n = tcp_frame(f, 40000, 80, 1000, 0, TCP_SYN, NULL);
+	add_options(f, &n, synopt, sizeof(synopt));
+	net_input(&dev, f, n);
 	net_input(&dev, f, tcp_frame(f, 40000, 80, 1001, last_seq + 1, TCP_ACK, NULL));
 	sock_accept(lis, &conn, NULL);
 
