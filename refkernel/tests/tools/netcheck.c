@@ -4,6 +4,10 @@
  *   netcheck udp  HOST PORT COUNT      COUNT datagrams of mixed sizes, each echoed
  *   netcheck tcp  HOST PORT BYTES      BYTES through one connection both ways, sha256 compared
  *   netcheck conns HOST PORT N         N connections open at once, each echoed, then closed
+ *   netcheck send HOST PORT BYTES      BYTES of a pattern to a sink; prints their sha256
+ *   netcheck refused HOST PORT 0       a connect to a closed port must be refused (RST)
+ *   netcheck synflood HOST PORT N      N bare SYNs from random ports in one burst (raw socket)
+ *   netcheck badframes IFACE DSTIP N   malformed frames out of IFACE (packet socket), N rounds
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -16,6 +20,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
 #include <time.h>
 #include <unistd.h>
 #include "sha256.h"
@@ -167,11 +176,160 @@ static int conns(int n)
 	return clean == n ? 0 : 1;
 }
 
+static uint8_t *pattern(long bytes)
+{
+	uint8_t *out = malloc((size_t)bytes);
+	uint64_t x = 88172645463325252ULL;
+	for (long i = 0; out && i < bytes; i++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		out[i] = (uint8_t)x;
+	}
+	return out;
+}
+
+static int sendbytes(long bytes)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	uint8_t *out = pattern(bytes), h[32];
+	char hex[65];
+	if (!out || fd < 0 || connect(fd, (void *)&peer, sizeof(peer)))
+		return fail("connect");
+	double t0 = now();
+	for (long sent = 0; sent < bytes;) {
+		ssize_t w = send(fd, out + sent, (size_t)(bytes - sent), MSG_NOSIGNAL);
+		if (w <= 0 || now() > deadline)
+			return fail("send");
+		sent += w;
+	}
+	close(fd);
+	sha256(out, (size_t)bytes, h);
+	sha256_hex(h, hex);
+	printf("netcheck: sent %ld bytes in %.2f s, sha256 %s\n", bytes, now() - t0, hex);
+	return 0;
+}
+
+static int refused(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int r = connect(fd, (void *)&peer, sizeof(peer));
+	if (r == 0 || errno != ECONNREFUSED)
+		return fail("connect to a closed port was not refused");
+	printf("netcheck: connect to a closed port refused (RST)\n");
+	return 0;
+}
+
+static uint16_t csum(const void *p, size_t n, uint32_t sum)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)b[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* TCP checksum over the pseudo-header (RFC 9293 §3.1) and (tcp, len). */
+static uint16_t tcp_csum(uint32_t src, uint32_t dst, const void *tcp, size_t len)
+{
+	uint8_t ph[12];
+	memcpy(ph, &src, 4);
+	memcpy(ph + 4, &dst, 4);
+	ph[8] = 0; ph[9] = IPPROTO_TCP; ph[10] = (uint8_t)(len >> 8); ph[11] = (uint8_t)len;
+	uint32_t sum = (uint16_t)~csum(ph, 12, 0);
+	return csum(tcp, len, sum);
+}
+
+static int synflood(int n)
+{
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
+	if (fd < 0)
+		return fail("raw socket");
+	struct sockaddr_in me;
+	socklen_t ml = sizeof(me);
+	int probe = socket(AF_INET, SOCK_DGRAM, 0);
+	connect(probe, (void *)&peer, sizeof(peer));
+	getsockname(probe, (void *)&me, &ml);
+	close(probe);
+	double t0 = now();
+	for (int i = 0; i < n && now() < deadline; i++) {
+		struct tcphdr t = { 0 };
+		t.source = htons((uint16_t)(20000 + i % 40000));
+		t.dest = peer.sin_port;
+		t.seq = htonl((uint32_t)i * 2654435761u);
+		t.doff = 5;
+		t.syn = 1;
+		t.window = htons(65535);
+		t.check = htons(tcp_csum(me.sin_addr.s_addr, peer.sin_addr.s_addr, &t, sizeof(t)));
+		if (sendto(fd, &t, sizeof(t), 0, (void *)&peer, sizeof(peer)) < 0)
+			return fail("sendto");
+	}
+	printf("netcheck: %d SYNs sent in %.2f s\n", n, now() - t0);
+	close(fd);
+	return 0;
+}
+
+/* Frames a peer must never be able to hurt the stack with, each aimed at
+ * one validation step, broadcast so no ARP is needed. */
+static int badframes(const char *ifname, int rounds)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = (int)if_nametoindex(ifname), .sll_halen = 6 };
+	if (fd < 0 || !to.sll_ifindex)
+		return fail("packet socket");
+	memset(to.sll_addr, 0xff, 6);
+	uint32_t src = htonl(0x0a4d0001), dst = peer.sin_addr.s_addr;
+	int sent = 0;
+	for (int r = 0; r < rounds; r++) {
+		for (int kind = 0; kind < 8; kind++) {
+			uint8_t f[1514] = { 0 };
+			size_t len = 14 + 20 + 20;
+			memset(f, 0xff, 6);
+			memcpy(f + 6, "\x02\x00\x00\x00\x00\x01", 6);
+			f[12] = 0x08; f[13] = 0x00;
+			struct iphdr *ip = (void *)(f + 14);
+			ip->version = 4; ip->ihl = 5; ip->ttl = 64; ip->protocol = IPPROTO_TCP;
+			ip->saddr = src; ip->daddr = dst;
+			struct tcphdr *t = (void *)(f + 34);
+			t->source = htons(1234); t->dest = htons(9000); t->doff = 5; t->ack = 1;
+			switch (kind) {
+			case 0: len = 14; break;                                  /* an Ethernet header, no IP */
+			case 1: ip->ihl = 3; break;                               /* header length < 20 */
+			case 2: break;                                            /* bad IP checksum (below) */
+			case 3: t->check = 0x1234; break;                         /* bad TCP checksum */
+			case 4: t->doff = 15; break;                              /* options past the segment */
+			case 5: t->doff = 6; f[54] = 3; f[55] = 0; len += 4; break;   /* option of length 0: a loop */
+			case 6: ip->frag_off = htons(0x2000); break;              /* a fragment (MF) */
+			case 7: ip->version = 6; break;                           /* not IPv4 */
+			}
+			ip->tot_len = htons((uint16_t)(len - 14));
+			if (kind != 3 && kind != 0)
+				t->check = htons(tcp_csum(src, dst, t, len - 34));
+			if (kind != 2)
+				ip->check = htons(csum(ip, 20, 0));
+			if (sendto(fd, f, kind == 0 || len >= 60 ? len : 60, 0, (void *)&to, sizeof(to)) >= 0)
+				sent++;
+		}
+	}
+	printf("netcheck: %d malformed frames sent\n", sent);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 5) {
-		fprintf(stderr, "usage: netcheck udp|tcp|conns HOST PORT N\n");
+		fprintf(stderr, "usage: netcheck udp|tcp|conns|send|refused|synflood HOST PORT N\n"
+				"       netcheck badframes IFACE DSTIP ROUNDS\n");
 		return 2;
+	}
+	deadline = now() + 240;
+	if (!strcmp(argv[1], "badframes")) {
+		peer.sin_family = AF_INET;
+		if (inet_pton(AF_INET, argv[3], &peer.sin_addr) != 1)
+			return 2;
+		return badframes(argv[2], atoi(argv[4]));
 	}
 	peer.sin_family = AF_INET;
 	peer.sin_port = htons((uint16_t)atoi(argv[3]));
@@ -187,6 +345,12 @@ int main(int argc, char **argv)
 		return tcp(n);
 	if (!strcmp(argv[1], "conns"))
 		return conns((int)n);
+	if (!strcmp(argv[1], "send"))
+		return sendbytes(n);
+	if (!strcmp(argv[1], "refused"))
+		return refused();
+	if (!strcmp(argv[1], "synflood"))
+		return synflood((int)n);
 	fprintf(stderr, "netcheck: unknown mode %s\n", argv[1]);
 	return 2;
 }
