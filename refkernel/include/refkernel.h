@@ -10,6 +10,16 @@
  * Without isa-debug-exit the kernel falls back to ACPI poweroff (q35 PM1a at
  * 0x604), then a triple fault (QEMU -no-reboot exits), then halts forever.
  *
+ * Kernel command line (lib/cmdline.c grammar): parameters, then "--", then
+ * the application's arguments (argv[0] is the baked binary's name).
+ *   tsc_khz=N          TSC rate in kHz (harnesses pass the host's under TCG);
+ *                      else kvmclock, CPUID 0x15/0x16, or 10 ms of the PIT
+ *   ip=A.B.C.D/PREFIX  bring the network up (images baked with NET=1)
+ *   gw=A.B.C.D         default route
+ *   sched_slice_ms=N   time slice once the application has threads (10)
+ *   boot_trace         print the cost of each boot stage
+ *   crash_test         fault in the kernel on purpose (tests the crash report)
+ *
  * Console lines (one each, machine-readable, key=value):
  *   refkernel: boot_us=<N> entry_to_main             before the app's first instruction
  *   refkernel: exit status=<code> run_us=<N> ...      at exit, with counters
