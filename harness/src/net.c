@@ -32,6 +32,15 @@
 #include "ukb.h"
 
 static int host_ns = -1;	/* our original network namespace */
+static int entered;		/* nt_enter() moved us out of it */
+
+static int host_ns_left(void)
+{
+	int was = entered;
+
+	entered = 0;
+	return was;
+}
 const uint8_t nt_guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
 static int ip(char *why, size_t n, const char *a0, ...)
@@ -76,19 +85,62 @@ static void nt_cleanup(void *arg)
 	net->ns[0] = net->cns[0] = '\0';
 }
 
+/* A free TCP port on 127.0.0.1 for QEMU's hostfwd (user networking). */
+static int free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* Not root (or UKBENCH_NET=user): no namespace; VMs use QEMU user networking
+ * with a hostfwd from 127.0.0.1:<free port>, native servers that port. */
+static int user_setup(struct nt_net *net, int kind, char *why, size_t n)
+{
+	if (kind == NT_VETH) {
+		snprintf(why, n, "container servers need root (a veth pair in a network namespace)");
+		return -1;
+	}
+	net->kind = NT_USER;
+	net->active = 1;
+	net->port = free_port();
+	snprintf(net->addr, sizeof net->addr, "127.0.0.1");
+	if (net->port <= 0) {
+		snprintf(why, n, "no free TCP port on 127.0.0.1");
+		return -1;
+	}
+	return 0;
+}
+
+const char *nt_guest_cmdline(const struct nt_net *net)
+{
+	if (!net->active || net->kind == NT_NONE)
+		return "";
+	if (net->kind == NT_USER)	/* QEMU's user-mode network: 10.0.2.0/24 */
+		return "ip=10.0.2.15/24 gw=10.0.2.2 ";
+	return "ip=" NT_GUEST_IP "/24 gw=" NT_HOST_IP " ";
+}
+
 int nt_setup(struct nt_net *net, int kind, char *why, size_t n)
 {
 	static int seq;
-	const char *ns;
+	const char *ns, *mode = getenv("UKBENCH_NET");
 
 	memset(net, 0, sizeof *net);
 	net->cleanup_id = -1;
 	net->pkt = -1;
 	net->kind = kind;
-	if (geteuid() != 0) {
-		snprintf(why, n, "network workloads need root for a network namespace (not root)");
-		return -1;
-	}
+	if (geteuid() != 0 || (mode && !strcmp(mode, "user")))
+		return user_setup(net, kind, why, n);
+	net->active = 1;
 	if (!ut_have_tool("ip")) {
 		snprintf(why, n, "ip (iproute2) not found: network workloads need it");
 		return -1;
@@ -199,6 +251,7 @@ uint64_t nt_first_frame(struct nt_net *net, const uint8_t mac[6])
 
 void nt_teardown(struct nt_net *net)
 {
+	net->active = 0;
 	if (net->pkt >= 0)
 		close(net->pkt);
 	net->pkt = -1;
@@ -213,6 +266,8 @@ int nt_enter(const struct nt_net *net)
 	char path[128];
 	int fd, rc;
 
+	if (!net->ns[0])	/* user networking: the host's namespace */
+		return 0;
 	if (host_ns < 0)
 		host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof path, "/var/run/netns/%s", net->ns);
@@ -221,12 +276,13 @@ int nt_enter(const struct nt_net *net)
 		return -1;
 	rc = setns(fd, CLONE_NEWNET);
 	close(fd);
+	entered = rc == 0;
 	return rc;
 }
 
 void nt_leave(void)
 {
-	if (host_ns >= 0)
+	if (host_ns >= 0 && host_ns_left())
 		setns(host_ns, CLONE_NEWNET);
 }
 

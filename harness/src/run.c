@@ -231,6 +231,7 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 	r.duration_ms = j->duration_ms > 0 ? j->duration_ms : 3000;
 	r.net.cleanup_id = -1;
 	r.net.pkt = -1;
+	r.net.active = 0;
 	r.deadline = ut_now_ns() + (uint64_t)j->timeout_ms * 1000000ull;
 	const struct wl_info *w = wl_find(j->workload);
 
@@ -293,7 +294,7 @@ int run_preflight(const struct run_plan *p, char *why, size_t n)
 			need[0] = "qemu-system-x86_64";
 		else if (o == &tg_container_ops)
 			need[0] = "runc";
-		if (server)
+		if (server && geteuid() == 0)
 			need[1] = "ip";
 		if (server && w && !strcmp(w->name, "httpd"))
 			need[2] = "wrk";

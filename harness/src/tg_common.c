@@ -212,9 +212,9 @@ const char *tg_status_why(int st)
 int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_t n)
 {
 	const struct wl_info *w = wl_find(r->workload);
-	int port = r->spec->port ? r->spec->port : w ? w->port : 0;
+	int port = r->net.port ? r->net.port : r->spec->port ? r->spec->port : w ? w->port : 0;
 
-	if (!port || !r->net.ns[0]) {
+	if (!port || !r->net.active) {
 		snprintf(why, n, "%s: no port or network to wait on", r->workload);
 		return -1;
 	}
@@ -389,7 +389,7 @@ static int run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *
 
 	if (end > r->deadline)
 		end = r->deadline;
-	if (pr_spawn_ns(&c, argv, 0, r->net.ns, why, n) != 0)
+	if (pr_spawn_ns(&c, argv, 0, r->net.ns[0] ? r->net.ns : NULL, why, n) != 0)
 		return -1;
 	/* sample rss_loaded once, half-way through the expected duration */
 	uint64_t half = t0 + (uint64_t)r->duration_ms * 500000ull;
@@ -463,7 +463,7 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 		tg_sample(r, "first_frame", (double)(r->net.t_first_frame - r->t_launch) / 1e6);
 	if (!w)
 		return 0;
-	int pt = r->spec->port ? r->spec->port : w->port;
+	int pt = r->net.port ? r->net.port : r->spec->port ? r->spec->port : w->port;
 
 	snprintf(host, sizeof host, "%s", r->net.addr);
 	snprintf(port, sizeof port, "%d", pt);
@@ -541,12 +541,18 @@ out:
 	return rc;
 }
 
-/* VMs: a virtio-net device on the run's tap; QEMU itself is started inside
- * the namespace (pr_spawn_ns). */
+/* VMs: a virtio-net device on the run's tap (QEMU itself is started inside
+ * the namespace, pr_spawn_ns), or on QEMU's user network with a hostfwd. */
 void tg_net_args_qemu(struct tg_run *r)
 {
+	const struct wl_info *w = wl_find(r->workload);
+	int gport = r->spec->port ? r->spec->port : w ? w->port : 0;
+
 	tg_arg(r, "-netdev");
-	tg_arg(r, "tap,id=n0,ifname=tap0,script=no,downscript=no");
+	if (r->net.kind == NT_USER)
+		tg_arg(r, "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:%d", r->net.port, gport);
+	else
+		tg_arg(r, "tap,id=n0,ifname=tap0,script=no,downscript=no");
 	tg_arg(r, "-device");
 	tg_arg(r, "virtio-net-device,netdev=n0,mac=%02x:%02x:%02x:%02x:%02x:%02x", nt_guest_mac[0],
 	       nt_guest_mac[1], nt_guest_mac[2], nt_guest_mac[3], nt_guest_mac[4], nt_guest_mac[5]);

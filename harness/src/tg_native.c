@@ -27,6 +27,10 @@ static int native_launch(struct tg_run *r, char *why, size_t n)
 {
 	tg_arg(r, "%s", r->image);
 	tg_args_words(r, r->args);
+	if (r->net.kind == NT_USER) {	/* no namespace: a free port instead */
+		tg_arg(r, "--port");
+		tg_arg(r, "%d", r->net.port);
+	}
 	/* servers run inside the run's namespace */
 	if (pr_spawn_ns(&r->proc, r->argv, PR_PERF_SW, r->net.ns[0] ? r->net.ns : NULL, why, n))
 		return -1;
@@ -56,10 +60,10 @@ static int native_measure(struct tg_run *r, char *why, size_t n)
 
 	tg_sample(r, "boot_to_ready", (double)(r->t_ready - r->t_launch) / 1e6);
 	tg_sample(r, "image_size", (double)r->image_size);
-	if (r->net.ns[0])
+	if (r->net.active)
 		rc = tg_load(r, why, n);
 	tg_counters(r);
-	if (!r->net.ns[0])	/* servers: their own reports race the load phase */
+	if (!r->net.active)	/* servers: their own reports race the load phase */
 		tg_parse_results(r);
 	return rc;
 }

@@ -40,7 +40,7 @@ static void qemu_base(struct tg_run *r, const char *machine)
 	tg_args_words(r, "-nodefaults -no-user-config -nographic -serial stdio -no-reboot");
 	tg_arg(r, "-device");
 	tg_arg(r, "isa-debug-exit,iobase=0xf4,iosize=4");
-	if (r->net.ns[0]) {
+	if (r->net.active) {
 		/* virtio 1.x over mmio for every guest (QEMU 7.2's microvm defaults to
 		 * the legacy v1 transport, which the refkernel does not drive) */
 		tg_arg(r, "-global");
@@ -80,8 +80,7 @@ static int refkernel_prepare(struct tg_run *r, char *why, size_t n)
 	tg_arg(r, "-kernel");
 	tg_arg(r, "%s", r->image);
 	tg_arg(r, "-append");
-	tg_arg(r, "%stsc_khz=%.0f -- %s", r->net.ns[0] ? "ip=" NT_GUEST_IP "/24 gw=" NT_HOST_IP " " : "",
-	       ut_tsc_khz(), r->args);
+	tg_arg(r, "%stsc_khz=%.0f -- %s", nt_guest_cmdline(&r->net), ut_tsc_khz(), r->args);
 	return 0;
 }
 
@@ -114,7 +113,7 @@ static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
 	 * host can make the guest call its TSC unstable and hang */
 	tg_arg(r, "console=ttyS0 quiet panic=-1 tsc_early_khz=%ld lpj=%ld %s-- %s", khz,
 	       khz * 1000 / kernel_hz,
-	       r->net.ns[0] ? "ip=" NT_GUEST_IP "/24 gw=" NT_HOST_IP " " : "", r->args);
+	       nt_guest_cmdline(&r->net), r->args);
 	return 0;
 }
 
@@ -261,7 +260,7 @@ static int qemu_wait_ready(struct tg_run *r, char *why, size_t n)
 	k = qmp_cmd(r->qmp, "cont", r->deadline, why, n);
 	if (k == -1)
 		return -1;
-	if (r->net.ns[0])	/* servers, and qemu-image with ready = port */
+	if (r->net.active)	/* servers, and qemu-image with ready = port */
 		return tg_wait_serving(r, on_line, &c, why, n);
 	if (ready == READY_MARKER) {
 		c.marker = r->spec->marker;
@@ -313,10 +312,10 @@ static int qemu_measure(struct tg_run *r, char *why, size_t n)
 	if (r->guest_boot_us >= 0)
 		tg_sample(r, "boot_guest", r->guest_boot_us / 1000.0);
 	tg_sample(r, "image_size", (double)r->image_size);
-	if (r->net.ns[0])
+	if (r->net.active)
 		rc = tg_load(r, why, n);
 	tg_counters(r);
-	if (!r->net.ns[0])	/* servers: their own reports race the load phase */
+	if (!r->net.active)	/* servers: their own reports race the load phase */
 		tg_parse_results(r);
 	tg_parse_guest_exit(r);
 	return rc;

@@ -119,15 +119,18 @@ void pr_cleanup_all(void);
 /* ---- net.c: the run's network namespace(s), bridge, tap or veth ---- */
 #define NT_HOST_IP "10.77.0.1"	/* br0 in the run's namespace; load generators */
 #define NT_GUEST_IP "10.77.0.2"	/* the VM's or the container's address */
-enum { NT_NONE, NT_TAP, NT_VETH };
+enum { NT_NONE, NT_TAP, NT_VETH, NT_USER };
 struct nt_net {
-	char ns[32], cns[32];	/* "" when absent */
+	int active;		/* the run has a network (servers) */
+	char ns[32], cns[32];	/* "" when absent (NT_USER: no namespace) */
 	int kind, cleanup_id;
+	int port;		/* NT_USER: the host port forwarded to the server */
 	char addr[32];		/* where the server answers, seen from ns */
 	int pkt;		/* packet socket on br0 (VMs), -1 if none */
 	uint64_t t_first_frame;	/* first frame from the guest's MAC, 0 if none */
 };
 int nt_setup(struct nt_net *net, int kind, char *why, size_t n);
+const char *nt_guest_cmdline(const struct nt_net *net);	/* "ip=.. gw=.. " or "" */
 void nt_teardown(struct nt_net *net);
 int nt_sweep_stale(void);	/* leftovers of killed ukbench runs; count removed */
 int nt_enter(const struct nt_net *net);	/* setns into net->ns */

@@ -27,7 +27,7 @@ check() { desc=$1; shift; if "$@" >"$tmp/out" 2>&1; then ok "$desc"; else nok "$
 # status CMD...: run, record exit status in $st (stdout+stderr in $tmp/out)
 status() { timeout -k 5 120 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
 
-echo "1..43"
+echo "1..44"
 
 # ---- command line ----
 fails=0
@@ -194,6 +194,14 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && [ -x "$BUILD/workloads/http
 	[ "$(netns_of $pid)" = 0 ] && ok "no network namespace left after the run" || nok "network namespaces left: $(ip netns list | grep "^ukb$pid")"
 else
 	for d in 1 2 3; do skip "native server test $d" "needs root, ip, wrk and build/workloads/httpd"; done
+fi
+# without namespaces (not root, or UKBENCH_NET=user): a free port on 127.0.0.1
+if [ -x "$BUILD/workloads/httpd" ] && command -v wrk >/dev/null; then
+	status env UKBENCH_NET=user "$UK" run -t native -w httpd --reps 1 --warmup 0 --duration 1 -o "$tmp/r15"
+	[ $st = 0 ] && grep -q ',native,httpd,req_per_s,' "$tmp/r15/samples.csv" && grep -q -- '--port [0-9]' "$tmp/r15/meta.json" &&
+		ok "user networking fallback: native httpd on a free 127.0.0.1 port" || nok "user networking fallback (got $st)" "$tmp/err"
+else
+	skip "user networking fallback" "needs wrk and build/workloads/httpd"
 fi
 if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && [ -f "$BUILD/container/hello/config.json" ]; then
 	status "$UK" run -t container -w hello --reps 2 --warmup 0 -o "$tmp/r7"
