@@ -145,3 +145,29 @@ Test(load, guest_exit_line)
 	ut_buf_free(&run.proc.out);
 	rs_free(&r);
 }
+
+Test(load, failure_line_prefers_the_crash)
+{
+	static struct tg_run run;
+	const char *out = "refkernel: boot_us=10037 entry_to_main\nukbench: ready httpd port=8080\n"
+			  "refkernel: crash vector=14 (page fault) error=0 thread=1\n"
+			  "  rip 0xffffffff80111cc0 <tcp_sack_trim+0x50>\n"
+			  "  0xffffffff8010058e <x86_syscall_entry+0x3b>\n";
+
+	ut_buf_add(&run.proc.out, out, strlen(out));
+	cr_assert_str_eq(tg_last_line(&run), "refkernel: crash vector=14 (page fault) error=0 thread=1");
+	ut_buf_free(&run.proc.out);
+}
+
+Test(load, guest_network_cmdline)
+{
+	struct nt_net n;
+
+	memset(&n, 0, sizeof n);
+	cr_assert_str_eq(nt_guest_cmdline(&n), "");
+	n.active = 1;
+	n.kind = NT_TAP;
+	cr_assert_str_eq(nt_guest_cmdline(&n), "ip=10.77.0.2/24 gw=10.77.0.1 ");
+	n.kind = NT_USER;
+	cr_assert_str_eq(nt_guest_cmdline(&n), "ip=10.0.2.15/24 gw=10.0.2.2 ");
+}
