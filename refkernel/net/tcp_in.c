@@ -2,8 +2,9 @@
  * ("SEGMENT ARRIVES"): tcp_input() validates and demultiplexes, then
  * tcp_listen_input() (LISTEN), tcp_syn_sent_input() (SYN_SENT) or
  * tcp_process() (every other state): sequence check, RST, SYN, ACK
- * (tcp_ack_new / tcp_dupack: RFC 5681 and RFC 6582 NewReno), data
- * (in order, or into the out-of-order queue), FIN. */
+ * (tcp_ack_new / tcp_dupack: RFC 5681 and RFC 6582 NewReno, with SACK
+ * blocks feeding tcp_sack.c when both ends agreed), data (in order, or
+ * into the out-of-order queue), FIN. */
 #include "net_impl.h"
 
 /* A parsed segment. (seq) and (data, len) are trimmed to the window. */

@@ -1,5 +1,6 @@
 /* tcp_out.c — sending TCP segments. tcp_output() decides what the send and
- * congestion windows, Nagle and the sender's silly-window rule allow, then
+ * congestion windows, Nagle, limited transmit and the sender's silly-window
+ * rule allow (skipping data the peer SACKed when it goes back), then
  * tcp_xmit() builds each segment (header, options, a copy of the data from
  * the send buffer) and passes it to ip_output(). Retransmission timeouts
  * (RFC 6298 §5, RFC 5681 §3.1) are handled here too. */
