@@ -2,7 +2,7 @@
  * scheduler. Keys are the futex's address: one process, one address space,
  * so private and shared futexes are the same thing here. */
 #include "kernel.h"
-#include "sched.h"
+#include "ksched.h"
 
 extern struct futex_table sched_futexes;
 

@@ -6,7 +6,7 @@
  * Call order: apic_init -> irq_register per device -> kwait in blocking calls. */
 #include "kernel.h"
 #include "x86.h"
-#include "sched.h"
+#include "ksched.h"
 
 #define NVEC 64
 static struct { void (*fn)(void *); void *ctx; } handlers[NVEC];

@@ -5,7 +5,7 @@
 #include "kernel.h"
 #include "cmdline.h"
 #include "x86.h"
-#include "sched.h"
+#include "ksched.h"
 
 extern const char app_name[];
 static struct cmdline cl;

@@ -8,7 +8,7 @@
  * Every data structure here is touched with interrupts off: in syscalls
  * (IF=0 by the entry) or in interrupt handlers. */
 #include "kernel.h"
-#include "sched.h"
+#include "ksched.h"
 #include "syscall.h"
 
 #define KSTACK_PAGES 4

@@ -5,7 +5,7 @@
  * default action would (exit status 128 + signal). */
 #include "kernel.h"
 #include "syscall.h"
-#include "sched.h"
+#include "ksched.h"
 #include "x86.h"
 
 #define A uint64_t

@@ -2,7 +2,7 @@
  * Sleeping halts the vCPU until the LAPIC timer fires (kernel/irq.c). */
 #include "kernel.h"
 #include "syscall.h"
-#include "sched.h"
+#include "ksched.h"
 
 #define A uint64_t
 #define CLOCK_REALTIME 0

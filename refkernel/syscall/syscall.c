@@ -4,7 +4,7 @@
 #include "kernel.h"
 #include "syscall.h"
 #include "x86.h"
-#include "sched.h"
+#include "ksched.h"
 
 #define A uint64_t
 static uint64_t nr_calls, nr_enosys;

@@ -4,7 +4,7 @@
  * with KEXIT_CRASH. A fault inside the report itself stops at once. */
 #include "x86.h"
 #include "kernel.h"
-#include "sched.h"
+#include "ksched.h"
 
 static const char *const vector_names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",

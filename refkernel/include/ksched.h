@@ -1,4 +1,4 @@
-/* sched.h — threads (one process, many threads, as OSv has it), a preemptive
+/* ksched.h — threads (one process, many threads, as OSv has it), a preemptive
  * round-robin scheduler and the futex wait queues under pthreads.
  *
  * A thread runs application code at ring 0 on its own stack; its kernel
@@ -12,8 +12,8 @@
  * Errors are negative errno. Blocking calls take an absolute deadline in
  * time_ns() (0: none) and return -ETIMEDOUT when it passes.
  */
-#ifndef SCHED_H
-#define SCHED_H
+#ifndef KSCHED_H
+#define KSCHED_H
 #include <stdint.h>
 #include <stdbool.h>
 #include "futex_table.h"
