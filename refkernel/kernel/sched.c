@@ -4,7 +4,7 @@
  * current thread blocks, yields, exits or is preempted. The timer interrupt
  * runs sched_tick(): wake sleepers whose deadline passed, and ask for a
  * switch when the slice is over; trap.c then diverts the interrupted thread
- * into sched_preempted() on its own kernel stack (sched.h).
+ * into sched_preempted() on its own kernel stack (ksched.h).
  * Every data structure here is touched with interrupts off: in syscalls
  * (IF=0 by the entry) or in interrupt handlers. */
 #include "kernel.h"
