@@ -3,8 +3,10 @@
  * 2 KiB buffer, so the driver always knows where a frame is.
  * Copies: TX copies each frame once (stack buffer -> ring buffer, behind the
  * 12-byte virtio_net_hdr); RX hands the ring buffer to net_input(), which
- * copies what it keeps. No checksum or segmentation offload is negotiated,
- * so the device delivers complete checksums and the stack computes its own.
+ * copies what it keeps. Checksum offload (§5.1.6.2) is negotiated when the
+ * device offers it: TCP/UDP checksums go out partial with NEEDS_CSUM, and
+ * frames marked DATA_VALID or NEEDS_CSUM skip the stack's own check; without
+ * it the stack computes and verifies every checksum itself.
  * Interrupts only acknowledge (irq.c); frames are taken in vnet_poll(). */
 #include "kernel.h"
 #include "virtio.h"
@@ -12,10 +14,14 @@
 #include "net.h"
 #include "x86.h"
 
+#define VIRTIO_NET_F_CSUM       0 /* device completes checksums we leave partial */
+#define VIRTIO_NET_F_GUEST_CSUM 1 /* device may hand us partial or validated checksums */
 #define VIRTIO_NET_F_MAC    5
 #define VIRTIO_NET_F_STATUS 16
 #define VIRTIO_NET_S_LINK_UP 1
 #define VNET_HDR_LEN 12       /* struct virtio_net_hdr with num_buffers (§5.1.6) */
+#define HDR_F_NEEDS_CSUM 1
+#define HDR_F_DATA_VALID 2
 #define VNET_BUF 2048
 #define VNET_QSIZE 128
 
@@ -24,7 +30,7 @@ struct vnet {
 	struct virtq rxq, txq;
 	uint64_t rx_pa, tx_pa;    /* NQ buffers each, VNET_BUF apart */
 	uint8_t *rx_va, *tx_va;
-	bool has_status;
+	bool has_status, tx_csum, rx_csum;
 	uint64_t rx_frames, tx_frames, tx_full, rx_bad, irqs;
 };
 
@@ -54,6 +60,14 @@ static int vnet_tx(struct netdev *dev, const void *frame, size_t len)
 	uint8_t *buf = v->tx_va + (uint64_t)id * VNET_BUF;
 	memset(buf, 0, VNET_HDR_LEN);
 	memcpy(buf + VNET_HDR_LEN, frame, len);
+	const uint8_t *f = frame;
+	if (v->tx_csum && len >= 34 && f[12] == 0x08 && f[13] == 0x00 && (f[23] == 6 || f[23] == 17) &&
+	    !(f[20] & 0x3f) && !f[21]) { /* IPv4 TCP/UDP, not a fragment: the device finishes it */
+		uint16_t start = (uint16_t)(14 + 4 * (f[14] & 0xf)), off = f[23] == 6 ? 16 : 6;
+		buf[0] = HDR_F_NEEDS_CSUM;
+		memcpy(buf + 6, &start, 2);   /* csum_start */
+		memcpy(buf + 8, &off, 2);     /* csum_offset */
+	}
 	virtq_add(&v->txq, v->tx_pa + (uint64_t)id * VNET_BUF, (uint32_t)(len + VNET_HDR_LEN), false, NULL);
 	virtq_kick(&v->txq);
 	v->tx_frames++;
@@ -73,8 +87,10 @@ static int vnet_poll(struct netdev *dev, int budget)
 	uint32_t len;
 	int n = 0;
 	while (n < budget && virtq_used(&v->rxq, &id, &len)) {
+		const uint8_t *buf = v->rx_va + (uint64_t)id * VNET_BUF;
+		unsigned flags = v->rx_csum && (buf[0] & (HDR_F_NEEDS_CSUM | HDR_F_DATA_VALID)) ? NETDEV_RX_CSUM_OK : 0;
 		if (len > VNET_HDR_LEN && len <= VNET_BUF)
-			net_input(dev, v->rx_va + (uint64_t)id * VNET_BUF + VNET_HDR_LEN, len - VNET_HDR_LEN);
+			net_input_flags(dev, buf + VNET_HDR_LEN, len - VNET_HDR_LEN, flags);
 		else
 			v->rx_bad++;
 		rx_post(v); /* the buffer goes straight back: net_input copied what it keeps */
@@ -103,22 +119,27 @@ static void vnet_irq(void *ctx)
 
 static const struct netdev_ops vnet_ops = { vnet_link_up, vnet_poll };
 
-int vnet_init(struct virtio_dev *d, struct netdev *dev)
+int vnet_init(struct virtio_dev *d, struct netdev *dev, bool nocsum)
 {
 	struct vnet *v = &vnet;
 	v->vdev = d;
 	virtio_begin(d);
 	uint64_t offered = virtio_features(d);
-	uint64_t want = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS);
+	uint64_t want = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) |
+			(1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM);
 	if (!(offered & (1ULL << VIRTIO_F_VERSION_1))) {
 		virtio_fail(d);
 		return -ENODEV;
 	}
+	if (nocsum)
+		want &= ~((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM));
 	if (virtio_set_features(d, offered & want)) {
 		virtio_fail(d);
 		return -ENODEV;
 	}
 	v->has_status = offered & (1ULL << VIRTIO_NET_F_STATUS);
+	v->tx_csum = !nocsum && (offered & (1ULL << VIRTIO_NET_F_CSUM));
+	v->rx_csum = !nocsum && (offered & (1ULL << VIRTIO_NET_F_GUEST_CSUM));
 	int r = virtq_init(&v->rxq, d, 0, VNET_QSIZE);
 	if (!r)
 		r = virtq_init(&v->txq, d, 1, VNET_QSIZE);
@@ -133,7 +154,8 @@ int vnet_init(struct virtio_dev *d, struct netdev *dev)
 	v->tx_va = x86_phys(v->tx_pa);
 	while (v->rxq.num_free)
 		rx_post(v);
-	*dev = (struct netdev){ .tx = vnet_tx, .ops = &vnet_ops, .priv = v };
+	*dev = (struct netdev){ .tx = vnet_tx, .ops = &vnet_ops, .priv = v,
+				.features = v->tx_csum ? NETDEV_F_TX_CSUM : 0 };
 	for (int i = 0; i < NETDEV_ADDR_LEN; i++)
 		dev->mac[i] = (offered & (1ULL << VIRTIO_NET_F_MAC)) ? virtio_config8(d, (unsigned)i)
 								 : (uint8_t)(i == 0 ? 0x02 : rand_u32());
@@ -147,7 +169,8 @@ int vnet_init(struct virtio_dev *d, struct netdev *dev)
 
 void vnet_print_counters(void)
 {
-	kprintf("refkernel: vnet rx=%lu tx=%lu tx_full=%lu rx_bad=%lu irqs=%lu kicks_rx=%lu kicks_tx=%lu\n",
+	kprintf("refkernel: vnet csum_offload=%s rx=%lu tx=%lu tx_full=%lu rx_bad=%lu irqs=%lu kicks_rx=%lu kicks_tx=%lu\n",
+		vnet.tx_csum ? (vnet.rx_csum ? "tx,rx" : "tx") : (vnet.rx_csum ? "rx" : "none"),
 		(unsigned long)vnet.rx_frames, (unsigned long)vnet.tx_frames, (unsigned long)vnet.tx_full,
 		(unsigned long)vnet.rx_bad, (unsigned long)vnet.irqs,
 		(unsigned long)vnet.rxq.notifications, (unsigned long)vnet.txq.notifications);

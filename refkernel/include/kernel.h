@@ -113,7 +113,7 @@ extern struct net_stack *knet_stack;      /* NULL without a network */
 void     knet_init(const struct cmdline *cl);
 uint64_t knet_poll(void);
 void     knet_print_counters(void);
-int      vnet_init(struct virtio_dev *d, struct netdev *dev);
+int      vnet_init(struct virtio_dev *d, struct netdev *dev, bool nocsum);
 void     vnet_print_counters(void);
 
 /* syscall/syscall.c */

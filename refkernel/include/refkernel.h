@@ -16,6 +16,7 @@
  *                      else kvmclock, CPUID 0x15/0x16, or 10 ms of the PIT
  *   ip=A.B.C.D/PREFIX  bring the network up (images baked with NET=1)
  *   gw=A.B.C.D         default route
+ *   net_nocsum         do not negotiate virtio-net checksum offload
  *   sched_slice_ms=N   time slice once the application has threads (10)
  *   boot_trace         print the cost of each boot stage
  *   crash_test         fault in the kernel on purpose (tests the crash report)

@@ -77,7 +77,7 @@ void knet_init(const struct cmdline *cl)
 		kpanic(KEXIT_PANIC, "ip= given but no virtio-net device found");
 	if (apic_init())
 		kpanic(KEXIT_PANIC, "no local APIC");
-	int r = vnet_init(&devs[i], &netdev);
+	int r = vnet_init(&devs[i], &netdev, cmdline_get(cl, "net_nocsum") != NULL);
 	if (r)
 		kpanic(KEXIT_PANIC, "virtio-net at %#lx failed to start (%d)", (unsigned long)devs[i].phys, r);
 	knet_stack = net_stack_create(&netdev, &cfg, time_ns() / 1000000);

@@ -53,7 +53,10 @@ uint16_t net_l4_csum(const struct net_stack *stk, uint32_t dst, uint8_t proto,
 		     const uint8_t *l4, size_t len)
 {
 	uint32_t pseudo = net_csum_pseudo(stk->ip, dst, proto, (uint16_t)len);
-	if (stk->dev->features & NETDEV_F_TX_CSUM)
+	size_t mtu = stk->dev->mtu ? stk->dev->mtu : NETDEV_MTU_DEFAULT;
+	/* offload only what leaves in one frame: a device cannot finish the
+	 * checksum of a datagram that ip_output() will fragment */
+	if ((stk->dev->features & NETDEV_F_TX_CSUM) && len + 20 <= mtu)
 		return (uint16_t)~net_csum_fold(pseudo);
 	uint16_t c = net_csum_fold(net_csum_add(pseudo, l4, len));
 	/* UDP (RFC 768): a computed zero is sent as all ones; 0 means none. */
