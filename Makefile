@@ -38,8 +38,9 @@ test: deps-check
 
 # The main job: the default comparison (experiments/default.ini), then its table.
 bench: all
-	$(BUILD)/ukbench bench experiments/default.ini
-	$(BUILD)/ukbench report results/latest
+	$(BUILD)/ukbench bench experiments/default.ini; st=$$?; \
+	$(BUILD)/ukbench report results/latest; \
+	$(BUILD)/ukbench plot results/latest > /dev/null; exit $$st
 
 run: refkernel
 	$(MAKE) -C refkernel run W=$(W)

@@ -34,7 +34,9 @@ int main(int argc, char **argv)
 	struct ifreq ifr = { 0 };
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", argv[1]);
-	if (tap < 0 || ioctl(tap, TUNSETIFF, &ifr) < 0) {
+	/* no offloads: a QEMU that had this tap before may have left checksum
+	 * and segmentation offloads on, and we read plain frames */
+	if (tap < 0 || ioctl(tap, TUNSETIFF, &ifr) < 0 || ioctl(tap, TUNSETOFFLOAD, 0) < 0) {
 		perror("lossyrelay: tap");
 		return 1;
 	}
