@@ -174,7 +174,7 @@ int64_t sys_fcntl(A fd, A cmd, A arg, A d, A e, A f)
 	case F_GETFD: return 0;
 	case F_SETFD: return 0; /* close-on-exec: there is no exec */
 	case F_GETFL: return k->flags;
-	case F_SETFL: k->flags = (k->flags & O_RDWR) | (int)(arg & ~3ULL); return 0;
+	case F_SETFL: k->flags = (k->flags & 3) | (int)(arg & ~3ULL); return 0; /* access mode stays */
 	default: return -EINVAL;
 	}
 }
