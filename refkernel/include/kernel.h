@@ -92,6 +92,8 @@ uint64_t time_realtime_ns(void);
 void     time_delay_ns(uint64_t ns);
 extern uint64_t time_tsc_khz;
 extern const char *time_source;
+struct vdso_data;
+void     time_vdso_publish(struct vdso_data *d);
 
 /* kernel/app.c: load the baked application and start it */
 __attribute__((noreturn)) void app_start(int argc, char **argv);

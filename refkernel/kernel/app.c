@@ -7,6 +7,7 @@
 #include "proc.h"
 #include "x86.h"
 #include "syscall.h"
+#include "vdso.h"
 
 #define APP_STACK_SIZE (8ULL << 20) /* reserved, demand-zero, like Linux's 8 MiB rlimit */
 #define APP_ARGS_ROOM  (64ULL << 10)
@@ -38,6 +39,27 @@ static void protect_segments(const struct elf_info *ei)
 	}
 }
 
+extern const uint8_t vdso_image[], vdso_image_end[];
+
+/* Map the vDSO (read+execute) and its data page (read-only to the
+ * application; the kernel writes it through the direct map). Returns the
+ * vDSO's address for AT_SYSINFO_EHDR, or 0 if there is no memory for it. */
+static uint64_t map_vdso(void)
+{
+	uint64_t len = (uint64_t)(vdso_image_end - vdso_image);
+	if (mm_map_fixed(VDSO_ADDR, len, MM_PROT_R | MM_PROT_X, false) ||
+	    mm_map_fixed(VDSO_DATA_ADDR, 4096, MM_PROT_R, false))
+		return 0;
+	memcpy((void *)VDSO_ADDR, vdso_image, len);
+	uint64_t *pte = x86_pte(x86_pml4, VDSO_DATA_ADDR);
+	if (!pte)
+		return 0;
+	time_vdso_publish(x86_phys(*pte & PTE_ADDR));
+	mm_mprotect(VDSO_ADDR, ALIGN_UP(len, 4096), MM_PROT_R | MM_PROT_X);
+	mm_mprotect(VDSO_DATA_ADDR, 4096, MM_PROT_R);
+	return VDSO_ADDR;
+}
+
 void app_start(int argc, char **argv)
 {
 	const uint8_t *img = _app_start;
@@ -61,7 +83,7 @@ void app_start(int argc, char **argv)
 	uint64_t top = mm_stack_reserve(APP_STACK_SIZE, &stack_base);
 	uint64_t room = APP_ARGS_ROOM;
 	static char *const envp[] = { "HOME=/", NULL };
-	struct proc_image pi = { ei.entry, ei.phdr_vaddr, ei.phnum, ei.phentsize };
+	struct proc_image pi = { ei.entry, map_vdso(), ei.phdr_vaddr, ei.phnum, ei.phentsize };
 	uint8_t rnd[16];
 	uint64_t sp;
 	rand_bytes(rnd, sizeof(rnd));

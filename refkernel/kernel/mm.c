@@ -21,6 +21,12 @@ static uint64_t vmap_next = VMAP_BASE;
 #define MAP_FIXED      0x10
 #define MAP_ANONYMOUS  0x20
 #define MAP_FIXED_NOREPLACE 0x100000
+/* Anonymous memory is demand-zero, but a mapping (or brk growth) larger than
+ * the memory left, less a reserve for the faults of mappings already made,
+ * is refused with -ENOMEM up front: a failing mmap (and pthread_create,
+ * malloc) is something a program can handle, a page fault with no frame is
+ * not. */
+#define MM_RESERVE_PAGES 64
 
 struct vma {
 	uint64_t start, end;
@@ -291,6 +297,8 @@ int64_t mm_mmap(uint64_t addr, uint64_t len, int prot, int flags)
 	if (len == 0 || len > (1ULL << 40))
 		return -EINVAL;
 	len = PAGE_ROUND_UP(len);
+	if (len / PAGE_SIZE + MM_RESERVE_PAGES > frames.nfree)
+		return -ENOMEM;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if ((addr & (PAGE_SIZE - 1)) || addr < 0x10000 || addr + len > MMAP_BASE * 64)
 			return -EINVAL;
@@ -324,7 +332,8 @@ uint64_t mm_brk(uint64_t newbrk)
 	if (newbrk < brk_base || newbrk > brk_base + (1ULL << 32))
 		return brk_cur;
 	if (new_end > old_end) {
-		if (!range_free(old_end, new_end) || vma_insert(old_end, new_end, MM_PROT_R | MM_PROT_W))
+		if ((new_end - old_end) / PAGE_SIZE + MM_RESERVE_PAGES > frames.nfree || /* as mm_mmap */
+		    !range_free(old_end, new_end) || vma_insert(old_end, new_end, MM_PROT_R | MM_PROT_W))
 			return brk_cur;
 	} else if (new_end < old_end) {
 		mm_munmap(new_end, old_end - new_end);

@@ -4,11 +4,23 @@
  * measurement. Time zero is the first instruction (x86_boot_tsc). */
 #include "kernel.h"
 #include "x86.h"
+#include "vdso.h"
 
 uint64_t time_tsc_khz;
 const char *time_source = "none";
 static uint64_t ns_mult; /* ns = (tsc * ns_mult) >> 32 */
 static uint64_t epoch_ns; /* CLOCK_REALTIME at TSC time zero, read lazily */
+static struct vdso_data *vdata; /* the application's vDSO data page, once mapped */
+
+/* The vDSO reads the clock from (d): publish what we know, and later the
+ * wall-clock epoch once the RTC has been read. */
+void time_vdso_publish(struct vdso_data *d)
+{
+	vdata = d;
+	d->boot_tsc = x86_boot_tsc;
+	d->epoch_ns = epoch_ns;
+	d->ns_mult = ns_mult;
+}
 
 /* kvmclock ABI: Documentation/virt/kvm/x86/msr.rst, pvclock_vcpu_time_info */
 struct pvclock {
@@ -164,6 +176,8 @@ uint64_t time_realtime_ns(void)
 	if (!epoch_ns) {
 		uint64_t now = time_ns();
 		epoch_ns = rtc_epoch_seconds() * 1000000000ULL - now;
+		if (vdata)
+			vdata->epoch_ns = epoch_ns;
 	}
 	return epoch_ns + time_ns();
 }

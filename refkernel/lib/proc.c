@@ -25,8 +25,9 @@
 #define AT_SECURE 23
 #define AT_RANDOM 25
 #define AT_EXECFN 31
+#define AT_SYSINFO_EHDR 33
 
-#define NAUXV 15 /* entries written, AT_NULL included */
+#define NAUXV 16 /* entries written, AT_NULL included */
 
 /* Add (n) to (*acc) unless the total would pass (limit). */
 static int add_fits(size_t *acc, size_t n, size_t limit)
@@ -109,6 +110,7 @@ int proc_build_stack(void *kbuf, uint64_t ubase, size_t size,
 		{ AT_GID, 0 },              { AT_EGID, 0 },
 		{ AT_SECURE, 0 },           { AT_CLKTCK, 100 },
 		{ AT_HWCAP, 0 },            { AT_EXECFN, uexecfn },
+		{ AT_SYSINFO_EHDR, img->vdso }, /* 0: no vDSO, the libc makes system calls */
 		{ AT_NULL, 0 },
 	};
 	for (size_t i = 0; i < NAUXV; i++) {
