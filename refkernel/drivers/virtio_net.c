@@ -32,6 +32,7 @@ struct vnet {
 	uint8_t *rx_va, *tx_va;
 	bool has_status, tx_csum, rx_csum;
 	uint64_t rx_frames, tx_frames, tx_full, rx_bad, irqs;
+	unsigned tx_unkicked;
 };
 
 static struct vnet vnet;
@@ -69,9 +70,21 @@ static int vnet_tx(struct netdev *dev, const void *frame, size_t len)
 		memcpy(buf + 8, &off, 2);     /* csum_offset */
 	}
 	virtq_add(&v->txq, v->tx_pa + (uint64_t)id * VNET_BUF, (uint32_t)(len + VNET_HDR_LEN), false, NULL);
-	virtq_kick(&v->txq);
 	v->tx_frames++;
+	if (++v->tx_unkicked >= 32) /* else vnet_flush(), once per burst */
+		vnet_flush();
 	return 0;
+}
+
+/* Notify the device of frames queued since the last notification: one VM
+ * exit per burst instead of one per frame. Called before the kernel returns
+ * to the application, halts or switches threads. */
+void vnet_flush(void)
+{
+	if (!vnet.tx_unkicked)
+		return;
+	vnet.tx_unkicked = 0;
+	virtq_kick(&vnet.txq);
 }
 
 static int rx_post(struct vnet *v)

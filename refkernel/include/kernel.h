@@ -114,9 +114,11 @@ struct virtio_dev;
 extern struct net_stack *knet_stack;      /* NULL without a network */
 void     knet_init(const struct cmdline *cl);
 uint64_t knet_poll(void);
+void     knet_flush(void);                 /* notify the device of queued frames */
 void     knet_print_counters(void);
 int      vnet_init(struct virtio_dev *d, struct netdev *dev, bool nocsum);
 void     vnet_print_counters(void);
+void     vnet_flush(void);
 
 /* syscall/syscall.c */
 struct x86_syscall_frame;

@@ -40,6 +40,7 @@ void irq_dispatch(int vector)
  * updates (*seen). Callers re-check their condition and loop. */
 void kwait(uint64_t deadline_ns, uint64_t *seen)
 {
+	knet_flush();
 	irq_disable();
 	if (irq_events == *seen && (!deadline_ns || time_ns() < deadline_ns)) {
 		uint64_t t0 = time_ns();

@@ -98,7 +98,13 @@ uint64_t knet_poll(void)
 		net_timer(knet_stack, now / 1000000);
 		next_tick_ns = now + NET_TIMER_TICK_MS * 1000000ULL;
 	}
+	vnet_flush();
 	return next_tick_ns;
+}
+
+void knet_flush(void)
+{
+	vnet_flush();
 }
 
 void knet_print_counters(void)

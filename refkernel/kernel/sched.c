@@ -141,6 +141,7 @@ static void schedule(void)
 	if (next == prev)
 		return;
 	sched_switches++;
+	knet_flush();
 	fxsave(prev->fx);
 	x86_kstack_top = next->kstack_top;
 	x86_switch(&prev->ksp, next->ksp);

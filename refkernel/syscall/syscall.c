@@ -14,6 +14,7 @@ void sys_exit_all(int code)
 {
 	kprintf("refkernel: exit status=%d run_us=%lu ", code & 0xff, (unsigned long)(time_ns() / 1000));
 	sys_print_counters();
+	knet_flush();
 	knet_print_counters();
 	kexit(code & 0xff);
 }
@@ -187,6 +188,7 @@ void sys_dispatch(struct x86_syscall_frame *fr)
 	}
 	if (nr < SYS_MAX && table[nr]) {
 		fr->rax = (uint64_t)table[nr](fr->rdi, fr->rsi, fr->rdx, fr->r10, fr->r8, fr->r9);
+		knet_flush(); /* frames the call queued leave now, in one notification */
 		return;
 	}
 	nr_enosys++;
