@@ -448,6 +448,22 @@ static void on_redis_row(void *arg, const char *test, double rps, double p50, do
 	c->rows++;
 }
 
+/* What every target measures after its own boot figures: the image size,
+ * the load phase (servers), the perf counters and the workload's own
+ * result lines (non-servers). Returns the load phase's status. */
+int tg_measure_common(struct tg_run *r, char *why, size_t n)
+{
+	int rc = 0;
+
+	tg_sample(r, "image_size", (double)r->image_size);
+	if (r->net.active)
+		rc = tg_load(r, why, n);
+	tg_counters(r);
+	if (!r->net.active)	/* servers: their own reports race the load phase */
+		tg_parse_results(r);
+	return rc;
+}
+
 int tg_load(struct tg_run *r, char *why, size_t n)
 {
 	const struct wl_info *w = wl_find(r->workload);

@@ -56,16 +56,8 @@ static int native_wait_ready(struct tg_run *r, char *why, size_t n)
 
 static int native_measure(struct tg_run *r, char *why, size_t n)
 {
-	int rc = 0;
-
 	tg_sample(r, "boot_to_ready", (double)(r->t_ready - r->t_launch) / 1e6);
-	tg_sample(r, "image_size", (double)r->image_size);
-	if (r->net.active)
-		rc = tg_load(r, why, n);
-	tg_counters(r);
-	if (!r->net.active)	/* servers: their own reports race the load phase */
-		tg_parse_results(r);
-	return rc;
+	return tg_measure_common(r, why, n);
 }
 
 static void native_stop(struct tg_run *r)

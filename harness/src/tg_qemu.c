@@ -304,19 +304,12 @@ static int qemu_wait_ready(struct tg_run *r, char *why, size_t n)
 
 static int qemu_measure(struct tg_run *r, char *why, size_t n)
 {
-	int rc = 0;
-
 	tg_sample(r, "boot_to_ready", (double)(r->t_ready - r->t_launch) / 1e6);
 	tg_sample(r, "vmm_start", (double)(r->t_vmm - r->t_launch) / 1e6);
 	tg_sample(r, "cont_to_ready", (double)(r->t_ready - r->t_cont) / 1e6);
 	if (r->guest_boot_us >= 0)
 		tg_sample(r, "boot_guest", r->guest_boot_us / 1000.0);
-	tg_sample(r, "image_size", (double)r->image_size);
-	if (r->net.active)
-		rc = tg_load(r, why, n);
-	tg_counters(r);
-	if (!r->net.active)	/* servers: their own reports race the load phase */
-		tg_parse_results(r);
+	int rc = tg_measure_common(r, why, n);
 	tg_parse_guest_exit(r);
 	return rc;
 }

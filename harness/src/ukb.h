@@ -296,6 +296,7 @@ void tg_parse_guest_exit(struct tg_run *r);	/* refkernel's exit counters */
 int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_t n);
 int tg_load(struct tg_run *r, char *why, size_t n);	/* rss + the workload's load */
 void tg_counters(struct tg_run *r);	/* perf counters -> samples */
+int  tg_measure_common(struct tg_run *r, char *why, size_t n); /* image size, load, counters, results */
 long tg_pss_kib(pid_t root);	/* PSS of a process and its descendants */
 void tg_net_args_qemu(struct tg_run *r);	/* -netdev tap + virtio-net device */
 
