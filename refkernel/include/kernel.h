@@ -85,7 +85,7 @@ uint64_t irq_events_now(void);
 extern uint64_t irq_count, idle_ns;
 
 /* kernel/time.c: TSC clock */
-void     time_init(const char *tsc_khz_param);
+void     time_init(uint64_t tsc_khz);        /* 0: find the rate itself */
 uint64_t time_ns(void);                   /* monotonic since boot */
 uint64_t time_tsc_to_ns(uint64_t tsc);
 uint64_t time_realtime_ns(void);

@@ -53,6 +53,7 @@ struct kfile {
 #define KPOLLRDHUP 0x2000
 unsigned kfile_poll(struct kfile *f);
 #define FD_MAX 1024
+int  sys_timespec_ns(uint64_t uts, uint64_t *ns); /* 0, -EFAULT or -EINVAL */
 void fd_init(void);               /* 0, 1, 2: the console */
 struct kfile *fd_get(int fd);
 int fd_install(struct kfile *f); /* lowest free fd or -EMFILE */

@@ -63,7 +63,7 @@ void kmain(uint32_t magic, uint32_t info)
 	x86_cpu_init();
 	sched_init();
 	boot_stage("cpu_init");
-	time_init(cmdline_get(&cl, "tsc_khz"));
+	time_init(khz); /* parsed and checked above */
 	boot_stage("time_init");
 	if (cmdline_get(&cl, "crash_test"))
 		crash_test_fault(NULL);

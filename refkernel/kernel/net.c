@@ -26,12 +26,6 @@ void *netp_alloc(size_t size)
 void netp_free(void *p) { kfree(p); }
 uint32_t netp_random(void) { return rand_u32(); }
 
-uint32_t rand_u32(void)
-{
-	uint32_t v;
-	rand_bytes(&v, sizeof(v));
-	return v;
-}
 
 static int parse_ip_param(const char *s, uint32_t *ip, uint32_t *mask)
 {

@@ -40,3 +40,10 @@ void rand_bytes(void *buf, size_t n)
 		n -= k;
 	}
 }
+
+uint32_t rand_u32(void)
+{
+	uint32_t v;
+	rand_bytes(&v, sizeof(v));
+	return v;
+}

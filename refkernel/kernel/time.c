@@ -100,14 +100,10 @@ static uint64_t khz_from_pit(void)
 	return cycles * 1193182 / elapsed / 1000;
 }
 
-void time_init(const char *param)
+void time_init(uint64_t khz)
 {
-	uint64_t khz = 0;
-	if (param) {
-		for (const char *p = param; *p >= '0' && *p <= '9'; p++)
-			khz = khz * 10 + (uint64_t)(*p - '0');
+	if (khz)
 		time_source = "cmdline";
-	}
 	if (!khz && (khz = khz_from_kvmclock()))
 		time_source = "kvmclock";
 	if (!khz && (khz = khz_from_cpuid()))

@@ -15,7 +15,6 @@
 
 struct pollfd_k { int32_t fd; int16_t events, revents; };
 struct epoll_event_k { uint32_t events; uint64_t data; } __attribute__((packed));
-struct timespec_k { int64_t sec, nsec; };
 
 /* A deadline in time_ns() from a timeout in ms (<0: none, 0: now). */
 static uint64_t deadline_ms(int64_t ms)
@@ -23,19 +22,14 @@ static uint64_t deadline_ms(int64_t ms)
 	return ms < 0 ? 0 : time_ns() + (uint64_t)ms * 1000000 + (ms == 0);
 }
 
-static int ts_deadline(A uts, uint64_t *deadline)
+/* A deadline from a timespec timeout (NULL: none); (*zero): "do not wait". */
+static int ts_deadline(A uts, uint64_t *deadline, bool *zero)
 {
-	if (!uts) {
-		*deadline = 0;
-		return 0;
-	}
-	if (!mm_user_ok((void *)uts, sizeof(struct timespec_k), false))
-		return -EFAULT;
-	const struct timespec_k *t = (const void *)uts;
-	if (t->sec < 0 || t->nsec < 0 || t->nsec >= 1000000000)
-		return -EINVAL;
-	*deadline = time_ns() + (uint64_t)t->sec * 1000000000 + (uint64_t)t->nsec + 1;
-	return 0;
+	uint64_t ns = 0;
+	int r = uts ? sys_timespec_ns(uts, &ns) : 0;
+	*deadline = uts ? time_ns() + ns + 1 : 0;
+	*zero = uts && ns == 0;
+	return r;
 }
 
 /* ---- poll ---- */
@@ -80,11 +74,9 @@ int64_t sys_ppoll(A ufds, A n, A uts, A sigmask, A e, A f)
 {
 	(void)sigmask; (void)e; (void)f;
 	uint64_t deadline;
-	int r = ts_deadline(uts, &deadline);
-	if (r)
-		return r;
-	bool zero = uts && ((struct timespec_k *)uts)->sec == 0 && ((struct timespec_k *)uts)->nsec == 0;
-	return do_poll(ufds, n, deadline, zero);
+	bool zero;
+	int r = ts_deadline(uts, &deadline, &zero);
+	return r ? r : do_poll(ufds, n, deadline, zero);
 }
 
 /* ---- select: fd_set bitmaps of up to FD_MAX bits ---- */
@@ -169,11 +161,9 @@ int64_t sys_pselect6(A nfds, A r, A w, A x, A uts, A sig)
 {
 	(void)sig;
 	uint64_t deadline;
-	int e = ts_deadline(uts, &deadline);
-	if (e)
-		return e;
-	bool zero = uts && ((struct timespec_k *)uts)->sec == 0 && ((struct timespec_k *)uts)->nsec == 0;
-	return do_select(nfds, r, w, x, deadline, zero);
+	bool zero;
+	int e = ts_deadline(uts, &deadline, &zero);
+	return e ? e : do_select(nfds, r, w, x, deadline, zero);
 }
 
 /* ---- epoll ---- */

@@ -41,19 +41,15 @@ int64_t sys_gettid(A a, A b, A c, A d, A e, A f)
 	return sched_current->tid;
 }
 
-struct timespec_k { int64_t sec, nsec; };
-
 int64_t sys_futex(A uaddr, A op, A val, A uts, A uaddr2, A val3)
 {
 	int cmd = (int)(op & ~(uint64_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME));
 	uint64_t deadline = 0;
 	if ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && uts) {
-		if (!mm_user_ok((void *)uts, sizeof(struct timespec_k), false))
-			return -EFAULT;
-		const struct timespec_k *t = (const void *)uts;
-		if (t->sec < 0 || t->nsec < 0 || t->nsec >= 1000000000)
-			return -EINVAL;
-		uint64_t ns = (uint64_t)t->sec * 1000000000 + (uint64_t)t->nsec;
+		uint64_t ns;
+		int r = sys_timespec_ns(uts, &ns);
+		if (r)
+			return r;
 		if (cmd == FUTEX_WAIT)
 			deadline = time_ns() + ns + 1;            /* relative */
 		else if (op & FUTEX_CLOCK_REALTIME)

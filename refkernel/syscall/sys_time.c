@@ -102,7 +102,8 @@ static int64_t sleep_until(uint64_t clk, uint64_t deadline)
 	return 0;
 }
 
-static int read_ts(A ts, uint64_t *ns)
+/* A struct timespec from the application, checked, as nanoseconds. */
+int sys_timespec_ns(uint64_t ts, uint64_t *ns)
 {
 	if (!mm_user_ok((void *)ts, sizeof(struct timespec_k), false))
 		return -EFAULT;
@@ -117,7 +118,7 @@ int64_t sys_nanosleep(A req, A rem, A c, A d, A e, A f)
 {
 	(void)c; (void)d; (void)e; (void)f;
 	uint64_t ns, now = time_ns();
-	int r = read_ts(req, &ns);
+	int r = sys_timespec_ns(req, &ns);
 	if (r)
 		return r;
 	sleep_until(CLOCK_MONOTONIC, now + ns);
@@ -133,7 +134,7 @@ int64_t sys_clock_nanosleep(A clk, A flags, A req, A rem, A e, A f)
 	int r = clock_now(clk, &now);
 	if (r)
 		return r;
-	if ((r = read_ts(req, &ns)))
+	if ((r = sys_timespec_ns(req, &ns)))
 		return r;
 	sleep_until(clk, (flags & TIMER_ABSTIME) ? ns : now + ns);
 	if (rem && !(flags & TIMER_ABSTIME) && mm_user_ok((void *)rem, sizeof(struct timespec_k), true))
