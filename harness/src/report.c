@@ -90,7 +90,7 @@ int sm_load(const char *dir, struct sm_table *t, char *why, size_t n)
 	char path[UKB_PATH + 32];
 	struct ut_buf b = { 0 };
 	char *line, *next;
-	int lineno = 0;
+	int lineno = 0, o = 1;	/* o: 0 for sets written before the job column */
 
 	memset(t, 0, sizeof *t);
 	snprintf(path, sizeof path, "%s/summary.csv", dir);
@@ -106,15 +106,11 @@ int sm_load(const char *dir, struct sm_table *t, char *why, size_t n)
 		if (next)
 			*next++ = '\0';
 		if (lineno++ == 0) {
-			if (strncmp(line, "experiment,job,", 15)) {
-				snprintf(why, n, "%s: not a summary of this ukbench (no job column)", path);
-				ut_buf_free(&b);
-				return -1;
-			}
+			o = !strncmp(line, "experiment,job,", 15);
 			continue;
 		}
-		if (csv_fields(line, f, 16) < 15) {
-			snprintf(why, n, "%s:%d: expected 15 fields", path, lineno);
+		if (csv_fields(line, f, 16) < 14 + o) {
+			snprintf(why, n, "%s:%d: expected %d fields", path, lineno, 14 + o);
 			ut_buf_free(&b);
 			sm_free(t);
 			return -1;
@@ -124,20 +120,20 @@ int sm_load(const char *dir, struct sm_table *t, char *why, size_t n)
 			break;
 		t->r = r;
 		r = &t->r[t->nr++];
-		ut_strlcpy(r->job, f[1], sizeof r->job);
-		ut_strlcpy(r->target, f[2], sizeof r->target);
-		ut_strlcpy(r->workload, f[3], sizeof r->workload);
-		ut_strlcpy(r->metric, f[4], sizeof r->metric);
-		ut_strlcpy(r->unit, f[5], sizeof r->unit);
-		r->n = atoi(f[6]);
-		r->median = atof(f[7]);
-		r->min = atof(f[8]);
-		r->max = atof(f[9]);
-		r->p25 = atof(f[10]);
-		r->p75 = atof(f[11]);
-		r->ci_lo = atof(f[12]);
-		r->ci_hi = atof(f[13]);
-		r->ci_level = atof(f[14]);
+		ut_strlcpy(r->job, o ? f[1] : "run", sizeof r->job);
+		ut_strlcpy(r->target, f[1 + o], sizeof r->target);
+		ut_strlcpy(r->workload, f[2 + o], sizeof r->workload);
+		ut_strlcpy(r->metric, f[3 + o], sizeof r->metric);
+		ut_strlcpy(r->unit, f[4 + o], sizeof r->unit);
+		r->n = atoi(f[5 + o]);
+		r->median = atof(f[6 + o]);
+		r->min = atof(f[7 + o]);
+		r->max = atof(f[8 + o]);
+		r->p25 = atof(f[9 + o]);
+		r->p75 = atof(f[10 + o]);
+		r->ci_lo = atof(f[11 + o]);
+		r->ci_hi = atof(f[12 + o]);
+		r->ci_level = atof(f[13 + o]);
 		add_target(t, r->target);
 	}
 	ut_buf_free(&b);
@@ -151,18 +147,18 @@ int sm_load(const char *dir, struct sm_table *t, char *why, size_t n)
 			next = strchr(line, '\n');
 			if (next)
 				*next++ = '\0';
-			if (lineno++ == 0 || csv_fields(line, f, 8) < 6)
+			if (lineno++ == 0 || csv_fields(line, f, 8) < 5 + o)
 				continue;
 			x = realloc(t->f, sizeof *x * (size_t)(t->nf + 1));
 			if (!x)
 				break;
 			t->f = x;
 			x = &t->f[t->nf++];
-			ut_strlcpy(x->job, f[1], sizeof x->job);
-			ut_strlcpy(x->target, f[2], sizeof x->target);
-			ut_strlcpy(x->workload, f[3], sizeof x->workload);
-			x->rep = atoi(f[4]);
-			ut_strlcpy(x->why, f[5], sizeof x->why);
+			ut_strlcpy(x->job, o ? f[1] : "run", sizeof x->job);
+			ut_strlcpy(x->target, f[1 + o], sizeof x->target);
+			ut_strlcpy(x->workload, f[2 + o], sizeof x->workload);
+			x->rep = atoi(f[3 + o]);
+			ut_strlcpy(x->why, f[4 + o], sizeof x->why);
 			add_target(t, x->target);
 		}
 	}

@@ -219,9 +219,9 @@ int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_
 		return -1;
 	}
 	/* The first probe goes out at once; then the waits double from 100 us to
-	 * 5 ms, so a fast server is seen within ~2x its real start, never at a
-	 * fixed 5 ms step. */
-	for (uint64_t wait = 0, now;; wait = wait ? (wait * 2 < 5000000ull ? wait * 2 : 5000000ull) :
+	 * 1 ms, so a server is seen within 2x its start below 1 ms and within
+	 * 1 ms after, never at a fixed 5 ms step. */
+	for (uint64_t wait = 0, now;; wait = wait ? (wait * 2 < 1000000ull ? wait * 2 : 1000000ull) :
 						100000ull) {
 		int k = wait ? pr_read(&r->proc, ut_now_ns() + wait < r->deadline ?
 						 ut_now_ns() + wait : r->deadline, fn, ctx) :
