@@ -413,6 +413,8 @@ int run_execute(struct run_plan *p, int argc, char **argv)
 			ut_strlcpy(ji[i].accel_note, "none (host process)", sizeof ji[i].accel_note);
 		snprintf(rel, sizeof rel, "build/workloads/%s", j->workload);
 		ut_path(wl, sizeof wl, rel);
+		if (app_find(j->workload))	/* an app: its program (the cpio holds these bytes) */
+			ut_strlcpy(wl, app_find(j->workload)->program, sizeof wl);
 		if (ut_sha256_file(wl, ji[i].workload_sha) != 0)
 			ut_strlcpy(ji[i].workload_sha, "missing", sizeof ji[i].workload_sha);
 	}

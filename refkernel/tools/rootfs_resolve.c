@@ -457,21 +457,23 @@ static bool loaded_file(const struct state *s, const char *path)
 	return false;
 }
 
-/* BIN's absolute path, its last component kept (a link such as
- * /usr/bin/redis-server stays the name the program is run by). */
+/* BIN's absolute path as given (links on the way are kept by the archive:
+ * /bin/busybox stays /bin/busybox, with /bin -> usr/bin); a relative one
+ * is taken from the current directory. */
 static int abs_bin(struct state *s, const char *bin, char *out, size_t outlen)
 {
-	char *dir = dir_of(bin), real[PATH_MAX];
-	const char *base = strrchr(bin, '/') ? strrchr(bin, '/') + 1 : bin;
-	int r = 0;
-	if (!strchr(bin, '/'))
-		strcpy(dir, ".");
-	if (!realpath(dir, real))
-		r = fail(s, "%s: no such file", bin);
-	else if ((size_t)snprintf(out, outlen, "%s%s%s", real, strcmp(real, "/") ? "/" : "", base) >= outlen)
-		r = fail(s, "%s: path too long", bin);
-	free(dir);
-	return r;
+	char cwd[PATH_MAX];
+	int w;
+
+	if (bin[0] == '/')
+		w = snprintf(out, outlen, "%s", bin);
+	else if (!getcwd(cwd, sizeof(cwd)))
+		return fail(s, "%s: %s", bin, strerror(errno));
+	else
+		w = snprintf(out, outlen, "%s/%s", cwd, bin);
+	if (w < 0 || (size_t)w >= outlen)
+		return fail(s, "%s: path too long", bin);
+	return 0;
 }
 
 int rf_resolve(const char *bin, const struct rf_opts *o, struct rf_closure *c,
