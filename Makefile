@@ -6,7 +6,7 @@ W       ?= hello
 COMPONENTS := workloads refkernel baselines harness
 export BUILD
 
-.PHONY: all deps deps-check test bench run debug bake clean $(COMPONENTS)
+.PHONY: all deps deps-check test bench run debug bake rootfs clean $(COMPONENTS)
 
 all: deps-check $(COMPONENTS)
 
@@ -48,6 +48,10 @@ debug: refkernel
 	$(MAKE) -C refkernel debug W=$(W)
 bake:
 	$(MAKE) -C refkernel bake BIN=$(abspath $(BIN)) IMG=$(abspath $(IMG))
+# make rootfs BIN=<x86-64 ELF> [ROOTFS=<dir>] OUT=<file.cpio>
+rootfs:
+	@test -n "$(BIN)" -a -n "$(OUT)" || { echo "usage: make rootfs BIN=<x86-64 ELF> [ROOTFS=<dir>] OUT=<file.cpio>"; exit 2; }
+	$(MAKE) -C refkernel rootfs BIN=$(abspath $(BIN)) OUT=$(abspath $(OUT)) $(if $(ROOTFS),ROOTFS=$(abspath $(ROOTFS)))
 
 clean:
 	rm -rf $(BUILD)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ukb.h"
+#include "app.h"
 
 static const struct wl_info workloads[] = {
 	{ "hello", 1, "prints a line and exits (boot to first output)", 0, NULL, NULL },
@@ -28,10 +29,23 @@ static const struct wl_info workloads[] = {
 	  "+PONG" },
 };
 
+/* Our workloads, then the apps of workloads/apps/ (app.c). */
 const struct wl_info *wl_all(int *n)
 {
-	*n = (int)(sizeof workloads / sizeof workloads[0]);
-	return workloads;
+	static struct wl_info all[sizeof workloads / sizeof workloads[0] + 64];
+	static int nall = -1;
+
+	if (nall < 0) {
+		int na;
+		const struct app_def *a = app_all(&na);
+
+		nall = (int)(sizeof workloads / sizeof workloads[0]);
+		memcpy(all, workloads, sizeof workloads);
+		for (int i = 0; i < na && nall < (int)(sizeof all / sizeof all[0]); i++)
+			all[nall++] = a[i].wl;
+	}
+	*n = nall;
+	return all;
 }
 
 const struct wl_info *wl_find(const char *name)
@@ -39,6 +53,9 @@ const struct wl_info *wl_find(const char *name)
 	for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
 		if (!strcmp(workloads[i].name, name))
 			return &workloads[i];
+	const struct app_def *a = app_find(name);
+	if (a)
+		return &a->wl;
 	return NULL;
 }
 
@@ -311,6 +328,13 @@ int run_preflight(const struct run_plan *p, char *why, size_t n)
 			need[2] = "wrk";
 		else if (server && w && !strcmp(w->name, "kvstore"))
 			need[2] = "redis-benchmark";
+		const struct app_def *app = app_find(j->workload);
+		if (app && app_check(app, why, n) != 0)	/* its Debian package */
+			return -1;
+		if (app && app->load == APP_LOAD_WRK)
+			need[2] = "wrk";
+		else if (app && app->load == APP_LOAD_REDIS)
+			need[2] = "redis-benchmark";
 		for (int k = 0; k < 3; k++)
 			if (need[k] && !ut_have_tool(need[k])) {
 				snprintf(why, n, "%s on %s needs %s, which is not installed (make deps)",
@@ -400,6 +424,8 @@ int run_execute(struct run_plan *p, int argc, char **argv)
 			ut_strlcpy(ji[i].accel_note, "none (host process)", sizeof ji[i].accel_note);
 		snprintf(rel, sizeof rel, "build/workloads/%s", j->workload);
 		ut_path(wl, sizeof wl, rel);
+		if (app_find(j->workload))	/* an app: its program (the cpio holds these bytes) */
+			ut_strlcpy(wl, app_find(j->workload)->program, sizeof wl);
 		if (ut_sha256_file(wl, ji[i].workload_sha) != 0)
 			ut_strlcpy(ji[i].workload_sha, "missing", sizeof ji[i].workload_sha);
 	}

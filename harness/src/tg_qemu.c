@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ukb.h"
+#include "app.h"
 
 static void rm_tmpdir(void *arg)
 {
@@ -72,6 +73,9 @@ static int refkernel_prepare(struct tg_run *r, char *why, size_t n)
 
 	if (!r->mem_mib)
 		r->mem_mib = TG_MEM_MIB;
+	const struct app_def *a = app_find(r->workload);
+	if (a)
+		return app_refkernel_prepare(r, a, why, n);
 	snprintf(rel, sizeof rel, "build/refkernel/%s.img", r->workload);
 	if (need_file(r, rel, r->image, sizeof r->image,
 		      "the refkernel image is not built yet (make -C refkernel)", why, n))
@@ -95,10 +99,17 @@ static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
 	if (need_file(r, "build/linux-vm/vmlinux", r->image, sizeof r->image,
 		      "the Linux VM kernel is not built (make -C baselines)", why, n))
 		return -1;
+	const struct app_def *a = app_find(r->workload);
+	char cmd[1024];
 	snprintf(rel, sizeof rel, "build/linux-vm/%s.cpio.gz", r->workload);
-	if (need_file(r, rel, initrd, sizeof initrd,
-		      "no initramfs for this workload (make -C baselines)", why, n))
+	if (a) {	/* an app: its cpio with our init appended; "-- /program args" */
+		if (app_linuxvm_initrd(r, a, initrd, sizeof initrd, why, n))
+			return -1;
+		app_cmdline(a, r, cmd, sizeof cmd);
+	} else if (need_file(r, rel, initrd, sizeof initrd,
+			     "no initramfs for this workload (make -C baselines)", why, n)) {
 		return -1;
+	}
 	ut_path(hzfile, sizeof hzfile, "build/linux-vm/KERNEL_HZ");
 	if (ut_read_file(hzfile, &hz) == 0 && atol(hz.p) > 0)
 		kernel_hz = atol(hz.p);
@@ -113,7 +124,7 @@ static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
 	 * host can make the guest call its TSC unstable and hang */
 	tg_arg(r, "console=ttyS0 quiet panic=-1 tsc_early_khz=%ld lpj=%ld %s-- %s", khz,
 	       khz * 1000 / kernel_hz,
-	       nt_guest_cmdline(&r->net), r->args);
+	       nt_guest_cmdline(&r->net), a ? cmd : r->args);
 	return 0;
 }
 
