@@ -63,8 +63,10 @@ int app_linuxvm_initrd(struct tg_run *r, const struct app_def *a, char *initrd, 
 int app_refkernel_prepare(struct tg_run *r, const struct app_def *a, char *why, size_t n);
 int app_measure(struct tg_run *r, const struct app_def *a, char *why, size_t n);
 /* A memcached text-protocol load: (conns) connections, gets and sets of
- * (keys) keys of (vsize) bytes, (get_pct)% gets, for (duration_ms). */
+ * (keys) keys of (vsize) bytes, (get_pct)% gets, for (duration_ms); (tick) as
+ * for lg_echo. */
 int lg_memtext(const char *addr, int port, int conns, int keys, int vsize, int get_pct,
-	       int duration_ms, uint64_t deadline, struct lg_result *res, char *why, size_t n);
+	       int duration_ms, uint64_t deadline, lg_tick_fn tick, void *ctx, struct lg_result *res,
+	       char *why, size_t n);
 
 #endif

@@ -15,45 +15,6 @@
 
 #include "app.h"
 
-static void sample_loaded(struct tg_run *r)
-{
-	long k = tg_pss_kib(r->proc.pid);
-
-	if (k > 0)
-		tg_sample(r, "rss_loaded", (double)k);
-}
-
-/* argv inside the run's namespace until it exits or (limit_ms) pass. */
-static int tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *out, char *why, size_t n)
-{
-	struct pr_child c;
-	uint64_t end = ut_now_ns() + (uint64_t)limit_ms * 1000000ull;
-
-	if (end > r->deadline)
-		end = r->deadline;
-	if (pr_spawn_ns(&c, argv, 0, r->net.ns[0] ? r->net.ns : NULL, why, n) != 0)
-		return -1;
-	int k = pr_read(&c, end, NULL, NULL);
-	if (k == PR_EOF)
-		k = pr_wait(&c, end);
-	if (k != PR_EOF) {
-		snprintf(why, n, "%s %s", argv[0], k == PR_INTR ? "interrupted" : "timed out (killed)");
-		pr_kill(&c);
-		return -1;
-	}
-	if (c.out.p)
-		ut_buf_add(out, c.out.p, c.out.len);
-	if (r->rs && c.out.p)
-		run_save_log(r->rs, r, argv[0], c.out.p, c.out.len);
-	int st = c.status;
-	pr_kill(&c);
-	if (st != 0) {
-		snprintf(why, n, "%s exited with status %d: %.150s", argv[0], st, out->p ? out->p : "");
-		return -1;
-	}
-	return 0;
-}
-
 /* (words) split at blanks into argv[*argc...] (copies in (store)). */
 static void add_words(char **argv, int *argc, int max, char *store, const char *words)
 {
@@ -61,27 +22,6 @@ static void add_words(char **argv, int *argc, int max, char *store, const char *
 	for (char *t = strtok(store, " \t"); t && *argc < max - 1; t = strtok(NULL, " \t"))
 		argv[(*argc)++] = t;
 	argv[*argc] = NULL;
-}
-
-struct redis_ctx {
-	struct tg_run *r;
-	int pipe, rows;
-};
-
-static void on_redis(void *arg, const char *test, double rps, double p50, double p99)
-{
-	struct redis_ctx *c = arg;
-	char wl[UKB_NAME];
-
-	snprintf(wl, sizeof wl, "%s/%s-P%d", c->r->workload, test, c->pipe);
-	if (c->r->rs && c->r->rep > 0) {
-		rs_add(c->r->rs, c->r->spec->name, wl, "ops_per_s", c->r->rep, rps);
-		if (p50 >= 0)
-			rs_add(c->r->rs, c->r->spec->name, wl, "lat_p50_us", c->r->rep, p50);
-		if (p99 >= 0)
-			rs_add(c->r->rs, c->r->spec->name, wl, "lat_p99_us", c->r->rep, p99);
-	}
-	c->rows++;
 }
 
 int app_load_phase(struct tg_run *r, const struct app_def *a, char *why, size_t n)
@@ -104,12 +44,16 @@ int app_load_phase(struct tg_run *r, const struct app_def *a, char *why, size_t 
 		argv[argc++] = dur;
 		argv[argc++] = url;
 		argv[argc] = NULL;
-		if (tool(r, argv, r->duration_ms + 15000, &out, why, n) != 0)
+		if (tg_run_tool(r, argv, r->duration_ms + 15000, &out, why, n) != 0)
 			goto out;
-		sample_loaded(r);
 		struct lp_wrk lw;
 		if (lp_wrk(out.p ? out.p : "", &lw) != 0) {
 			snprintf(why, n, "wrk: no Requests/sec in its output: %.120s", out.p ? out.p : "");
+			goto out;
+		}
+		if (lw.errors > 0) {	/* a rate that counts failed answers is no rate */
+			snprintf(why, n, "wrk: %ld errors (socket errors, timeouts or non-2xx/3xx answers) "
+				 "in %ld requests: sample not counted", lw.errors, lw.requests);
 			goto out;
 		}
 		tg_sample(r, "req_per_s", lw.req_per_s);
@@ -119,18 +63,18 @@ int app_load_phase(struct tg_run *r, const struct app_def *a, char *why, size_t 
 		if (lw.p99_us >= 0)
 			tg_sample(r, "lat_p99_us", lw.p99_us);
 		tg_sample(r, "errors", (double)lw.errors);
-		if (lw.errors > 0) {
-			snprintf(why, n, "wrk: %ld errors of %ld requests", lw.errors, lw.requests);
-			goto out;
-		}
 		rc = 0;
 	} else if (a->load == APP_LOAD_REDIS) {
-		char pl[64], ps[16];
+		char pl[64], ps[16], suffix[24];
+		int tests = 1;	/* rows redis-benchmark must give: one per -t test */
+		const char *t = strstr(a->load_args, "-t ");
+		for (size_t i = 3, len = t ? strcspn(t + 3, " \t") + 3 : 0; i < len; i++)
+			tests += t[i] == ',';
 		ut_strlcpy(pl, a->pipeline[0] ? a->pipeline : "1", sizeof pl);
 		for (char *save, *p = strtok_r(pl, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
-			struct redis_ctx c = { r, atoi(p), 0 };
 			argc = 0;
-			snprintf(ps, sizeof ps, "%d", c.pipe);
+			snprintf(ps, sizeof ps, "%d", atoi(p));
+			snprintf(suffix, sizeof suffix, "-P%d", atoi(p));
 			argv[argc++] = "redis-benchmark";
 			argv[argc++] = "-h";
 			argv[argc++] = host;
@@ -141,16 +85,9 @@ int app_load_phase(struct tg_run *r, const struct app_def *a, char *why, size_t 
 			argv[argc++] = ps;
 			argv[argc++] = "--csv";
 			argv[argc] = NULL;
-			out.len = 0;
-			if (tool(r, argv, r->duration_ms + 30000, &out, why, n) != 0)
+			if (tg_redis_load(r, argv, suffix, tests, why, n) != 0)
 				goto out;
-			if (lp_redis_csv(out.p ? out.p : "", on_redis, &c) != 0 || c.rows == 0) {
-				snprintf(why, n, "redis-benchmark: no CSV rows in its output: %.120s",
-					 out.p ? out.p : "");
-				goto out;
-			}
 		}
-		sample_loaded(r);
 		rc = 0;
 	} else if (a->load == APP_LOAD_MEMTEXT) {
 		int conns = 8, keys = 1000, vsize = 100, get_pct = 90;
@@ -174,12 +111,11 @@ int app_load_phase(struct tg_run *r, const struct app_def *a, char *why, size_t 
 			snprintf(why, n, "cannot enter network namespace %s", r->net.ns);
 			goto out;
 		}
-		rc = lg_memtext(r->net.addr, pt, conns, keys, vsize, get_pct, r->duration_ms, dl, &res, why, n);
+		rc = lg_memtext(r->net.addr, pt, conns, keys, vsize, get_pct, r->duration_ms, dl,
+				tg_sample_loaded, r, &res, why, n);
 		nt_leave();
 		if (rc == 0) {
-			sample_loaded(r);
-			if (r->rs && r->rep > 0)
-				rs_hist_add(r->rs, r->spec->name, r->workload, &res.hist);
+			r->hist = res.hist;	/* committed with the samples (run.c) */
 			tg_sample(r, "ops_per_s", res.ops_per_s);
 			tg_sample(r, "lat_p50_us", res.p50_us);
 			tg_sample(r, "lat_p99_us", res.p99_us);
@@ -190,6 +126,8 @@ int app_load_phase(struct tg_run *r, const struct app_def *a, char *why, size_t 
 	}
 out:
 	ut_buf_free(&out);
+	if (rc == 0 && r->rss_n > 0)
+		tg_sample(r, "rss_loaded", (double)r->rss_max);
 	return rc;
 }
 
@@ -258,7 +196,8 @@ static int mc_done(const struct mc_conn *c)
 }
 
 int lg_memtext(const char *addr, int port, int conns, int keys, int vsize, int get_pct,
-	       int duration_ms, uint64_t deadline, struct lg_result *res, char *why, size_t n)
+	       int duration_ms, uint64_t deadline, lg_tick_fn tick, void *ctx, struct lg_result *res,
+	       char *why, size_t n)
 {
 	struct mc_conn *c = calloc((size_t)conns, sizeof *c);
 	struct pollfd *p = calloc((size_t)conns, sizeof *p);
@@ -306,13 +245,18 @@ int lg_memtext(const char *addr, int port, int conns, int keys, int vsize, int g
 	uint64_t t0 = ut_now_ns(), end = t0 + (uint64_t)duration_ms * 1000000ull;
 	if (end > deadline)
 		end = deadline;
+	uint64_t next_tick = t0 + 10000000ull;
 	for (int i = 0; i < conns; i++)
 		if (mc_send(&c[i], keys, vsize, get_pct, &seed, val) != 0)
 			goto io;
 	while (ut_now_ns() < end) {
+		if (tick && ut_now_ns() >= next_tick) {
+			tick(ctx);
+			next_tick = ut_now_ns() + LG_TICK_MS * 1000000ull;
+		}
 		for (int i = 0; i < conns; i++)
 			p[i] = (struct pollfd){ c[i].fd, POLLIN, 0 };
-		if (pr_poll(p, conns, 100) < 0) {
+		if (pr_poll(p, conns, 10) < 0) {
 			snprintf(why, n, "memtext: interrupted");
 			goto out;
 		}

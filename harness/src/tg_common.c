@@ -381,7 +381,7 @@ void tg_counters(struct tg_run *r)
 #define TG_RSS_FIRST_MS 10
 #define TG_RSS_EVERY_MS 100
 
-static void sample_loaded(void *arg)
+void tg_sample_loaded(void *arg)
 {
 	struct tg_run *r = arg;
 	long k = tg_pss_kib(r->proc.pid);
@@ -394,8 +394,8 @@ static void sample_loaded(void *arg)
 }
 
 /* Run an external load generator inside the run's namespace; its output in *out. */
-static int run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *out, char *why,
-		    size_t n)
+int tg_run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *out, char *why,
+		size_t n)
 {
 	struct pr_child c;
 	uint64_t t0 = ut_now_ns(), end = t0 + (uint64_t)limit_ms * 1000000ull;
@@ -410,7 +410,7 @@ static int run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *
 		k = pr_read(&c, next < end ? next : end, NULL, NULL);
 		if (k != PR_TIMEOUT || ut_now_ns() >= end)
 			break;
-		sample_loaded(r);
+		tg_sample_loaded(r);
 	}
 	if (k == PR_EOF)
 		k = pr_wait(&c, end);
@@ -435,6 +435,7 @@ static int run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *
 
 struct redis_ctx {
 	struct tg_run *r;
+	const char *suffix;
 	int rows;
 };
 
@@ -443,7 +444,7 @@ static void on_redis_row(void *arg, const char *test, double rps, double p50, do
 	struct redis_ctx *c = arg;
 	char wl[UKB_NAME * 2];
 
-	snprintf(wl, sizeof wl, "%s/%s", c->r->workload, test);
+	snprintf(wl, sizeof wl, "%s/%s%s", c->r->workload, test, c->suffix);
 	if (c->r->rs && c->r->rep > 0) {
 		rs_add(c->r->rs, c->r->spec->name, wl, "ops_per_s", c->r->rep, rps);
 		if (p50 >= 0)
@@ -452,6 +453,39 @@ static void on_redis_row(void *arg, const char *test, double rps, double p50, do
 			rs_add(c->r->rs, c->r->spec->name, wl, "lat_p99_us", c->r->rep, p99);
 	}
 	c->rows++;
+}
+
+int tg_redis_load(struct tg_run *r, char **argv, const char *suffix, int want_rows, char *why,
+		  size_t n)
+{
+	struct redis_ctx c = { r, suffix, 0 };
+	struct ut_buf out = { 0 };
+	int rc = -1;
+
+	if (!ut_have_tool("redis-benchmark")) {
+		snprintf(why, n, "redis-benchmark not found (apt-get install redis-tools)");
+		return -1;
+	}
+	if (tg_run_tool(r, argv, r->duration_ms + 30000, &out, why, n) != 0)
+		goto out;
+	/* redis-benchmark 7 exits 1 on an error reply ("Error from server");
+	 * older ones print it and go on: either way the sample is failed */
+	const char *err = out.p ? strstr(out.p, "Error") : NULL;
+
+	if (err) {
+		snprintf(why, n, "redis-benchmark: %.*s: sample not counted",
+			 (int)strcspn(err, "\r\n"), err);
+		goto out;
+	}
+	if (lp_redis_csv(out.p ? out.p : "", on_redis_row, &c) != 0 || c.rows != want_rows) {
+		snprintf(why, n, "redis-benchmark: %d of the %d CSV rows in its output: %.120s",
+			 c.rows, want_rows, out.p ? out.p : "");
+		goto out;
+	}
+	rc = 0;
+out:
+	ut_buf_free(&out);
+	return rc;
 }
 
 struct sink_ctx {
@@ -541,7 +575,7 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 			snprintf(why, n, "wrk not found (apt-get install wrk)");
 			goto out;
 		}
-		if (run_tool(r, argv, r->duration_ms + 15000, &out, why, n) != 0)
+		if (tg_run_tool(r, argv, r->duration_ms + 15000, &out, why, n) != 0)
 			goto out;
 		struct lp_wrk lw;
 
@@ -565,29 +599,7 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 	} else if (!strcmp(w->name, "kvstore")) {
 		char *argv[] = { "redis-benchmark", "-h", host, "-p", port, "-n", "5000", "-c", "8",
 				 "-t", "set,get", "--csv", NULL };
-		struct redis_ctx c = { r, 0 };
-
-		if (!ut_have_tool("redis-benchmark")) {
-			snprintf(why, n, "redis-benchmark not found (apt-get install redis-tools)");
-			goto out;
-		}
-		if (run_tool(r, argv, r->duration_ms + 30000, &out, why, n) != 0)
-			goto out;
-		/* redis-benchmark 7 exits 1 on an error reply ("Error from server");
-		 * older ones print it and go on: either way the sample is failed */
-		const char *err = out.p ? strstr(out.p, "Error") : NULL;
-
-		if (err) {
-			snprintf(why, n, "redis-benchmark: %.*s: sample not counted",
-				 (int)strcspn(err, "\r\n"), err);
-			goto out;
-		}
-		if (lp_redis_csv(out.p ? out.p : "", on_redis_row, &c) != 0 || c.rows != 2) {
-			snprintf(why, n, "redis-benchmark: %d of the 2 CSV rows (SET, GET) in its output: %.120s",
-				 c.rows, out.p ? out.p : "");
-			goto out;
-		}
-		rc = 0;
+		rc = tg_redis_load(r, argv, "", 2, why, n);
 	} else if (!strcmp(w->name, "echo") || !strcmp(w->name, "stream")) {
 		int echo = !strcmp(w->name, "echo");
 		uint64_t dl = ut_now_ns() + (uint64_t)(r->duration_ms + 15000) * 1000000ull;
@@ -598,9 +610,9 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 			snprintf(why, n, "cannot enter network namespace %s", r->net.ns);
 			goto out;
 		}
-		rc = echo ? lg_echo(r->net.addr, pt, 8, r->duration_ms, dl, sample_loaded, r, &res,
+		rc = echo ? lg_echo(r->net.addr, pt, 8, r->duration_ms, dl, tg_sample_loaded, r, &res,
 				    why, n) :
-			    lg_stream(r->net.addr, pt, r->duration_ms, dl, sample_loaded, r, &res,
+			    lg_stream(r->net.addr, pt, r->duration_ms, dl, tg_sample_loaded, r, &res,
 				      why, n);
 		nt_leave();
 		if (rc == 0 && echo) {

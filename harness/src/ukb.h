@@ -310,6 +310,15 @@ int tg_load(struct tg_run *r, char *why, size_t n);	/* rss + the workload's load
 void tg_counters(struct tg_run *r);	/* perf counters -> samples */
 int  tg_measure_common(struct tg_run *r, char *why, size_t n); /* image size, load, counters, results */
 long tg_pss_kib(pid_t root);	/* PSS of a process and its descendants */
+void tg_sample_loaded(void *r);	/* one PSS reading during the load (an lg_tick_fn) */
+/* A load generator (argv) in the run's namespace for at most (limit_ms), PSS
+ * read all the while; its output in (out). A non-zero exit fails it. */
+int tg_run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *out, char *why,
+		size_t n);
+/* redis-benchmark --csv (argv): rows -> <workload>/<TEST><suffix>; any error
+ * reply or other than (want_rows) rows fails the sample. */
+int tg_redis_load(struct tg_run *r, char **argv, const char *suffix, int want_rows, char *why,
+		  size_t n);
 void tg_net_args_qemu(struct tg_run *r);	/* -netdev tap + virtio-net device */
 
 /* ---- workloads (run.c) ---- */
