@@ -481,7 +481,7 @@ int main(int argc, char **argv)
 	const uint8_t mac[6] = { 0x02, 0x52, 0x4b, 0x00, 0x00, 0x02 };
 	memcpy(dev.mac, mac, 6);
 	dev.mtu = 1500;
-	struct net_config cfg = { 0, 0xffffff00, 0 };
+	struct net_config cfg = { .netmask = 0xffffff00 };
 	if (net_parse_ipv4(ip, strlen(ip), &cfg.ip) < 0) {
 		fprintf(stderr, "net-interop: bad address %s\n", ip);
 		return 2;
