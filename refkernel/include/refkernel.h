@@ -17,6 +17,8 @@
  *   ip=A.B.C.D/PREFIX  bring the network up (images baked with NET=1)
  *   gw=A.B.C.D         default route
  *   net_nocsum         do not negotiate virtio-net checksum offload
+ *   arp_reachable_ms=N how long an ARP confirmation lasts (60000; tests
+ *                      shorten it, 100..3600000); printed when given
  *   sched_slice_ms=N   time slice once the application has threads (10)
  *   boot_trace         print the cost of each boot stage
  *   crash_test         fault in the kernel on purpose (tests the crash report)
