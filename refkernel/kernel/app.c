@@ -1,7 +1,10 @@
-/* app.c — load the application baked into the image (.app section, put there
- * by `make bake`) and start it like Linux starts a static process: map its
- * PT_LOAD segments, reserve a demand-zero stack, write argc/argv/envp/auxv
- * (lib/proc.c) and jump to its entry at ring 0 with interrupts as they are. */
+/* app.c — load the application and start it like Linux starts a static
+ * process: map its PT_LOAD segments, reserve a demand-zero stack, write
+ * argc/argv/envp/auxv (lib/proc.c) and jump to its entry at ring 0 with
+ * interrupts as they are. The program is the one baked into the image
+ * (.app section, put there by `make bake`), or, in an image without one,
+ * the file named by argv[1] (the first word after "--") in the root file
+ * system, read in place when its data is archive pages. */
 #include "kernel.h"
 #include "elf.h"
 #include "proc.h"
@@ -67,8 +70,17 @@ void app_start(int argc, char **argv)
 	struct elf_info ei;
 	const char *why = "empty";
 
-	if (len == 0 || elf_check(img, len, &ei, &why))
+	if (len == 0) { /* no baked program: argv[1] names it */
+		if (argc < 2)
+			kpanic(KEXIT_NOPROG, "no program: name one after \"--\" (-append \"-- /path/prog args\")");
+		argc--;
+		argv++;
+		img = kfs_program(argv[0], &len);
+		if (len == 0 || elf_check(img, len, &ei, &why))
+			kpanic(KEXIT_NOPROG, "%s: not an x86-64 executable the kernel can run: %s", argv[0], why);
+	} else if (elf_check(img, len, &ei, &why)) {
 		kpanic(KEXIT_BADELF, "application is not a static x86-64 executable: %s", why);
+	}
 	int r = elf_load(img, &ei, map_segment, NULL);
 	if (r)
 		kpanic(r == -ENOMEM ? KEXIT_OOM : KEXIT_BADELF,
