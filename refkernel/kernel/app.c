@@ -11,6 +11,7 @@
 #include "x86.h"
 #include "syscall.h"
 #include "vdso.h"
+#include "sys_fs.h"
 
 #define APP_STACK_SIZE (8ULL << 20) /* reserved, demand-zero, like Linux's 8 MiB rlimit */
 #define APP_ARGS_ROOM  (64ULL << 10)
@@ -90,6 +91,7 @@ void app_start(int argc, char **argv)
 	boot_stage("app_load");
 	mm_set_brk_base(ei.hi);
 	fd_init();
+	sys_fs_stdio();
 
 	uint64_t stack_base;
 	uint64_t top = mm_stack_reserve(APP_STACK_SIZE, &stack_base);

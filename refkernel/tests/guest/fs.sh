@@ -27,7 +27,7 @@ count() { grep -cE -- "$1" "$out"; }
 # cpio DIR FILE: a newc archive of DIR's tree
 cpio_of() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$2"; }
 
-echo "1..9"
+echo "1..10"
 mkdir -p "$tmp/a/bin" "$tmp/a/etc" "$tmp/b/bin"
 cp "$B/../workloads/hello" "$tmp/a/bin/prog"
 echo "not a program" > "$tmp/a/etc/motd"
@@ -66,5 +66,19 @@ check "an image with a baked program runs it, whatever the initrd holds" eval \
 boot "$B/hello.img" "" -initrd "$tmp/a.cpio"
 check "an image baked without the file system refuses -initrd with one line, status 245" eval \
 	'has "^refkernel: error: -initrd given but this image was baked without the file system" && [ $rc -eq 245 ]'
+
+# The file system calls: tests/guest/files.c, the same output as natively.
+mkdir -p "$tmp/f/bin" "$tmp/f/tmp/t" "$tmp/native"
+cp "$T/files" "$tmp/f/bin/files"
+cpio_of "$tmp/f" "$tmp/f.cpio"
+"$T/files" "$tmp/native" > "$tmp/native.out" 2>&1
+boot "$B/refkernel.img" "-- /bin/files /tmp/t" -initrd "$tmp/f.cpio"
+grep -v "^refkernel: " "$out" > "$tmp/guest.out"
+if cmp -s "$tmp/native.out" "$tmp/guest.out" && [ $rc -eq 1 ] && grep -q "^files: 0 wrong" "$tmp/guest.out"; then
+	ok "file syscalls (open flags, pread/pwrite/preadv, truncate, links, rename, *at, stat/statx, getdents64, /dev, memfd, sendfile, locks): output equal to Linux's ($(wc -l < "$tmp/native.out") lines)"
+else
+	not_ok "file syscalls: output equal to Linux's (rc=$rc)"
+	diff "$tmp/native.out" "$tmp/guest.out" | head -30 | sed 's/^/#   /'
+fi
 
 [ $fails -eq 0 ]
