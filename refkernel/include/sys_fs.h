@@ -4,7 +4,8 @@
  * -ENOSYS stand-ins for an image baked without the file system (FS=0).
  * open/openat are not in the list: sys_file.c's device-only versions are
  * the weak stand-ins there; fcntl goes to sys_fcntl_fs (locks, F_DUPFD),
- * which passes the rest to sys_fcntl. */
+ * which passes the rest to sys_fcntl; mmap to sys_mmap_fs (files, then
+ * sys_mmap for the mapping itself). */
 #ifndef SYS_FS_H
 #define SYS_FS_H
 #include <stdint.h>
@@ -29,6 +30,7 @@ SYS_FS_CALLS(SYS_FS_DECL)
 #define SYS_FS_TABLE SYS_FS_CALLS(SYS_FS_ENTRY)
 
 int64_t sys_fcntl_fs(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_mmap_fs(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t); /* files, else sys_mmap */
 void sys_fs_stdio(void); /* fds 0-2 become /dev/console opened as a file */
 
 #endif

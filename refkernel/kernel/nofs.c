@@ -33,3 +33,9 @@ __attribute__((weak)) int64_t sys_fcntl_fs(uint64_t a, uint64_t b, uint64_t c, u
 }
 
 __attribute__((weak)) void sys_fs_stdio(void) { }
+
+__attribute__((weak)) int64_t sys_mmap_fs(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+					  uint64_t e, uint64_t f)
+{
+	return sys_mmap(a, b, c, d, e, f);
+}

@@ -1052,3 +1052,49 @@ int64_t sys_fcntl_fs(A fd, A cmd, A arg, A d, A e, A f)
 		return sys_fcntl(fd, cmd, arg, d, e, f);
 	}
 }
+
+/* mmap of a file: an anonymous mapping (sys_mmap: placement, MAP_FIXED,
+ * accounting) filled from the file, then given its protection. Copy
+ * semantics: right for MAP_PRIVATE (what ld.so maps libraries with);
+ * MAP_SHARED is the same documented stand-in (one process: only its own
+ * later write()s to the file, not seen through the mapping, tell). */
+#define MAP_SHARED    0x01
+#define MAP_PRIVATE   0x02
+#define MAP_TYPE      0x0f
+#define MAP_ANONYMOUS 0x20
+#define PROT_WRITE    0x2
+
+int64_t sys_mmap_fs(A addr, A len, A prot, A flags, A fd, A off)
+{
+	if (flags & MAP_ANONYMOUS)
+		return sys_mmap(addr, len, prot, flags, fd, off);
+	struct vfs_file *vfile = file_of(fd);
+	if (!vfile)
+		return -EBADF;
+	unsigned type = (unsigned)flags & MAP_TYPE;
+	if (type != MAP_SHARED && type != MAP_PRIVATE && type != 3 /* MAP_SHARED_VALIDATE */)
+		return -EINVAL;
+	if ((off & 4095) || len == 0)
+		return -EINVAL;
+	int acc = vfile->flags & VFS_O_ACCMODE;
+	if ((vfile->flags & VFS_O_PATH) || acc == VFS_O_WRONLY ||
+	    (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != VFS_O_RDWR))
+		return -EACCES;
+	if (!VFS_ISREG(vfile->vn->mode))
+		return VFS_ISCHR(vfile->vn->mode) ? -ENODEV : -EACCES;
+	int64_t va = sys_mmap(addr, len, prot | PROT_WRITE, (flags & ~(A)MAP_TYPE) | MAP_PRIVATE | MAP_ANONYMOUS,
+			      (A)-1, 0);
+	if (va < 0)
+		return va;
+	uint64_t size = vfile->vn->size;
+	if (off < size) {
+		int64_t r = vfs_pread(vfile, (void *)va, MIN(len, size - off), off);
+		if (r < 0) {
+			sys_munmap((A)va, len, 0, 0, 0, 0);
+			return r;
+		}
+	}
+	if (!(prot & PROT_WRITE))
+		sys_mprotect((A)va, ALIGN_UP(len, 4096ULL), prot, 0, 0, 0);
+	return va;
+}

@@ -159,7 +159,7 @@ static int64_t sys_rt_sigaction(A sig, A act, A old, A size, A e, A f)
 
 static const sys_fn table[SYS_MAX] = {
 	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [7] = sys_poll,
-	[9] = sys_mmap, [10] = sys_mprotect, [11] = sys_munmap, [12] = sys_brk,
+	[9] = sys_mmap_fs, [10] = sys_mprotect, [11] = sys_munmap, [12] = sys_brk,
 	[13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask, [16] = sys_ioctl,
 	[19] = sys_readv, [20] = sys_writev, [22] = sys_pipe, [23] = sys_select, [32] = sys_dup, [33] = sys_dup2, [24] = sys_sched_yield, [28] = sys_madvise,
 	[35] = sys_nanosleep, [39] = sys_getpid,

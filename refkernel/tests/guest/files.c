@@ -259,6 +259,27 @@ int main(int argc, char **argv)
 	close(p[1]);
 	close(m);
 
+	/* mmap of a file: MAP_PRIVATE sees the data, its writes stay private */
+	int mf = open("d/g2", O_RDWR);
+	char *map = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE, mf, 0);
+	expect("mmap MAP_PRIVATE of a file", map != MAP_FAILED && map[0] == 'g' && map[1] == 'g' && map[2] == 0);
+	if (map != MAP_FAILED) {
+		map[0] = 'X';
+		T(pread(mf, buf, 2, 0));
+		printf("file after a private write: %.2s\n", buf);
+		T(munmap(map, 8192));
+	}
+	char *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, mf, 0);
+	expect("mmap PROT_READ of a file", ro != MAP_FAILED && ro[1] == 'g');
+	close(mf);
+	errno = 0;
+	expect("mmap with a bad fd: EBADF", mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 999, 0) == MAP_FAILED && errno == EBADF);
+	int rdo = open("d/g2", O_RDONLY);
+	errno = 0;
+	expect("MAP_SHARED|PROT_WRITE of a read-only fd: EACCES",
+	       mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, rdo, 0) == MAP_FAILED && errno == EACCES);
+	close(rdo);
+
 	/* 1 MiB written in odd pieces, read back whole */
 	int big = open("d/big", O_CREAT | O_RDWR | O_TRUNC, 0644);
 	static unsigned char data[1 << 20], back[1 << 20];

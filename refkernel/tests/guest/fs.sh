@@ -27,7 +27,7 @@ count() { grep -cE -- "$1" "$out"; }
 # cpio DIR FILE: a newc archive of DIR's tree
 cpio_of() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$2"; }
 
-echo "1..10"
+echo "1..11"
 mkdir -p "$tmp/a/bin" "$tmp/a/etc" "$tmp/b/bin"
 cp "$B/../workloads/hello" "$tmp/a/bin/prog"
 echo "not a program" > "$tmp/a/etc/motd"
@@ -80,5 +80,20 @@ else
 	not_ok "file syscalls: output equal to Linux's (rc=$rc)"
 	diff "$tmp/native.out" "$tmp/guest.out" | head -30 | sed 's/^/#   /'
 fi
+
+# A dynamic glibc PIE built with the host's gcc: its interpreter (PT_INTERP)
+# and the libraries it needs (DT_NEEDED, from the host's multiarch dir).
+dyn=$T/dynamic_pie
+interp=$(readelf -l "$dyn" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+mkdir -p "$tmp/g/bin" "$tmp/g$(dirname "$interp")"
+cp "$dyn" "$tmp/g/bin/dynamic_pie"
+cp -L "$interp" "$tmp/g$interp"
+for lib in $(readelf -d "$dyn" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+	p=$(gcc -print-file-name="$lib"); mkdir -p "$tmp/g$(dirname "$p")"; cp -L "$p" "$tmp/g$p"
+done
+cpio_of "$tmp/g" "$tmp/g.cpio"
+boot "$B/refkernel.img" "-- /bin/dynamic_pie" -initrd "$tmp/g.cpio"
+check "a dynamic glibc PIE (ET_DYN + PT_INTERP $interp, libc mmap'ed from the root) runs" eval \
+	'[ "$(grep -v "^refkernel: " "$out")" = "$("$dyn")" ] && [ $rc -eq 1 ]'
 
 [ $fails -eq 0 ]
