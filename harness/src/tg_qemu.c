@@ -71,7 +71,7 @@ static int refkernel_prepare(struct tg_run *r, char *why, size_t n)
 	char rel[UKB_PATH];
 
 	if (!r->mem_mib)
-		r->mem_mib = 64;
+		r->mem_mib = TG_MEM_MIB;
 	snprintf(rel, sizeof rel, "build/refkernel/%s.img", r->workload);
 	if (need_file(r, rel, r->image, sizeof r->image,
 		      "the refkernel image is not built yet (make -C refkernel)", why, n))
@@ -91,7 +91,7 @@ static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
 	long khz = (long)ut_tsc_khz(), kernel_hz = 250;
 
 	if (!r->mem_mib)
-		r->mem_mib = 128;	/* design: -m 64 panics with the initramfs */
+		r->mem_mib = TG_MEM_MIB;
 	if (need_file(r, "build/linux-vm/vmlinux", r->image, sizeof r->image,
 		      "the Linux VM kernel is not built (make -C baselines)", why, n))
 		return -1;
@@ -160,7 +160,7 @@ static int image_prepare(struct tg_run *r, char *why, size_t n)
 	char buf[UKB_PATH], initrd[UKB_PATH];
 
 	if (!r->mem_mib)
-		r->mem_mib = 64;
+		r->mem_mib = TG_MEM_MIB;
 	expand(buf, sizeof buf, s->kernel, r);
 	if (need_file(r, buf, r->image, sizeof r->image, "kernel image of a qemu-image target",
 		      why, n))
