@@ -33,6 +33,8 @@
 #ifndef REFKERNEL_H
 #define REFKERNEL_H
 
+#define KEXIT_NOPROG  0x79 /* the program to run is missing or not ELF (243) */
+#define KEXIT_BADROOT 0x7a /* malformed root archive (baked or -initrd) (245) */
 #define KEXIT_OOM     0x7b /* out of memory at boot (QEMU status 247) */
 #define KEXIT_BADELF  0x7c /* baked binary is not a static x86-64 ELF (249) */
 #define KEXIT_CMDLINE 0x7d /* malformed kernel command line (251) */

@@ -5,6 +5,7 @@
 #include "syscall.h"
 #include "x86.h"
 #include "ksched.h"
+#include "sys_fs.h"
 
 #define A uint64_t
 static uint64_t nr_calls, nr_enosys;
@@ -158,7 +159,7 @@ static int64_t sys_rt_sigaction(A sig, A act, A old, A size, A e, A f)
 
 static const sys_fn table[SYS_MAX] = {
 	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [7] = sys_poll,
-	[9] = sys_mmap, [10] = sys_mprotect, [11] = sys_munmap, [12] = sys_brk,
+	[9] = sys_mmap_fs, [10] = sys_mprotect, [11] = sys_munmap, [12] = sys_brk,
 	[13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask, [16] = sys_ioctl,
 	[19] = sys_readv, [20] = sys_writev, [22] = sys_pipe, [23] = sys_select, [32] = sys_dup, [33] = sys_dup2, [24] = sys_sched_yield, [28] = sys_madvise,
 	[35] = sys_nanosleep, [39] = sys_getpid,
@@ -166,7 +167,7 @@ static const sys_fn table[SYS_MAX] = {
 	[45] = sys_recvfrom, [46] = sys_sendmsg, [47] = sys_recvmsg, [48] = sys_shutdown,
 	[49] = sys_bind, [50] = sys_listen, [51] = sys_getsockname, [52] = sys_getpeername,
 	[54] = sys_setsockopt, [55] = sys_getsockopt, [60] = sys_exit, [63] = sys_uname,
-	[72] = sys_fcntl, [96] = sys_gettimeofday, [102] = sys_getuid, [104] = sys_getuid,
+	[72] = sys_fcntl_fs, [96] = sys_gettimeofday, [102] = sys_getuid, [104] = sys_getuid,
 	[107] = sys_getuid, [108] = sys_getuid, [110] = sys_getppid, [158] = sys_arch_prctl,
 	[186] = sys_gettid, [200] = sys_tkill, [201] = sys_time, [202] = sys_futex,
 	[204] = sys_sched_getaffinity, [213] = sys_epoll_create, [218] = sys_set_tid_address,
@@ -174,6 +175,7 @@ static const sys_fn table[SYS_MAX] = {
 	[231] = sys_exit_group, [257] = sys_openat, [270] = sys_pselect6, [271] = sys_ppoll, [273] = sys_set_robust_list,
 	[281] = sys_epoll_pwait, [288] = sys_accept4, [291] = sys_epoll_create1, [292] = sys_dup3, [293] = sys_pipe2,
 	[318] = sys_getrandom,
+	SYS_FS_TABLE /* sys_fs.h */
 };
 
 void sys_dispatch(struct x86_syscall_frame *fr)
