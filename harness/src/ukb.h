@@ -62,7 +62,7 @@ double st_quantile(const double *sorted, int n, double q);	/* linear, type 7 */
 void st_median_ci(int n, double level, int *lo, int *hi, double *cover);	/* 1-based ranks */
 int st_summarize(const double *v, int n, struct st_summary *s);	/* -1 if n == 0 */
 
-/* ---- ini.c: experiment files ---- */
+/* ---- ini.c: experiment files (libinih underneath; ini_parse is inih's name) ---- */
 struct ini_kv {
 	char key[64];
 	char val[512];
@@ -79,7 +79,7 @@ struct ini_file {
 	struct ini_sec *sec;
 	int nsec;
 };
-int ini_parse(const char *text, const char *path, struct ini_file *f, char *why, size_t n);
+int ini_parse_text(const char *text, const char *path, struct ini_file *f, char *why, size_t n);
 int ini_load(const char *path, struct ini_file *f, char *why, size_t n);
 const struct ini_kv *ini_get(const struct ini_sec *s, const char *key);
 void ini_free(struct ini_file *f);
