@@ -74,6 +74,7 @@ static int run_usage(int status)
 		"  --duration S      load phase of server workloads, seconds (3)\n"
 		"  --min-mem         also bisect the least guest memory (1..256 MiB) that works\n"
 		"  --args \"A B\"      arguments for the workload\n"
+		"  --pcap MODE       packet traces of server runs: off, head (first 2 MiB, default), full\n"
 		"  -o DIR            result folder (default results/run-<UTC time>)\n"
 		"TARGET: refkernel, linux-vm, container, native. Prints the result folder.\n");
 	return status;
@@ -130,7 +131,12 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 			ut_strlcpy(wl, v, sizeof wl);
 		else if (!strcmp(a, "-o"))
 			ut_strlcpy(p.outdir, v, sizeof p.outdir);
-		else if (!strcmp(a, "--args"))
+		else if (!strcmp(a, "--pcap")) {
+			if ((j.pcap = pc_parse_mode(v)) < 0) {
+				ut_err("--pcap must be off, head or full, not '%s'", v);
+				return 2;
+			}
+		} else if (!strcmp(a, "--args"))
 			ut_strlcpy(j.args, v, sizeof j.args);
 		else if (!strcmp(a, "--reps")) {
 			if (intarg(a, v, 1, 1000, &j.reps))

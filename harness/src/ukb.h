@@ -128,6 +128,7 @@ struct nt_net {
 	char addr[32];		/* where the server answers, seen from ns */
 	int pkt;		/* packet socket on br0 (VMs), -1 if none */
 	uint64_t t_first_frame;	/* first frame from the guest's MAC, 0 if none */
+	struct pc_cap *cap;	/* pcap.c: the capture thread reading pkt, NULL if none */
 };
 int nt_setup(struct nt_net *net, int kind, char *why, size_t n);
 const char *nt_guest_cmdline(const struct nt_net *net);	/* "ip=.. gw=.. " or "" */
@@ -138,7 +139,22 @@ void nt_leave(void);
 int nt_connect(const char *addr, int port, uint64_t deadline);
 uint64_t nt_first_frame(struct nt_net *net, const uint8_t mac[6]);
 extern const uint8_t nt_guest_mac[6];	/* the VMs' virtio-net MAC */
+int nt_frame_socket(struct nt_net *net);	/* on br0 (tap, veth) or lo (native); fd or -1 */
 int nt_request(int fd, const char *req, const char *want, uint64_t deadline);
+
+/* ---- pcap.c: packet traces of a server run (libpcap's savefile writer) ---- */
+/* A thread reads the run's packet socket from nt_setup to nt_teardown and
+ * writes every frame with its kernel timestamp (ns) to a pcap file, and takes
+ * over first_frame from nt_first_frame. head: the first PC_HEAD_BYTES of the
+ * file, then the kernel is told to drop (a BPF filter), so the load is not
+ * slowed by a capture nobody keeps. */
+enum { PC_HEAD = 0, PC_OFF, PC_FULL };	/* head is the default (a zeroed run_job) */
+#define PC_HEAD_BYTES (2u << 20)
+int pc_parse_mode(const char *s);	/* PC_*, -1 if unknown */
+const char *pc_mode_name(int mode);
+int pc_start(struct nt_net *net, const char *path, int mode, char *why, size_t n);
+uint64_t pc_first_frame(struct pc_cap *c, const uint8_t mac[6]);	/* 0 if none yet */
+void pc_stop(struct nt_net *net);	/* joins the thread; the file appears complete or not at all */
 
 /* ---- loadparse.c: wrk and redis-benchmark outputs ---- */
 struct lp_wrk {
@@ -331,6 +347,7 @@ struct run_job {
 	char args[256];
 	int reps, warmup, mem_mib, vcpus, accel, timeout_ms, duration_ms;
 	int min_mem;		/* also bisect the least guest memory that works */
+	int pcap;		/* PC_HEAD (default), PC_OFF, PC_FULL */
 };
 struct run_plan {
 	char experiment[UKB_NAME];
