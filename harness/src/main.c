@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		"  bench EXPERIMENT         run an experiment file (experiments/*.ini) end to end\n"
 		"  report DIR               print the summary table of a result set (markdown)\n"
 		"  plot DIR                 draw the result set's plots with gnuplot\n"
+		"  compare A B              medians, ratios and a Mann-Whitney U test between two sets\n"
 		"'ukbench COMMAND --help' says more. Exit status: 0 success, 1 a measurement\n"
 		"failed, 2 bad usage.\n");
 }
@@ -275,6 +276,8 @@ int main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "plot"))
 		return plot_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return compare_main(argc - 1, argv + 1);
 	ut_err("unknown command '%s'", cmd);
 	usage(stderr);
 	return 2;

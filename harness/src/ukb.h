@@ -61,6 +61,8 @@ struct st_summary {
 double st_quantile(const double *sorted, int n, double q);	/* linear, type 7 */
 void st_median_ci(int n, double level, int *lo, int *hi, double *cover);	/* 1-based ranks */
 int st_summarize(const double *v, int n, struct st_summary *s);	/* -1 if n == 0 */
+/* two-sided Mann-Whitney U test: U of a, p-value (exact without ties, N <= 50) */
+int st_mann_whitney(const double *a, int na, const double *b, int nb, double *u, double *p);
 
 /* ---- ini.c: experiment files (libinih underneath; ini_parse is inih's name) ---- */
 struct ini_kv {
@@ -245,6 +247,12 @@ int rs_write(const struct rs_set *r, const char *meta_json);	/* atomic, all file
 int rs_link_latest(const struct rs_set *r);
 void rs_free(struct rs_set *r);
 
+/* ---- json.c: summary.json, meta.json read back (jansson) ---- */
+typedef struct json_t json_t;
+int js_summary_json(const struct rs_set *r, struct ut_buf *b);	/* the rows of summary.csv */
+json_t *js_meta_load(const char *dir, char *why, size_t n);	/* NULL with why */
+const char *js_str(json_t *o, const char *key);	/* "" if absent */
+
 /* ---- targets (tg_*.c): one small ops table per target kind ---- */
 enum { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
 /* Every QEMU target's guest memory unless a job says otherwise: one size for
@@ -396,6 +404,7 @@ struct sm_table {
 	int nf;
 	char targets[16][UKB_NAME];	/* in order of first appearance */
 	int nt;
+	char missing[512];	/* what the set lacks or had cut off, "" if whole */
 };
 int sm_load(const char *dir, struct sm_table *t, char *why, size_t n);
 const struct sm_row *sm_find(const struct sm_table *t, const char *target,
@@ -405,6 +414,20 @@ void sm_label(const struct sm_table *t, const char *job, const char *workload, c
 void sm_free(struct sm_table *t);
 int report_main(int argc, char **argv);
 int plot_main(int argc, char **argv);
+int plot_all(const struct sm_table *t, const char *dir, const char *outdir, const char *set,
+	     int quiet);	/* every metric's bars and the CDFs; 1 if any failed */
+
+/* ---- report_html.c: report.html and compare's page; compare.c ---- */
+void rh_esc(struct ut_buf *b, const char *s);	/* HTML text */
+int rh_report(const char *dir, const struct sm_table *t, const char *baseline, char *why,
+	      size_t n);	/* DIR/report.html */
+void rh_compare_row(struct ut_buf *b, const struct rs_sample *k, const char *a, const char *bb,
+		    const char *ratio, double p, int verdict, const char *text);	/* verdict -1/0/1 */
+void rh_compare_page(struct ut_buf *b, const char *a, const char *bdir, double threshold,
+		     const char *warnings, const struct ut_buf *rows, int n, int worse, int better);
+int cp_higher_better(const char *metric);	/* rates (*_per_s) and tps */
+int cp_read_samples(const char *dir, struct rs_sample **s, int *ns, int *cut);	/* -1 if unreadable */
+int compare_main(int argc, char **argv);
 int report_resolve_dir(const char *arg, char *out, size_t n);
 
 #endif
