@@ -130,12 +130,13 @@ static int inline_svg(struct ut_buf *b, const char *path, int k)
 static void strip_md(struct ut_buf *b, const char *s, size_t n)
 {
 	struct ut_buf t = { 0 };
+	int code = 0;	/* inside `...`: '*' is part of a name (lat_*) */
 
 	for (size_t i = 0; i < n; i++)
-		if (s[i] != '`' && !(s[i] == '*' && i + 1 < n && s[i + 1] == '*'))
+		if (s[i] == '`')
+			code = !code;
+		else if (s[i] != '*' || code)
 			ut_buf_add(&t, s + i, 1);
-		else if (s[i] == '*')
-			i++;
 	ut_buf_add(&t, "", 1);
 	rh_esc(b, ut_trim(t.p));
 	ut_buf_free(&t);
