@@ -40,7 +40,8 @@ test: deps-check
 bench: all
 	$(BUILD)/ukbench bench experiments/default.ini; st=$$?; \
 	$(BUILD)/ukbench report results/latest; \
-	$(BUILD)/ukbench plot results/latest > /dev/null; exit $$st
+	$(BUILD)/ukbench plot results/latest > /dev/null; \
+	$(BUILD)/ukbench report --html results/latest; exit $$st
 
 run: refkernel
 	$(MAKE) -C refkernel run W=$(W)

@@ -14,7 +14,7 @@
 #define MAX_TARGETS 32
 
 struct defaults {
-	int reps, warmup, timeout_ms, mem, vcpus, accel, duration_ms;
+	int reps, warmup, timeout_ms, mem, vcpus, accel, duration_ms, pcap;
 };
 
 static int bad(char *why, size_t n, const char *path, int line, const char *fmt, const char *arg)
@@ -74,6 +74,11 @@ static int common_key(const struct ini_kv *kv, struct defaults *d, const char *p
 			return -1;
 		d->duration_ms = s * 1000;
 		return 1;
+	}
+	if (!strcmp(kv->key, "pcap")) {
+		d->pcap = pc_parse_mode(kv->val);
+		return d->pcap < 0 ? bad(why, n, path, kv->line,
+					 "pcap must be off, head or full, not '%s'", kv->val) : 1;
 	}
 	if (!strcmp(kv->key, "accel")) {
 		d->accel = ex_parse_accel(kv->val);
@@ -158,7 +163,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 {
 	struct ini_file f;
 	struct tg_spec targets[MAX_TARGETS];
-	struct defaults d = { 5, 1, 60000, 0, 1, ACCEL_AUTO, 3000 };
+	struct defaults d = { 5, 1, 60000, 0, 1, ACCEL_AUTO, 3000, PC_HEAD };
 	int nt = 0, nruns = 0, rc = -1;
 	const char *base = strrchr(path, '/');
 
@@ -336,6 +341,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				j.timeout_ms = rd.timeout_ms;
 				j.duration_ms = rd.duration_ms;
 				j.min_mem = mm;
+				j.pcap = rd.pcap;
 				if (run_plan_add(p, &j) != 0) {
 					bad(why, n, path, s->line, "out of memory%s", "");
 					goto out;

@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		"  bench EXPERIMENT         run an experiment file (experiments/*.ini) end to end\n"
 		"  report DIR               print the summary table of a result set (markdown)\n"
 		"  plot DIR                 draw the result set's plots with gnuplot\n"
+		"  compare A B              medians, ratios and a Mann-Whitney U test between two sets\n"
 		"'ukbench COMMAND --help' says more. Exit status: 0 success, 1 a measurement\n"
 		"failed, 2 bad usage.\n");
 }
@@ -74,6 +75,7 @@ static int run_usage(int status)
 		"  --duration S      load phase of server workloads, seconds (3)\n"
 		"  --min-mem         also bisect the least guest memory (1..256 MiB) that works\n"
 		"  --args \"A B\"      arguments for the workload\n"
+		"  --pcap MODE       packet traces of server runs: off, head (first 2 MiB, default), full\n"
 		"  -o DIR            result folder (default results/run-<UTC time>)\n"
 		"TARGET: refkernel, linux-vm, container, native. Prints the result folder.\n");
 	return status;
@@ -130,7 +132,12 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 			ut_strlcpy(wl, v, sizeof wl);
 		else if (!strcmp(a, "-o"))
 			ut_strlcpy(p.outdir, v, sizeof p.outdir);
-		else if (!strcmp(a, "--args"))
+		else if (!strcmp(a, "--pcap")) {
+			if ((j.pcap = pc_parse_mode(v)) < 0) {
+				ut_err("--pcap must be off, head or full, not '%s'", v);
+				return 2;
+			}
+		} else if (!strcmp(a, "--args"))
 			ut_strlcpy(j.args, v, sizeof j.args);
 		else if (!strcmp(a, "--reps")) {
 			if (intarg(a, v, 1, 1000, &j.reps))
@@ -269,6 +276,8 @@ int main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "plot"))
 		return plot_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return compare_main(argc - 1, argv + 1);
 	ut_err("unknown command '%s'", cmd);
 	usage(stderr);
 	return 2;

@@ -263,6 +263,8 @@ int rs_write(const struct rs_set *r, const char *meta_json)
 	rc |= write_one(r, "samples.csv", &b);
 	rs_summary_csv(r, &b);
 	rc |= write_one(r, "summary.csv", &b);
+	if (js_summary_json(r, &b) == 0)	/* json.c: the same rows */
+		rc |= write_one(r, "summary.json", &b);
 	rs_failures_csv(r, &b);
 	rc |= write_one(r, "failures.csv", &b);
 	for (int i = 0; i < r->nh; i++) {

@@ -152,9 +152,9 @@ static void build_meta(struct ut_buf *b, const struct run_plan *p, const struct 
 		ut_json_str(b, j->args);
 		ut_buf_printf(b, ", \"reps\": %d, \"warmup\": %d, \"mem_mib\": %d, \"vcpus\": %d, "
 				 "\"timeout_s\": %.1f, \"samples_ok\": %d, \"samples_failed\": %d,\n"
-				 "     \"accel\": ",
+				 "     \"pcap\": \"%s\", \"accel\": ",
 			      j->reps, j->warmup, ji[i].mem_mib, j->vcpus, j->timeout_ms / 1000.0,
-			      ji[i].ok, ji[i].failed);
+			      ji[i].ok, ji[i].failed, pc_mode_name(j->pcap));
 		ut_json_str(b, ji[i].accel_note);
 		ut_buf_printf(b, ", \"image\": ");
 		ut_json_str(b, ji[i].image);
@@ -225,6 +225,31 @@ void run_save_log(struct rs_set *rs, const struct tg_run *r, const char *kind, c
 	ut_write_atomic(path, data, len);
 }
 
+/* pcap/<target>-<workload>-rep<N>.pcap of a measured server launch (a
+ * second job of the same pair adds -<job>); no trace is no failure. */
+static void pcap_launch(const struct run_job *j, struct tg_run *r, struct rs_set *rs)
+{
+	char path[UKB_PATH + 192], name[UKB_NAME * 3 + 32], why[UKB_WHY];
+
+	if (j->pcap == PC_OFF || !r->net.ns[0])
+		return;
+	snprintf(path, sizeof path, "%s/pcap", rs->dir);
+	if (ut_mkdirs(path) != 0)
+		return;
+	for (int pass = 0; pass < 2; pass++) {
+		snprintf(name, sizeof name, "%s-%s%s%s-rep%d.pcap", j->spec.name, j->workload,
+			 pass ? "-" : "", pass ? j->run : "", r->rep);
+		for (char *c = name; *c; c++)
+			if (*c == '/')
+				*c = '_';
+		snprintf(path, sizeof path, "%s/pcap/%s", rs->dir, name);
+		if (ut_file_size(path) < 0)
+			break;
+	}
+	if (pc_start(&r->net, path, j->pcap, why, sizeof why) != 0)
+		ut_err("%s on %s, rep %d: no trace: %s", j->workload, j->spec.name, r->rep, why);
+}
+
 /* One launch: the ops in order, stop always. 0, or -1 with why. */
 static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_set *rs, int rep,
 		      char *why, size_t n)
@@ -264,6 +289,8 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 
 		if (nt_setup(&r.net, kind, why, n) != 0)
 			goto out;
+		if (rs && rep > 0)
+			pcap_launch(j, &r, rs);
 	}
 	if (o->prepare(&r, why, n) != 0)
 		goto out;

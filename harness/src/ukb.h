@@ -61,8 +61,10 @@ struct st_summary {
 double st_quantile(const double *sorted, int n, double q);	/* linear, type 7 */
 void st_median_ci(int n, double level, int *lo, int *hi, double *cover);	/* 1-based ranks */
 int st_summarize(const double *v, int n, struct st_summary *s);	/* -1 if n == 0 */
+/* two-sided Mann-Whitney U test: U of a, p-value (exact without ties, N <= 50) */
+int st_mann_whitney(const double *a, int na, const double *b, int nb, double *u, double *p);
 
-/* ---- ini.c: experiment files ---- */
+/* ---- ini.c: experiment files (libinih underneath; ini_parse is inih's name) ---- */
 struct ini_kv {
 	char key[64];
 	char val[512];
@@ -79,7 +81,7 @@ struct ini_file {
 	struct ini_sec *sec;
 	int nsec;
 };
-int ini_parse(const char *text, const char *path, struct ini_file *f, char *why, size_t n);
+int ini_parse_text(const char *text, const char *path, struct ini_file *f, char *why, size_t n);
 int ini_load(const char *path, struct ini_file *f, char *why, size_t n);
 const struct ini_kv *ini_get(const struct ini_sec *s, const char *key);
 void ini_free(struct ini_file *f);
@@ -128,6 +130,7 @@ struct nt_net {
 	char addr[32];		/* where the server answers, seen from ns */
 	int pkt;		/* packet socket on br0 (VMs), -1 if none */
 	uint64_t t_first_frame;	/* first frame from the guest's MAC, 0 if none */
+	struct pc_cap *cap;	/* pcap.c: the capture thread reading pkt, NULL if none */
 };
 int nt_setup(struct nt_net *net, int kind, char *why, size_t n);
 const char *nt_guest_cmdline(const struct nt_net *net);	/* "ip=.. gw=.. " or "" */
@@ -138,7 +141,22 @@ void nt_leave(void);
 int nt_connect(const char *addr, int port, uint64_t deadline);
 uint64_t nt_first_frame(struct nt_net *net, const uint8_t mac[6]);
 extern const uint8_t nt_guest_mac[6];	/* the VMs' virtio-net MAC */
+int nt_frame_socket(struct nt_net *net);	/* on br0 (tap, veth) or lo (native); fd or -1 */
 int nt_request(int fd, const char *req, const char *want, uint64_t deadline);
+
+/* ---- pcap.c: packet traces of a server run (libpcap's savefile writer) ---- */
+/* A thread reads the run's packet socket from nt_setup to nt_teardown and
+ * writes every frame with its kernel timestamp (ns) to a pcap file, and takes
+ * over first_frame from nt_first_frame. head: the first PC_HEAD_BYTES of the
+ * file, then the kernel is told to drop (a BPF filter), so the load is not
+ * slowed by a capture nobody keeps. */
+enum { PC_HEAD = 0, PC_OFF, PC_FULL };	/* head is the default (a zeroed run_job) */
+#define PC_HEAD_BYTES (2u << 20)
+int pc_parse_mode(const char *s);	/* PC_*, -1 if unknown */
+const char *pc_mode_name(int mode);
+int pc_start(struct nt_net *net, const char *path, int mode, char *why, size_t n);
+uint64_t pc_first_frame(struct pc_cap *c, const uint8_t mac[6]);	/* 0 if none yet */
+void pc_stop(struct nt_net *net);	/* joins the thread; the file appears complete or not at all */
 
 /* ---- loadparse.c: wrk and redis-benchmark outputs ---- */
 struct lp_wrk {
@@ -228,6 +246,12 @@ void rs_failures_csv(const struct rs_set *r, struct ut_buf *b);
 int rs_write(const struct rs_set *r, const char *meta_json);	/* atomic, all files */
 int rs_link_latest(const struct rs_set *r);
 void rs_free(struct rs_set *r);
+
+/* ---- json.c: summary.json, meta.json read back (jansson) ---- */
+typedef struct json_t json_t;
+int js_summary_json(const struct rs_set *r, struct ut_buf *b);	/* the rows of summary.csv */
+json_t *js_meta_load(const char *dir, char *why, size_t n);	/* NULL with why */
+const char *js_str(json_t *o, const char *key);	/* "" if absent */
 
 /* ---- targets (tg_*.c): one small ops table per target kind ---- */
 enum { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
@@ -340,6 +364,7 @@ struct run_job {
 	char args[256];
 	int reps, warmup, mem_mib, vcpus, accel, timeout_ms, duration_ms;
 	int min_mem;		/* also bisect the least guest memory that works */
+	int pcap;		/* PC_HEAD (default), PC_OFF, PC_FULL */
 };
 struct run_plan {
 	char experiment[UKB_NAME];
@@ -388,6 +413,7 @@ struct sm_table {
 	int nf;
 	char targets[16][UKB_NAME];	/* in order of first appearance */
 	int nt;
+	char missing[512];	/* what the set lacks or had cut off, "" if whole */
 };
 int sm_load(const char *dir, struct sm_table *t, char *why, size_t n);
 const struct sm_row *sm_find(const struct sm_table *t, const char *target,
@@ -397,6 +423,20 @@ void sm_label(const struct sm_table *t, const char *job, const char *workload, c
 void sm_free(struct sm_table *t);
 int report_main(int argc, char **argv);
 int plot_main(int argc, char **argv);
+int plot_all(const struct sm_table *t, const char *dir, const char *outdir, const char *set,
+	     int quiet);	/* every metric's bars and the CDFs; 1 if any failed */
+
+/* ---- report_html.c: report.html and compare's page; compare.c ---- */
+void rh_esc(struct ut_buf *b, const char *s);	/* HTML text */
+int rh_report(const char *dir, const struct sm_table *t, const char *baseline, char *why,
+	      size_t n);	/* DIR/report.html */
+void rh_compare_row(struct ut_buf *b, const struct rs_sample *k, const char *a, const char *bb,
+		    const char *ratio, double p, int verdict, const char *text);	/* verdict -1/0/1 */
+void rh_compare_page(struct ut_buf *b, const char *a, const char *bdir, double threshold,
+		     const char *warnings, const struct ut_buf *rows, int n, int worse, int better);
+int cp_higher_better(const char *metric);	/* rates (*_per_s) and tps */
+int cp_read_samples(const char *dir, struct rs_sample **s, int *ns, int *cut);	/* -1 if unreadable */
+int compare_main(int argc, char **argv);
 int report_resolve_dir(const char *arg, char *out, size_t n);
 
 #endif
