@@ -32,7 +32,7 @@ static const struct kfile_ops sock_ops = { sk_read, sk_write, sk_ioctl, sk_close
 
 static struct sock *sock_of(A fd, struct kfile **kf, int64_t *err)
 {
-	struct kfile *f = fd_get((int)fd);
+	struct kfile *f = fd_get((unsigned)fd);
 	*err = !f ? -EBADF : f->ops != &sock_ops ? -ENOTSOCK : 0;
 	if (kf)
 		*kf = f;
