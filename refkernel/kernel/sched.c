@@ -259,6 +259,8 @@ int sched_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, ui
 {
 	if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD))
 		return -ENOSYS; /* a new process (fork): one process only */
+	if ((flags & CLONE_SETTLS) && tls >= 0x00007ffffffff000ULL)
+		return -EPERM; /* as ARCH_SET_FS (Linux: TASK_SIZE_MAX and above) */
 	if ((flags & CLONE_PARENT_SETTID) && !mm_user_ok((void *)ptid, 4, true))
 		return -EFAULT;
 	if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) && !mm_user_ok((void *)ctid, 4, true))

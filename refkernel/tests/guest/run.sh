@@ -30,7 +30,7 @@ check() { # DESC CONDITION...
 has() { grep -qE -- "$1" "$out"; }
 count() { grep -cE -- "$1" "$out"; }
 
-echo "1..28"
+echo "1..30"
 boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ"
 check "hello prints hello from refkernel and exits 0" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
 check "boot_us line before the application" eval 'has "^refkernel: boot_us=[0-9]+ entry_to_main"'
@@ -97,6 +97,14 @@ check "kernel regressions (issue 10): fds, pointers, PROT_NONE, MAP_FIXED, pipes
 	'has "^regress: [0-9]+ checks, 0 failed" && [ $rc -eq 1 ]'
 timeout 60 "$T/regress" > "$out" 2>&1; rc=$?
 check "the same regression checks hold natively on Linux" eval 'has "^regress: [0-9]+ checks, 0 failed" && [ $rc -eq 0 ]'
+# The syscall fuzzer: the seeds and count are fixed, so a failure replays
+# with "fuzz -v -f N SEED" (the crash report names the call).
+FUZZ_ARGS="-n ${FUZZ_CALLS:-100000} ${FUZZ_SEEDS:-1 2 3 4}"
+boot tcg microvm 64 "$T/fuzz.img" "tsc_khz=$KHZ -- $FUZZ_ARGS"
+check "syscall fuzzer ($FUZZ_ARGS) under TCG: ends normally, kernel ok" eval \
+	'has "^fuzz: [0-9]+ calls from [0-9]+ seeds, kernel ok" && ! has "^refkernel: crash" && [ $rc -eq 1 ]'
+timeout 120 "$T/fuzz" $FUZZ_ARGS > "$out" 2>&1; rc=$?
+check "the same fuzzer survives natively on Linux" eval 'has "^fuzz: [0-9]+ calls from [0-9]+ seeds, kernel ok" && [ $rc -eq 0 ]'
 img_size=$(stat -c %s "$B/hello.img")
 check "hello.img is at most 96 KiB ($img_size bytes)" eval '[ "$img_size" -le 98304 ]'
 
