@@ -126,6 +126,8 @@ static int64_t pipe_read(struct kfile *f, void *b, uint64_t n)
 			return r;
 	}
 	uint64_t k = MIN(n, p->tail - p->head);
+	if (!mm_user_ok(b, k, true))
+		return -EFAULT; /* another thread changed the mapping while this one waited */
 	for (uint64_t i = 0; i < k; i++)
 		((uint8_t *)b)[i] = p->buf[(p->head + i) % PIPE_SIZE];
 	p->head += (uint32_t)k;
@@ -151,6 +153,8 @@ static int64_t pipe_write(struct kfile *f, const void *b, uint64_t n)
 			continue;
 		}
 		uint64_t k = MIN(n - done, room);
+		if (!mm_user_ok((const uint8_t *)b + done, k, false))
+			return done ? (int64_t)done : -EFAULT; /* unmapped while this thread waited */
 		for (uint64_t i = 0; i < k; i++)
 			p->buf[(p->tail + i) % PIPE_SIZE] = ((const uint8_t *)b)[done + i];
 		p->tail += (uint32_t)k;

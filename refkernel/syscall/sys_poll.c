@@ -1,7 +1,9 @@
 /* sys_poll.c — readiness: poll/ppoll, select/pselect6 and epoll, all over
  * kfile_poll(). Level-triggered throughout (an EPOLLET caller that reads to
  * -EAGAIN works the same); EPOLLONESHOT disarms after one report. Waiting
- * runs kwait_until(): the network is polled and the vCPU halts in between. */
+ * runs kwait_until(): the network is polled and the vCPU halts in between.
+ * Other threads run meanwhile and may unmap the caller's arrays, so every
+ * scan checks them again before writing (-EFAULT then). */
 #include "kernel.h"
 #include "syscall.h"
 
@@ -39,6 +41,10 @@ struct pollctx { struct pollfd_k *fds; uint64_t n; int ready; };
 static bool poll_scan(void *ctx)
 {
 	struct pollctx *p = ctx;
+	if (!mm_user_ok(p->fds, p->n * sizeof(struct pollfd_k), true)) {
+		p->ready = -EFAULT;
+		return true;
+	}
 	p->ready = 0;
 	for (uint64_t i = 0; i < p->n; i++) {
 		struct pollfd_k *pf = &p->fds[i];
@@ -110,6 +116,10 @@ static bool select_scan(void *ctx)
 	}
 	if (s->ready > 0)
 		for (int k = 0; k < 3; k++)
+			if (s->in[k] && !mm_user_ok(s->in[k], (size_t)(s->nfds + 63) / 64 * 8, true))
+				s->ready = -EFAULT;
+	if (s->ready > 0)
+		for (int k = 0; k < 3; k++)
 			if (s->in[k])
 				memcpy(s->in[k], got[k], (size_t)(s->nfds + 63) / 64 * 8);
 	return s->ready != 0;
@@ -135,7 +145,7 @@ static int64_t do_select(A nfds, A r, A w, A x, uint64_t deadline, bool zero)
 		kwait_until(select_scan, &s, deadline);
 	if (s.ready == 0) /* timed out: every set comes back empty */
 		for (int k = 0; k < 3; k++)
-			if (s.in[k])
+			if (s.in[k] && mm_user_ok(s.in[k], bytes, true))
 				memset(s.in[k], 0, bytes);
 	return s.ready;
 }
@@ -278,6 +288,10 @@ static bool epoll_scan(void *ctx)
 {
 	struct epctx *c = ctx;
 	struct epoll *ep = c->ep;
+	if (!mm_user_ok(c->out, (size_t)c->max * sizeof(*c->out), true)) {
+		c->got = -EFAULT;
+		return true;
+	}
 	c->got = 0;
 	for (int i = 0; i < ep->n && c->got < c->max;) {
 		struct epitem *it = &ep->items[i];

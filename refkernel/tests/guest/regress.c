@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
@@ -197,6 +198,45 @@ static void blocking_pipe(void)
 	close(p[0]);
 }
 
+/* item 15, with threads: a buffer unmapped while its call waits is -EFAULT, not a kernel fault */
+static int toctou_fd;
+static char *toctou_buf;
+static void *read_into(void *a)
+{
+	(void)a;
+	return (void *)(long)(read(toctou_fd, toctou_buf, 16) < 0 ? -errno : 0);
+}
+static void *poll_into(void *a)
+{
+	(void)a;
+	struct pollfd *pf = (struct pollfd *)toctou_buf;
+	pf->fd = toctou_fd;
+	pf->events = POLLIN;
+	return (void *)(long)(poll(pf, 1, 5000) < 0 ? -errno : 0);
+}
+
+static void unmapped_while_waiting(void)
+{
+	void *(*fn[2])(void *) = { read_into, poll_into };
+	for (int i = 0; i < 2; i++) {
+		int p[2];
+		pipe(p);
+		toctou_fd = p[0];
+		toctou_buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		toctou_buf[0] = 0;
+		pthread_t t;
+		pthread_create(&t, NULL, fn[i], NULL);
+		sleep_ms(50);
+		munmap(toctou_buf, 4096);
+		write(p[1], "x", 1);
+		void *r;
+		pthread_join(t, &r);
+		CHECK((long)r == -EFAULT, "%s into a buffer unmapped while it waited: %ld", i ? "poll" : "read", (long)r);
+		close(p[0]);
+		close(p[1]);
+	}
+}
+
 /* item 19: tkill/tgkill */
 static volatile sig_atomic_t handled;
 static void on_usr1(int s) { (void)s; handled = 1; }
@@ -344,6 +384,7 @@ int main(void)
 	prot_none_keeps_data();
 	map_fixed_bounds();
 	blocking_pipe();
+	unmapped_while_waiting();
 	signals();
 	cpu_clocks();
 	reservations();

@@ -30,7 +30,7 @@ check() { # DESC CONDITION...
 has() { grep -qE -- "$1" "$out"; }
 count() { grep -cE -- "$1" "$out"; }
 
-echo "1..30"
+echo "1..31"
 boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ"
 check "hello prints hello from refkernel and exits 0" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
 check "boot_us line before the application" eval 'has "^refkernel: boot_us=[0-9]+ entry_to_main"'
@@ -102,6 +102,9 @@ check "the same regression checks hold natively on Linux" eval 'has "^regress: [
 FUZZ_ARGS="-n ${FUZZ_CALLS:-100000} ${FUZZ_SEEDS:-1 2 3 4}"
 boot tcg microvm 64 "$T/fuzz.img" "tsc_khz=$KHZ -- $FUZZ_ARGS"
 check "syscall fuzzer ($FUZZ_ARGS) under TCG: ends normally, kernel ok" eval \
+	'has "^fuzz: [0-9]+ calls from [0-9]+ seeds, kernel ok" && ! has "^refkernel: crash" && [ $rc -eq 1 ]'
+boot tcg microvm 8 "$T/fuzz.img" "tsc_khz=$KHZ -- -n 50000 5"
+check "syscall fuzzer (-n 50000 5) in an 8 MiB guest: out of memory is an errno, kernel ok" eval \
 	'has "^fuzz: [0-9]+ calls from [0-9]+ seeds, kernel ok" && ! has "^refkernel: crash" && [ $rc -eq 1 ]'
 timeout 120 "$T/fuzz" $FUZZ_ARGS > "$out" 2>&1; rc=$?
 check "the same fuzzer survives natively on Linux" eval 'has "^fuzz: [0-9]+ calls from [0-9]+ seeds, kernel ok" && [ $rc -eq 0 ]'
