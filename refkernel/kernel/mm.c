@@ -22,18 +22,25 @@ static uint64_t vmap_next = VMAP_BASE;
 #define MAP_FIXED      0x10
 #define MAP_ANONYMOUS  0x20
 #define MAP_FIXED_NOREPLACE 0x100000
-/* Anonymous memory is demand-zero, but its frames are promised when it is
- * mapped: every page of an mmap or brk region that has no frame yet counts
- * in (committed), the kernel's own allocations may not take those frames,
- * and a mapping (or brk growth) that does not fit in what is left, less a
- * reserve of MM_RESERVE_PAGES for the kernel, fails with -ENOMEM up front.
- * Its page tables are made at mmap time too, so the first touch of a page
- * needs exactly the one frame promised to it: a failing mmap (and
- * pthread_create, malloc) is something a program can handle, a page fault
- * with no frame is not. Not promised, as on Linux: the stack (it grows on
- * touch; out of memory there is the crash report). Stricter than Linux:
- * PROT_NONE and read-only anonymous mappings count too. */
+/* Anonymous memory is demand-zero, but the frames of a large writable
+ * mapping are promised when it is made: every page of an mmap (or brk
+ * growth) that is writable and at least an eighth of memory (MM_COMMIT_DIV)
+ * and has no frame yet counts in (committed); the kernel's own allocations
+ * and other pages may not take those frames, and such a mapping that does
+ * not fit in what is left, less MM_RESERVE_PAGES for the kernel, fails with
+ * -ENOMEM up front. Page tables are made at mmap time, so the first touch of
+ * a promised page needs exactly its frame: two large mappings that each fit
+ * but not together fail at the second mmap, not at a touch. Smaller and
+ * read-only/PROT_NONE mappings are backed on touch only, like the stack:
+ * that is Linux's overcommit, and what programs count on (musl's malloc
+ * maps 1 MiB groups it fills slowly, glibc reserves 64 MiB arenas PROT_NONE;
+ * 1000 echo connections of 68 KiB each run in 64 MiB). Such a page can still
+ * find no frame at its first touch, which is the out-of-memory report
+ * (status 247), as Linux's OOM killer would end it. Any single mapping that
+ * does not fit in what is left is refused. The promise is made at mmap time:
+ * a later mprotect does not change it. */
 #define MM_RESERVE_PAGES 64
+#define MM_COMMIT_DIV    8
 
 struct vma {
 	uint64_t start, end;
@@ -355,15 +362,18 @@ int mm_munmap(uint64_t addr, uint64_t len)
 	return 0;
 }
 
-/* A new accounted region [addr, addr + len): promised frames, page tables. */
-static int map_accounted(uint64_t addr, uint64_t len, int prot)
+/* A new region [addr, addr + len) with its page tables; a large writable
+ * one gets its frames promised. */
+static int map_anon(uint64_t addr, uint64_t len, int prot)
 {
 	uint64_t pages = len / PAGE_SIZE;
+	bool acct = (prot & MM_PROT_W) && pages >= frames.npages / MM_COMMIT_DIV;
 	if (committed + pages + MM_RESERVE_PAGES > frames.nfree)
 		return -ENOMEM;
-	if (vma_insert(addr, addr + len, prot, true))
+	if (vma_insert(addr, addr + len, prot, acct))
 		return -ENOMEM;
-	committed += pages;
+	if (acct)
+		committed += pages;
 	if (x86_prealloc(x86_pml4, addr, addr + len)) {
 		mm_munmap(addr, len);
 		return -ENOMEM;
@@ -401,7 +411,7 @@ int64_t mm_mmap(uint64_t addr, uint64_t len, int prot, int flags)
 		if (addr + len > USER_STACK_TOP - (1ULL << 32))
 			return -ENOMEM;
 	}
-	int r = map_accounted(addr, len, prot);
+	int r = map_anon(addr, len, prot);
 	return r ? r : (int64_t)addr;
 }
 
@@ -417,7 +427,7 @@ uint64_t mm_brk(uint64_t newbrk)
 		return brk_cur;
 	if (new_end > old_end) {
 		if (!range_free(old_end, new_end) ||
-		    map_accounted(old_end, new_end - old_end, MM_PROT_R | MM_PROT_W))
+		    map_anon(old_end, new_end - old_end, MM_PROT_R | MM_PROT_W))
 			return brk_cur;
 	} else if (new_end < old_end) {
 		mm_munmap(new_end, old_end - new_end);
