@@ -6,7 +6,7 @@ W       ?= hello
 COMPONENTS := workloads refkernel baselines harness
 export BUILD
 
-.PHONY: all deps deps-check test bench run debug bake rootfs clean $(COMPONENTS)
+.PHONY: all deps deps-check test fuzz bench run debug bake rootfs clean $(COMPONENTS)
 
 all: deps-check $(COMPONENTS)
 
@@ -35,6 +35,14 @@ test: deps-check
 		$(MAKE) -C $$c test || echo $$c >> $(BUILD)/test-results/failed-components; \
 	done
 	@./scripts/tap-summary.sh $(BUILD)/test-results
+
+# Long fuzzing campaigns (make test runs a short smoke run of each): the
+# stack's frame input, the kernel's cpio reader and syscalls, the workloads'
+# parsers. FUZZ_TIME (s, per libFuzzer target) and FUZZ_CALLS tune them.
+fuzz: deps-check workloads
+	$(MAKE) -C refkernel/net fuzz
+	$(MAKE) -C refkernel fuzz
+	$(MAKE) -C workloads fuzz-run
 
 # The main job: the default comparison (experiments/default.ini), then its table.
 bench: all

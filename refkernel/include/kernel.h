@@ -82,6 +82,7 @@ void apic_timer_at(uint64_t deadline_ns);  /* one shot at time_ns() == deadline;
 uint64_t apic_timer_deadline(void);        /* what it is set for (past: fired), 0: nothing */
 
 /* kernel/irq.c: handlers and the idle wait */
+#define KTIMER_MAX_NS 600000000000ULL /* farthest timer shot (10 min): apic arithmetic stays in range */
 void irq_register(int vector, void (*fn)(void *), void *ctx);
 void irq_dispatch(int vector);
 void kwait(uint64_t deadline_ns, uint64_t *seen);
@@ -134,6 +135,7 @@ void     vnet_flush(void);
 struct x86_syscall_frame;
 void sys_dispatch(struct x86_syscall_frame *f);
 void sys_print_counters(void);
+void sys_print_current(void);  /* crash report: the syscall being served, if any */
 __attribute__((noreturn)) void sys_exit_all(int code); /* exit_group */
 
 #endif
