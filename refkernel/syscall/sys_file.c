@@ -116,6 +116,13 @@ static int pipe_wait(struct kfile *f, bool (*ready)(void *), const char *what)
 	return 0;
 }
 
+/* After a wait: a user buffer may have been unmapped by another thread; a
+ * kernel one (sendfile's bounce buffer, in the high half) stays mapped. */
+static bool buf_still_ok(const void *b, uint64_t n, bool write)
+{
+	return (uintptr_t)b >= DMAP_BASE || mm_user_ok(b, n, write);
+}
+
 static int64_t pipe_read(struct kfile *f, void *b, uint64_t n)
 {
 	struct pipe *p = f->priv;
@@ -127,8 +134,8 @@ static int64_t pipe_read(struct kfile *f, void *b, uint64_t n)
 			return r;
 	}
 	uint64_t k = MIN(n, p->tail - p->head);
-	if (!mm_user_ok(b, k, true))
-		return -EFAULT; /* another thread changed the mapping while this one waited */
+	if (!buf_still_ok(b, k, true))
+		return -EFAULT;
 	for (uint64_t i = 0; i < k; i++)
 		((uint8_t *)b)[i] = p->buf[(p->head + i) % PIPE_SIZE];
 	p->head += (uint32_t)k;
@@ -154,8 +161,8 @@ static int64_t pipe_write(struct kfile *f, const void *b, uint64_t n)
 			continue;
 		}
 		uint64_t k = MIN(n - done, room);
-		if (!mm_user_ok((const uint8_t *)b + done, k, false))
-			return done ? (int64_t)done : -EFAULT; /* unmapped while this thread waited */
+		if (!buf_still_ok((const uint8_t *)b + done, k, false))
+			return done ? (int64_t)done : -EFAULT;
 		for (uint64_t i = 0; i < k; i++)
 			p->buf[(p->tail + i) % PIPE_SIZE] = ((const uint8_t *)b)[done + i];
 		p->tail += (uint32_t)k;

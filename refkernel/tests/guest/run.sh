@@ -109,7 +109,9 @@ check "syscall fuzzer (-n 50000 5) in an 8 MiB guest: out of memory is an errno,
 timeout 120 "$T/fuzz" $FUZZ_ARGS > "$out" 2>&1; rc=$?
 check "the same fuzzer survives natively on Linux" eval 'has "^fuzz: [0-9]+ calls from [0-9]+ seeds, kernel ok" && [ $rc -eq 0 ]'
 img_size=$(stat -c %s "$B/hello.img")
-check "hello.img is at most 96 KiB ($img_size bytes)" eval '[ "$img_size" -le 98304 ]'
+# A guard against growth (issue 13 aims at 64 KiB): the file system and the
+# checked syscall layer took hello.img from 93 to 100 KB.
+check "hello.img is at most 104 KiB ($img_size bytes)" eval '[ "$img_size" -le 106496 ]'
 
 # KVM: only where it is usable, i.e. not slower than TCG for ring-0 code.
 # The probe decides: hello booted under both, KVM given at most 10 s. Only
