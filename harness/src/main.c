@@ -75,7 +75,10 @@ static int run_usage(int status)
 		"  --min-mem         also bisect the least guest memory (1..256 MiB) that works\n"
 		"  --args \"A B\"      arguments for the workload\n"
 		"  -o DIR            result folder (default results/run-<UTC time>)\n"
-		"TARGET: refkernel, linux-vm, container, native. Prints the result folder.\n");
+		"  -f, --experiment FILE  take [target NAME] definitions (qemu-image, command)\n"
+		"                    from an experiment file; -t names them\n"
+		"TARGET: refkernel, linux-vm, container, native, or a target of FILE. Prints the\n"
+		"result folder.\n");
 	return status;
 }
 
@@ -95,9 +98,11 @@ static int intarg(const char *opt, const char *v, int lo, int hi, int *out)
 static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 {
 	struct run_plan p;
-	char tl[512] = "", wl[512] = "", *tv[16], *wv[16];
+	char tl[512] = "", wl[512] = "", *tv[16], *wv[16], why[UKB_WHY];
 	struct run_job j;
-	int ntv, nwv, rc;
+	int ntv, nwv, rc, nft = 0;
+	static struct tg_spec ft[32];	/* the file's targets */
+	const char *file = NULL;
 
 	memset(&p, 0, sizeof p);
 	memset(&j, 0, sizeof j);
@@ -130,6 +135,8 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 			ut_strlcpy(wl, v, sizeof wl);
 		else if (!strcmp(a, "-o"))
 			ut_strlcpy(p.outdir, v, sizeof p.outdir);
+		else if (!strcmp(a, "-f") || !strcmp(a, "--experiment"))
+			file = v;
 		else if (!strcmp(a, "--args"))
 			ut_strlcpy(j.args, v, sizeof j.args);
 		else if (!strcmp(a, "--reps")) {
@@ -173,24 +180,37 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 			ut_err("unknown workload '%s' (see ukbench list)", wv[w]);
 			return 2;
 		}
+	if (file && ex_targets(file, ft, 32, &nft, why, sizeof why) != 0) {
+		ut_err("%s", why);
+		return 2;
+	}
+	p.source = file;
 	for (int t = 0; t < ntv; t++) {
 		const struct tg_ops *o = tg_find(tv[t]);
+		const struct tg_spec *fs = NULL;
 
-		if (!o || o == &tg_qemu_image_ops) {
-			ut_err("unknown target '%s' (refkernel, linux-vm, container, native; qemu-image targets are defined in experiment files)",
+		for (int k = 0; k < nft && !fs; k++)
+			if (!strcmp(ft[k].name, tv[t]))
+				fs = &ft[k];
+		if (!fs && (!o || o == &tg_qemu_image_ops || o == &tg_command_ops)) {
+			ut_err("unknown target '%s' (refkernel, linux-vm, container, native; qemu-image and command targets come from an experiment file: -f FILE)",
 			       tv[t]);
 			return 2;
 		}
 		for (int w = 0; w < nwv; w++) {
-			memset(&j.spec, 0, sizeof j.spec);
-			ut_strlcpy(j.spec.name, o->kind, sizeof j.spec.name);
-			j.spec.ops = o;
-			j.spec.exit_ok = o == &tg_native_ops || o == &tg_container_ops ? 0 : 1;
+			if (fs) {
+				j.spec = *fs;
+			} else {
+				memset(&j.spec, 0, sizeof j.spec);
+				ut_strlcpy(j.spec.name, o->kind, sizeof j.spec.name);
+				j.spec.ops = o;
+				j.spec.exit_ok = o == &tg_native_ops || o == &tg_container_ops ? 0 : 1;
+			}
+			ut_strlcpy(j.baseline, j.spec.baseline_of, sizeof j.baseline);
 			ut_strlcpy(j.workload, wv[w], sizeof j.workload);
 			run_plan_add(&p, &j);
 		}
 	}
-	char why[UKB_WHY];
 
 	if (run_preflight(&p, why, sizeof why) != 0) {
 		ut_err("%s", why);
