@@ -296,6 +296,7 @@ static void print_memory(const char *meta)
 int report_main(int argc, char **argv)
 {
 	const char *dirarg = NULL, *baseline = NULL;
+	int user_base = 0;	/* --baseline: one column for every row */
 	char metrics[512] = "";
 	char dir[UKB_PATH], why[UKB_WHY];
 	struct sm_table t;
@@ -314,6 +315,7 @@ int report_main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--baseline") && i + 1 < argc) {
 			baseline = argv[++i];
+			user_base = 1;
 		} else if (!strcmp(argv[i], "--metrics") && i + 1 < argc) {
 			snprintf(metrics, sizeof metrics, ",%s,", argv[++i]);
 		} else if (argv[i][0] == '-' || dirarg) {
@@ -358,10 +360,26 @@ int report_main(int argc, char **argv)
 			if (!strcmp(t.targets[i], "native"))
 				baseline = "native";
 	}
-	char real[PATH_MAX];
+	char real[PATH_MAX], expname[UKB_NAME] = "";
 	const char *name = realpath(dir, real) ? strrchr(real, '/') + 1 : dir;
+	static struct rb_map bases;	/* per-job baselines (baseline_of, [run] baseline) */
 
-	printf("## %s\n\n", name);
+	if (meta.p && (k = strstr(meta.p, "\"experiment\": \""))) {
+		k += strlen("\"experiment\": \"");
+		snprintf(expname, sizeof expname, "%.*s", (int)strcspn(k, "\""), k);
+	}
+	rb_load(user_base ? NULL : meta.p, &bases);
+	if (expname[0])
+		printf("## Experiment %s (%s)\n\n", expname, name);
+	else
+		printf("## %s\n\n", name);
+	for (int i = 0; i < bases.n; i++)
+		if (!i || strcmp(bases.e[i].baseline, bases.e[i - 1].baseline) ||
+		    strcmp(bases.e[i].target, bases.e[i - 1].target))
+			printf("%s%s against %s", i ? "; " : "Baselines per job: ", bases.e[i].target,
+			       bases.e[i].baseline);
+	if (bases.n)
+		printf(".\n\n");
 	printf("Each cell: median [lo, hi] n=N, C%%: the distribution-free interval of the median\n"
 	       "from order statistics, N samples, C its real coverage (n=3: 75%%, n=5: 93.75%%;\n"
 	       "95%% needs n >= 6); n=1 is one sample, no interval%s%s%s.\n\n",
@@ -417,6 +435,10 @@ int report_main(int argc, char **argv)
 				continue;
 			}
 			print_cell(c);
+			const char *own = rb_find(&bases, c->job, c->target);
+			const struct sm_row *ob = own ? sm_find(&t, own, row->label, row->metric) : NULL;
+
+			base = ob ? ob : baseline ? sm_find(&t, baseline, row->label, row->metric) : NULL;
 			if (base && base->median != 0) {
 				char ratio[32];
 

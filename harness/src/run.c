@@ -176,7 +176,7 @@ static void build_meta(struct ut_buf *b, const struct run_plan *p, const struct 
 			      ji[i].argv.p ? ji[i].argv.p : "[]");
 		ut_json_str(b, ji[i].cpu);
 		ut_buf_printf(b, ", \"baseline\": ");
-		ut_json_str(b, j->baseline[0] ? j->baseline : p->baseline);
+		ut_json_str(b, j->baseline);	/* its own; "" = the experiment's */
 		ut_buf_printf(b, ", \"ended\": {");
 		for (int e = 0; e < JI_ENDS && ji[i].ends[e].n; e++) {
 			ut_buf_printf(b, "%s", e ? ", " : "");
@@ -260,11 +260,23 @@ static void record_launch(struct job_info *ji, const struct tg_run *r)
 	if (r->net.ns[0])
 		ut_buf_printf(&q, "ip netns exec %s ", r->net.ns);
 	for (int i = 0; i < r->argc; i++) {
-		if (i) {
+		if (i)
 			ut_buf_add(&ji->argv, ", ", 2);
-			ut_buf_add(&q, " ", 1);
-		}
 		ut_json_str(&ji->argv, r->argv[i]);
+		/* the line to paste: without QEMU's -S and QMP socket, which only
+		 * ukbench's own timing needs (it would wait paused for `cont`) */
+		if (r->qmp != -1 || !strncmp(r->argv[0], "qemu-system", 11)) {
+			if (!strcmp(r->argv[i], "-S"))
+				continue;
+			if (!strcmp(r->argv[i], "-qmp") && i + 1 < r->argc) {
+				i++;
+				ut_buf_add(&ji->argv, ", ", 2);
+				ut_json_str(&ji->argv, r->argv[i]);
+				continue;
+			}
+		}
+		if (i)
+			ut_buf_add(&q, " ", 1);
 		tg_shell_quote(&q, r->argv[i]);
 	}
 	ut_buf_add(&ji->argv, "]", 1);
@@ -353,8 +365,6 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 		ut_buf_add(&ji->files, "}", 1);
 	}
 	r.probe_only = rep < 0;
-	if (!ji->argv.p)	/* as prepared: without launch's -S and QMP socket */
-		record_launch(ji, &r);
 	if (o->launch(&r, why, n) != 0 || o->wait_ready(&r, why, n) != 0 ||
 	    (!r.probe_only && o->measure(&r, why, n) != 0))
 		goto out;
@@ -377,6 +387,8 @@ out:
 	} else if (rc != 0 && r.proc.out.len && rs && !ukb_interrupted) {
 		run_save_log(rs, &r, "log", r.proc.out.p, r.proc.out.len);
 	}
+	if (!ji->argv.p && r.argc)
+		record_launch(ji, &r);
 	ji->last_ready_ms = rc == 0 && r.t_ready > r.t_launch ?
 			    (int)((r.t_ready - r.t_launch) / 1000000ull) : -1;
 	o->stop(&r);

@@ -129,6 +129,11 @@ static int need_file(struct tg_run *r, const char *tmpl, char *out, size_t outn,
 
 	expand(buf, sizeof buf, tmpl, r);
 	ut_path(out, outn, buf);
+	char *canon = realpath(out, NULL);	/* "dir/../x" recorded as the file it is */
+
+	if (canon && strlen(canon) < outn)
+		strcpy(out, canon);
+	free(canon);
 	sz = ut_file_size(out);
 	if (sz < 0) {
 		snprintf(why, n, "%s not found: %s of target %s", out, what, r->spec->name);
@@ -459,6 +464,11 @@ static int command_prepare(struct tg_run *r, char *why, size_t n)
 		return -1;
 	if (!r->image[0])	/* the program itself is the image */
 		ut_strlcpy(r->image, "", sizeof r->image);
+	if (s->tap[0] && r->net.kind != NT_TAP) {
+		snprintf(why, n, "target %s: a tap needs root (it lives in a network namespace)",
+			 s->name);
+		return -1;
+	}
 	/* the tap by the name the command expects (ukbench made it as tap0) */
 	if (r->net.active && r->net.kind == NT_TAP && s->tap[0] && strcmp(s->tap, "tap0")) {
 		char *down[] = { "link", "set", "dev", "tap0", "down", NULL };
@@ -536,6 +546,8 @@ static int command_measure(struct tg_run *r, char *why, size_t n)
 {
 	tg_sample(r, "boot_to_ready", (double)(r->t_ready - r->t_launch) / 1e6);
 	tg_peak_rss(r);
+	if (r->net.active)	/* a frame from the guest's MAC on the bridge: first_frame */
+		nt_first_frame(&r->net, nt_guest_mac);
 	return tg_measure_common(r, why, n);
 }
 

@@ -445,6 +445,17 @@ void sm_label(const struct sm_table *t, const char *job, const char *workload, c
 	      size_t n);
 void sm_free(struct sm_table *t);
 int report_main(int argc, char **argv);
+/* report_base.c: per-job baselines from meta.json */
+#define RB_MAX 128
+struct rb_entry {
+	char target[UKB_NAME], job[UKB_NAME], baseline[UKB_NAME];
+};
+struct rb_map {
+	struct rb_entry e[RB_MAX];
+	int n;
+};
+int rb_load(const char *meta_json, struct rb_map *m);	/* entries with a baseline */
+const char *rb_find(const struct rb_map *m, const char *job, const char *target);
 int plot_main(int argc, char **argv);
 int report_resolve_dir(const char *arg, char *out, size_t n);
 
