@@ -253,7 +253,7 @@ grep -q 'Baselines per job: x-pc against null-pc' "$tmp/out" && echo "$row" | gr
 
 # ---- kind = command: a tiny program of ours, a tap by name, cleanup ----
 cat >"$tmp/tapper.c" <<'EOT'
-/* tapper TAP: attach to the tap by name, send one frame from the VMs' MAC,
+/* tapper TAP: attach to the tap by name, send frames from the VMs' MAC,
  * say so, then wait to be killed (ready = marker) */
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -271,9 +271,18 @@ int main(int argc, char **argv)
 	memset(&ifr, 0, sizeof ifr);
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", argc > 1 ? argv[1] : "");
-	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) != 0 || write(fd, f, sizeof f) != sizeof f) {
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) != 0) {
 		perror("tapper");
 		return 3;
+	}
+	/* the bridge forwards once linkwatch saw the carrier (within ~1 s): a
+	 * frame every 10 ms for 1.2 s, so that some get through */
+	for (int i = 0; i < 120; i++) {
+		if (write(fd, f, sizeof f) != sizeof f) {
+			perror("tapper");
+			return 3;
+		}
+		usleep(10000);
 	}
 	printf("tapper: up on %s for %s\n", ifr.ifr_name, argc > 2 ? argv[2] : "?");
 	fflush(stdout);
