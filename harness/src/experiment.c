@@ -180,16 +180,25 @@ static int parse_target(const struct ini_sec *s, const char *name, struct tg_spe
 				      kv, path, why, n))
 				return -1;
 			continue;
-		} else if (!strcmp(kv->key, "disk")) {
-			if (t->ndisks == TG_MAX_DISKS)
-				return bad(why, n, path, kv->line, "at most %s disks", "4");
-			if (file_path(t->disks[t->ndisks], sizeof t->disks[0], dir, kv, path, why, n))
-				return -1;
-			/* a disk named with %w is checked per workload (ex_load) */
-			if (!strchr(t->disks[t->ndisks], '%') && ut_file_size(t->disks[t->ndisks]) < 0)
-				return bad(why, n, path, kv->line, "disk %s does not exist",
-					   t->disks[t->ndisks]);
-			t->disk_line[t->ndisks++] = kv->line;
+		} else if (!strcmp(kv->key, "disk")) {	/* a comma list: one -drive each */
+			char list[512], *v[TG_MAX_DISKS + 1];
+			int cnt;
+			struct ini_kv one = *kv;
+
+			ut_strlcpy(list, kv->val, sizeof list);
+			cnt = ut_split(list, ',', v, TG_MAX_DISKS + 1);
+			if (!cnt || t->ndisks + cnt > TG_MAX_DISKS)
+				return bad(why, n, path, kv->line, "disk takes 1 to %s paths", "4");
+			for (int k = 0; k < cnt; k++) {
+				ut_strlcpy(one.val, v[k], sizeof one.val);
+				if (file_path(t->disks[t->ndisks], sizeof t->disks[0], dir, &one, path, why, n))
+					return -1;
+				/* a disk named with %w is checked per workload (ex_load) */
+				if (!strchr(t->disks[t->ndisks], '%') && ut_file_size(t->disks[t->ndisks]) < 0)
+					return bad(why, n, path, kv->line, "disk %s does not exist",
+						   t->disks[t->ndisks]);
+				t->disk_line[t->ndisks++] = kv->line;
+			}
 			continue;
 		} else if (!strcmp(kv->key, "machine")) {
 			dst = t->machine;
