@@ -139,7 +139,6 @@ static int parse_target(const struct ini_sec *s, const char *name, struct tg_spe
 			const char *path, const char *dir, char *why, size_t n)
 {
 	const struct ini_kv *kind = ini_get(s, "kind");
-	int codes = 0;
 
 	memset(t, 0, sizeof *t);
 	if (!rs_valid_name(name))
@@ -237,7 +236,6 @@ static int parse_target(const struct ini_sec *s, const char *name, struct tg_spe
 			 * exits with (code << 1) | 1 */
 			for (int k = 0; k < cnt; k++)
 				t->exit_list[t->nexit++] = kv->key[5] == 's' ? v[k] : (v[k] << 1) | 1;
-			codes += kv->key[5] == 'c';
 			continue;
 		} else if (!strcmp(kv->key, "exit_device")) {
 			char *end;
@@ -288,7 +286,6 @@ static int parse_target(const struct ini_sec *s, const char *name, struct tg_spe
 			return bad(why, n, path, kv->line, "value of '%s' too long", kv->key);
 		ut_strlcpy(dst, kv->val, cap);
 	}
-	(void)codes;
 	if (t->ops == &tg_qemu_image_ops && !t->kernel[0])
 		return bad(why, n, path, s->line, "qemu-image target '%s' needs kernel = PATH", name);
 	if (t->ops == &tg_command_ops && !t->command[0])

@@ -309,7 +309,9 @@ int report_main(int argc, char **argv)
 			       "target; each cell is the median, the order-statistic confidence interval\n"
 			       "of the median with n and its real coverage, and the ratio to the baseline\n"
 			       "target\n"
-			       "(default: the experiment's baseline, else linux-vm, else native). DIR is\n"
+			       "(default: the experiment's baseline, else linux-vm, else native; a job\n"
+			       "with its own baseline - baseline_of, a [run]'s baseline - uses it;\n"
+			       "--baseline sets one for every row). DIR is\n"
 			       "a result folder or its name\n"
 			       "under results/ (e.g. latest).\n");
 			return 0;

@@ -251,6 +251,13 @@ int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_
 		}
 		nt_first_frame(&r->net, nt_guest_mac);
 		now = ut_now_ns();
+		/* min_mem probes: no output and no frame by the first deadline */
+		if (r->start_deadline && now >= r->start_deadline && !r->proc.out.len &&
+		    !r->net.t_first_frame) {
+			snprintf(why, n, "never started: no console output and no frame within %.1f s (killed)",
+				 (double)(r->start_deadline - r->t_launch) / 1e9);
+			return -1;
+		}
 		if (now >= r->deadline) {
 			snprintf(why, n, "timed out after %.1f s: nothing answered on %s:%d (killed); last output: %.100s",
 				 r->timeout_ms / 1000.0, r->net.addr, port, tg_last_line(r));

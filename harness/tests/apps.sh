@@ -35,7 +35,7 @@ if [ "$(id -u)" != 0 ] || ! command -v wrk >/dev/null || [ ! -x /bin/busybox ]; 
 else
 	UKBENCH_APPS=$t/apps timeout 120 "$U" run -t native -w tiny --reps 1 --duration 1 -o "$t/res" \
 		> "$t/out" 2>&1 || UKBENCH_APPS=$t/apps timeout 120 "$U" run -t native -w tiny --reps 1 -o "$t/res" > "$t/out" 2>&1
-	if grep -q '^run,native,tiny,req_per_s,' "$t/res/summary.csv" 2>/dev/null &&
+	if grep -q '^run,run,native,tiny,req_per_s,' "$t/res/summary.csv" 2>/dev/null &&
 	   grep -q "$(sha256sum /bin/busybox | cut -d' ' -f1)" "$t/res/meta.json"; then
 		echo "ok 2 - the throwaway app is served and measured on native (req_per_s, program sha256 in meta.json)"
 	else
