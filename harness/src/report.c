@@ -331,6 +331,7 @@ static void print_memory(const char *meta)
 int report_main(int argc, char **argv)
 {
 	const char *dirarg = NULL, *baseline = NULL;
+	int user_base = 0;	/* --baseline: one column for every row */
 	char metrics[512] = "";
 	int html = 0;
 	char dir[UKB_PATH], why[UKB_WHY];
@@ -344,7 +345,9 @@ int report_main(int argc, char **argv)
 			       "target; each cell is the median, the order-statistic confidence interval\n"
 			       "of the median with n and its real coverage, and the ratio to the baseline\n"
 			       "target\n"
-			       "(default: the experiment's baseline, else linux-vm, else native). DIR is\n"
+			       "(default: the experiment's baseline, else linux-vm, else native; a job\n"
+			       "with its own baseline - baseline_of, a [run]'s baseline - uses it;\n"
+			       "--baseline sets one for every row). DIR is\n"
 			       "a result folder or its name\n"
 			       "under results/ (e.g. latest). --html: write DIR/report.html instead, one\n"
 			       "self-contained page (table, SVG plots, failures with their logs, meta.json,\n"
@@ -352,6 +355,7 @@ int report_main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--baseline") && i + 1 < argc) {
 			baseline = argv[++i];
+			user_base = 1;
 		} else if (!strcmp(argv[i], "--html")) {
 			html = 1;
 		} else if (!strcmp(argv[i], "--metrics") && i + 1 < argc) {
@@ -411,10 +415,26 @@ int report_main(int argc, char **argv)
 		sm_free(&t);
 		return rc ? 1 : 0;
 	}
-	char real[PATH_MAX];
+	char real[PATH_MAX], expname[UKB_NAME] = "";
 	const char *name = realpath(dir, real) ? strrchr(real, '/') + 1 : dir;
+	static struct rb_map bases;	/* per-job baselines (baseline_of, [run] baseline) */
 
-	printf("## %s\n\n", name);
+	if (meta.p && (k = strstr(meta.p, "\"experiment\": \""))) {
+		k += strlen("\"experiment\": \"");
+		snprintf(expname, sizeof expname, "%.*s", (int)strcspn(k, "\""), k);
+	}
+	rb_load(user_base ? NULL : meta.p, &bases);
+	if (expname[0])
+		printf("## Experiment %s (%s)\n\n", expname, name);
+	else
+		printf("## %s\n\n", name);
+	for (int i = 0; i < bases.n; i++)
+		if (!i || strcmp(bases.e[i].baseline, bases.e[i - 1].baseline) ||
+		    strcmp(bases.e[i].target, bases.e[i - 1].target))
+			printf("%s%s against %s", i ? "; " : "Baselines per job: ", bases.e[i].target,
+			       bases.e[i].baseline);
+	if (bases.n)
+		printf(".\n\n");
 	printf("Each cell: median [lo, hi] n=N, C%%: the distribution-free interval of the median\n"
 	       "from order statistics, N samples, C its real coverage (n=3: 75%%, n=5: 93.75%%;\n"
 	       "95%% needs n >= 6); n=1 is one sample, no interval%s%s%s.\n\n",
@@ -473,6 +493,10 @@ int report_main(int argc, char **argv)
 				continue;
 			}
 			print_cell(c);
+			const char *own = rb_find(&bases, c->job, c->target);
+			const struct sm_row *ob = own ? sm_find(&t, own, row->label, row->metric) : NULL;
+
+			base = ob ? ob : baseline ? sm_find(&t, baseline, row->label, row->metric) : NULL;
 			if (base && base->median != 0) {
 				char ratio[32];
 

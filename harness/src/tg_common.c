@@ -16,7 +16,7 @@
 
 static const struct tg_ops *const all_ops[] = {
 	&tg_refkernel_ops, &tg_linuxvm_ops, &tg_container_ops, &tg_native_ops,
-	&tg_qemu_image_ops, NULL,
+	&tg_qemu_image_ops, &tg_command_ops, NULL,
 };
 
 const struct tg_ops *const *tg_all(void)
@@ -239,10 +239,10 @@ int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_
 		if (k == PR_EOF) {
 			int st = pr_wait(&r->proc, ut_now_ns() + 2000000000ull) == PR_EOF ? r->proc.status : -1;
 
-			char how[96];
+			char how[UKB_WHY];
 
-			if (r->qmp > 0)	/* QEMU: isa-debug-exit status */
-				snprintf(how, sizeof how, "%s", tg_status_why(st));
+			if (r->qmp > 0 || r->spec->foreign)	/* QEMU: exit, reset, foreign status */
+				tg_end_why(r, st, how, sizeof how);
 			else
 				snprintf(how, sizeof how, "status %d", st);
 			snprintf(why, n, "exited before answering on %s:%d (%s); last output: %.120s",
@@ -251,6 +251,13 @@ int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_
 		}
 		nt_first_frame(&r->net, nt_guest_mac);
 		now = ut_now_ns();
+		/* min_mem probes: no output and no frame by the first deadline */
+		if (r->start_deadline && now >= r->start_deadline && !r->proc.out.len &&
+		    !r->net.t_first_frame) {
+			snprintf(why, n, "never started: no console output and no frame within %.1f s (killed)",
+				 (double)(r->start_deadline - r->t_launch) / 1e9);
+			return -1;
+		}
 		if (now >= r->deadline) {
 			snprintf(why, n, "timed out after %.1f s: nothing answered on %s:%d (killed); last output: %.100s",
 				 r->timeout_ms / 1000.0, r->net.addr, port, tg_last_line(r));
@@ -636,19 +643,28 @@ out:
 	return rc;
 }
 
-/* VMs: a virtio-net device on the run's tap (QEMU itself is started inside
- * the namespace, pr_spawn_ns), or on QEMU's user network with a hostfwd. */
-void tg_net_args_qemu(struct tg_run *r)
+/* VMs: a network device on the run's tap (QEMU itself is started inside the
+ * namespace, pr_spawn_ns), or on QEMU's user network with a hostfwd. The
+ * device is the target's net_device; by default virtio-net-device (mmio) on
+ * microvm and virtio-net-pci elsewhere. TG_NET_NONE: the netdev n0 only, for
+ * a device given in qemu_args. */
+void tg_net_args_qemu(struct tg_run *r, const char *machine)
 {
 	const struct wl_info *w = wl_find(r->workload);
 	int gport = r->spec->port ? r->spec->port : w ? w->port : 0;
+	int dev = r->spec->net_device;
+	static const char *const name[] = { "", "virtio-net-device", "virtio-net-pci", "e1000" };
 
 	tg_arg(r, "-netdev");
 	if (r->net.kind == NT_USER)
 		tg_arg(r, "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:%d", r->net.port, gport);
 	else
 		tg_arg(r, "tap,id=n0,ifname=tap0,script=no,downscript=no");
+	if (dev == TG_NET_DEFAULT)
+		dev = !strncmp(machine, "microvm", 7) ? TG_NET_VIRTIO_MMIO : TG_NET_VIRTIO_PCI;
+	if (dev == TG_NET_NONE)
+		return;
 	tg_arg(r, "-device");
-	tg_arg(r, "virtio-net-device,netdev=n0,mac=%02x:%02x:%02x:%02x:%02x:%02x", nt_guest_mac[0],
+	tg_arg(r, "%s,netdev=n0,mac=%02x:%02x:%02x:%02x:%02x:%02x", name[dev], nt_guest_mac[0],
 	       nt_guest_mac[1], nt_guest_mac[2], nt_guest_mac[3], nt_guest_mac[4], nt_guest_mac[5]);
 }

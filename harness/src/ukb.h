@@ -95,6 +95,7 @@ struct pr_child {
 	uint64_t t_start, t_exit;
 	struct ut_buf out;	/* everything the child printed */
 	size_t scanned;		/* lines before this offset were given to the callback */
+	long maxrss_kib;	/* wait4's ru_maxrss once reaped, 0 before */
 	int perf[4];		/* software counters (see perf.c), -1 if none */
 	int kvm[PF_KVM_N];	/* KVM tracepoint counters, -1 if none */
 };
@@ -203,6 +204,9 @@ const char *pf_kvm_name(int i);
 /* ---- qmp.c: the QEMU Machine Protocol, just enough to `cont` ---- */
 int qmp_connect(const char *sock, uint64_t deadline, char *why, size_t n);	/* fd */
 int qmp_cmd(int fd, const char *cmd, uint64_t deadline, char *why, size_t n);
+/* The events QEMU sent on (fd) since qmp_connect, and any more until it closes
+ * the socket or (deadline): one JSON object a line, appended to (out). */
+void qmp_events(int fd, uint64_t deadline, struct ut_buf *out);
 
 /* ---- results.c: samples, failures and the result-set files ---- */
 struct rs_sample {	/* keyed by job: two [run]s of one target and workload stay apart */
@@ -260,6 +264,11 @@ enum { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
  * 64). meta.json records each job's size, the report's header repeats it. */
 #define TG_MEM_MIB 128
 enum { READY_EXIT, READY_MARKER, READY_PORT };
+/* qemu-image net_device (tg_image.c); DEFAULT: virtio-net-device on microvm,
+ * virtio-net-pci elsewhere */
+enum { TG_NET_DEFAULT, TG_NET_VIRTIO_MMIO, TG_NET_VIRTIO_PCI, TG_NET_E1000, TG_NET_NONE };
+#define TG_MAX_DISKS 4
+#define TG_MAX_EXIT 8
 
 struct tg_spec {	/* a target as configured (built-in, or [target X] in an .ini) */
 	char name[UKB_NAME];
@@ -271,6 +280,20 @@ struct tg_spec {	/* a target as configured (built-in, or [target X] in an .ini) 
 	char marker[128];
 	int port;
 	int exit_ok;		/* expected exit status of the process */
+	/* qemu-image and command (tg_image.c); paths already resolved against
+	 * the experiment file's folder */
+	int exit_list[TG_MAX_EXIT], nexit;	/* accepted statuses; none: exit_ok */
+	int exit_device;	/* iobase of a second isa-debug-exit, 0 if none */
+	int reset_ok;		/* a guest reset is how it ends (else a failure) */
+	int net_device;		/* TG_NET_* */
+	char cpu[64];		/* -cpu; "" = host under KVM, max under TCG */
+	char disks[TG_MAX_DISKS][UKB_PATH];
+	int disk_line[TG_MAX_DISKS];	/* in the experiment file, for messages */
+	int ndisks;
+	char command[1024], cleanup[512], tap[16];	/* kind = command */
+	int want_net;		/* the run needs a network (ready = port, or a tap) */
+	char baseline_of[UKB_NAME];	/* the report's ratio column for this target */
+	int foreign;		/* not ours: exit codes are not the refkernel's */
 };
 
 struct tg_run {		/* one launch of one workload on one target */
@@ -278,6 +301,8 @@ struct tg_run {		/* one launch of one workload on one target */
 	char workload[UKB_NAME];
 	char args[256];		/* workload arguments, space separated */
 	int mem_mib, vcpus, accel;	/* accel resolved: ACCEL_TCG or ACCEL_KVM */
+	int mem_kib;		/* min_mem probes below MiB resolution: overrides mem_mib */
+	uint64_t start_deadline;	/* probes: no console output by then = never started */
 	int timeout_ms;
 	uint64_t deadline;
 	char tmpdir[UKB_PATH];
@@ -285,7 +310,7 @@ struct tg_run {		/* one launch of one workload on one target */
 	struct pr_child proc;
 	int qmp;
 	char image[UKB_PATH];	/* the main file the target boots or runs */
-	char files[4][UKB_PATH];	/* every file it needs (sha256 in meta.json) */
+	char files[8][UKB_PATH];	/* every file it needs (sha256 in meta.json) */
 	int nfiles;
 	long long image_size;
 	uint64_t t_launch, t_vmm, t_cont, t_ready;
@@ -305,6 +330,9 @@ struct tg_run {		/* one launch of one workload on one target */
 	long rss_max;		/* rss_loaded: the largest PSS seen during the load */
 	int rss_n;		/* how many PSS readings were taken during the load */
 	char fatal[UKB_WHY];	/* set by an output callback: the launch cannot succeed */
+	char end[48];		/* how it ended: "exit 1", "guest-reset", "killed after ready" */
+	char cpu_note[96];	/* the -cpu chosen and why (meta.json) */
+	long pss_ready;		/* KiB at readiness, 0 if not read */
 };
 
 struct tg_ops {
@@ -343,7 +371,23 @@ int tg_run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *out,
  * reply or other than (want_rows) rows fails the sample. */
 int tg_redis_load(struct tg_run *r, char **argv, const char *suffix, int want_rows, char *why,
 		  size_t n);
-void tg_net_args_qemu(struct tg_run *r);	/* -netdev tap + virtio-net device */
+void tg_net_args_qemu(struct tg_run *r, const char *machine);	/* -netdev + net_device */
+/* tg_qemu.c, shared with tg_image.c */
+void tg_qemu_base(struct tg_run *r, const char *machine);
+int tg_qemu_launch(struct tg_run *r, char *why, size_t n);
+int tg_qemu_wait_ready(struct tg_run *r, char *why, size_t n);
+int tg_qemu_measure(struct tg_run *r, char *why, size_t n);
+void tg_qemu_stop(struct tg_run *r);
+/* tg_image.c: qemu-image and command targets, and what every VM reports */
+extern const struct tg_ops tg_command_ops;
+void tg_end_why(struct tg_run *r, int status, char *out, size_t n);	/* sets r->end */
+int tg_exit_check(struct tg_run *r, char *why, size_t n);	/* status and reset vs accepted */
+void tg_ready_footprint(struct tg_run *r);	/* pss at readiness, if alive */
+void tg_peak_rss(struct tg_run *r);		/* rss_peak sample */
+void tg_console_tail(const struct tg_run *r, int lines, char *out, size_t n);
+void tg_shell_quote(struct ut_buf *b, const char *arg);
+struct wl_info;
+int tg_spec_net(const struct tg_spec *s, const struct wl_info *w);	/* needs a network */
 
 /* ---- workloads (run.c) ---- */
 struct wl_info {
@@ -365,6 +409,9 @@ struct run_job {
 	int reps, warmup, mem_mib, vcpus, accel, timeout_ms, duration_ms;
 	int min_mem;		/* also bisect the least guest memory that works */
 	int pcap;		/* PC_HEAD (default), PC_OFF, PC_FULL */
+	char baseline[UKB_NAME];	/* ratio column of this job's rows ("" = the plan's) */
+	int mem_kib;		/* min_mem probes: the size in KiB (0: mem_mib) */
+	int start_ms;		/* min_mem probes: no output by then = never started (0: off) */
 };
 struct run_plan {
 	char experiment[UKB_NAME];
@@ -386,6 +433,8 @@ int run_resolve_accel(int accel, char *note, size_t n);
 /* ---- experiment.c: .ini -> run_plan ---- */
 int ex_load(const char *path, struct run_plan *p, char *why, size_t n);
 int ex_parse_accel(const char *s);	/* ACCEL_*, -1 if unknown */
+/* The [target NAME] sections of (path) only, for ukbench run --experiment. */
+int ex_targets(const char *path, struct tg_spec *out, int max, int *nout, char *why, size_t n);
 
 /* ---- env.c: what this host can do ---- */
 struct env_probe {
@@ -422,6 +471,17 @@ void sm_label(const struct sm_table *t, const char *job, const char *workload, c
 	      size_t n);
 void sm_free(struct sm_table *t);
 int report_main(int argc, char **argv);
+/* report_base.c: per-job baselines from meta.json */
+#define RB_MAX 128
+struct rb_entry {
+	char target[UKB_NAME], job[UKB_NAME], baseline[UKB_NAME];
+};
+struct rb_map {
+	struct rb_entry e[RB_MAX];
+	int n;
+};
+int rb_load(const char *meta_json, struct rb_map *m);	/* entries with a baseline */
+const char *rb_find(const struct rb_map *m, const char *job, const char *target);
 int plot_main(int argc, char **argv);
 int plot_all(const struct sm_table *t, const char *dir, const char *outdir, const char *set,
 	     int quiet);	/* every metric's bars and the CDFs; 1 if any failed */
