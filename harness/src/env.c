@@ -166,7 +166,9 @@ void env_meta(struct ut_buf *b)
 	version_of("redis-benchmark", "--version", redis, sizeof redis);
 	version_of("gnuplot", "--version", gp, sizeof gp);
 	version_of("ip", "-V", ipv, sizeof ipv);
-	ut_buf_printf(b, "  \"host\": {\"cpu\": ");
+	ut_buf_printf(b, "  \"host\": {\"name\": ");
+	ut_json_str(b, u.nodename);	/* merge.c: which host ran which block */
+	ut_buf_printf(b, ", \"cpu\": ");
 	ut_json_str(b, cpu);
 	ut_buf_printf(b, ", \"cores\": %ld, \"mem_kib\": %ld, \"kernel\": ",
 		      sysconf(_SC_NPROCESSORS_ONLN), mem_kib());
