@@ -291,7 +291,7 @@ static int wait_job(long job, uint64_t deadline)
 
 /* What Slurm says of each task of (job): state, node and reason, by index. */
 struct task_state {
-	char state[32], node[128], reason[96];
+	char state[32], node[128], reason[96], exit[16];
 };
 
 static void task_states(long job, struct task_state *ts, int nb)
@@ -304,7 +304,10 @@ static void task_states(long job, struct task_state *ts, int nb)
 	snprintf(id, sizeof id, "%ld", job);
 	if (pr_spawn(&c, argv, 0, why, sizeof why) != 0)
 		return;
-	pr_wait(&c, ut_now_ns() + 30000000000ull);
+	uint64_t dl = ut_now_ns() + 30000000000ull;
+
+	pr_read(&c, dl, NULL, NULL);
+	pr_wait(&c, dl);
 	for (char *l = c.out.p, *e; l && *l; l = e) {
 		char *t, *s, *nd, *r;
 		int k;
@@ -319,6 +322,8 @@ static void task_states(long job, struct task_state *ts, int nb)
 		if ((nd = strstr(l, " NodeList=")))
 			snprintf(ts[k].node, sizeof ts[k].node, "%.*s", (int)strcspn(nd + 10, " "),
 				 nd + 10);
+		if ((r = strstr(l, " ExitCode=")))
+			snprintf(ts[k].exit, sizeof ts[k].exit, "%.*s", (int)strcspn(r + 10, " "), r + 10);
 		if ((r = strstr(l, " Reason=")))
 			snprintf(ts[k].reason, sizeof ts[k].reason, "%.*s", (int)strcspn(r + 8, " "),
 				 r + 8);
@@ -350,9 +355,23 @@ static void task_log_tail(const struct sl_opts *o, long job, int k, char *out, s
 	if (ut_read_file(path, &b) == 0 && b.p) {
 		char *t = ut_trim(b.p), *l = strrchr(t, '\n');
 
-		snprintf(out, n, "%.200s", l ? l + 1 : t);
+		t = l ? l + 1 : t;
+		snprintf(out, n, "%.200s", strncmp(t, "ukbench: ", 9) ? t : t + 9);
 	}
 	ut_buf_free(&b);
+}
+
+/* "slurm job 12 task 3 on n1: FAILED exit 2:0 (NonZeroExitCode)" */
+static void task_why(const struct task_state *t, long job, int k, const char *pre, char *out,
+		     size_t n)
+{
+	int reason = t->reason[0] && strcmp(t->reason, "None");
+
+	snprintf(out, n, "%sslurm job %ld task %d%s%s: %s%s%s%s%s%s", pre, job, k,
+		 t->node[0] && strcmp(t->node, "(null)") ? " on " : "",
+		 t->node[0] && strcmp(t->node, "(null)") ? t->node : "",
+		 t->state[0] ? t->state : "did not run", t->exit[0] ? " exit " : "", t->exit,
+		 reason ? " (" : "", reason ? t->reason : "", reason ? ")" : "");
 }
 
 static int sl_usage(int st)
@@ -575,23 +594,8 @@ int sl_bench_main(int argc, char **argv, int full_argc, char **full_argv)
 			sl_script(&o, &p, b, nb, arr, &script);
 			/* keep what the first attempt said, for the failure rows */
 			for (int i = 0; i < nb; i++)
-				if (!block_done(&o, i)) {
-					char tail[256];
-
-					task_log_tail(&o, jobs[0], i, tail, sizeof tail);
-					snprintf(miss[i].why, sizeof miss[i].why,
-						 "slurm job %ld task %d%s%s: %s%s%s%s; ", jobs[0], i,
-						 ts[i].node[0] ? " on " : "", ts[i].node,
-						 ts[i].state[0] ? ts[i].state : "no state", ts[i].reason[0] &&
-						 strcmp(ts[i].reason, "None") ? " (" : "", ts[i].reason[0] &&
-						 strcmp(ts[i].reason, "None") ? ts[i].reason : "",
-						 ts[i].reason[0] && strcmp(ts[i].reason, "None") ? ")" : "");
-					if (tail[0]) {
-						size_t l = strlen(miss[i].why);
-
-						snprintf(miss[i].why + l, sizeof miss[i].why - l, "last line: %s; ", tail);
-					}
-				}
+				if (!block_done(&o, i))
+					task_why(&ts[i], jobs[0], i, "", miss[i].why, sizeof miss[i].why);
 			jobs[1] = submit(&o, script.p, why, sizeof why);
 			if (jobs[1] < 0) {
 				ut_err("bench --slurm: resubmission: %s", why);
@@ -602,15 +606,17 @@ int sl_bench_main(int argc, char **argv, int full_argc, char **full_argv)
 			if (block_done(&o, i))
 				continue;
 			size_t l = strlen(miss[i].why);
-			long last = jobs[1] > 0 ? jobs[1] : jobs[0];
 			char tail[256];
 
-			task_log_tail(&o, last, i, tail, sizeof tail);
-			snprintf(miss[i].why + l, sizeof miss[i].why - l,
-				 "%sslurm job %ld task %d%s%s: %s%s%s", jobs[1] > 0 ? "retried: " : "", last, i,
-				 ts[i].node[0] ? " on " : "", ts[i].node,
-				 ts[i].state[0] ? ts[i].state : "did not finish", tail[0] ? "; last line: " : "",
-				 tail);
+			if (jobs[1] > 0) {	/* the retry's own account, and the last words */
+				task_why(&ts[i], jobs[1], i, "; retried as ", miss[i].why + l,
+					 sizeof miss[i].why - l);
+				l = strlen(miss[i].why);
+			}
+			task_log_tail(&o, jobs[1] > 0 ? jobs[1] : jobs[0], i, tail, sizeof tail);
+			if (tail[0])
+				snprintf(miss[i].why + l, sizeof miss[i].why - l, ": %s", tail);
+			ut_err("bench --slurm: block %d did not run: %s", i, miss[i].why);
 			miss[nmiss].block = i;
 			if (nmiss != i)
 				memcpy(miss[nmiss].why, miss[i].why, sizeof miss[i].why);
