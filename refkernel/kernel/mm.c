@@ -82,6 +82,8 @@ uint64_t mem_frames_alloc(uint64_t n)
 
 void mem_frame_free(uint64_t pa)
 {
+	if (pa >= (uint64_t)_kernel_start - KERNEL_VBASE && pa < (uint64_t)_kernel_end - KERNEL_VBASE)
+		return; /* a page of the image mapped in place (app.c), not a frame */
 	if (mem_page_free(&frames, pa))
 		kprintf("refkernel: warning: bad frame free %#lx\n", (unsigned long)pa);
 }
@@ -171,8 +173,7 @@ int mem_init(const struct boot_info *bi)
 	}
 	if (!bm)
 		return -ENOMEM;
-	mem_pages_init(&frames, 0, npages, x86_phys(bm));
-	memset(x86_phys(bm), 0xff, bm_bytes);
+	mem_pages_init(&frames, 0, npages, x86_phys(bm)); /* written lazily */
 	for (int i = 0; i < bi->nram; i++)
 		mem_pages_free_range(&frames, bi->ram[i].start, bi->ram[i].end);
 	mem_pages_reserve_range(&frames, 0, PAGE_SIZE);
