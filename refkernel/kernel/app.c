@@ -188,6 +188,7 @@ void app_start(int argc, char **argv)
 
 	uint64_t boot_ns = time_ns();
 	boot_trace_print();
-	kprintf("refkernel: boot_us=%lu entry_to_main\n", (unsigned long)(boot_ns / 1000));
+	kprintf("refkernel: boot_us=%lu entry_to_main tsc_khz=%lu cal=%s\n", (unsigned long)(boot_ns / 1000),
+		(unsigned long)time_tsc_khz, time_cal);
 	x86_enter_app(entry, sp);
 }
