@@ -84,6 +84,35 @@ const struct hm_host *hm_host(const struct hm_map *m, const char *name)
 	return NULL;
 }
 
+int hm_index(const struct hm_map *m, const char *job, const char *workload)
+{
+	const char *h = hm_host_of(m, job, workload);
+
+	for (int i = 0; i < m->nh; i++)
+		if (!strcmp(m->h[i].name, h))
+			return i;
+	return m->nh;
+}
+
+/* The hosts of a merged set, and the accelerator warning (report). */
+void hm_print_hosts(const struct hm_map *m, FILE *f)
+{
+	int odd = 0;
+
+	fprintf(f, "Hosts (%d): every block ran on one host; rows are grouped by host and each\n"
+		   "ratio is taken within one host.\n\n", m->nh);
+	for (int i = 0; i < m->nh; i++) {
+		fprintf(f, "- %s: %s, kernel %s, %s, accelerator %s%s\n", m->h[i].name, m->h[i].cpu,
+			m->h[i].kernel, m->h[i].qemu[0] ? m->h[i].qemu : "no QEMU", m->h[i].accel,
+			m->h[i].odd ? " (differs from the other hosts')" : "");
+		odd |= m->h[i].odd;
+	}
+	fprintf(f, "\n");
+	if (odd)
+		fprintf(f, "**Warning: the hosts' accelerators differ.** The rows of hosts marked \"other\n"
+			   "accelerator\" are kept, but compare with nothing measured elsewhere.\n\n");
+}
+
 void hm_free(struct hm_map *m)
 {
 	free(m->h);

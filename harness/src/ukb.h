@@ -551,6 +551,8 @@ struct hm_map {		/* which host ran what: meta.json's "hosts" and "blocks" */
 int hm_load(json_t *meta, struct hm_map *m);	/* a plain set: its one host */
 const char *hm_host_of(const struct hm_map *m, const char *job, const char *workload);	/* "" unknown */
 const struct hm_host *hm_host(const struct hm_map *m, const char *name);
+int hm_index(const struct hm_map *m, const char *job, const char *workload);	/* nh if unknown */
+void hm_print_hosts(const struct hm_map *m, FILE *f);	/* markdown: hosts, accelerator warning */
 void hm_free(struct hm_map *m);
 
 #endif
