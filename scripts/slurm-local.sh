@@ -11,6 +11,11 @@
 # Debian packages: slurm-wlm, munge (scripts/deps.txt). Ports: 6817/6818 or
 # the next free pair (UKB_SLURM_PORT sets the first).
 set -u
+# down finds our processes by SLURM_CONF in their environment: its own
+# subshells must not carry it (a fork shows the environment of its exec)
+if [ "${1:-}" = down ] && [ -n "${SLURM_CONF:-}" ]; then
+	exec env -u SLURM_CONF UKB_SLURM_CONF="$SLURM_CONF" "$0" "$@"
+fi
 die() { echo "slurm-local.sh: $*" >&2; exit 1; }
 
 # processes whose environment carries SLURM_CONF=$1 (ours, and only ours)
@@ -77,9 +82,9 @@ EOF
 	munged --socket="$d/munge/munge.socket" --key-file="$d/munge/munge.key" \
 		--pid-file="$d/munge/munged.pid" --log-file="$d/munge/munged.log" \
 		--seed-file="$d/munge/munged.seed" ||
-		{ cat "$d/munge/munged.log" >&2 2>/dev/null; down "$d"; die "munged did not start"; }
-	slurmctld -f "$SLURM_CONF" || { tail -5 "$d/slurmctld.log" >&2; down "$d"; die "slurmctld did not start"; }
-	slurmd -f "$SLURM_CONF" -N "$node" || { tail -5 "$d/slurmd.log" >&2; down "$d"; die "slurmd did not start"; }
+		{ cat "$d/munge/munged.log" >&2 2>/dev/null; env -u SLURM_CONF "$0" down "$d"; die "munged did not start"; }
+	slurmctld -f "$SLURM_CONF" || { tail -5 "$d/slurmctld.log" >&2; env -u SLURM_CONF "$0" down "$d"; die "slurmctld did not start"; }
+	slurmd -f "$SLURM_CONF" -N "$node" || { tail -5 "$d/slurmd.log" >&2; env -u SLURM_CONF "$0" down "$d"; die "slurmd did not start"; }
 	i=0
 	while [ $i -lt 60 ]; do
 		st=$(timeout 10 sinfo -h -n "$node" -o %T 2>/dev/null | head -1)
@@ -88,7 +93,7 @@ EOF
 	done
 	if [ "$st" != idle ]; then
 		tail -5 "$d/slurmctld.log" "$d/slurmd.log" >&2
-		down "$d"
+		env -u SLURM_CONF "$0" down "$d"
 		die "node $node not idle after 30 s (state '${st:-none}')"
 	fi
 	echo "slurm-local.sh: one-node cluster up in $d (node $node, ports $port/$((port + 1)))" >&2
@@ -97,7 +102,8 @@ EOF
 
 down() {
 	dirs=${1:-}
-	[ -z "$dirs" ] && [ -n "${SLURM_CONF:-}" ] && case $SLURM_CONF in /tmp/ukb-slurm.*/slurm.conf) dirs=${SLURM_CONF%/slurm.conf};; esac
+	c=${UKB_SLURM_CONF:-}
+	[ -z "$dirs" ] && case $c in /tmp/ukb-slurm.*/slurm.conf) dirs=${c%/slurm.conf};; esac
 	[ -z "$dirs" ] && dirs=$(ls -d /tmp/ukb-slurm.* 2>/dev/null)
 	for d in $dirs; do
 		case $d in /tmp/ukb-slurm.*) ;; *) die "not a slurm-local.sh directory: $d";; esac
