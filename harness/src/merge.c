@@ -473,6 +473,9 @@ int mg_merge(const char *out, char **dirs, int nd, const struct run_plan *plan,
 	}
 	json_object_set(meta, "merge_command", cmd);
 	json_object_set(meta, "merged_from", from);
+	if (json_array_size(hosts) > 1)	/* no one host stands for the set */
+		json_object_set_new(meta, "host", json_pack("{s:s, s:s}", "name", "several",
+							     "cpu", "several hosts: see \"hosts\""));
 	json_object_set(meta, "hosts", hosts);
 	json_object_set(meta, "blocks", bl);
 	json_object_set(meta, "jobs", jobs);

@@ -6,6 +6,7 @@
  * that did not finish. Partial sets are written by results.c itself. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,7 +168,7 @@ Test(slurm, merge_two_hosts, .init = setup, .fini = teardown)
 	part("b1", "smoke", "abc123", 1, 3, "n2", "tcg", "done", "boot", "compute", 100);
 	part("b2", "smoke", "abc123", 2, 3, "n3", "kvm", "done", "httpd", "httpd", 1000);
 	cr_assert_eq(merge("m", "b0", "b1", "b2", why), 0, "%s", why);
-	snprintf(dir, sizeof dir, "%s/m", tmp);
+	snprintf(dir, sizeof dir, "%s/m", tmp);	/* used by the report below too */
 	cr_assert_eq(cp_read_samples(dir, &s, &ns, &cut), 0);
 	cr_assert_eq(ns, 18);
 	cr_assert_eq(cut, 0);
@@ -195,6 +196,37 @@ Test(slurm, merge_two_hosts, .init = setup, .fini = teardown)
 	cr_assert_eq(hm_index(&hm, "httpd", "httpd"), 2);
 	hm_free(&hm);
 	json_decref(meta);
+
+	/* the report: grouped by host, the odd accelerator warned about, ratios
+	 * within each block (refkernel over native of the same host) */
+	char *rargv[] = { "report", dir, NULL }, text[8192];
+	size_t got;
+	FILE *f;
+
+	cr_redirect_stdout();
+	cr_assert_eq(report_main(2, rargv), 0);
+	fflush(stdout);
+	f = cr_get_redirected_stdout();
+	got = fread(text, 1, sizeof text - 1, f);
+	text[got] = '\0';
+	cr_assert(strstr(text, "Hosts (3): every block ran on one host"), "%s", text);
+	cr_assert(strstr(text, "- n3: cpu of n3, kernel 6.1, QEMU 7.2, accelerator kvm (differs"), "%s", text);
+	cr_assert(strstr(text, "**Warning: the hosts' accelerators differ.**"), "%s", text);
+	cr_assert(strstr(text, "| workload | metric | unit | host |"), "%s", text);
+	/* hello: refkernel 12 / native 22 on n1; httpd: 1002 / 2002 on n3 */
+	cr_assert(strstr(text, "| hello | boot_to_ready | ms | n1 |"), "%s", text);
+	cr_assert(strstr(text, "| httpd | boot_to_ready | ms | n3 (other accelerator) |"), "%s", text);
+	cr_assert(strstr(text, "×0.545") && strstr(text, "×0.5"), "%s", text);
+
+	/* compare: one host's median is never divided by another's */
+	char x[128], b2[128];
+	char *c1[] = { "compare", x, dir, NULL }, *c2[] = { "compare", b2, dir, NULL };
+
+	part("x", "smoke", "abc123", 0, 3, "n9", "tcg", "done", "boot", "hello", 10);
+	snprintf(x, sizeof x, "%s/x", tmp);
+	snprintf(b2, sizeof b2, "%s/b2", tmp);
+	cr_assert_eq(compare_main(3, c1), 2, "hello ran on n9 in A, on n1 in B: nothing compared");
+	cr_assert_eq(compare_main(3, c2), 0, "httpd ran on n3 in both: compared");
 
 	/* a plain set: its one host for everything */
 	snprintf(dir, sizeof dir, "%s/b0", tmp);
