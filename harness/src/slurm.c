@@ -491,7 +491,7 @@ int sl_bench_main(int argc, char **argv, int full_argc, char **full_argv)
 	ut_strlcpy(o.ukbench, exe, sizeof o.ukbench);
 	if (outdir) {
 		rp = realpath(outdir, NULL);
-		if (!rp && ut_mkdirs(outdir) == 0)
+		if (!rp && !dry && ut_mkdirs(outdir) == 0)
 			rp = realpath(outdir, NULL);
 		ut_strlcpy(o.dir, rp ? rp : outdir, sizeof o.dir);
 		free(rp);
@@ -623,10 +623,15 @@ int sl_bench_main(int argc, char **argv, int full_argc, char **full_argv)
 			nmiss++;
 		}
 		rc = mg_merge_plan(o.dir, o.parts, &p, b, nb, miss, nmiss, why, sizeof why);
-		if (rc == 2)
+		if (rc == 2) {
 			ut_err("merge: %s", why);
-		else
+		} else {
+			struct rs_set set = { 0 };
+
+			ut_strlcpy(set.dir, o.dir, sizeof set.dir);
+			rs_link_latest(&set);	/* results/latest, as a plain bench does */
 			printf("%s\n", o.dir);
+		}
 		free(ts);
 		free(miss);
 	}

@@ -39,7 +39,7 @@ status "$UK" bench --slurm --dry-run --nodes 3 --partition batch -o "$tmp/dry" "
 [ $st = 0 ] && grep -q "^  0  boot/hello: refkernel, container, null-guest, native" "$tmp/out" &&
 	grep -q "^  1  httpd/httpd: container, native" "$tmp/out" && grep -q '^#SBATCH --array=0-1%3$' "$tmp/out" &&
 	grep -q '^#SBATCH --partition=batch$' "$tmp/out" && grep -q 'bench --block "$SLURM_ARRAY_TASK_ID"' "$tmp/out" &&
-	[ ! -e "$tmp/dry/parts" ] &&
+	[ ! -e "$tmp/dry" ] &&
 	ok "--dry-run: the block list and the sbatch script, nothing submitted" || nok "--dry-run (got $st)" "$tmp/out"
 touch "$tmp/afile"
 status "$UK" bench --block 0 -o "$tmp/afile/parts" "$smoke"
@@ -88,10 +88,13 @@ fails "$tmp/plain" >"$tmp/f.plain"; fails "$tmp/sl" >"$tmp/f.sl"
 	ok "no task failures (failed samples: $(wc -l <"$tmp/f.sl"), as in the plain run)" || nok "no task failures" "$tmp/sl/failures.csv"
 limit=60
 status "$UK" report "$tmp/sl"; rst=$st
-grep -q "^| hello | boot_to_ready | ms |" "$tmp/out" && ! grep -q "^Hosts (" "$tmp/out" && [ $rst = 0 ] &&
-	status "$UK" compare "$tmp/plain" "$tmp/sl" && { [ $st = 0 ] || [ $st = 3 ]; } && grep -q "compared:" "$tmp/out" &&
-	ok "report and compare read the merged set (one host: one table, ratios to the plain run)" ||
-	nok "report / compare of the merged set (report $rst, compare $st)" "$tmp/err"
+grep -q "^| hello | boot_to_ready | ms |" "$tmp/out" && ! grep -q "^Hosts (" "$tmp/out"; rmd=$?
+status "$UK" report --html "$tmp/sl"; hst=$st
+status "$UK" compare "$tmp/plain" "$tmp/sl"; cst=$st
+[ $rst = 0 ] && [ $rmd = 0 ] && [ $hst = 0 ] && grep -q "<table" "$tmp/sl/report.html" &&
+	{ [ $cst = 0 ] || [ $cst = 3 ]; } && grep -q "compared:" "$tmp/out" &&
+	ok "report (markdown, --html) and compare read the merged set (one host: one table, ratios to the plain run)" ||
+	nok "report / compare of the merged set (report $rst/$rmd, html $hst, compare $cst)" "$tmp/err"
 status "$UK" merge "$tmp/again" "$tmp/sl"
 [ $st = $plain_st ] && cmp -s "$tmp/sl/samples.csv" "$tmp/again/samples.csv" &&
 	ok "ukbench merge OUT DIR: the parts again give the same samples.csv" || nok "merge again (got $st)" "$tmp/err"
