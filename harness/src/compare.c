@@ -284,8 +284,11 @@ int compare_main(int argc, char **argv)
 	ut_buf_printf(&out, "Each cell: median [lo, hi] n=N (order-statistic interval of the median); "
 			    "p: two-sided Mann-Whitney U; marked when p < %.2g and |B/A - 1| > %g%%.\n\n",
 		      CP_ALPHA, threshold);
-	ut_buf_printf(&out, "| job | target | workload | metric | A | B | B/A | p | change |\n"
-			    "|---|---|---|---|---:|---:|---:|---:|---|\n");
+	int multi = hma.nh > 1 || hmb.nh > 1;	/* merged sets: rows say their host */
+
+	ut_buf_printf(&out, "| job | target | workload | metric |%s A | B | B/A | p | change |\n"
+			    "|---|---|---|---|%s---:|---:|---:|---:|---|\n", multi ? " host |" : "",
+		      multi ? "---|" : "");
 	for (int i = 0; i < a.ns; i++) {
 		const struct rs_sample *k = &a.s[i];
 		double *va, *vb, u, p;
@@ -337,8 +340,10 @@ int compare_main(int argc, char **argv)
 			worse += !good;
 			better += good;
 		}
-		ut_buf_printf(&out, "| %s | %s | %s | %s | %s | %s | ×%s | %.3g | %s |\n", k->job,
-			      k->target, k->workload, k->metric, ca, cb, ratio, p, verdict);
+		ut_buf_printf(&out, "| %s | %s | %s | %s |", k->job, k->target, k->workload, k->metric);
+		if (multi)
+			ut_buf_printf(&out, " %s |", *hx ? hx : *hy ? hy : "?");
+		ut_buf_printf(&out, " %s | %s | ×%s | %.3g | %s |\n", ca, cb, ratio, p, verdict);
 		rh_compare_row(&hrows, k, ca, cb, ratio, p, marked ? (good ? 1 : -1) : 0, verdict);
 	}
 	if (!rows) {

@@ -226,7 +226,16 @@ Test(slurm, merge_two_hosts, .init = setup, .fini = teardown)
 	snprintf(x, sizeof x, "%s/x", tmp);
 	snprintf(b2, sizeof b2, "%s/b2", tmp);
 	cr_assert_eq(compare_main(3, c1), 2, "hello ran on n9 in A, on n1 in B: nothing compared");
+	fflush(stdout);
+	long before = ftell(f);
+
 	cr_assert_eq(compare_main(3, c2), 0, "httpd ran on n3 in both: compared");
+	fflush(stdout);
+	fseek(f, before, SEEK_SET);
+	got = fread(text, 1, sizeof text - 1, f);
+	text[got] = '\0';
+	cr_assert(strstr(text, "| job | target | workload | metric | host | A |"), "%s", text);
+	cr_assert(strstr(text, "| httpd | refkernel | httpd | boot_to_ready | n3 |"), "%s", text);
 
 	/* a plain set: its one host for everything */
 	snprintf(dir, sizeof dir, "%s/b0", tmp);
