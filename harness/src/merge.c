@@ -333,7 +333,7 @@ int mg_merge(const char *out, char **dirs, int nd, const struct run_plan *plan,
 	for (int i = 0; i < nd; i++) {
 		struct rs_sample *s;
 		struct sm_table t;
-		int ns, cut;
+		int ns, cut, before = rs.ns;	/* duplicates: against the earlier parts */
 		char w2[UKB_WHY];
 
 		if (cp_read_samples(p[i].dir, &s, &ns, &cut) != 0) {
@@ -346,7 +346,7 @@ int mg_merge(const char *out, char **dirs, int nd, const struct run_plan *plan,
 			goto out;
 		}
 		for (int k = 0; k < ns; k++) {
-			for (int j = 0; j < rs.ns; j++) {
+			for (int j = 0; j < before; j++) {
 				const struct rs_sample *a = &rs.s[j], *c = &s[k];
 
 				if (a->rep == c->rep && !strcmp(a->job, c->job) && !strcmp(a->target, c->target) &&
