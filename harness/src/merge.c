@@ -190,8 +190,8 @@ static int by_block(const void *a, const void *b)
 	return atoi(x ? x + 1 : "0") - atoi(y ? y + 1 : "0");
 }
 
-/* Partial-set folders: DIR itself, or DIR/block-* (a parts folder), or
- * DIR/parts/block-* (what bench --slurm made). */
+/* Partial-set folders: DIR/block-* (a parts folder), DIR/parts/block-*
+ * (what bench --slurm made), else DIR itself. */
 static int expand(const char *arg, char ***out, int *n)
 {
 	char path[UKB_PATH + 32], sub[UKB_PATH + 16];
@@ -199,12 +199,6 @@ static int expand(const char *arg, char ***out, int *n)
 	struct dirent *e;
 	int found = 0;
 
-	snprintf(path, sizeof path, "%s/meta.json", arg);
-	if (access(path, F_OK) == 0) {
-		*out = realloc(*out, sizeof **out * (size_t)(*n + 1));
-		(*out)[(*n)++] = strdup(arg);
-		return 1;
-	}
 	for (int k = 0; k < 2 && !found; k++) {
 		snprintf(sub, sizeof sub, k ? "%s/parts" : "%s", arg);
 		if (!(d = opendir(sub)))
@@ -221,7 +215,15 @@ static int expand(const char *arg, char ***out, int *n)
 		if (found)
 			qsort(*out + *n - found, (size_t)found, sizeof **out, by_block);
 	}
-	return found;
+	if (found)	/* a merged set's own parts come first */
+		return found;
+	snprintf(path, sizeof path, "%s/meta.json", arg);
+	if (access(path, F_OK) == 0) {
+		*out = realloc(*out, sizeof **out * (size_t)(*n + 1));
+		(*out)[(*n)++] = strdup(arg);
+		return 1;
+	}
+	return 0;
 }
 
 static void copy_latency(const char *from, const char *to, int index)
