@@ -265,9 +265,23 @@ static long submit(const struct sl_opts *o, const char *script, char *why, size_
 	return id;
 }
 
-/* Until squeue no longer lists (job) or (deadline); 0, or -1 (timeout/Ctrl-C). */
-static int wait_job(long job, uint64_t deadline)
+/* A block's partial set is there and finished ("done" in block.json). */
+static int block_done(const struct sl_opts *o, int k)
 {
+	char path[UKB_PATH + 64];
+	struct ut_buf b = { 0 };
+	int done;
+
+	snprintf(path, sizeof path, "%s/block-%d/block.json", o->parts, k);
+	done = ut_read_file(path, &b) == 0 && b.p && strstr(b.p, "\"state\": \"done\"");
+	ut_buf_free(&b);
+	return done;
+}
+
+/* Until squeue no longer lists (job) or (deadline); 0, or -1 (timeout/Ctrl-C). */
+static int wait_job(const struct sl_opts *o, int nb, long job, uint64_t deadline)
+{
+	uint64_t t0 = ut_now_ns();
 	char id[32], out[256];
 	char *argv[] = { "squeue", "-h", "-j", id, "-o", "%i %t", NULL };
 	int quiet_fail = 0;
@@ -283,6 +297,16 @@ static int wait_job(long job, uint64_t deadline)
 			return 0;
 		if (rc != 0 && ++quiet_fail > 10)
 			return -1;
+		if (isatty(2)) {	/* progress: blocks finished so far */
+			int done = 0;
+
+			for (int k = 0; k < nb; k++)
+				done += block_done(o, k);
+			fprintf(stderr, "\r[%d/%d blocks done] Slurm job %ld: %s ... %.0fs elapsed ", done, nb,
+				job, out[0] ? out + strcspn(out, " ") + 1 : "?",
+				(double)(ut_now_ns() - t0) / 1e9);
+			fflush(stderr);
+		}
 		if (pr_sleep_ms(2000) != 0)
 			break;
 	}
@@ -329,19 +353,6 @@ static void task_states(long job, struct task_state *ts, int nb)
 				 r + 8);
 	}
 	pr_kill(&c);
-}
-
-/* A block's partial set is there and finished ("done" in block.json). */
-static int block_done(const struct sl_opts *o, int k)
-{
-	char path[UKB_PATH + 64];
-	struct ut_buf b = { 0 };
-	int done;
-
-	snprintf(path, sizeof path, "%s/block-%d/block.json", o->parts, k);
-	done = ut_read_file(path, &b) == 0 && b.p && strstr(b.p, "\"state\": \"done\"");
-	ut_buf_free(&b);
-	return done;
 }
 
 /* The last line a task printed (its Slurm output file), for the failure. */
@@ -558,6 +569,7 @@ int sl_bench_main(int argc, char **argv, int full_argc, char **full_argv)
 		struct mg_missing *miss = calloc((size_t)nb, sizeof *miss);
 		long jobs[2] = { job, 0 };
 		int nmiss = 0;
+		char cancelled[96] = "";
 
 		for (int i = 0; i < nb; i++)
 			total += b[i].limit_s;
@@ -571,14 +583,24 @@ int sl_bench_main(int argc, char **argv, int full_argc, char **full_argv)
 			char arr[2048] = "";
 			size_t al = 0;
 
-			if (wait_job(jobs[round], deadline) != 0) {
+			int w = wait_job(&o, nb, jobs[round], deadline);
+
+			if (isatty(2))
+				fprintf(stderr, "\n");
+			if (w != 0) {
 				char id[32];
 				char *cancel[] = { "scancel", id, NULL }, o2[64];
 
+				sig_atomic_t intr = ukb_interrupted;
+
 				snprintf(id, sizeof id, "%ld", jobs[round]);
-				ut_capture(cancel, o2, sizeof o2, 30000);
-				ut_err("bench --slurm: %s waiting for job %ld: cancelled it",
-				       ukb_interrupted ? "interrupted" : "timed out", jobs[round]);
+				ukb_interrupted = 0;	/* else the child is killed before it ran */
+				if (ut_capture(cancel, o2, sizeof o2, 30000) != 0)
+					ut_err("bench --slurm: scancel %s failed: %s", id, o2);
+				ukb_interrupted = ukb_interrupted || intr;
+				snprintf(cancelled, sizeof cancelled, "%s waiting for job %ld: cancelled",
+					 ukb_interrupted ? "interrupted" : "timed out", jobs[round]);
+				ut_err("bench --slurm: %s", cancelled);
 				break;
 			}
 			memset(ts, 0, sizeof *ts * (size_t)nb);
@@ -608,9 +630,17 @@ int sl_bench_main(int argc, char **argv, int full_argc, char **full_argv)
 			size_t l = strlen(miss[i].why);
 			char tail[256];
 
+			if (!l) {	/* no retry: the one attempt's account */
+				task_why(&ts[i], jobs[0], i, "", miss[i].why, sizeof miss[i].why);
+				l = strlen(miss[i].why);
+			}
 			if (jobs[1] > 0) {	/* the retry's own account, and the last words */
 				task_why(&ts[i], jobs[1], i, "; retried as ", miss[i].why + l,
 					 sizeof miss[i].why - l);
+				l = strlen(miss[i].why);
+			}
+			if (cancelled[0]) {
+				snprintf(miss[i].why + l, sizeof miss[i].why - l, "%s%s", l ? "; " : "", cancelled);
 				l = strlen(miss[i].why);
 			}
 			task_log_tail(&o, jobs[1] > 0 ? jobs[1] : jobs[0], i, tail, sizeof tail);

@@ -29,7 +29,7 @@ smoke=$root/experiments/smoke.ini
 rows() { awk -F, 'NR > 1 {print $3 "," $4 "," $5}' "$1/summary.csv" | sort -u; }
 fails() { awk -F, 'NR > 1 {print $3 "," $4}' "$1/failures.csv" | sort -u; }
 
-echo "1..13"
+echo "1..14"
 
 # ---- bad input: nothing starts ----
 status env PATH=/nonexistent "$UK" bench --slurm -o "$tmp/nosb" "$smoke"
@@ -51,7 +51,8 @@ status "$UK" bench --block 9 -o "$tmp/p" "$smoke"
 # ---- the one-node cluster ----
 if [ "$(id -u)" != 0 ]; then
 	for t in "cluster up" "smoke.ini on Slurm" "same rows as a plain run" "hosts recorded" "no task failures" \
-		 "report and compare of the merged set" "merge from the parts again" "retry, then reported" "cluster down"
+		 "report and compare of the merged set" "merge from the parts again" "retry, then reported" \
+		 "Ctrl-C cancels the array" "cluster down"
 	do skip "$t" "needs root (slurmd runs the jobs)"; done
 	exit 0
 fi
@@ -108,6 +109,15 @@ status "$UK" bench --slurm --wait -o "$tmp/re" "$tmp/tiny.ini"
 	grep -q "block 1 did not run" "$tmp/err" && grep -q "^tiny,boot,native,hello," "$tmp/re/samples.csv" &&
 	ok "a failed task: retried once, then in failures.csv with its Slurm job and task id" ||
 	nok "retry, then reported (got $st)" "$tmp/re/failures.csv"
+
+# Ctrl-C while waiting: the array is cancelled, its blocks reported (compute: ~2 s a launch under load)
+printf '[experiment]\nname = slow\nreps = 10\nwarmup = 0\ntimeout = 20\n[run boot]\ntargets = native\nworkloads = compute, hello\n' >"$tmp/slow.ini"
+timeout -k 5 --preserve-status -s INT 3 "$UK" bench --slurm --wait -o "$tmp/int" "$tmp/slow.ini" >"$tmp/out" 2>"$tmp/err"; st=$?
+i=0; while [ $i -lt 20 ] && [ -n "$(timeout 5 squeue -h 2>/dev/null)" ]; do sleep 0.5; i=$((i + 1)); done
+[ $st = 1 ] && grep -q "interrupted waiting for job [0-9]*: cancelled" "$tmp/err" && [ -z "$(timeout 5 squeue -h)" ] &&
+	grep -q '^slow,boot,native,hello,1,"slurm job [0-9]* task 1' "$tmp/int/failures.csv" &&
+	ok "Ctrl-C during --wait: the array cancelled, its blocks in failures.csv, exit 1" ||
+	nok "Ctrl-C during --wait (got $st)" "$tmp/err"
 
 limit=60
 d=${conf%/slurm.conf}
