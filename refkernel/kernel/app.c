@@ -6,6 +6,7 @@
  * the file named by argv[1] (the first word after "--") in the root file
  * system, read in place when its data is archive pages. */
 #include "kernel.h"
+#include "ksched.h"
 #include "elf.h"
 #include "proc.h"
 #include "x86.h"
@@ -69,6 +70,10 @@ static uint64_t map_vdso(void)
 	return VDSO_ADDR;
 }
 
+int app_argc;
+char **app_argv;
+uint64_t app_stack_base, app_stack_top, app_vdso, app_start_ns;
+
 void app_start(int argc, char **argv)
 {
 	const uint8_t *img = _app_start;
@@ -114,6 +119,7 @@ void app_start(int argc, char **argv)
 	boot_stage("app_load");
 	mm_set_brk_base(ei.hi + bias);
 	fd_init();
+	sys_signal_init();
 	sys_fs_stdio();
 
 	uint64_t stack_base;
@@ -129,6 +135,18 @@ void app_start(int argc, char **argv)
 		       (unsigned long)(room >> 10));
 
 	uint64_t boot_ns = time_ns();
+	const char *base = argv[0];
+	for (const char *p = argv[0]; *p; p++)
+		if (*p == '/' && p[1])
+			base = p + 1;
+	for (size_t i = 0; i < 15 && base[i] && base[i] != '/'; i++)
+		sched_current->comm[i] = base[i]; /* Linux: the program file's name, cut at 15 */
+	app_argc = argc;
+	app_argv = argv;
+	app_stack_base = stack_base;
+	app_stack_top = top;
+	app_vdso = pi.vdso;
+	app_start_ns = boot_ns;
 	boot_trace_print();
 	kprintf("refkernel: boot_us=%lu entry_to_main\n", (unsigned long)(boot_ns / 1000));
 	x86_enter_app(entry, sp);

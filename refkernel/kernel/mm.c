@@ -22,6 +22,9 @@ static uint64_t vmap_next = VMAP_BASE;
 #define MAP_FIXED      0x10
 #define MAP_ANONYMOUS  0x20
 #define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_POPULATE   0x8000
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED   2
 /* Anonymous memory is demand-zero, but the frames of a large writable
  * mapping are promised when it is made: every page of an mmap (or brk
  * growth) that is writable and at least an eighth of memory (MM_COMMIT_DIV)
@@ -276,6 +279,9 @@ static void uncommit(const struct vma *v, uint64_t pages, uint64_t freed)
 	committed = committed > untouched ? committed - untouched : 0;
 }
 
+static void prefill(uint64_t start, uint64_t end);
+static uint64_t find_free(uint64_t len);
+
 static int populate(uint64_t start, uint64_t end, int prot)
 {
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
@@ -402,17 +408,128 @@ int64_t mm_mmap(uint64_t addr, uint64_t len, int prot, int flags)
 				return -EEXIST;
 			mm_munmap(addr, len);
 		}
-	} else {
-		/* first fit above MMAP_BASE */
-		addr = MMAP_BASE;
-		for (struct vma *v = vmas; v; v = v->next)
-			if (v->end > addr && v->start < addr + len)
-				addr = v->end;
-		if (addr + len > USER_STACK_TOP - (1ULL << 32))
-			return -ENOMEM;
+	} else if (!(addr = find_free(len))) {
+		return -ENOMEM;
 	}
 	int r = map_anon(addr, len, prot);
-	return r ? r : (int64_t)addr;
+	if (r)
+		return r;
+	if ((flags & MAP_POPULATE) && prot)
+		prefill(addr, addr + len);
+	return (int64_t)addr;
+}
+
+/* MAP_POPULATE: frames now, as far as there are (Linux does not fail the mmap). */
+static void prefill(uint64_t start, uint64_t end)
+{
+	struct vma *v = vma_find(start);
+	for (uint64_t va = start; v && va < end; va += PAGE_SIZE) {
+		uint64_t *pte = x86_pte(x86_pml4, va), pa;
+		if (pte && (*pte & PTE_ADDR))
+			continue;
+		if (!(pa = frame_take(v->acct, true)))
+			return;
+		if (x86_map(x86_pml4, va, pa, prot_flags(v->prot))) {
+			mem_frame_free(pa);
+			return;
+		}
+	}
+}
+
+/* First fit above MMAP_BASE for (len), or 0. */
+static uint64_t find_free(uint64_t len)
+{
+	uint64_t addr = MMAP_BASE;
+	for (struct vma *v = vmas; v; v = v->next)
+		if (v->end > addr && v->start < addr + len)
+			addr = v->end;
+	return addr + len > USER_STACK_TOP - (1ULL << 32) ? 0 : addr;
+}
+
+/* mremap: shrink in place, grow in place when the pages after are free, or
+ * (MREMAP_MAYMOVE) move: the frames themselves move to the new range (no
+ * copy), the old range goes. The old range MUST lie in one region (-EFAULT). */
+int64_t mm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr)
+{
+	if ((old & (PAGE_SIZE - 1)) || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
+		return -EINVAL;
+	uint64_t olen = PAGE_ROUND_UP(old_len), nlen = PAGE_ROUND_UP(new_len);
+	if (!nlen || nlen < new_len || nlen > USER_TOP || olen < old_len || olen > USER_TOP - old)
+		return new_len && nlen >= new_len ? -ENOMEM : -EINVAL;
+	if (!olen)
+		return -EINVAL; /* duplicating a shared mapping: none here */
+	struct vma *v = vma_find(old), *last = vma_find(old + olen - 1);
+	if (!v || !range_mapped(old, old + olen))
+		return -EFAULT; /* adjacent regions count as one (Linux merges them) */
+	int prot = v->prot;
+	if (flags & MREMAP_FIXED) {
+		if ((new_addr & (PAGE_SIZE - 1)) || new_addr < 0x10000 || new_addr > USER_TOP - nlen)
+			return -EINVAL;
+		if (new_addr < old + olen && old < new_addr + nlen)
+			return -EINVAL;
+		mm_munmap(new_addr, nlen);
+	} else if (nlen <= olen) {
+		if (nlen < olen)
+			mm_munmap(old + nlen, olen - nlen);
+		return (int64_t)old;
+	} else if (old + olen == last->end && range_free(old + olen, old + nlen) && old + nlen <= USER_TOP) {
+		int r = map_anon(old + olen, nlen - olen, prot); /* grow in place */
+		return r ? r : (int64_t)old;
+	} else if (!(flags & MREMAP_MAYMOVE)) {
+		return -ENOMEM;
+	} else if (!(new_addr = find_free(nlen))) {
+		return -ENOMEM;
+	}
+	int r = map_anon(new_addr, nlen, prot);
+	if (r)
+		return r;
+	struct vma *n = vma_find(new_addr);
+	uint64_t keep = MIN(olen, nlen);
+	for (uint64_t off = 0, next; off < keep; off = next - old) {
+		uint64_t *pte = x86_pte_next(x86_pml4, old + off, &next);
+		if (next > old + keep)
+			next = old + keep;
+		if (!pte || !(*pte & PTE_ADDR))
+			continue;
+		uint64_t pa = x86_unmap(x86_pml4, old + off);
+		if (x86_map(x86_pml4, new_addr + off, pa, prot_flags(prot))) {
+			mem_frame_free(pa);
+			continue;
+		}
+		if (n->acct && committed)
+			committed--; /* a promised page of the new region is touched */
+		if (v->acct)
+			committed++; /* the old region's page counts as untouched until it goes */
+	}
+	mm_munmap(old, olen);
+	return (int64_t)new_addr;
+}
+
+/* mincore: one byte per page, 1 when it has a frame. */
+int mm_mincore(uint64_t addr, uint64_t len, uint8_t *vec)
+{
+	uint64_t end;
+	int r = user_range(addr, len, &end);
+	if (r)
+		return r;
+	if (!range_mapped(addr, end))
+		return -ENOMEM;
+	for (uint64_t va = addr; va < end; va += PAGE_SIZE) {
+		uint64_t *pte = x86_pte(x86_pml4, va);
+		vec[(va - addr) / PAGE_SIZE] = pte && (*pte & PTE_ADDR) ? 1 : 0;
+	}
+	return 0;
+}
+
+/* msync's range check: every page mapped (-ENOMEM otherwise). */
+int mm_range_check(uint64_t addr, uint64_t len)
+{
+	uint64_t end;
+	int r = user_range(addr, len, &end);
+	if (r)
+		return r;
+	return range_mapped(addr, end) ? 0 : -ENOMEM;
 }
 
 void mm_set_brk_base(uint64_t base)
@@ -497,6 +614,29 @@ int mm_discard(uint64_t addr, uint64_t len)
 		a = stop;
 	}
 	return 0;
+}
+
+/* ---- what /proc tells of the address space ---- */
+
+bool mm_region_next(uint64_t addr, struct mm_region *out)
+{
+	for (struct vma *v = vmas; v; v = v->next)
+		if (v->end > addr) {
+			*out = (struct mm_region){ MAX(v->start, addr), v->end, v->prot, 0 };
+			for (uint64_t va = out->start, next; va < out->end; va = next) {
+				uint64_t *pte = x86_pte_next(x86_pml4, va, &next);
+				if (pte && (*pte & PTE_ADDR))
+					out->resident++;
+			}
+			return true;
+		}
+	return false;
+}
+
+uint64_t mm_brk_start(uint64_t *cur)
+{
+	*cur = brk_cur;
+	return brk_base;
 }
 
 /* Map device registers (physical [pa, pa+len)) uncached into the kernel's

@@ -278,6 +278,8 @@ int sched_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, ui
 	t->tid = next_tid++;
 	t->state = T_RUNNABLE;
 	t->fs_base = (flags & CLONE_SETTLS) ? tls : sched_current->fs_base;
+	memcpy(t->comm, sched_current->comm, sizeof(t->comm));
+	t->sigmask = sched_current->sigmask; /* inherited; the alternate stack is not (CLONE_VM) */
 	fxsave(t->fx); /* the parent's FPU/SSE state, as Linux copies it */
 	t->uctx = (struct x86_regs){
 		.r15 = f->r15, .r14 = f->r14, .r13 = f->r13, .r12 = f->r12, .r10 = f->r10,
