@@ -107,7 +107,30 @@ struct vfs_mount *pfs_new(const char *name, uint64_t magic, uint64_t dev,
 			goto err; /* the nodes made so far stay: boot cannot go on anyway */
 	return &fs->m;
 err:
+	pfs_destroy(&fs->m);
 	return NULL;
+}
+
+static void free_tree(struct pnode *d)
+{
+	while (d->child) {
+		struct pnode *c = d->child;
+		d->child = c->sibling;
+		free_tree(c);
+	}
+	vfsp_free(d);
+}
+
+void pfs_destroy(struct vfs_mount *m)
+{
+	struct pfs *fs = (struct pfs *)m;
+	if (fs->fdn)
+		for (int i = 0; i < PFS_FD_MAX; i++)
+			vfsp_free(fs->fdn[i]);
+	vfsp_free(fs->fdn);
+	if (m->root)
+		free_tree(pn(m->root));
+	vfsp_free(fs);
 }
 
 static bool is_fddir(const struct pnode *d) { return d->e && d->e->fd_link; }

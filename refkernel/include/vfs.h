@@ -271,5 +271,6 @@ struct pfs_entry {
 };
 struct vfs_mount *pfs_new(const char *name, uint64_t magic, uint64_t dev,
 			  const struct pfs_entry *entries, size_t n);
+void pfs_destroy(struct vfs_mount *m);     /* tests: frees the tree (not mounted any more) */
 
 #endif
