@@ -165,7 +165,6 @@ static void gen_stat(struct pfs_buf *b)
 		   (unsigned long)app_stack_top, (unsigned long)(sys_sig_pending() & 0x7fffffff),
 		   (unsigned long)(sys_sig_blocked() & 0x7fffffff), (unsigned long)(sys_sig_ignored() & 0x7fffffff),
 		   (unsigned long)brk, (unsigned long)brk_cur, 0UL, 0UL, 0UL, 0UL);
-	(void)sys_sig_caught;
 }
 
 static void gen_statm(struct pfs_buf *b)
