@@ -72,6 +72,7 @@ void sched_tick(void);                                 /* timer/IRQ: wake sleepe
 void sched_events(void);                               /* an interrupt came: wake W_EVENT waiters */
 void sched_preempt_check(struct x86_regs *r);          /* from x86_trap after an interrupt */
 struct thread *sched_find(int tid);                    /* a live thread, or NULL */
+struct thread *sched_first_unmasked(uint64_t bit);     /* a live thread not blocking (bit), or NULL */
 uint64_t sched_cpu_ns(bool process);                   /* CPU time of the current thread or of all */
 
 /* futex.c */

@@ -42,6 +42,16 @@ void sched_init(void)
 
 int sched_nthreads(void) { return nthreads; }
 
+struct thread *sched_first_unmasked(uint64_t bit)
+{
+	for (struct qnode *p = all.next; p != &all; p = p->next) {
+		struct thread *t = QUEUE_ENTRY(p, struct thread, all);
+		if (t->state != T_ZOMBIE && !(t->sigmask & bit))
+			return t;
+	}
+	return NULL;
+}
+
 struct thread *sched_find(int tid)
 {
 	for (struct qnode *p = all.next; p != &all; p = p->next) {

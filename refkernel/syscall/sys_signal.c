@@ -85,7 +85,7 @@ static char default_action(int sig)
 	switch (sig) {
 	case 17: case 18: case 23: case 28: return 'i'; /* SIGCHLD SIGCONT SIGURG SIGWINCH */
 	case 19: case 20: case 21: case 22: return 's'; /* SIGSTOP SIGTSTP SIGTTIN SIGTTOU */
-	default: return sig >= 32 ? 't' : 't';
+	default: return 't';
 	}
 }
 
@@ -123,15 +123,9 @@ static void post(struct thread *t, int sig, const struct sig_info *si)
 	}
 	proc_pending |= BIT(sig);
 	proc_info[sig] = *si;
-	for (int tid = 1; tid < 1 << 20; tid++) { /* the first thread that does not block it */
-		struct thread *u = sched_find(tid);
-		if (u && !(u->sigmask & BIT(sig))) {
-			kick(u, sig);
-			break;
-		}
-		if (tid > 64 && !u)
-			break;
-	}
+	struct thread *u = sched_first_unmasked(BIT(sig)); /* it takes the signal first */
+	if (u)
+		kick(u, sig);
 }
 
 int64_t sys_kill(A pid, A usig, A c, A d, A e, A f)

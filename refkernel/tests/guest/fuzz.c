@@ -625,13 +625,14 @@ static void one_call(void)
 	}
 	case 54: { /* mremap inside the arena: never MREMAP_FIXED outside it */
 		mm_range(&a, &n);
-		uint64_t to = (uint64_t)arena + pick(ARENA_PAGES) * PG;
+		uint64_t nl = ONE_OF(0, PG, 2 * PG, 4 * PG, ~0UL, 1UL << 47);
+		uint64_t to = (uint64_t)arena + pick(ARENA_PAGES - 4) * PG; /* a fixed target of 4 pages stays inside */
 		uint64_t fl = ONE_OF(0, 1, 3, 2, 4, 8, -1UL);
 		if ((fl & 2) && !(fl & ~3UL) && (a < (uint64_t)arena || a >= (uint64_t)arena + ARENA_PAGES * PG))
 			fl = 0;
-		r = call(SYS_mremap, a, n, ONE_OF(0, PG, 2 * PG, 4 * PG, ~0UL, 1UL << 47), fl, to, 0);
+		r = call(SYS_mremap, a, n, nl, fl, to, 0);
 		if (r > 0 && ((uint64_t)r < (uint64_t)arena || (uint64_t)r >= (uint64_t)arena + ARENA_PAGES * PG))
-			munmap((void *)r, 4 * PG); /* moved out of the arena: give it back */
+			munmap((void *)r, nl); /* moved out of the arena: give it back */
 		break;
 	}
 	case 55:
