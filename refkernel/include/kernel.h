@@ -67,6 +67,7 @@ int      mm_discard(uint64_t addr, uint64_t len);  /* drop pages; they come back
 int64_t  mm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
 int      mm_mincore(uint64_t addr, uint64_t len, uint8_t *vec); /* vec: kernel-writable, a byte a page */
 int      mm_range_check(uint64_t addr, uint64_t len); /* aligned, in the user half, all mapped */
+void     mm_populate(uint64_t start, uint64_t end); /* MAP_POPULATE: frames now, as far as there are */
 bool     mm_fault(uint64_t addr, uint64_t err); /* true when a lazy page was supplied */
 bool     mm_user_ok(const void *p, size_t len, bool write);
 uint64_t mm_stack_reserve(uint64_t size, uint64_t *base); /* returns top */

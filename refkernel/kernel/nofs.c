@@ -35,7 +35,7 @@ NOFS_STUB1(kill) NOFS_STUB1(tkill) NOFS_STUB1(tgkill) NOFS_STUB1(rt_sigaction) N
 NOFS_STUB1(rt_sigpending) NOFS_STUB1(rt_sigsuspend) NOFS_STUB1(sigaltstack) NOFS_STUB1(pause)
 NOFS_STUB1(alarm) NOFS_STUB1(getitimer) NOFS_STUB1(setitimer)
 NOFS_STUB1(eventfd) NOFS_STUB1(eventfd2) NOFS_STUB1(timerfd_create) NOFS_STUB1(timerfd_settime)
-NOFS_STUB1(timerfd_gettime)
+NOFS_STUB1(timerfd_gettime) NOFS_STUB1(mremap) NOFS_STUB1(msync) NOFS_STUB1(mincore)
 __attribute__((weak)) void sys_signal_return(struct x86_syscall_frame *fr) { (void)fr; }
 __attribute__((weak)) void sys_signal_init(void) { }
 __attribute__((weak)) bool sys_signal_interrupts(void) { return false; }

@@ -13,6 +13,7 @@
 #include "kfmt.h"
 
 #define A uint64_t
+#define MAP_POPULATE 0x8000
 #define AT_FDCWD            (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_REMOVEDIR        0x200
@@ -1125,8 +1126,12 @@ void sys_fs_writeback(uint64_t addr, uint64_t len, bool forget)
 
 int64_t sys_mmap_fs(A addr, A len, A prot, A flags, A fd, A off)
 {
-	if (flags & MAP_ANONYMOUS)
-		return sys_mmap(addr, len, prot, flags, fd, off);
+	if (flags & MAP_ANONYMOUS) {
+		int64_t va = sys_mmap(addr, len, prot, flags, fd, off);
+		if (va >= 0 && (flags & MAP_POPULATE) && prot)
+			mm_populate((uint64_t)va, (uint64_t)va + ALIGN_UP(len, 4096ULL));
+		return va;
+	}
 	struct vfs_file *vfile = file_of(fd);
 	if (!vfile)
 		return -EBADF;

@@ -1,7 +1,7 @@
 /* sys_mm.c — the memory calls: brk, mmap (anonymous; files in sys_fs.c),
- * munmap, mprotect, madvise, mremap, msync, mincore, as thin checks over
- * kernel/mm.c. A MAP_SHARED file mapping is written back to its file at
- * msync and munmap (sys_fs_writeback, sys_fs.c). */
+ * munmap, mprotect, madvise, as thin checks over kernel/mm.c; mremap,
+ * msync and mincore are in sys_mm_more.c (fs.o). A MAP_SHARED file mapping
+ * is written back to its file at munmap (sys_fs_writeback, sys_fs.c). */
 #include "kernel.h"
 #include "syscall.h"
 #include "sys_fs.h"
@@ -33,41 +33,6 @@ int64_t sys_munmap(A addr, A len, A c, A d, A e, A f)
 	if (!(addr & 4095) && len && len < (1ULL << 47))
 		sys_fs_writeback(addr, len, true);
 	return mm_munmap(addr, len);
-}
-
-int64_t sys_mremap(A old, A old_len, A new_len, A flags, A new_addr, A f)
-{
-	(void)f;
-	sys_fs_writeback(old, old_len, true); /* a shared file mapping that moves is a copy from now on */
-	return mm_mremap(old, old_len, new_len, (int)flags, new_addr);
-}
-
-#define MS_ASYNC 1
-#define MS_INVALIDATE 2
-#define MS_SYNC 4
-int64_t sys_msync(A addr, A len, A flags, A d, A e, A f)
-{
-	(void)d; (void)e; (void)f;
-	if ((flags & ~(A)(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || (flags & (MS_ASYNC | MS_SYNC)) == (MS_ASYNC | MS_SYNC))
-		return -EINVAL;
-	int r = mm_range_check(addr, len);
-	if (r)
-		return r;
-	sys_fs_writeback(addr, len, false);
-	return 0;
-}
-
-int64_t sys_mincore(A addr, A len, A vec, A d, A e, A f)
-{
-	(void)d; (void)e; (void)f;
-	if (addr & 4095)
-		return -EINVAL;
-	uint64_t pages = (len + 4095) / 4096;
-	if (len > (1ULL << 47))
-		return -ENOMEM;
-	if (!mm_user_ok((void *)vec, pages, true))
-		return -EFAULT;
-	return mm_mincore(addr, len, (uint8_t *)vec);
 }
 
 int64_t sys_mprotect(A addr, A len, A prot, A d, A e, A f)
