@@ -68,14 +68,14 @@ static int run_usage(int status)
 		"  --reps N          measured repetitions (default 5)\n"
 		"  --warmup N        unrecorded warm-up launches first (default 1)\n"
 		"  --accel A         auto (KVM only if the probe finds it not slower), kvm, tcg\n"
-		"  --mem MiB         guest memory (default: refkernel 64, linux-vm 128)\n"
+		"  --mem MiB         guest memory (default: refkernel 64, linux-vm and linux-tiny 128)\n"
 		"  --vcpus N         guest vCPUs (default 1)\n"
 		"  --timeout S       per launch, then the run is killed and recorded as failed (60)\n"
 		"  --duration S      load phase of server workloads, seconds (3)\n"
 		"  --min-mem         also bisect the least guest memory (1..256 MiB) that works\n"
 		"  --args \"A B\"      arguments for the workload\n"
 		"  -o DIR            result folder (default results/run-<UTC time>)\n"
-		"TARGET: refkernel, linux-vm, container, native. Prints the result folder.\n");
+		"TARGET: refkernel, linux-vm, linux-tiny, container, native. Prints the result folder.\n");
 	return status;
 }
 
@@ -176,7 +176,7 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 		const struct tg_ops *o = tg_find(tv[t]);
 
 		if (!o || o == &tg_qemu_image_ops) {
-			ut_err("unknown target '%s' (refkernel, linux-vm, container, native; qemu-image targets are defined in experiment files)",
+			ut_err("unknown target '%s' (refkernel, linux-vm, linux-tiny, container, native; qemu-image targets are defined in experiment files)",
 			       tv[t]);
 			return 2;
 		}

@@ -1,5 +1,6 @@
-/* tg_qemu.c: the three QEMU targets: `refkernel` (build/refkernel/<w>.img),
- * `linux-vm` (Debian kernel + initramfs from baselines/linux) and `qemu-image`
+/* tg_qemu.c: the QEMU targets: `refkernel` (build/refkernel/<w>.img),
+ * `linux-vm` (Debian kernel + initramfs from baselines/linux), `linux-tiny`
+ * (baselines/linux-tiny's kernel, the same initramfs) and `qemu-image`
  * (any kernel described in an experiment file). They differ only in prepare,
  * which builds the QEMU command; launch starts QEMU paused (-S) with a QMP
  * socket, wait_ready times VMM start (until QMP answers), sends `cont` and
@@ -84,7 +85,10 @@ static int refkernel_prepare(struct tg_run *r, char *why, size_t n)
 	return 0;
 }
 
-static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
+/* linux-vm and linux-tiny: a kernel from KDIR (vmlinux, KERNEL_HZ) booting
+ * linux-vm's initramfs for the workload, with the same QEMU options. */
+static int linux_prepare(struct tg_run *r, const char *kdir, const char *hint, char *why,
+			 size_t n)
 {
 	char rel[UKB_PATH], initrd[UKB_PATH], hzfile[UKB_PATH];
 	struct ut_buf hz = { 0 };
@@ -92,14 +96,15 @@ static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
 
 	if (!r->mem_mib)
 		r->mem_mib = 128;	/* design: -m 64 panics with the initramfs */
-	if (need_file(r, "build/linux-vm/vmlinux", r->image, sizeof r->image,
-		      "the Linux VM kernel is not built (make -C baselines)", why, n))
+	snprintf(rel, sizeof rel, "%s/vmlinux", kdir);
+	if (need_file(r, rel, r->image, sizeof r->image, hint, why, n))
 		return -1;
 	snprintf(rel, sizeof rel, "build/linux-vm/%s.cpio.gz", r->workload);
 	if (need_file(r, rel, initrd, sizeof initrd,
 		      "no initramfs for this workload (make -C baselines)", why, n))
 		return -1;
-	ut_path(hzfile, sizeof hzfile, "build/linux-vm/KERNEL_HZ");
+	snprintf(rel, sizeof rel, "%s/KERNEL_HZ", kdir);
+	ut_path(hzfile, sizeof hzfile, rel);
 	if (ut_read_file(hzfile, &hz) == 0 && atol(hz.p) > 0)
 		kernel_hz = atol(hz.p);
 	ut_buf_free(&hz);
@@ -115,6 +120,18 @@ static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
 	       khz * 1000 / kernel_hz,
 	       nt_guest_cmdline(&r->net), r->args);
 	return 0;
+}
+
+static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
+{
+	return linux_prepare(r, "build/linux-vm",
+			     "the Linux VM kernel is not built (make -C baselines)", why, n);
+}
+
+static int linuxtiny_prepare(struct tg_run *r, char *why, size_t n)
+{
+	return linux_prepare(r, "build/linux-tiny",
+			     "the linux-tiny kernel is not built (make -C baselines/linux-tiny)", why, n);
 }
 
 /* %w workload, %a its arguments, %k host TSC kHz, %i the guest's address/prefix,
@@ -339,6 +356,16 @@ const struct tg_ops tg_linuxvm_ops = {
 	.kind = "linux-vm",
 	.help = "Debian cloud kernel + initramfs with the same binary, same QEMU",
 	.prepare = linuxvm_prepare,
+	.launch = qemu_launch,
+	.wait_ready = qemu_wait_ready,
+	.measure = qemu_measure,
+	.stop = qemu_stop,
+};
+
+const struct tg_ops tg_linuxtiny_ops = {
+	.kind = "linux-tiny",
+	.help = "Linux built from Debian's source with a minimal config, linux-vm's initramfs",
+	.prepare = linuxtiny_prepare,
 	.launch = qemu_launch,
 	.wait_ready = qemu_wait_ready,
 	.measure = qemu_measure,
