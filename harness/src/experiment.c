@@ -235,6 +235,10 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 		if (strncmp(s->name, "run ", 4))
 			continue;
 		nruns++;
+		if (!rs_valid_name(s->name + 4)) {	/* it keys the results (CSV, unquoted) */
+			bad(why, n, path, s->line, "bad run name '%s' (letters, digits, ._-)", s->name + 4);
+			goto out;
+		}
 		for (int k = 0; k < s->nkv; k++) {
 			const struct ini_kv *kv = &s->kv[k];
 			int c;
@@ -309,6 +313,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				struct run_job j;
 
 				memset(&j, 0, sizeof j);
+				ut_strlcpy(j.run, s->name + 4, sizeof j.run);
 				j.spec = targets[k];
 				/* sweeps: the value goes into the target's name, e.g. refkernel-m128 */
 				if (nmem > 1 || ncpu > 1) {

@@ -2,7 +2,8 @@
  * namespace: lg_echo() keeps N connections each with one request in flight
  * (epoll), measuring transactions/s and an HDR-style latency histogram;
  * lg_stream() pushes bytes to a stream sink for a fixed time and measures
- * Gbit/s until the sink has read everything (it closes on EOF). Both stop at
+ * Gbit/s until the sink has read everything (its orderly close after our FIN;
+ * a reset fails the run, and tg_load compares the sink's own byte count). Both stop at
  * their duration, at the deadline or on Ctrl-C, whichever comes first.
  */
 #define _GNU_SOURCE
@@ -42,6 +43,16 @@ static uint64_t hg_value(int i)	/* the middle of bucket i */
 	return lo + ((1ull << (e - lb)) >> 1);
 }
 
+uint64_t hg_upper(int i)	/* the largest value bucket i holds */
+{
+	int lb = __builtin_ctz(HG_SUB), e;
+
+	if (i < HG_SUB)
+		return (uint64_t)i;
+	e = i / HG_SUB - 1 + lb;
+	return (((uint64_t)(i % HG_SUB + HG_SUB)) << (e - lb)) + (1ull << (e - lb)) - 1;
+}
+
 void hg_add(struct hg *h, uint64_t v)
 {
 	int i = hg_index(v);
@@ -77,13 +88,13 @@ struct ec {
 };
 
 int lg_echo(const char *addr, int port, int conns, int duration_ms, uint64_t deadline,
-	    lg_mid_fn mid, void *ctx, struct lg_result *res, char *why, size_t n)
+	    lg_tick_fn tick, void *ctx, struct lg_result *res, char *why, size_t n)
 {
 	char msg[64], buf[4096];
 	struct ec *c = calloc((size_t)conns, sizeof *c);
 	struct epoll_event ev, evs[64];
-	int ep = epoll_create1(EPOLL_CLOEXEC), rc = -1, mid_done = 0;
-	uint64_t t0, end;
+	int ep = epoll_create1(EPOLL_CLOEXEC), rc = -1;
+	uint64_t t0, end, next_tick;
 
 	memset(res, 0, sizeof *res);
 	memset(msg, 'e', sizeof msg);
@@ -106,6 +117,7 @@ int lg_echo(const char *addr, int port, int conns, int duration_ms, uint64_t dea
 	end = t0 + (uint64_t)duration_ms * 1000000ull;
 	if (end > deadline)
 		end = deadline;
+	next_tick = t0 + 10000000ull;
 	for (int i = 0; i < conns; i++) {
 		c[i].t_sent = ut_now_ns();
 		if (send(c[i].fd, msg, sizeof msg, MSG_NOSIGNAL) != (ssize_t)sizeof msg) {
@@ -122,11 +134,14 @@ int lg_echo(const char *addr, int port, int conns, int duration_ms, uint64_t dea
 		}
 		if (now >= end)
 			break;
-		if (mid && !mid_done && now >= t0 + (end - t0) / 2) {
-			mid(ctx);
-			mid_done = 1;
+		if (tick && now >= next_tick) {
+			tick(ctx);
+			next_tick = now + LG_TICK_MS * 1000000ull;
+			now = ut_now_ns();
 		}
-		int k = epoll_pwait(ep, evs, 64, (int)((end - now) / 1000000ull) + 1, pr_run_mask());
+		uint64_t wake = tick && next_tick < end ? next_tick : end;
+		int k = epoll_pwait(ep, evs, 64, wake > now ? (int)((wake - now) / 1000000ull) + 1 : 0,
+				    pr_run_mask());
 
 		for (int e = 0; e < k; e++) {
 			struct ec *x = &c[evs[e].data.u32];
@@ -168,12 +183,12 @@ out:
 }
 
 /* ---- stream ---- */
-int lg_stream(const char *addr, int port, int duration_ms, uint64_t deadline, lg_mid_fn mid,
+int lg_stream(const char *addr, int port, int duration_ms, uint64_t deadline, lg_tick_fn tick,
 	      void *ctx, struct lg_result *res, char *why, size_t n)
 {
 	static unsigned char pat[251 * 256];
-	uint64_t t0, end, sent = 0;
-	int fd, mid_done = 0;
+	uint64_t t0, end, sent = 0, next_tick;
+	int fd;
 
 	memset(res, 0, sizeof *res);
 	for (size_t i = 0; i < sizeof pat; i++)
@@ -185,12 +200,13 @@ int lg_stream(const char *addr, int port, int duration_ms, uint64_t deadline, lg
 	}
 	t0 = ut_now_ns();
 	end = t0 + (uint64_t)duration_ms * 1000000ull;
+	next_tick = t0 + 10000000ull;
 	while (ut_now_ns() < end && ut_now_ns() < deadline && !ukb_interrupted) {
 		struct pollfd p = { .fd = fd, .events = POLLOUT };
 
-		if (mid && !mid_done && ut_now_ns() >= t0 + (end - t0) / 2) {
-			mid(ctx);
-			mid_done = 1;
+		if (tick && ut_now_ns() >= next_tick) {
+			tick(ctx);
+			next_tick = ut_now_ns() + LG_TICK_MS * 1000000ull;
 		}
 		if (pr_poll(&p, 1, 50) != 1)
 			continue;
@@ -205,19 +221,31 @@ int lg_stream(const char *addr, int port, int duration_ms, uint64_t deadline, lg
 		}
 		sent += (uint64_t)k;
 	}
-	/* the sink reads to EOF and closes: wait for that, so all bytes are counted */
+	/* The sink reads to EOF and closes: wait for its FIN, so all bytes are
+	 * counted. A reset or a receive error means some never arrived. */
 	shutdown(fd, SHUT_WR);
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		char b[512];
+		ssize_t k;
 
 		if (ukb_interrupted || ut_now_ns() >= deadline) {
 			snprintf(why, n, "stream load: the sink did not finish reading in time");
 			close(fd);
 			return -1;
 		}
-		if (pr_poll(&p, 1, 50) == 1 && recv(fd, b, sizeof b, 0) <= 0)
+		if (pr_poll(&p, 1, 50) != 1)
+			continue;
+		k = recv(fd, b, sizeof b, 0);
+		if (k == 0)
 			break;
+		if (k < 0 && errno != EAGAIN && errno != EINTR) {
+			snprintf(why, n, "stream load: %s after %llu bytes sent (not counted)",
+				 errno == ECONNRESET ? "the sink reset the connection" : strerror(errno),
+				 (unsigned long long)sent);
+			close(fd);
+			return -1;
+		}
 	}
 	close(fd);
 	res->seconds = (double)(ut_now_ns() - t0) / 1e9;

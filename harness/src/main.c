@@ -68,7 +68,7 @@ static int run_usage(int status)
 		"  --reps N          measured repetitions (default 5)\n"
 		"  --warmup N        unrecorded warm-up launches first (default 1)\n"
 		"  --accel A         auto (KVM only if the probe finds it not slower), kvm, tcg\n"
-		"  --mem MiB         guest memory (default: refkernel 64, linux-vm and linux-tiny 128)\n"
+		"  --mem MiB         guest memory (default: 128 for every VM)\n"
 		"  --vcpus N         guest vCPUs (default 1)\n"
 		"  --timeout S       per launch, then the run is killed and recorded as failed (60)\n"
 		"  --duration S      load phase of server workloads, seconds (3)\n"
@@ -102,6 +102,7 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 	memset(&p, 0, sizeof p);
 	memset(&j, 0, sizeof j);
 	ut_strlcpy(p.experiment, "run", sizeof p.experiment);
+	ut_strlcpy(j.run, "run", sizeof j.run);
 	j.reps = 5;
 	j.warmup = 1;
 	j.vcpus = 1;

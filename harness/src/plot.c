@@ -1,5 +1,5 @@
 /* plot.c: `ukbench plot DIR`: for every metric of a result set, writes a data
- * file (workloads x targets: median and 95% CI of the median) into
+ * file (workloads x targets: median and the order-statistic CI of the median) into
  * plots/<set>/ and runs gnuplot with plots/bars.gp to draw <metric>.png and
  * <metric>.svg. Reads summary.csv through sm_load (report.c).
  */
@@ -37,12 +37,12 @@ static int draw(const struct sm_table *t, const char *metric, const char *unit,
 		if (strcmp(t->r[i].metric, metric))
 			continue;
 		for (int k = 0; k < i && !dup; k++)
-			dup = !strcmp(t->r[k].metric, metric) && !strcmp(t->r[k].workload, t->r[i].workload);
+			dup = !strcmp(t->r[k].metric, metric) && !strcmp(t->r[k].label, t->r[i].label);
 		if (dup)
 			continue;
-		ut_buf_printf(&d, "%s", t->r[i].workload);
+		ut_buf_printf(&d, "\"%s\"", t->r[i].label);
 		for (int k = 0; k < t->nt; k++) {
-			const struct sm_row *c = sm_find(t, t->targets[k], t->r[i].workload, metric);
+			const struct sm_row *c = sm_find(t, t->targets[k], t->r[i].label, metric);
 
 			if (!c) {
 				ut_buf_printf(&d, " ? ? ?");
@@ -70,7 +70,7 @@ static int draw(const struct sm_table *t, const char *metric, const char *unit,
 		      t->nt);
 	for (int k = 0; k < t->nt; k++)
 		ut_buf_printf(&e, "%s%s", k ? " " : "", t->targets[k]);
-	ut_buf_printf(&e, "'; ylabel='%s (%s)'; plottitle='%s: %s (median, bars: 95%% CI of the median)'; logy=%d", metric, unit, set,
+	ut_buf_printf(&e, "'; ylabel='%s (%s)'; plottitle='%s: %s (median; bars: order-statistic CI of the median, coverage < 95%% for n < 6)'; logy=%d", metric, unit, set,
 		      metric, hi > 0 && lo < INFINITY && hi / lo > 50 ? 1 : 0);
 	char *argv[] = { "gnuplot", "-e", e.p, script, NULL };
 	char out[256];

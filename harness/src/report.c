@@ -1,7 +1,8 @@
 /* report.c: `ukbench report DIR`: reads a result set's summary.csv and
  * failures.csv (sm_load, also used by plot.c) and prints one markdown table:
- * a row per (workload, metric), a column per target, each cell the median with
- * its 95% CI and the ratio to the baseline target's median.
+ * a row per (workload, metric) of each job, a column per target, each cell the
+ * median with its order-statistic interval, n and the interval's real
+ * coverage, and the ratio to the baseline target's median.
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -67,12 +68,29 @@ static int csv_fields(char *line, char **f, int max)
 	return k;
 }
 
+/* A workload run by more than one job is labelled with the job: the boot
+ * job's warm launches and the footprint job's cold one are different rows. */
+void sm_label(const struct sm_table *t, const char *job, const char *workload, char *out,
+	      size_t n)
+{
+	int several = 0;
+
+	for (int i = 0; i < t->nr && !several; i++)
+		several = !strcmp(t->r[i].workload, workload) && strcmp(t->r[i].job, job);
+	for (int i = 0; i < t->nf && !several; i++)
+		several = !strcmp(t->f[i].workload, workload) && strcmp(t->f[i].job, job);
+	if (several)
+		snprintf(out, n, "%s [%s]", workload, job);
+	else
+		snprintf(out, n, "%s", workload);
+}
+
 int sm_load(const char *dir, struct sm_table *t, char *why, size_t n)
 {
 	char path[UKB_PATH + 32];
 	struct ut_buf b = { 0 };
 	char *line, *next;
-	int lineno = 0;
+	int lineno = 0, o = 1;	/* o: 0 for sets written before the job column */
 
 	memset(t, 0, sizeof *t);
 	snprintf(path, sizeof path, "%s/summary.csv", dir);
@@ -87,10 +105,12 @@ int sm_load(const char *dir, struct sm_table *t, char *why, size_t n)
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		if (lineno++ == 0)
+		if (lineno++ == 0) {
+			o = !strncmp(line, "experiment,job,", 15);
 			continue;
-		if (csv_fields(line, f, 16) < 13) {
-			snprintf(why, n, "%s:%d: expected 14 fields", path, lineno);
+		}
+		if (csv_fields(line, f, 16) < 14 + o) {
+			snprintf(why, n, "%s:%d: expected %d fields", path, lineno, 14 + o);
 			ut_buf_free(&b);
 			sm_free(t);
 			return -1;
@@ -100,18 +120,20 @@ int sm_load(const char *dir, struct sm_table *t, char *why, size_t n)
 			break;
 		t->r = r;
 		r = &t->r[t->nr++];
-		ut_strlcpy(r->target, f[1], sizeof r->target);
-		ut_strlcpy(r->workload, f[2], sizeof r->workload);
-		ut_strlcpy(r->metric, f[3], sizeof r->metric);
-		ut_strlcpy(r->unit, f[4], sizeof r->unit);
-		r->n = atoi(f[5]);
-		r->median = atof(f[6]);
-		r->min = atof(f[7]);
-		r->max = atof(f[8]);
-		r->p25 = atof(f[9]);
-		r->p75 = atof(f[10]);
-		r->ci_lo = atof(f[11]);
-		r->ci_hi = atof(f[12]);
+		ut_strlcpy(r->job, o ? f[1] : "run", sizeof r->job);
+		ut_strlcpy(r->target, f[1 + o], sizeof r->target);
+		ut_strlcpy(r->workload, f[2 + o], sizeof r->workload);
+		ut_strlcpy(r->metric, f[3 + o], sizeof r->metric);
+		ut_strlcpy(r->unit, f[4 + o], sizeof r->unit);
+		r->n = atoi(f[5 + o]);
+		r->median = atof(f[6 + o]);
+		r->min = atof(f[7 + o]);
+		r->max = atof(f[8 + o]);
+		r->p25 = atof(f[9 + o]);
+		r->p75 = atof(f[10 + o]);
+		r->ci_lo = atof(f[11 + o]);
+		r->ci_hi = atof(f[12 + o]);
+		r->ci_level = atof(f[13 + o]);
 		add_target(t, r->target);
 	}
 	ut_buf_free(&b);
@@ -125,29 +147,32 @@ int sm_load(const char *dir, struct sm_table *t, char *why, size_t n)
 			next = strchr(line, '\n');
 			if (next)
 				*next++ = '\0';
-			if (lineno++ == 0 || csv_fields(line, f, 8) < 5)
+			if (lineno++ == 0 || csv_fields(line, f, 8) < 5 + o)
 				continue;
 			x = realloc(t->f, sizeof *x * (size_t)(t->nf + 1));
 			if (!x)
 				break;
 			t->f = x;
 			x = &t->f[t->nf++];
-			ut_strlcpy(x->target, f[1], sizeof x->target);
-			ut_strlcpy(x->workload, f[2], sizeof x->workload);
-			x->rep = atoi(f[3]);
-			ut_strlcpy(x->why, f[4], sizeof x->why);
+			ut_strlcpy(x->job, o ? f[1] : "run", sizeof x->job);
+			ut_strlcpy(x->target, f[1 + o], sizeof x->target);
+			ut_strlcpy(x->workload, f[2 + o], sizeof x->workload);
+			x->rep = atoi(f[3 + o]);
+			ut_strlcpy(x->why, f[4 + o], sizeof x->why);
 			add_target(t, x->target);
 		}
 	}
 	ut_buf_free(&b);
+	for (int i = 0; i < t->nr; i++)
+		sm_label(t, t->r[i].job, t->r[i].workload, t->r[i].label, sizeof t->r[i].label);
 	return 0;
 }
 
-const struct sm_row *sm_find(const struct sm_table *t, const char *target, const char *workload,
+const struct sm_row *sm_find(const struct sm_table *t, const char *target, const char *label,
 			     const char *metric)
 {
 	for (int i = 0; i < t->nr; i++)
-		if (!strcmp(t->r[i].target, target) && !strcmp(t->r[i].workload, workload) &&
+		if (!strcmp(t->r[i].target, target) && !strcmp(t->r[i].label, label) &&
 		    !strcmp(t->r[i].metric, metric))
 			return &t->r[i];
 	return NULL;
@@ -176,19 +201,27 @@ static void fmt(char *out, size_t n, double v)
 		snprintf(out, n, "%.3g", v);
 }
 
+static int same_label(const struct sm_table *t, const struct rs_failure *f, const char *label)
+{
+	char l[UKB_NAME * 2 + 4];
+
+	sm_label(t, f->job, f->workload, l, sizeof l);
+	return !strcmp(l, label);
+}
+
 static const struct rs_failure *failure_of(const struct sm_table *t, const char *target,
-					   const char *workload)
+					   const char *label)
 {
 	for (int i = 0; i < t->nf; i++)
-		if (!strcmp(t->f[i].target, target) && !strcmp(t->f[i].workload, workload))
+		if (!strcmp(t->f[i].target, target) && same_label(t, &t->f[i], label))
 			return &t->f[i];
 	return NULL;
 }
 
-static int has_samples(const struct sm_table *t, const char *target, const char *workload)
+static int has_samples(const struct sm_table *t, const char *target, const char *label)
 {
 	for (int i = 0; i < t->nr; i++)
-		if (!strcmp(t->r[i].target, target) && !strcmp(t->r[i].workload, workload))
+		if (!strcmp(t->r[i].target, target) && !strcmp(t->r[i].label, label))
 			return 1;
 	return 0;
 }
@@ -196,7 +229,7 @@ static int has_samples(const struct sm_table *t, const char *target, const char 
 static const struct sm_row *first_row_of(const struct sm_table *t, const struct sm_row *row)
 {
 	for (int i = 0; i < t->nr; i++)
-		if (!strcmp(t->r[i].workload, row->workload))
+		if (!strcmp(t->r[i].label, row->label))
 			return &t->r[i];
 	return row;
 }
@@ -204,9 +237,61 @@ static const struct sm_row *first_row_of(const struct sm_table *t, const struct 
 static int seen_before(const struct sm_table *t, int i)
 {
 	for (int k = 0; k < i; k++)
-		if (!strcmp(t->r[k].workload, t->r[i].workload) && !strcmp(t->r[k].metric, t->r[i].metric))
+		if (!strcmp(t->r[k].label, t->r[i].label) && !strcmp(t->r[k].metric, t->r[i].metric))
 			return 1;
 	return 0;
+}
+
+/* One cell: the median, the order-statistic interval around it, how many
+ * samples and the interval's real coverage (n = 3: 75%, n = 5: 93.75%). */
+static void print_cell(const struct sm_row *c)
+{
+	char m[32], lo[32], hi[32];
+
+	fmt(m, sizeof m, c->median);
+	fmt(lo, sizeof lo, c->ci_lo);
+	fmt(hi, sizeof hi, c->ci_hi);
+	if (c->n <= 1)
+		printf(" %s (n=1, no CI)", m);
+	else
+		printf(" %s [%s, %s] n=%d, %.4g%%", m, lo, hi, c->n, c->ci_level * 100);
+}
+
+/* Guest memory of every VM job, from meta.json's jobs[] (target, mem_mib). */
+static void print_memory(const char *meta)
+{
+	char seen[16][UKB_NAME + 16];
+	int ns = 0;
+
+	for (const char *p = meta; p && (p = strstr(p, "{\"target\": \"")); ) {
+		char tgt[UKB_NAME], kind[32] = "", one[UKB_NAME + 16];
+		const char *k, *m, *next;
+		int dup = 0;
+
+		p += strlen("{\"target\": \"");
+		snprintf(tgt, sizeof tgt, "%.*s", (int)strcspn(p, "\""), p);
+		next = strstr(p, "{\"target\": \"");
+		k = strstr(p, "\"kind\": \"");
+		m = strstr(p, "\"mem_mib\": ");
+		if (!k || !m || (next && m > next))
+			continue;
+		k += strlen("\"kind\": \"");
+		snprintf(kind, sizeof kind, "%.*s", (int)strcspn(k, "\""), k);
+		if (strcmp(kind, "refkernel") && strcmp(kind, "linux-vm") && strcmp(kind, "linux-tiny") &&
+		    strcmp(kind, "qemu-image"))
+			continue;
+		snprintf(one, sizeof one, "%s %d MiB", tgt, atoi(m + strlen("\"mem_mib\": ")));
+		for (int i = 0; i < ns && !dup; i++)
+			dup = !strcmp(seen[i], one);
+		if (!dup && ns < 16)
+			ut_strlcpy(seen[ns++], one, sizeof seen[0]);
+	}
+	if (!ns)
+		return;
+	printf("Guest memory (per job in meta.json): ");
+	for (int i = 0; i < ns; i++)
+		printf("%s%s", i ? ", " : "", seen[i]);
+	printf(".\n\n");
 }
 
 int report_main(int argc, char **argv)
@@ -220,8 +305,10 @@ int report_main(int argc, char **argv)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: ukbench report [--baseline TARGET] [--metrics M1,M2,...] DIR\n"
 			       "Print a result set's summary as a markdown table: one row per workload\n"
-			       "and metric, one column per target; each cell is the median, the 95%%\n"
-			       "confidence interval of the median, and the ratio to the baseline target\n"
+			       "and metric (\"workload [job]\" where several jobs ran it), one column per\n"
+			       "target; each cell is the median, the order-statistic confidence interval\n"
+			       "of the median with n and its real coverage, and the ratio to the baseline\n"
+			       "target\n"
 			       "(default: the experiment's baseline, else linux-vm, else native). DIR is\n"
 			       "a result folder or its name\n"
 			       "under results/ (e.g. latest).\n");
@@ -249,22 +336,20 @@ int report_main(int argc, char **argv)
 		ut_err("report: %s", why);
 		return 2;
 	}
-	char meta_base[UKB_NAME] = "";
+	char meta_base[UKB_NAME] = "", mp[UKB_PATH + 16];
+	struct ut_buf meta = { 0 };
+	const char *k;
 
-	if (!baseline) {	/* the experiment's own choice, from meta.json */
-		char mp[UKB_PATH + 16];
-		struct ut_buf m = { 0 };
-		const char *k;
-
-		snprintf(mp, sizeof mp, "%s/meta.json", dir);
-		if (ut_read_file(mp, &m) == 0 && m.p && (k = strstr(m.p, "\"baseline\": \""))) {
-			k += strlen("\"baseline\": \"");
-			snprintf(meta_base, sizeof meta_base, "%.*s", (int)strcspn(k, "\""), k);
-			for (int i = 0; i < t.nt && meta_base[0]; i++)
-				if (!strcmp(t.targets[i], meta_base))
-					baseline = meta_base;
-		}
-		ut_buf_free(&m);
+	snprintf(mp, sizeof mp, "%s/meta.json", dir);
+	if (ut_read_file(mp, &meta) != 0)
+		ut_buf_free(&meta);
+	if (!baseline && meta.p && (k = strstr(meta.p, "\"baseline\": \""))) {
+		/* the experiment's own choice */
+		k += strlen("\"baseline\": \"");
+		snprintf(meta_base, sizeof meta_base, "%.*s", (int)strcspn(k, "\""), k);
+		for (int i = 0; i < t.nt && meta_base[0]; i++)
+			if (!strcmp(t.targets[i], meta_base))
+				baseline = meta_base;
 	}
 	if (!baseline) {
 		for (int i = 0; i < t.nt; i++)
@@ -278,8 +363,13 @@ int report_main(int argc, char **argv)
 	const char *name = realpath(dir, real) ? strrchr(real, '/') + 1 : dir;
 
 	printf("## %s\n\n", name);
-	printf("Median [95%% CI of the median]%s%s%s.\n\n", baseline ? "; ×: ratio to " : "",
-	       baseline ? baseline : "", baseline ? "'s median" : "");
+	printf("Each cell: median [lo, hi] n=N, C%%: the distribution-free interval of the median\n"
+	       "from order statistics, N samples, C its real coverage (n=3: 75%%, n=5: 93.75%%;\n"
+	       "95%% needs n >= 6); n=1 is one sample, no interval%s%s%s.\n\n",
+	       baseline ? "; ×: ratio to " : "", baseline ? baseline : "",
+	       baseline ? "'s median" : "");
+	print_memory(meta.p);
+	ut_buf_free(&meta);
 	printf("| workload | metric | unit |");
 	for (int i = 0; i < t.nt; i++)
 		printf(" %s |", t.targets[i]);
@@ -294,7 +384,7 @@ int report_main(int argc, char **argv)
 		if (first_row_of(&t, &t.r[i]) != &t.r[i])
 			continue;
 		for (int k = i; k < t.nr; k++)
-			if (!strcmp(t.r[k].workload, t.r[i].workload))
+			if (!strcmp(t.r[k].label, t.r[i].label))
 				order[no++] = k;
 	}
 	for (int oi = 0; oi < no; oi++) {
@@ -310,31 +400,24 @@ int report_main(int argc, char **argv)
 			if (!strstr(metrics, key))
 				continue;
 		}
-		base = baseline ? sm_find(&t, baseline, row->workload, row->metric) : NULL;
-		printf("| %s | %s | %s |", row->workload, row->metric, row->unit);
+		base = baseline ? sm_find(&t, baseline, row->label, row->metric) : NULL;
+		printf("| %s | %s | %s |", row->label, row->metric, row->unit);
 		for (int k = 0; k < t.nt; k++) {
-			const struct sm_row *c = sm_find(&t, t.targets[k], row->workload, row->metric);
+			const struct sm_row *c = sm_find(&t, t.targets[k], row->label, row->metric);
 			const struct rs_failure *f;
-			char m[32], lo[32], hi[32];
 
 			if (!c) {
 				/* a failure only where the target has nothing for the workload */
-				f = has_samples(&t, t.targets[k], row->workload) ||
+				f = has_samples(&t, t.targets[k], row->label) ||
 				    first_row_of(&t, row) != row ? NULL :
-				    failure_of(&t, t.targets[k], row->workload);
+				    failure_of(&t, t.targets[k], row->label);
 				if (f)
 					printf(" failed: %.60s |", f->why);
 				else
 					printf(" – |");
 				continue;
 			}
-			fmt(m, sizeof m, c->median);
-			fmt(lo, sizeof lo, c->ci_lo);
-			fmt(hi, sizeof hi, c->ci_hi);
-			if (c->ci_lo == c->ci_hi)
-				printf(" %s", m);
-			else
-				printf(" %s [%s, %s]", m, lo, hi);
+			print_cell(c);
 			if (base && base->median != 0) {
 				char ratio[32];
 
@@ -348,17 +431,19 @@ int report_main(int argc, char **argv)
 	free(order);
 	/* rows with no sample at all on any target: only failures */
 	for (int i = 0; i < t.nf; i++) {
+		char label[UKB_NAME * 2 + 4];
 		int shown = 0;
 
+		sm_label(&t, t.f[i].job, t.f[i].workload, label, sizeof label);
 		for (int k = 0; k < t.nr && !shown; k++)
-			shown = !strcmp(t.r[k].workload, t.f[i].workload);
+			shown = !strcmp(t.r[k].label, label);
 		for (int k = 0; k < i && !shown; k++)
-			shown = !strcmp(t.f[k].workload, t.f[i].workload);
+			shown = same_label(&t, &t.f[k], label);
 		if (shown)
 			continue;
-		printf("| %s | (all runs failed) | |", t.f[i].workload);
+		printf("| %s | (all runs failed) | |", label);
 		for (int k = 0; k < t.nt; k++) {
-			const struct rs_failure *f = failure_of(&t, t.targets[k], t.f[i].workload);
+			const struct rs_failure *f = failure_of(&t, t.targets[k], label);
 
 			printf(f ? " failed: %.60s |" : " – |", f ? f->why : "");
 		}
@@ -370,16 +455,17 @@ int report_main(int argc, char **argv)
 			int dup = 0, count = 0;
 
 			for (int k = 0; k < i && !dup; k++)
-				dup = !strcmp(t.f[k].target, t.f[i].target) &&
+				dup = !strcmp(t.f[k].job, t.f[i].job) && !strcmp(t.f[k].target, t.f[i].target) &&
 				      !strcmp(t.f[k].workload, t.f[i].workload) && !strcmp(t.f[k].why, t.f[i].why);
 			if (dup)
 				continue;
 			for (int k = i; k < t.nf; k++)
-				count += !strcmp(t.f[k].target, t.f[i].target) &&
+				count += !strcmp(t.f[k].job, t.f[i].job) &&
+					 !strcmp(t.f[k].target, t.f[i].target) &&
 					 !strcmp(t.f[k].workload, t.f[i].workload) &&
 					 !strcmp(t.f[k].why, t.f[i].why);
-			printf("- %s on %s (%d× from rep %d): %s\n", t.f[i].workload, t.f[i].target, count,
-			       t.f[i].rep, t.f[i].why);
+			printf("- %s on %s, job %s (%d× from rep %d): %s\n", t.f[i].workload, t.f[i].target,
+			       t.f[i].job, count, t.f[i].rep, t.f[i].why);
 		}
 	}
 	sm_free(&t);

@@ -75,6 +75,7 @@ void rs_add(struct rs_set *r, const char *target, const char *workload, const ch
 		return;
 	r->s = s;
 	s = &r->s[r->ns++];
+	ut_strlcpy(s->job, r->job[0] ? r->job : "run", sizeof s->job);
 	ut_strlcpy(s->target, target, sizeof s->target);
 	ut_strlcpy(s->workload, workload, sizeof s->workload);
 	ut_strlcpy(s->metric, metric, sizeof s->metric);
@@ -91,6 +92,7 @@ void rs_fail(struct rs_set *r, const char *target, const char *workload, int rep
 		return;
 	r->f = f;
 	f = &r->f[r->nf++];
+	ut_strlcpy(f->job, r->job[0] ? r->job : "run", sizeof f->job);
 	ut_strlcpy(f->target, target, sizeof f->target);
 	ut_strlcpy(f->workload, workload, sizeof f->workload);
 	f->rep = rep;
@@ -125,9 +127,11 @@ int rs_create(struct rs_set *r, const char *experiment, const char *outdir, char
 void rs_hist_add(struct rs_set *r, const char *target, const char *workload, const struct hg *h)
 {
 	struct rs_hist *x = NULL;
+	const char *job = r->job[0] ? r->job : "run";
 
 	for (int i = 0; i < r->nh && !x; i++)
-		if (!strcmp(r->h[i].target, target) && !strcmp(r->h[i].workload, workload))
+		if (!strcmp(r->h[i].job, job) && !strcmp(r->h[i].target, target) &&
+		    !strcmp(r->h[i].workload, workload))
 			x = &r->h[i];
 	if (!x) {
 		x = realloc(r->h, sizeof *x * (size_t)(r->nh + 1));
@@ -136,6 +140,7 @@ void rs_hist_add(struct rs_set *r, const char *target, const char *workload, con
 		r->h = x;
 		x = &r->h[r->nh++];
 		memset(x, 0, sizeof *x);
+		ut_strlcpy(x->job, job, sizeof x->job);
 		ut_strlcpy(x->target, target, sizeof x->target);
 		ut_strlcpy(x->workload, workload, sizeof x->workload);
 	}
@@ -144,8 +149,10 @@ void rs_hist_add(struct rs_set *r, const char *target, const char *workload, con
 	x->hist.n += h->n;
 }
 
-/* One row per non-empty bucket: its upper edge in us and the fraction of
- * samples at or below it (the empirical CDF, within the bucket width). */
+/* One row per non-empty bucket: its upper edge in us (the largest value it
+ * holds) and the fraction of samples at or below it: the empirical CDF,
+ * exact at the edges. The edge is the bucket's own, never found again by a
+ * quantile search (floating point picked the next bucket: duplicate rows). */
 void rs_hist_csv(const struct hg *h, struct ut_buf *b)
 {
 	uint64_t seen = 0;
@@ -155,7 +162,7 @@ void rs_hist_csv(const struct hg *h, struct ut_buf *b)
 		if (!h->b[i])
 			continue;
 		seen += h->b[i];
-		ut_buf_printf(b, "%.10g,%.6f\n", hg_quantile(h, (double)seen / (double)h->n),
+		ut_buf_printf(b, "%llu,%.6f\n", (unsigned long long)hg_upper(i),
 			      (double)seen / (double)h->n);
 	}
 }
@@ -167,12 +174,12 @@ static void fmt_value(struct ut_buf *b, double v)
 
 void rs_samples_csv(const struct rs_set *r, struct ut_buf *b)
 {
-	ut_buf_printf(b, "experiment,target,workload,metric,unit,rep,value\n");
+	ut_buf_printf(b, "experiment,job,target,workload,metric,unit,rep,value\n");
 	for (int i = 0; i < r->ns; i++) {
 		const struct rs_sample *s = &r->s[i];
 
-		ut_buf_printf(b, "%s,%s,%s,%s,%s,%d,", r->experiment, s->target, s->workload,
-			      s->metric, rs_unit(s->metric), s->rep);
+		ut_buf_printf(b, "%s,%s,%s,%s,%s,%s,%d,", r->experiment, s->job, s->target,
+			      s->workload, s->metric, rs_unit(s->metric), s->rep);
 		fmt_value(b, s->value);
 		ut_buf_add(b, "\n", 1);
 	}
@@ -183,8 +190,8 @@ void rs_summary_csv(const struct rs_set *r, struct ut_buf *b)
 	char *done = calloc((size_t)r->ns + 1, 1);
 	double *v = malloc(sizeof *v * ((size_t)r->ns + 1));
 
-	ut_buf_printf(b, "experiment,target,workload,metric,unit,n,median,min,max,p25,p75,"
-			 "ci95_lo,ci95_hi,ci_level\n");
+	ut_buf_printf(b, "experiment,job,target,workload,metric,unit,n,median,min,max,p25,p75,"
+			 "ci_lo,ci_hi,ci_level\n");
 	if (!done || !v)
 		goto out;
 	for (int i = 0; i < r->ns; i++) {
@@ -197,15 +204,15 @@ void rs_summary_csv(const struct rs_set *r, struct ut_buf *b)
 		for (int j = i; j < r->ns; j++) {
 			const struct rs_sample *c = &r->s[j];
 
-			if (!done[j] && !strcmp(a->target, c->target) &&
+			if (!done[j] && !strcmp(a->job, c->job) && !strcmp(a->target, c->target) &&
 			    !strcmp(a->workload, c->workload) && !strcmp(a->metric, c->metric)) {
 				done[j] = 1;
 				v[k++] = c->value;
 			}
 		}
 		st_summarize(v, k, &st);
-		ut_buf_printf(b, "%s,%s,%s,%s,%s,%d", r->experiment, a->target, a->workload,
-			      a->metric, rs_unit(a->metric), st.n);
+		ut_buf_printf(b, "%s,%s,%s,%s,%s,%s,%d", r->experiment, a->job, a->target,
+			      a->workload, a->metric, rs_unit(a->metric), st.n);
 		double f[] = { st.median, st.min, st.max, st.p25, st.p75, st.ci_lo, st.ci_hi };
 
 		for (size_t j = 0; j < sizeof f / sizeof f[0]; j++) {
@@ -221,11 +228,12 @@ out:
 
 void rs_failures_csv(const struct rs_set *r, struct ut_buf *b)
 {
-	ut_buf_printf(b, "experiment,target,workload,rep,reason\n");
+	ut_buf_printf(b, "experiment,job,target,workload,rep,reason\n");
 	for (int i = 0; i < r->nf; i++) {
 		const struct rs_failure *f = &r->f[i];
 
-		ut_buf_printf(b, "%s,%s,%s,%d,\"", r->experiment, f->target, f->workload, f->rep);
+		ut_buf_printf(b, "%s,%s,%s,%s,%d,\"", r->experiment, f->job, f->target, f->workload,
+			      f->rep);
 		for (const char *c = f->why; *c; c++) {
 			if (*c == '"')
 				ut_buf_add(b, "\"", 1);
@@ -258,9 +266,14 @@ int rs_write(const struct rs_set *r, const char *meta_json)
 	rs_failures_csv(r, &b);
 	rc |= write_one(r, "failures.csv", &b);
 	for (int i = 0; i < r->nh; i++) {
-		char name[UKB_NAME * 2 + 32];
+		char name[UKB_NAME * 3 + 32];
+		int dup = 0;
 
-		snprintf(name, sizeof name, "latency-%s-%s.csv", r->h[i].workload, r->h[i].target);
+		for (int k = 0; k < i; k++)	/* the same pair in a later job: name the job */
+			dup |= !strcmp(r->h[k].target, r->h[i].target) &&
+			       !strcmp(r->h[k].workload, r->h[i].workload);
+		snprintf(name, sizeof name, "latency-%s-%s%s%s.csv", r->h[i].workload,
+			 r->h[i].target, dup ? "-" : "", dup ? r->h[i].job : "");
 		for (char *c = name; *c; c++)
 			if (*c == '/')
 				*c = '_';

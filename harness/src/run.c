@@ -1,6 +1,8 @@
-/* run.c: the job driver. run_execute() walks the plan (targets x workloads),
- * and for each repetition calls the target's ops in order: prepare -> launch
- * -> wait_ready -> measure -> stop (always), under one deadline per launch.
+/* run.c: the job driver. run_execute() walks the plan one [run] at a time,
+ * interleaving its jobs (targets x workloads) launch by launch, and for each
+ * launch calls the target's ops in order: prepare -> launch -> wait_ready ->
+ * measure -> stop (always), under one deadline per launch. A launch's samples
+ * are kept only when all of it succeeded.
  * A failure is a failed sample with its reason; the result files are rewritten
  * after every repetition; Ctrl-C stops the current launch, tears everything
  * down and keeps what was completed.
@@ -118,12 +120,16 @@ static void build_meta(struct ut_buf *b, const struct run_plan *p, const struct 
 	ut_json_str(b, commit);
 	ut_buf_printf(b, ",\n  \"tsc_khz\": %.0f,\n", ut_tsc_khz());
 	env_meta(b);
+	ut_buf_printf(b, "  \"order\": \"interleaved: within each [run], launch k of every job "
+			 "(target x workload) before launch k+1, warm-ups first, jobs in file order\",\n");
 	ut_buf_printf(b, "  \"jobs\": [\n");
 	for (int i = 0; i < p->njobs; i++) {
 		const struct run_job *j = &p->jobs[i];
 
 		ut_buf_printf(b, "    {\"target\": ");
 		ut_json_str(b, j->spec.name);
+		ut_buf_printf(b, ", \"job\": ");
+		ut_json_str(b, j->run);
 		ut_buf_printf(b, ", \"kind\": \"%s\", \"workload\": ", j->spec.ops->kind);
 		ut_json_str(b, j->workload);
 		ut_buf_printf(b, ", \"args\": ");
@@ -209,7 +215,7 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 {
 	struct tg_run r;
 	const struct tg_ops *o = j->spec.ops;
-	int rc = -1;
+	int rc = -1, ns0 = rs ? rs->ns : 0;
 
 	memset(&r, 0, sizeof r);
 	r.spec = &j->spec;
@@ -271,6 +277,11 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 		goto out;
 	rc = 0;
 out:
+	/* a launch's samples count only if the whole launch succeeded */
+	if (rs && rc != 0)
+		rs->ns = ns0;
+	else if (rs && r.hist.n && r.rep > 0)
+		rs_hist_add(rs, r.spec->name, r.workload, &r.hist);
 	if (!ji->cmdline[0] && r.cmdline[0])
 		snprintf(ji->cmdline, sizeof ji->cmdline, "%s%s%s%s", r.net.ns[0] ? "[in netns " : "",
 			 r.net.ns[0] ? r.net.ns : "", r.net.ns[0] ? "] " : "", r.cmdline);
@@ -393,51 +404,72 @@ int run_execute(struct run_plan *p, int argc, char **argv)
 		if (ut_sha256_file(wl, ji[i].workload_sha) != 0)
 			ut_strlcpy(ji[i].workload_sha, "missing", sizeof ji[i].workload_sha);
 	}
-	for (int i = 0; i < p->njobs && !ukb_interrupted; i++) {
-		const struct run_job *j = &p->jobs[i];
-		int reps = j->warmup + j->reps, skip = 0, timeouts = 0;
+	/* Interleaved: the jobs of one [run] (its targets x workloads) take turns,
+	 * launch k of every job before launch k+1, so that host drift spreads
+	 * over all targets instead of falling on whichever ran last. */
+	int *skip = calloc((size_t)p->njobs + 1, sizeof *skip);
+	int *timeouts = calloc((size_t)p->njobs + 1, sizeof *timeouts);
+	char (*jwhy)[UKB_WHY] = calloc((size_t)p->njobs + 1, sizeof *jwhy);
 
-		for (int k = 0; k < reps && !ukb_interrupted; k++, done++) {
-			int rep = k < j->warmup ? 0 : k - j->warmup + 1;
+	for (int g = 0; skip && timeouts && jwhy && g < p->njobs && !ukb_interrupted;) {
+		int ge = g, rounds = 0;
 
-			if (skip) {	/* the target cannot start: same reason for every rep */
-				if (rep > 0) {
+		while (ge < p->njobs && !strcmp(p->jobs[ge].run, p->jobs[g].run))
+			ge++;
+		for (int i = g; i < ge; i++)
+			if (p->jobs[i].warmup + p->jobs[i].reps > rounds)
+				rounds = p->jobs[i].warmup + p->jobs[i].reps;
+		for (int k = 0; k < rounds && !ukb_interrupted; k++) {
+			for (int i = g; i < ge && !ukb_interrupted; i++) {
+				const struct run_job *j = &p->jobs[i];
+				int rep = k < j->warmup ? 0 : k - j->warmup + 1;
+
+				if (k >= j->warmup + j->reps)
+					continue;
+				done++;
+				ut_strlcpy(rs.job, j->run, sizeof rs.job);
+				if (skip[i]) {	/* the target cannot start: same reason for every rep */
+					if (rep > 0) {
+						rs_fail(&rs, j->spec.name, j->workload, rep, jwhy[i]);
+						ji[i].failed++;
+						failed++;
+					}
+					continue;
+				}
+				progress(done - 1, total, j, rep, t0);
+				if (one_launch(j, &ji[i], &rs, rep, why, sizeof why) == 0) {
+					ji[i].ok += rep > 0;
+					timeouts[i] = 0;
+				} else if (!ukb_interrupted) {
+					fprintf(stderr, "ukbench: %s on %s, %s %d failed: %s\n", j->workload,
+						j->spec.name, rep ? "rep" : "warm-up", rep ? rep : k + 1, why);
 					rs_fail(&rs, j->spec.name, j->workload, rep, why);
-					ji[i].failed++;
+					ji[i].failed += rep > 0;
 					failed++;
+					/* missing files or tools: no point in trying again; two
+					 * timeouts in a row: the rest would only burn the budget */
+					timeouts[i] = strstr(why, "timed out") ? timeouts[i] + 1 : 0;
+					skip[i] = strstr(why, "not found") || strstr(why, "not implemented") ||
+						  strstr(why, "QEMU did not start") || timeouts[i] >= 2;
+					if (timeouts[i] >= 2)
+						snprintf(jwhy[i], sizeof jwhy[i],
+							 "not launched: the 2 launches before timed out (%.200s)", why);
+					else
+						ut_strlcpy(jwhy[i], why, sizeof jwhy[i]);
 				}
-				continue;
+				iso_now(end, sizeof end);
+				ut_buf_free(&meta);
+				build_meta(&meta, p, ji, argc, argv, start, end, ukb_interrupted);
+				if (rs_write(&rs, meta.p) != 0)
+					ut_err("cannot write the result files in %s", rs.dir);
 			}
-			progress(done, total, j, rep, t0);
-			if (one_launch(j, &ji[i], &rs, rep, why, sizeof why) == 0) {
-				ji[i].ok += rep > 0;
-				timeouts = 0;
-			} else if (!ukb_interrupted) {
-				fprintf(stderr, "ukbench: %s on %s, %s %d failed: %s\n", j->workload,
-					j->spec.name, rep ? "rep" : "warm-up", rep ? rep : k + 1, why);
-				rs_fail(&rs, j->spec.name, j->workload, rep, why);
-				ji[i].failed += rep > 0;
-				failed++;
-				/* missing files or tools: no point in trying again; two
-				 * timeouts in a row: the rest would only burn the budget */
-				timeouts = strstr(why, "timed out") ? timeouts + 1 : 0;
-				skip = strstr(why, "not found") || strstr(why, "not implemented") ||
-				       strstr(why, "QEMU did not start") || timeouts >= 2;
-				if (timeouts >= 2) {
-					char w2[UKB_WHY];
-
-					snprintf(w2, sizeof w2, "not launched: the 2 launches before timed out (%s)",
-						 why);
-					ut_strlcpy(why, w2, sizeof why);
-				}
-			}
-			iso_now(end, sizeof end);
-			ut_buf_free(&meta);
-			build_meta(&meta, p, ji, argc, argv, start, end, ukb_interrupted);
-			if (rs_write(&rs, meta.p) != 0)
-				ut_err("cannot write the result files in %s", rs.dir);
 		}
-		if (j->min_mem && !skip && !ukb_interrupted) {
+		for (int i = g; i < ge && !ukb_interrupted; i++) {
+			const struct run_job *j = &p->jobs[i];
+
+			if (!j->min_mem || skip[i])
+				continue;
+			ut_strlcpy(rs.job, j->run, sizeof rs.job);
 			if (isatty(2))
 				fprintf(stderr, "[%d/%d] %s on %s, min_mem bisection (1..256 MiB) ...\n",
 					done, total, j->workload, j->spec.name);
@@ -446,7 +478,11 @@ int run_execute(struct run_plan *p, int argc, char **argv)
 			build_meta(&meta, p, ji, argc, argv, start, end, ukb_interrupted);
 			rs_write(&rs, meta.p);
 		}
+		g = ge;
 	}
+	free(skip);
+	free(timeouts);
+	free(jwhy);
 	pr_cleanup_all();
 	iso_now(end, sizeof end);
 	ut_buf_free(&meta);

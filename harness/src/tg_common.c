@@ -218,10 +218,14 @@ int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_
 		snprintf(why, n, "%s: no port or network to wait on", r->workload);
 		return -1;
 	}
-	for (;;) {
-		uint64_t now = ut_now_ns();
-		int k = pr_read(&r->proc, now + 5000000ull < r->deadline ? now + 5000000ull : r->deadline,
-				fn, ctx);
+	/* The first probe goes out at once; then the waits double from 100 us to
+	 * 1 ms, so a server is seen within 2x its start below 1 ms and within
+	 * 1 ms after, never at a fixed 5 ms step. */
+	for (uint64_t wait = 0, now;; wait = wait ? (wait * 2 < 1000000ull ? wait * 2 : 1000000ull) :
+						100000ull) {
+		int k = wait ? pr_read(&r->proc, ut_now_ns() + wait < r->deadline ?
+						 ut_now_ns() + wait : r->deadline, fn, ctx) :
+			       PR_TIMEOUT;
 
 		if (k == PR_INTR) {
 			snprintf(why, n, "interrupted");
@@ -370,13 +374,22 @@ void tg_counters(struct tg_run *r)
 		tg_sample(r, "page_faults", c[PF_PAGE_FAULTS]);
 }
 
+/* rss_loaded: PSS read every TG_RSS_EVERY_MS while the load runs (the first
+ * after TG_RSS_FIRST_MS, once connections are up); the largest counts. A load
+ * that ends before the first reading leaves no rss_loaded, never an idle one. */
+#define TG_RSS_FIRST_MS 10
+#define TG_RSS_EVERY_MS 100
+
 static void sample_loaded(void *arg)
 {
 	struct tg_run *r = arg;
 	long k = tg_pss_kib(r->proc.pid);
 
-	if (k > 0)
-		tg_sample(r, "rss_loaded", (double)k);
+	if (k <= 0)
+		return;
+	r->rss_n++;
+	if (k > r->rss_max)
+		r->rss_max = k;
 }
 
 /* Run an external load generator inside the run's namespace; its output in *out. */
@@ -385,27 +398,19 @@ static int run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *
 {
 	struct pr_child c;
 	uint64_t t0 = ut_now_ns(), end = t0 + (uint64_t)limit_ms * 1000000ull;
-	int k, mid = 0;
+	int k;
 
 	if (end > r->deadline)
 		end = r->deadline;
 	if (pr_spawn_ns(&c, argv, 0, r->net.ns[0] ? r->net.ns : NULL, why, n) != 0)
 		return -1;
-	/* sample rss_loaded once, half-way through the expected duration */
-	uint64_t half = t0 + (uint64_t)r->duration_ms * 500000ull;
-
-	if (half < end) {
-		k = pr_read(&c, half, NULL, NULL);
-		if (k == PR_TIMEOUT) {
-			sample_loaded(r);
-			mid = 1;
-			k = pr_read(&c, end, NULL, NULL);
-		}
-	} else {
-		k = pr_read(&c, end, NULL, NULL);
+	/* rss_loaded while the tool runs: readings until it exits */
+	for (uint64_t next = t0 + TG_RSS_FIRST_MS * 1000000ull;; next += TG_RSS_EVERY_MS * 1000000ull) {
+		k = pr_read(&c, next < end ? next : end, NULL, NULL);
+		if (k != PR_TIMEOUT || ut_now_ns() >= end)
+			break;
+		sample_loaded(r);
 	}
-	if (!mid)
-		sample_loaded(r);	/* finished early: the server still holds its load */
 	if (k == PR_EOF)
 		k = pr_wait(&c, end);
 	if (k != PR_EOF) {
@@ -446,6 +451,47 @@ static void on_redis_row(void *arg, const char *test, double rps, double p50, do
 			rs_add(c->r->rs, c->r->spec->name, wl, "lat_p99_us", c->r->rep, p99);
 	}
 	c->rows++;
+}
+
+struct sink_ctx {
+	double bytes;
+	int seen;
+};
+
+static int on_sink_line(void *arg, const char *line, uint64_t t)
+{
+	struct sink_ctx *c = arg;
+	const char *u = strstr(line, "ukbench: result stream_sink bytes ");
+	double v;
+
+	(void)t;
+	if (u && sscanf(u, "ukbench: result stream_sink bytes %lf", &v) == 1 && v > 0) {
+		c->bytes = v;
+		c->seen = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* stream: the sink's own count of what it read (its "stream_sink bytes" line
+ * for the connection, printed when it saw EOF) must equal what was sent. */
+static int sink_agrees(struct tg_run *r, uint64_t sent, char *why, size_t n)
+{
+	struct sink_ctx c = { 0, 0 };
+	uint64_t dl = ut_now_ns() + 5000000000ull;
+
+	pr_read(&r->proc, dl < r->deadline ? dl : r->deadline, on_sink_line, &c);
+	if (!c.seen) {
+		snprintf(why, n, "stream: the sink never reported the bytes it read (sent %llu)",
+			 (unsigned long long)sent);
+		return -1;
+	}
+	if (c.bytes != (double)sent) {
+		snprintf(why, n, "stream: the sink read %.0f bytes, the load generator sent %llu",
+			 c.bytes, (unsigned long long)sent);
+		return -1;
+	}
+	return 0;
 }
 
 /* What every target measures after its own boot figures: the image size,
@@ -499,6 +545,11 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 			snprintf(why, n, "wrk: no Requests/sec in its output: %.120s", out.p ? out.p : "");
 			goto out;
 		}
+		if (lw.errors > 0) {	/* a rate that counts failed answers is no rate */
+			snprintf(why, n, "wrk: %ld errors (socket errors, timeouts or non-2xx/3xx answers) "
+				 "in %ld requests: sample not counted", lw.errors, lw.requests);
+			goto out;
+		}
 		tg_sample(r, "req_per_s", lw.req_per_s);
 		r->requests = lw.requests;
 		if (lw.p50_us >= 0)
@@ -518,9 +569,18 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 		}
 		if (run_tool(r, argv, r->duration_ms + 30000, &out, why, n) != 0)
 			goto out;
-		if (lp_redis_csv(out.p ? out.p : "", on_redis_row, &c) != 0) {
-			snprintf(why, n, "redis-benchmark: no CSV rows in its output: %.120s",
-				 out.p ? out.p : "");
+		/* redis-benchmark 7 exits 1 on an error reply ("Error from server");
+		 * older ones print it and go on: either way the sample is failed */
+		const char *err = out.p ? strstr(out.p, "Error") : NULL;
+
+		if (err) {
+			snprintf(why, n, "redis-benchmark: %.*s: sample not counted",
+				 (int)strcspn(err, "\r\n"), err);
+			goto out;
+		}
+		if (lp_redis_csv(out.p ? out.p : "", on_redis_row, &c) != 0 || c.rows != 2) {
+			snprintf(why, n, "redis-benchmark: %d of the 2 CSV rows (SET, GET) in its output: %.120s",
+				 c.rows, out.p ? out.p : "");
 			goto out;
 		}
 		rc = 0;
@@ -540,20 +600,23 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 				      why, n);
 		nt_leave();
 		if (rc == 0 && echo) {
-			if (r->rs && r->rep > 0)
-				rs_hist_add(r->rs, r->spec->name, r->workload, &res.hist);
+			r->hist = res.hist;	/* committed with the samples (run.c) */
 			tg_sample(r, "ops_per_s", res.ops_per_s);
 			r->requests = (long)res.hist.n;
 			tg_sample(r, "lat_p50_us", res.p50_us);
 			tg_sample(r, "lat_p99_us", res.p99_us);
 		} else if (rc == 0) {
-			tg_sample(r, "gbit_per_s", res.gbit_per_s);
+			rc = sink_agrees(r, res.bytes, why, n);
+			if (rc == 0)
+				tg_sample(r, "gbit_per_s", res.gbit_per_s);
 		}
 	} else {
 		rc = 0;
 	}
 out:
 	ut_buf_free(&out);
+	if (rc == 0 && r->rss_n > 0)
+		tg_sample(r, "rss_loaded", (double)r->rss_max);
 	return rc;
 }
 

@@ -72,7 +72,7 @@ static int refkernel_prepare(struct tg_run *r, char *why, size_t n)
 	char rel[UKB_PATH];
 
 	if (!r->mem_mib)
-		r->mem_mib = 64;
+		r->mem_mib = TG_MEM_MIB;
 	snprintf(rel, sizeof rel, "build/refkernel/%s.img", r->workload);
 	if (need_file(r, rel, r->image, sizeof r->image,
 		      "the refkernel image is not built yet (make -C refkernel)", why, n))
@@ -95,7 +95,7 @@ static int linux_prepare(struct tg_run *r, const char *kdir, const char *hint, c
 	long khz = (long)ut_tsc_khz(), kernel_hz = 250;
 
 	if (!r->mem_mib)
-		r->mem_mib = 128;	/* design: -m 64 panics with the initramfs */
+		r->mem_mib = TG_MEM_MIB;
 	snprintf(rel, sizeof rel, "%s/vmlinux", kdir);
 	if (need_file(r, rel, r->image, sizeof r->image, hint, why, n))
 		return -1;
@@ -177,7 +177,7 @@ static int image_prepare(struct tg_run *r, char *why, size_t n)
 	char buf[UKB_PATH], initrd[UKB_PATH];
 
 	if (!r->mem_mib)
-		r->mem_mib = 64;
+		r->mem_mib = TG_MEM_MIB;
 	expand(buf, sizeof buf, s->kernel, r);
 	if (need_file(r, buf, r->image, sizeof r->image, "kernel image of a qemu-image target",
 		      why, n))

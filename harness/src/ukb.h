@@ -159,15 +159,19 @@ struct hg {
 };
 void hg_add(struct hg *h, uint64_t v);
 double hg_quantile(const struct hg *h, double q);	/* within 1/HG_SUB */
+uint64_t hg_upper(int i);	/* bucket i's upper edge: the largest value it holds */
 struct lg_result {
 	struct hg hist;		/* echo latencies in us */
 	double seconds, ops_per_s, p50_us, p99_us, gbit_per_s;
 	uint64_t bytes;
 };
-typedef void (*lg_mid_fn)(void *ctx);	/* called once half-way (rss_loaded) */
+typedef void (*lg_tick_fn)(void *ctx);	/* every LG_TICK_MS during the load (rss_loaded) */
+#define LG_TICK_MS 100
 int lg_echo(const char *addr, int port, int conns, int duration_ms, uint64_t deadline,
-	    lg_mid_fn mid, void *ctx, struct lg_result *res, char *why, size_t n);
-int lg_stream(const char *addr, int port, int duration_ms, uint64_t deadline, lg_mid_fn mid,
+	    lg_tick_fn tick, void *ctx, struct lg_result *res, char *why, size_t n);
+/* stream: -1 unless every byte sent was acknowledged by the sink's orderly
+ * close (EOF after our FIN); a reset or receive error fails it */
+int lg_stream(const char *addr, int port, int duration_ms, uint64_t deadline, lg_tick_fn tick,
 	      void *ctx, struct lg_result *res, char *why, size_t n);
 
 /* ---- perf.c: perf_event_open software counters of a child ---- */
@@ -183,18 +187,19 @@ int qmp_connect(const char *sock, uint64_t deadline, char *why, size_t n);	/* fd
 int qmp_cmd(int fd, const char *cmd, uint64_t deadline, char *why, size_t n);
 
 /* ---- results.c: samples, failures and the result-set files ---- */
-struct rs_sample {
-	char target[UKB_NAME], workload[UKB_NAME], metric[UKB_NAME];
+struct rs_sample {	/* keyed by job: two [run]s of one target and workload stay apart */
+	char job[UKB_NAME], target[UKB_NAME], workload[UKB_NAME], metric[UKB_NAME];
 	int rep;
 	double value;
 };
 struct rs_failure {
-	char target[UKB_NAME], workload[UKB_NAME];
+	char job[UKB_NAME], target[UKB_NAME], workload[UKB_NAME];
 	int rep;
 	char why[UKB_WHY];
 };
 struct rs_set {
 	char experiment[UKB_NAME];
+	char job[UKB_NAME];	/* the job rs_add/rs_fail/rs_hist_add file under ("run" if "") */
 	char dir[UKB_PATH];
 	struct rs_sample *s;
 	int ns;
@@ -205,11 +210,11 @@ struct rs_set {
 	int nh;
 };
 struct rs_hist {
-	char target[UKB_NAME], workload[UKB_NAME];
+	char job[UKB_NAME], target[UKB_NAME], workload[UKB_NAME];
 	struct hg hist;
 };
 void rs_hist_add(struct rs_set *r, const char *target, const char *workload, const struct hg *h);
-void rs_hist_csv(const struct hg *h, struct ut_buf *b);	/* "latency_us,cdf" */
+void rs_hist_csv(const struct hg *h, struct ut_buf *b);	/* "latency_us,cdf", bucket edges */
 const char *rs_unit(const char *metric);
 int rs_valid_name(const char *s);
 void rs_add(struct rs_set *r, const char *target, const char *workload,
@@ -226,6 +231,10 @@ void rs_free(struct rs_set *r);
 
 /* ---- targets (tg_*.c): one small ops table per target kind ---- */
 enum { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
+/* Every QEMU target's guest memory unless a job says otherwise: one size for
+ * all, so that footprints compare (the Linux VM panics with its initramfs at
+ * 64). meta.json records each job's size, the report's header repeats it. */
+#define TG_MEM_MIB 128
 enum { READY_EXIT, READY_MARKER, READY_PORT };
 
 struct tg_spec {	/* a target as configured (built-in, or [target X] in an .ini) */
@@ -268,6 +277,9 @@ struct tg_run {		/* one launch of one workload on one target */
 	int duration_ms;	/* load phase length */
 	int probe_only;		/* min_mem probes: ready is a pass, nothing measured */
 	long requests;		/* served in the load phase (per-request counters) */
+	struct hg hist;		/* echo latencies, committed with the samples */
+	long rss_max;		/* rss_loaded: the largest PSS seen during the load */
+	int rss_n;		/* how many PSS readings were taken during the load */
 	char fatal[UKB_WHY];	/* set by an output callback: the launch cannot succeed */
 };
 
@@ -313,6 +325,7 @@ const struct wl_info *wl_all(int *n);
 
 /* ---- run.c: the job driver (targets x workloads x reps) ---- */
 struct run_job {
+	char run[UKB_NAME];	/* the job's [run] name ("run" for ukbench run): the result key */
 	struct tg_spec spec;
 	char workload[UKB_NAME];
 	char args[256];
@@ -354,9 +367,10 @@ void env_meta(struct ut_buf *b);	/* host facts as JSON members */
 
 /* ---- report.c / plot.c ---- */
 struct sm_row {	/* one line of summary.csv */
-	char target[UKB_NAME], workload[UKB_NAME], metric[UKB_NAME], unit[16];
+	char job[UKB_NAME], target[UKB_NAME], workload[UKB_NAME], metric[UKB_NAME], unit[16];
+	char label[UKB_NAME * 2 + 4];	/* workload, "workload [job]" where it has several jobs */
 	int n;
-	double median, min, max, p25, p75, ci_lo, ci_hi;
+	double median, min, max, p25, p75, ci_lo, ci_hi, ci_level;
 };
 struct sm_table {
 	struct sm_row *r;
@@ -368,7 +382,9 @@ struct sm_table {
 };
 int sm_load(const char *dir, struct sm_table *t, char *why, size_t n);
 const struct sm_row *sm_find(const struct sm_table *t, const char *target,
-			     const char *workload, const char *metric);
+			     const char *label, const char *metric);	/* label: sm_row.label */
+void sm_label(const struct sm_table *t, const char *job, const char *workload, char *out,
+	      size_t n);
 void sm_free(struct sm_table *t);
 int report_main(int argc, char **argv);
 int plot_main(int argc, char **argv);

@@ -21,13 +21,13 @@ cleanup() {
 trap cleanup EXIT
 n=0; failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && sed 's/^/# /' "$2" | head -20; }
+nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; if [ -n "${2:-}" ]; then sed 's/^/# /' "$2" | head -20; fi; return 0; }
 skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 check() { desc=$1; shift; if "$@" >"$tmp/out" 2>&1; then ok "$desc"; else nok "$desc" "$tmp/out"; fi; }
 # status CMD...: run, record exit status in $st (stdout+stderr in $tmp/out)
 status() { timeout -k 5 120 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
 
-echo "1..44"
+echo "1..51"
 
 # ---- command line ----
 fails=0
@@ -63,9 +63,9 @@ if [ -x "$BUILD/workloads/hello" ]; then
 	status "$UK" run -t native -w hello --reps 2 --warmup 1 -o "$tmp/r1"
 	[ $st = 0 ] && [ "$(cat "$tmp/out")" = "$tmp/r1" ] && ok "run native hello: exit 0, prints the folder" || nok "run native hello (got $st)" "$tmp/err"
 	[ "$(grep -c ',native,hello,boot_to_ready,ms,' "$tmp/r1/samples.csv")" = 2 ] &&
-		head -1 "$tmp/r1/samples.csv" | grep -qx 'experiment,target,workload,metric,unit,rep,value' &&
+		head -1 "$tmp/r1/samples.csv" | grep -qx 'experiment,job,target,workload,metric,unit,rep,value' &&
 		ok "samples.csv: header and 2 boot_to_ready samples" || nok "samples.csv" "$tmp/r1/samples.csv"
-	awk -F, 'NR>1 && $4=="boot_to_ready" {if ($6==2 && $7>0 && $8<=$7 && $9>=$7) ok=1} END {exit !ok}' "$tmp/r1/summary.csv" &&
+	awk -F, 'NR>1 && $5=="boot_to_ready" {if ($7==2 && $8>0 && $9<=$8 && $10>=$8) ok=1} END {exit !ok}' "$tmp/r1/summary.csv" &&
 		ok "summary.csv: n, median within min..max" || nok "summary.csv" "$tmp/r1/summary.csv"
 	if command -v python3 >/dev/null; then
 		python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["jobs"][0]["workload_sha256"] != "missing"; assert m["host"]["cores"] > 0' "$tmp/r1/meta.json" 2>"$tmp/out" &&
@@ -73,9 +73,12 @@ if [ -x "$BUILD/workloads/hello" ]; then
 	else
 		skip "meta.json is valid JSON" "python3 missing"
 	fi
-	ls -a "$tmp/r1" | grep -q '\.tmp\.' && nok "no temp files left in the result folder" || ok "no temp files left in the result folder"
+	if ls -a "$tmp/r1" | grep -q '\.tmp\.'; then nok "no temp files left in the result folder"; else ok "no temp files left in the result folder"; fi
 	status "$UK" report "$tmp/r1"; [ $st = 0 ] && grep -q '^| hello | boot_to_ready | ms |' "$tmp/out" && grep -q '| native |' "$tmp/out" &&
 		ok "report: markdown table" || nok "report" "$tmp/out"
+	# n = 2: the order-statistic interval [min, max] covers the median with 50%, not 95%
+	grep '^| hello | boot_to_ready |' "$tmp/out" | grep -q '\] n=2, 50%' && ! grep -q '95% CI' "$tmp/out" &&
+		ok "report: each cell shows n and the interval's real coverage" || nok "report: n and coverage" "$tmp/out"
 	if command -v gnuplot >/dev/null; then
 		status "$UK" plot -o "$tmp/plots" "$tmp/r1"
 		[ $st = 0 ] && head -c 8 "$tmp/plots/boot_to_ready.png" | od -An -c | grep -q 'P   N   G' &&
@@ -84,7 +87,7 @@ if [ -x "$BUILD/workloads/hello" ]; then
 		skip "plot: PNG and SVG" "gnuplot missing"
 	fi
 else
-	for d in "run native hello" samples.csv summary.csv meta.json "no temp files" report plot; do skip "$d" "build/workloads/hello not built"; done
+	for d in "run native hello" samples.csv summary.csv meta.json "no temp files" report "report coverage" plot; do skip "$d" "build/workloads/hello not built"; done
 fi
 
 # ---- qemu-image: the null guest, a hung guest, a missing refkernel image ----
@@ -99,11 +102,14 @@ timeout = 20
 [target null-guest]
 kind = qemu-image
 kernel = $BUILD/harness/null.elf
+[target null2]
+kind = qemu-image
+kernel = $BUILD/harness/null.elf
 [target hung]
 kind = qemu-image
 kernel = $BUILD/harness/hang.elf
 [run a]
-targets = null-guest
+targets = null-guest, null2
 workloads = hello
 [run b]
 targets = hung
@@ -115,16 +121,28 @@ targets = null-guest
 workloads = hello
 reps = 1
 EOT
-	status "$UK" bench -o "$tmp/r2" "$tmp/null.ini"
-	[ "$(grep -c ',null-guest,hello,boot_to_ready,' "$tmp/r2/samples.csv")" = 4 ] &&
-		ok "qemu-image null guest boots 3+1 times (launch to exit)" || nok "qemu-image null guest" "$tmp/err"
+	status "$UK" bench -o "$tmp/r2" "$tmp/null.ini"; bst=$st
+	# two jobs of one target and workload are two rows, never pooled
+	[ "$(grep -c ',a,null-guest,hello,boot_to_ready,' "$tmp/r2/samples.csv")" = 3 ] &&
+		[ "$(grep -c ',c,null-guest,hello,boot_to_ready,' "$tmp/r2/samples.csv")" = 1 ] &&
+		grep -q ',a,null-guest,hello,boot_to_ready,ms,3,' "$tmp/r2/summary.csv" &&
+		grep -q ',c,null-guest,hello,boot_to_ready,ms,1,' "$tmp/r2/summary.csv" &&
+		ok "qemu-image null guest: jobs a (3 launches) and c (1) summarised apart" || nok "qemu-image null guest" "$tmp/r2/summary.csv"
+	# interleaved: rep 1 of both targets of [run a], then rep 2, ...
+	order=$(awk -F, '$2=="a" && $5=="boot_to_ready" {printf "%s%s:%s", sep, $3, $7; sep=" "}' "$tmp/r2/samples.csv")
+	[ "$order" = "null-guest:1 null2:1 null-guest:2 null2:2 null-guest:3 null2:3" ] && grep -q '"order": "interleaved' "$tmp/r2/meta.json" &&
+		ok "the targets of a [run] are interleaved rep by rep, meta.json says so" || nok "interleaving: $order"
+	status "$UK" report "$tmp/r2"
+	grep -q '^| hello \[a\] | boot_to_ready |' "$tmp/out" && grep -q '^| hello \[c\] | boot_to_ready |.*(n=1, no CI)' "$tmp/out" &&
+		grep -q '^Guest memory .*null-guest 128 MiB' "$tmp/out" &&
+		ok "report: a row per job, n=1 shown as such, guest memory in the header" || nok "report of jobs" "$tmp/out"
 	grep -q ',null-guest,hello,vmm_start,' "$tmp/r2/samples.csv" && grep -q ',null-guest,hello,image_size,bytes,1,3' "$tmp/r2/samples.csv" &&
 		ok "null guest: vmm_start and image_size recorded" || nok "null guest: vmm_start/image_size" "$tmp/r2/samples.csv"
-	[ $st = 1 ] && grep -q 'hung,hello,1,"timed out after 2.0 s' "$tmp/r2/failures.csv" &&
+	[ $bst = 1 ] && grep -q 'hung,hello,1,"timed out after 2.0 s' "$tmp/r2/failures.csv" &&
 		grep -q 'hung,hello,3,"not launched: the 2 launches before timed out' "$tmp/r2/failures.csv" &&
 		ok "hung guest: killed at the timeout, failed with reason, not relaunched after 2 timeouts, exit 1" ||
-		nok "hung guest (got $st)" "$tmp/r2/failures.csv"
-	pgrep -f "$BUILD/harness/hang.elf" >/dev/null && nok "hung guest's QEMU is gone" || ok "hung guest's QEMU is gone"
+		nok "hung guest (got $bst)" "$tmp/r2/failures.csv"
+	if pgrep -f "$BUILD/harness/hang.elf" >/dev/null; then nok "hung guest's QEMU is gone"; else ok "hung guest's QEMU is gone"; fi
 	mkdir -p "$tmp/emptybuild/harness"
 	status env UKBENCH_BUILD="$tmp/emptybuild" "$UK" run -t refkernel -w hello --reps 1 --accel tcg -o "$tmp/r3"
 	[ $st = 1 ] && grep -q 'refkernel/hello.img not found' "$tmp/err" && [ "$(wc -l <"$tmp/err")" = 1 ] &&
@@ -179,7 +197,7 @@ EOT
 	left=$(ls -d /tmp/ukbench.$pid.* 2>/dev/null)	# temp dirs carry ukbench's pid
 	[ -z "$left" ] && ok "Ctrl-C: no QMP temp dir left behind" || nok "Ctrl-C: left $left"
 else
-	for d in 1 2 3 4 5 6 7 8 9 10; do skip "qemu test $d" "qemu-system-x86_64 missing"; done
+	for d in 1 2 3 4 5 6 7 8 9 10 11 12; do skip "qemu test $d" "qemu-system-x86_64 missing"; done
 fi
 
 # ---- servers: a network namespace per run, load phases, teardown ----
@@ -202,6 +220,42 @@ if [ -x "$BUILD/workloads/httpd" ] && command -v wrk >/dev/null; then
 		ok "user networking fallback: native httpd on a free 127.0.0.1 port" || nok "user networking fallback (got $st)" "$tmp/err"
 else
 	skip "user networking fallback" "needs wrk and build/workloads/httpd"
+fi
+# readiness is probed at once, then with growing waits: a native server that
+# listens within a millisecond is measured so, not at a 5 ms probe step
+if [ -x "$BUILD/workloads/echo" ]; then
+	status env UKBENCH_NET=user "$UK" run -t native -w echo --reps 3 --warmup 1 --duration 1 -o "$tmp/r16"
+	best=$(awk -F, '$5=="boot_to_ready" {if (m == "" || $8 < m) m = $8} END {print m}' "$tmp/r16/samples.csv" 2>/dev/null)
+	if [ $st = 0 ] && [ -n "$best" ] && awk -v b="$best" 'BEGIN {exit !(b < 2)}'; then
+		ok "native echo ready in < 1 ms is measured below 2 ms (best of 3: $best ms)"
+	else
+		nok "native echo boot_to_ready below 2 ms (got $st, best '$best')" "$tmp/err"
+	fi
+	grep -q ',native,echo,rss_loaded,KiB,' "$tmp/r16/samples.csv" &&
+		ok "native echo: rss_loaded read during the load" || nok "native echo rss_loaded" "$tmp/r16/samples.csv"
+else
+	skip "native echo readiness below 2 ms" "build/workloads/echo not built"; skip "native echo rss_loaded" "build/workloads/echo not built"
+fi
+# wrk errors fail the sample, and a failed launch leaves none of its samples:
+# httpd taking 2 connections while wrk opens 8 answers some with a close
+if [ -x "$BUILD/workloads/httpd" ] && command -v wrk >/dev/null; then
+	status env UKBENCH_NET=user "$UK" run -t native -w httpd --args "--max-conns 2" --reps 1 --warmup 0 --duration 1 -o "$tmp/r17"
+	if [ $st = 1 ] && grep -q 'native,httpd,1,"wrk: [0-9]* errors' "$tmp/r17/failures.csv" &&
+		! grep -q ',native,httpd,' "$tmp/r17/samples.csv"; then
+		ok "wrk errors: the sample failed with the reason, none of the launch's samples kept"
+	else
+		nok "wrk errors fail the sample (got $st)" "$tmp/r17/samples.csv"
+	fi
+else
+	skip "wrk errors fail the sample" "needs wrk and build/workloads/httpd"
+fi
+# stream: the sink's own byte count must match what was sent
+if [ -x "$BUILD/workloads/stream" ]; then
+	status env UKBENCH_NET=user "$UK" run -t native -w stream --reps 1 --warmup 0 --duration 1 -o "$tmp/r18"
+	[ $st = 0 ] && grep -q ',native,stream,gbit_per_s,' "$tmp/r18/samples.csv" &&
+		ok "native stream: Gbit/s counted only after the sink's byte count agreed" || nok "native stream (got $st)" "$tmp/err"
+else
+	skip "native stream cross-check" "build/workloads/stream not built"
 fi
 if [ "$(id -u)" = 0 ] && command -v runc >/dev/null && [ -f "$BUILD/container/hello/config.json" ]; then
 	status "$UK" run -t container -w hello --reps 2 --warmup 0 -o "$tmp/r7"
@@ -279,7 +333,7 @@ EOT
 		status "$UK" bench -o "$tmp/r12" "$tmp/marker.ini"
 		[ $st = 1 ] && [ "$(grep -c ',marker-guest,hello,boot_to_ready,' "$tmp/r12/samples.csv")" = 2 ] &&
 			ok "qemu-image built by the test: ready at its console marker, 2 samples" || nok "qemu-image marker (got $st)" "$tmp/err"
-		pgrep -f "$tmp/marker.elf" >/dev/null && nok "marker guest's QEMU stopped after measuring" || ok "marker guest's QEMU stopped after measuring"
+		if pgrep -f "$tmp/marker.elf" >/dev/null; then nok "marker guest's QEMU stopped after measuring"; else ok "marker guest's QEMU stopped after measuring"; fi
 	else
 		nok "building the marker guest"; skip "marker guest's QEMU stopped" "no guest"
 	fi

@@ -32,13 +32,15 @@ static void conn_done(struct ukb_loop *l, struct conn *c)
 	double s = (ukb_now_ns() - c->t0) / 1e9;
 	const char *name = mode_source ? "stream_source" : "stream_sink";
 
-	ukb_loop_del(l, c->fd);
-	close(c->fd);
+	/* the counts go out before the close: a peer that sees our FIN can
+	 * already read what we counted (ukbench cross-checks its own count) */
 	ukb_result(name, "bytes", (double)c->bytes);
 	ukb_result(name, "seconds", s);
 	ukb_result(name, "gbit_per_s", s > 0 ? c->bytes * 8 / s / 1e9 : 0);
 	if (verify)
 		ukb_result(name, "errors", (double)c->errors);
+	ukb_loop_del(l, c->fd);
+	close(c->fd);
 	free(c);
 	nconns--;
 	served++;

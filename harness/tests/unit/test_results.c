@@ -19,19 +19,19 @@ Test(results, samples_and_summary_csv)
 	rs_add(&r, "native", "hello", "image_size", 1, 26176);
 	rs_add(&r, "native", "bad,name", "x", 1, 1);	/* refused: would break the CSV */
 	rs_samples_csv(&r, &b);
-	cr_assert_str_eq(b.p, "experiment,target,workload,metric,unit,rep,value\n"
-			      "exp,native,hello,boot_to_ready,ms,1,5\n"
-			      "exp,native,hello,boot_to_ready,ms,2,4\n"
-			      "exp,native,hello,boot_to_ready,ms,3,3\n"
-			      "exp,native,hello,boot_to_ready,ms,4,2\n"
-			      "exp,native,hello,boot_to_ready,ms,5,1\n"
-			      "exp,native,hello,image_size,bytes,1,26176\n");
+	cr_assert_str_eq(b.p, "experiment,job,target,workload,metric,unit,rep,value\n"
+			      "exp,run,native,hello,boot_to_ready,ms,1,5\n"
+			      "exp,run,native,hello,boot_to_ready,ms,2,4\n"
+			      "exp,run,native,hello,boot_to_ready,ms,3,3\n"
+			      "exp,run,native,hello,boot_to_ready,ms,4,2\n"
+			      "exp,run,native,hello,boot_to_ready,ms,5,1\n"
+			      "exp,run,native,hello,image_size,bytes,1,26176\n");
 	ut_buf_free(&b);
 	rs_summary_csv(&r, &b);
 	cr_assert_str_eq(b.p,
-			 "experiment,target,workload,metric,unit,n,median,min,max,p25,p75,ci95_lo,ci95_hi,ci_level\n"
-			 "exp,native,hello,boot_to_ready,ms,5,3,1,5,2,4,1,5,0.9375\n"
-			 "exp,native,hello,image_size,bytes,1,26176,26176,26176,26176,26176,26176,26176,0.0000\n");
+			 "experiment,job,target,workload,metric,unit,n,median,min,max,p25,p75,ci_lo,ci_hi,ci_level\n"
+			 "exp,run,native,hello,boot_to_ready,ms,5,3,1,5,2,4,1,5,0.9375\n"
+			 "exp,run,native,hello,image_size,bytes,1,26176,26176,26176,26176,26176,26176,26176,0.0000\n");
 	ut_buf_free(&b);
 	rs_free(&r);
 }
@@ -45,8 +45,8 @@ Test(results, failures_are_quoted)
 	strcpy(r.experiment, "e");
 	rs_fail(&r, "refkernel", "hello", 2, "timed out, \"killed\"");
 	rs_failures_csv(&r, &b);
-	cr_assert_str_eq(b.p, "experiment,target,workload,rep,reason\n"
-			      "e,refkernel,hello,2,\"timed out, \"\"killed\"\"\"\n");
+	cr_assert_str_eq(b.p, "experiment,job,target,workload,rep,reason\n"
+			      "e,run,refkernel,hello,2,\"timed out, \"\"killed\"\"\"\n");
 	ut_buf_free(&b);
 	rs_free(&r);
 }
