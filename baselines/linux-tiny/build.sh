@@ -3,7 +3,7 @@
 #   1. source: /usr/src/linux-source-6.1.tar.xz (Debian's linux-source-6.1)
 #      unpacked once into OUT/src (redone when the package version changes)
 #   2. config: mkconfig.sh -> OUT/obj/.config (tinyconfig + FRAGMENT)
-#   3. compile: make vmlinux in OUT/obj, niced, progress every 10%-ish
+#   3. compile: make vmlinux in OUT/obj, niced, a progress line every 200 files
 #   4. install: OUT/vmlinux (the PVH ELF, stripped as the bzImage payload
 #      is), OUT/config, OUT/KERNEL_HZ, OUT/VERSION, OUT/CONFIG_HASH
 # The hash covers what decides the kernel (package version, FRAGMENT, these
@@ -12,6 +12,9 @@
 # cannot be had on this machine (one line; callers skip, not fail).
 # Environment: JOBS (nproc), NICE (10), PKG (linux-source-6.1).
 set -eu
+# Kbuild runs on its own: a parent make's flags (-s, -w, its jobserver) would
+# change its output, which these scripts read.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 here=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 1 ] || { echo "usage: build.sh OUT [FRAGMENT]" >&2; exit 2; }
 mkdir -p "$1"

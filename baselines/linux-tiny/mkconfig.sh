@@ -8,6 +8,9 @@
 # hold stops with one line naming it: the kernel lacks it, or one of its
 # dependencies is missing from FRAGMENT.
 set -eu
+# Kbuild runs on its own: a parent make's flags (-s, -w, its jobserver) would
+# change its output, which these scripts read.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 [ $# -eq 3 ] || { echo "usage: mkconfig.sh SRC OBJ FRAGMENT" >&2; exit 2; }
 src=$1; obj=$2; frag=$3
 fail() { echo "linux-tiny: $*" >&2; exit 1; }
