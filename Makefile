@@ -6,7 +6,7 @@ W       ?= hello
 COMPONENTS := workloads refkernel baselines harness
 export BUILD
 
-.PHONY: all deps deps-check test bench run debug bake clean $(COMPONENTS)
+.PHONY: all deps deps-check test fuzz bench run debug bake rootfs clean $(COMPONENTS)
 
 all: deps-check $(COMPONENTS)
 
@@ -36,11 +36,20 @@ test: deps-check
 	done
 	@./scripts/tap-summary.sh $(BUILD)/test-results
 
+# Long fuzzing campaigns (make test runs a short smoke run of each): the
+# stack's frame input, the kernel's cpio reader and syscalls, the workloads'
+# parsers. FUZZ_TIME (s, per libFuzzer target) and FUZZ_CALLS tune them.
+fuzz: deps-check workloads
+	$(MAKE) -C refkernel/net fuzz
+	$(MAKE) -C refkernel fuzz
+	$(MAKE) -C workloads fuzz-run
+
 # The main job: the default comparison (experiments/default.ini), then its table.
 bench: all
 	$(BUILD)/ukbench bench experiments/default.ini; st=$$?; \
 	$(BUILD)/ukbench report results/latest; \
-	$(BUILD)/ukbench plot results/latest > /dev/null; exit $$st
+	$(BUILD)/ukbench plot results/latest > /dev/null; \
+	$(BUILD)/ukbench report --html results/latest; exit $$st
 
 run: refkernel
 	$(MAKE) -C refkernel run W=$(W)
@@ -48,6 +57,10 @@ debug: refkernel
 	$(MAKE) -C refkernel debug W=$(W)
 bake:
 	$(MAKE) -C refkernel bake BIN=$(abspath $(BIN)) IMG=$(abspath $(IMG))
+# make rootfs BIN=<x86-64 ELF> [ROOTFS=<dir>] OUT=<file.cpio>
+rootfs:
+	@test -n "$(BIN)" -a -n "$(OUT)" || { echo "usage: make rootfs BIN=<x86-64 ELF> [ROOTFS=<dir>] OUT=<file.cpio>"; exit 2; }
+	$(MAKE) -C refkernel rootfs BIN=$(abspath $(BIN)) OUT=$(abspath $(OUT)) $(if $(ROOTFS),ROOTFS=$(abspath $(ROOTFS)))
 
 clean:
 	rm -rf $(BUILD)

@@ -1,7 +1,7 @@
 /* ocigen: write an OCI runtime config.json (runtime-spec 1.0) for one workload.
  * main() -> parse_args() -> emit(): process (args, no capabilities but
  * CAP_NET_BIND_SERVICE, no new privileges, nofile 1024), read-only root,
- * mounts, namespaces (pid, network [joined by path with --netns], ipc, uts,
+ * mounts (a tmpfs on /tmp with --tmp), namespaces (pid, network [joined by path with --netns], ipc, uts,
  * mount), masked paths, optional memory limit. Written to OUT.tmp, renamed.
  * Bad usage: one "ocigen: ..." line, exit 2; I/O errors exit 1. */
 #define _GNU_SOURCE
@@ -13,6 +13,7 @@
 
 struct opts {
 	const char *rootfs, *out, *netns, *hostname;
+	int tmp;			/* --tmp: a tmpfs on /tmp (apps write there) */
 	unsigned long long memory;	/* bytes, 0 = no limit */
 	char **argv;			/* the workload's argv, argv[0] its path in the rootfs */
 	int argc;
@@ -21,7 +22,7 @@ struct opts {
 static void usage(const char *why)
 {
 	fprintf(stderr, "ocigen: %s (usage: ocigen --rootfs DIR --out FILE [--netns PATH] "
-		"[--memory MiB] [--hostname NAME] -- /PROG [ARGS...])\n", why);
+		"[--memory MiB] [--hostname NAME] [--tmp] -- /PROG [ARGS...])\n", why);
 	exit(2);
 }
 
@@ -72,7 +73,8 @@ static void mount_entry(FILE *f, const char *dst, const char *type, const char *
 static void emit(FILE *f, const struct opts *o)
 {
 	static const char *const caps[] = { "CAP_NET_BIND_SERVICE" };
-	static const char *const env[] = { "PATH=/", "HOME=/" };
+	static const char *const env[] = { "PATH=/:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/" };
+	static const char *const o_tmp[] = { "nosuid", "nodev", "mode=1777", "size=65536k" };
 	static const char *const o_proc[] = { "nosuid", "noexec", "nodev" };
 	static const char *const o_dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k" };
 	static const char *const o_pts[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620" };
@@ -109,6 +111,8 @@ static void emit(FILE *f, const struct opts *o)
 	mount_entry(f, "/dev/pts", "devpts", "devpts", o_pts, N(o_pts), 0);
 	mount_entry(f, "/dev/shm", "tmpfs", "shm", o_shm, N(o_shm), 0);
 	mount_entry(f, "/dev/mqueue", "mqueue", "mqueue", o_mq, N(o_mq), 0);
+	if (o->tmp)
+		mount_entry(f, "/tmp", "tmpfs", "tmpfs", o_tmp, N(o_tmp), 0);
 	mount_entry(f, "/sys", "sysfs", "sysfs", o_sys, N(o_sys), 1);
 	fputs("\t],\n\t\"linux\": {\n\t\t\"resources\": {\n", f);
 	fputs("\t\t\t\"devices\": [ { \"allow\": false, \"access\": \"rwm\" } ]", f);
@@ -138,6 +142,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		if (!strcmp(a, "--")) {
 			i++;
 			break;
+		}
+		if (!strcmp(a, "--tmp")) {
+			o->tmp = 1;
+			continue;
 		}
 		if (i + 1 >= argc)
 			usage("missing value or workload");

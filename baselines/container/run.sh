@@ -17,8 +17,17 @@ fail() { echo "container: $*" >&2; exit 255; }
 
 [ $# -ge 1 ] || fail "usage: run.sh WORKLOAD [ARGS...]"
 w=$1; shift
-[ -f "$out/$w/config.json" ] && [ -f "$out/$w/rootfs/$w" ] ||
-	fail "no bundle $out/$w: unknown workload '$w'? (make -C baselines/container)"
+# An app's bundle (make apps) runs "$@" itself: its program's absolute
+# path, then its arguments; it gets a tmpfs on /tmp.
+app=0
+if [ -f "$out/$w/app" ] && [ -d "$out/$w/rootfs" ]; then
+	app=1
+	case ${1:-} in /*) ;; *) fail "app $w: the first argument must be its program's absolute path" ;; esac
+	[ -e "$out/$w/rootfs$1" ] || fail "app $w: no $1 in its rootfs"
+else
+	[ -f "$out/$w/config.json" ] && [ -f "$out/$w/rootfs/$w" ] ||
+		fail "no bundle $out/$w: unknown workload '$w'? (make -C baselines/container)"
+fi
 command -v "$RUNTIME" >/dev/null || fail "$RUNTIME is not installed"
 [ "$(id -u)" = 0 ] || fail "$RUNTIME needs root here (no rootless setup)"
 
@@ -37,13 +46,18 @@ if [ "$RUNTIME" = podman ]; then
 		--security-opt no-new-privileges --ulimit nofile=1024:1024
 		--ulimit nproc=4096:4096 --network "${NETNS:+ns:}${NETNS:-none}")
 	[ -z "${MEM:-}" ] || cmd+=(--memory "${MEM}m")
-	cmd+=(--rootfs "$run/rootfs" "/$w" "$@")
+	[ $app = 1 ] && cmd+=(--tmpfs /tmp --rootfs "$run/rootfs" "$@") ||
+		cmd+=(--rootfs "$run/rootfs" "/$w" "$@")
 	cleanup() { podman rm -f "$id" >/dev/null 2>&1; rm -rf "$run"; }
 else
 	opts=(--rootfs "$out/$w/rootfs" --out "$run/config.json")
 	[ -z "${NETNS:-}" ] || opts+=(--netns "$NETNS")
 	[ -z "${MEM:-}" ] || opts+=(--memory "$MEM")
-	"$out/ocigen" "${opts[@]}" -- "/$w" "$@" || exit 255
+	if [ $app = 1 ]; then
+		"$out/ocigen" "${opts[@]}" --tmp -- "$@" || exit 255
+	else
+		"$out/ocigen" "${opts[@]}" -- "/$w" "$@" || exit 255
+	fi
 	cmd=("$RUNTIME" run --bundle "$run" "$id")
 fi
 

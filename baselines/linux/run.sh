@@ -23,7 +23,10 @@ w=$1; shift
 ACCEL=${ACCEL:-tcg}; MEM=${MEM:-128}; TIMEOUT=${TIMEOUT:-60}
 kernel=${KERNEL:-$out/vmlinux}
 [ -f "$kernel" ] || fail "no $kernel (make -C baselines/linux${KERNEL:+-tiny} first)"
-[ -f "$out/$w.cpio.gz" ] || fail "no initramfs $out/$w.cpio.gz: unknown workload '$w'?"
+# A workload's initramfs, or an app's (its cpio + our init, make apps)
+initrd=$out/$w.cpio.gz
+[ -f "$initrd" ] || initrd=$out/$w.initrd
+[ -f "$initrd" ] || fail "no initramfs $out/$w.cpio.gz or $out/$w.initrd: unknown workload or app '$w'?"
 
 case $ACCEL in
 tcg) ;;
@@ -65,7 +68,7 @@ set -- qemu-system-x86_64 -M microvm -accel "$ACCEL" -cpu max -m "$MEM" -smp 1 \
 	-device isa-debug-exit,iobase=0xf4,iosize=4
 [ -z "${TAP:-}" ] || set -- "$@" -netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no" \
 	-device virtio-net-device,netdev=n0,mac=52:54:00:12:34:56
-set -- "$@" -kernel "$kernel" -initrd "$out/$w.cpio.gz" -append "$append"
+set -- "$@" -kernel "$kernel" -initrd "$initrd" -append "$append"
 if [ "${PRINT_CMD:-0}" = 1 ]; then
 	printf '%s\n' "$@"	# the QEMU argv, one argument a line, for harnesses
 	exit 0

@@ -14,7 +14,7 @@
 #define MAX_TARGETS 32
 
 struct defaults {
-	int reps, warmup, timeout_ms, mem, vcpus, accel, duration_ms;
+	int reps, warmup, timeout_ms, mem, vcpus, accel, duration_ms, pcap;
 };
 
 static int bad(char *why, size_t n, const char *path, int line, const char *fmt, const char *arg)
@@ -75,6 +75,11 @@ static int common_key(const struct ini_kv *kv, struct defaults *d, const char *p
 		d->duration_ms = s * 1000;
 		return 1;
 	}
+	if (!strcmp(kv->key, "pcap")) {
+		d->pcap = pc_parse_mode(kv->val);
+		return d->pcap < 0 ? bad(why, n, path, kv->line,
+					 "pcap must be off, head or full, not '%s'", kv->val) : 1;
+	}
 	if (!strcmp(kv->key, "accel")) {
 		d->accel = ex_parse_accel(kv->val);
 		return d->accel < 0 ? bad(why, n, path, kv->line,
@@ -83,8 +88,60 @@ static int common_key(const struct ini_kv *kv, struct defaults *d, const char *p
 	return 0;
 }
 
+/* A path as written in the file: absolute, or relative to the file's folder. */
+static int file_path(char *dst, size_t cap, const char *dir, const struct ini_kv *kv,
+		     const char *path, char *why, size_t n)
+{
+	if ((size_t)snprintf(dst, cap, "%s%s%s", kv->val[0] == '/' ? "" : dir,
+			     kv->val[0] == '/' ? "" : "/", kv->val) >= cap)
+		return bad(why, n, path, kv->line, "value of '%s' too long", kv->key);
+	return 0;
+}
+
+/* A comma list of integers in [lo, hi] (exit statuses, codes). */
+static int int_list(const struct ini_kv *kv, int lo, int hi, int *out, int max, int *nout,
+		    const char *path, char *why, size_t n)
+{
+	char list[512], *v[TG_MAX_EXIT + 1];
+	int cnt;
+	struct ini_kv one = *kv;
+
+	ut_strlcpy(list, kv->val, sizeof list);
+	cnt = ut_split(list, ',', v, TG_MAX_EXIT + 1);
+	if (!cnt || cnt > max) {
+		snprintf(why, n, "%s:%d: %s takes 1 to %d values, not '%s'", path, kv->line, kv->key,
+			 max, kv->val);
+		return -1;
+	}
+	for (int i = 0; i < cnt; i++) {
+		ut_strlcpy(one.val, v[i], sizeof one.val);
+		if (num(&one, lo, hi, &out[i], path, why, n))
+			return -1;
+	}
+	*nout = cnt;
+	return 0;
+}
+
+/* Which keys each kind takes: built-in kinds only baseline_of. */
+static const char *const image_keys[] = { "kernel", "initrd", "disk", "machine", "append",
+	"qemu_args", "ready", "exit_status", "exit_code", "exit_device", "reset_ok", "net_device",
+	"cpu", NULL };
+static const char *const command_keys[] = { "command", "cleanup", "tap", "kernel", "initrd",
+	"disk", "ready", "exit_status", NULL };
+
+static int takes(const struct tg_ops *o, const char *key)
+{
+	const char *const *k = o == &tg_qemu_image_ops ? image_keys :
+			       o == &tg_command_ops ? command_keys : NULL;
+
+	for (; k && *k; k++)
+		if (!strcmp(*k, key))
+			return 1;
+	return 0;
+}
+
 static int parse_target(const struct ini_sec *s, const char *name, struct tg_spec *t,
-			const char *path, char *why, size_t n)
+			const char *path, const char *dir, char *why, size_t n)
 {
 	const struct ini_kv *kind = ini_get(s, "kind");
 
@@ -95,9 +152,11 @@ static int parse_target(const struct ini_sec *s, const char *name, struct tg_spe
 	t->ops = kind ? tg_find(kind->val) : NULL;
 	if (!t->ops)
 		return bad(why, n, path, kind ? kind->line : s->line,
-			   "[target] needs kind = qemu-image, refkernel, linux-vm, linux-tiny, container or native (got '%s')",
+			   "[target] needs kind = qemu-image, command, refkernel, linux-vm, linux-tiny, container or native (got '%s')",
 			   kind ? kind->val : "");
-	t->exit_ok = t->ops == &tg_native_ops || t->ops == &tg_container_ops ? 0 : 1;
+	t->exit_ok = t->ops == &tg_native_ops || t->ops == &tg_container_ops ||
+		     t->ops == &tg_command_ops ? 0 : 1;
+	t->foreign = t->ops == &tg_qemu_image_ops || t->ops == &tg_command_ops;
 	for (int i = 0; i < s->nkv; i++) {
 		const struct ini_kv *kv = &s->kv[i];
 		char *dst = NULL;
@@ -105,15 +164,46 @@ static int parse_target(const struct ini_sec *s, const char *name, struct tg_spe
 
 		if (!strcmp(kv->key, "kind"))
 			continue;
-		if (t->ops != &tg_qemu_image_ops)
-			return bad(why, n, path, kv->line,
-				   "key '%s' is only for kind = qemu-image", kv->key);
-		if (!strcmp(kv->key, "kernel")) {
-			dst = t->kernel;
-			cap = sizeof t->kernel;
-		} else if (!strcmp(kv->key, "initrd")) {
-			dst = t->initrd;
-			cap = sizeof t->initrd;
+		if (!strcmp(kv->key, "baseline_of")) {
+			if (!rs_valid_name(kv->val))
+				return bad(why, n, path, kv->line, "baseline_of names a target, not '%s'",
+					   kv->val);
+			ut_strlcpy(t->baseline_of, kv->val, sizeof t->baseline_of);
+			continue;
+		}
+		if (!takes(t->ops, kv->key)) {
+			char msg[160];
+
+			snprintf(msg, sizeof msg, "kind = %s does not take '%s'%s", t->ops->kind, kv->key,
+				 t->foreign ? " (see experiments/README.md)" :
+				 " (a built-in kind takes only baseline_of)");
+			return bad(why, n, path, kv->line, "%s", msg);
+		}
+		if (!strcmp(kv->key, "kernel") || !strcmp(kv->key, "initrd")) {
+			if (file_path(kv->key[0] == 'k' ? t->kernel : t->initrd, sizeof t->kernel, dir,
+				      kv, path, why, n))
+				return -1;
+			continue;
+		} else if (!strcmp(kv->key, "disk")) {	/* a comma list: one -drive each */
+			char list[512], *v[TG_MAX_DISKS + 1];
+			int cnt;
+			struct ini_kv one = *kv;
+
+			ut_strlcpy(list, kv->val, sizeof list);
+			cnt = ut_split(list, ',', v, TG_MAX_DISKS + 1);
+			if (!cnt || t->ndisks + cnt > TG_MAX_DISKS)
+				return bad(why, n, path, kv->line, "disk takes 1 to %s paths", "4");
+			for (int k = 0; k < cnt; k++) {
+				ut_strlcpy(one.val, v[k], sizeof one.val);
+				if (file_path(t->disks[t->ndisks], sizeof t->disks[0], dir, &one, path, why, n))
+					return -1;
+				/* a disk named with %w is checked per workload (ex_load) */
+				if (!strchr(t->disks[t->ndisks], '%') && ut_file_size(t->disks[t->ndisks]) < 0)
+					return bad(why, n, path, kv->line, "disk %s does not exist",
+						   t->disks[t->ndisks]);
+				t->disk_line[t->ndisks++] = kv->line;
+			}
+			continue;
 		} else if (!strcmp(kv->key, "machine")) {
 			dst = t->machine;
 			cap = sizeof t->machine;
@@ -123,9 +213,63 @@ static int parse_target(const struct ini_sec *s, const char *name, struct tg_spe
 		} else if (!strcmp(kv->key, "qemu_args")) {
 			dst = t->qemu_args;
 			cap = sizeof t->qemu_args;
-		} else if (!strcmp(kv->key, "exit_status")) {
-			if (num(kv, 0, 255, &t->exit_ok, path, why, n))
+		} else if (!strcmp(kv->key, "cpu")) {
+			dst = t->cpu;
+			cap = sizeof t->cpu;
+		} else if (!strcmp(kv->key, "command")) {
+			dst = t->command;
+			cap = sizeof t->command;
+		} else if (!strcmp(kv->key, "cleanup")) {
+			dst = t->cleanup;
+			cap = sizeof t->cleanup;
+		} else if (!strcmp(kv->key, "tap")) {
+			if (!*kv->val || strlen(kv->val) >= 16 || strspn(kv->val,
+			    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+			    strlen(kv->val))
+				return bad(why, n, path, kv->line,
+					   "tap must be an interface name (1-15 of letters, digits, _-), not '%s'",
+					   kv->val);
+			ut_strlcpy(t->tap, kv->val, sizeof t->tap);
+			continue;
+		} else if (!strcmp(kv->key, "exit_status") || !strcmp(kv->key, "exit_code")) {
+			int v[TG_MAX_EXIT], cnt;
+
+			if (int_list(kv, 0, kv->key[5] == 's' ? 255 : 127, v, TG_MAX_EXIT - t->nexit,
+				     &cnt, path, why, n))
 				return -1;
+			/* exit_code: what the guest writes to isa-debug-exit; QEMU
+			 * exits with (code << 1) | 1 */
+			for (int k = 0; k < cnt; k++)
+				t->exit_list[t->nexit++] = kv->key[5] == 's' ? v[k] : (v[k] << 1) | 1;
+			continue;
+		} else if (!strcmp(kv->key, "exit_device")) {
+			char *end;
+			long v = strtol(kv->val, &end, 0);
+
+			if (!*kv->val || *end || v < 0x100 || v > 0xfffe || v == 0xf4)
+				return bad(why, n, path, kv->line,
+					   "exit_device is an I/O port from 0x100 to 0xfffe (e.g. 0x501), not '%s'",
+					   kv->val);
+			t->exit_device = (int)v;
+			continue;
+		} else if (!strcmp(kv->key, "reset_ok")) {
+			if (strcmp(kv->val, "yes") && strcmp(kv->val, "no"))
+				return bad(why, n, path, kv->line, "reset_ok must be yes or no, not '%s'",
+					   kv->val);
+			t->reset_ok = !strcmp(kv->val, "yes");
+			continue;
+		} else if (!strcmp(kv->key, "net_device")) {
+			static const char *const dev[] = { "virtio-net-device", "virtio-net-pci", "e1000",
+							   "none", NULL };
+			int k;
+
+			for (k = 0; dev[k] && strcmp(dev[k], kv->val); k++)
+				;
+			if (!dev[k])
+				return bad(why, n, path, kv->line,
+					   "net_device must be virtio-net-device, virtio-net-pci, e1000 or none, not '%s'",
+					   kv->val);
+			t->net_device = TG_NET_VIRTIO_MMIO + k;
 			continue;
 		} else if (!strcmp(kv->key, "ready")) {
 			if (!strcmp(kv->val, "exit")) {
@@ -142,8 +286,6 @@ static int parse_target(const struct ini_sec *s, const char *name, struct tg_spe
 					   "ready must be exit, marker:TEXT or port:N, not '%s'", kv->val);
 			}
 			continue;
-		} else {
-			return bad(why, n, path, kv->line, "unknown key '%s' in [target]", kv->key);
 		}
 		if (strlen(kv->val) >= cap)
 			return bad(why, n, path, kv->line, "value of '%s' too long", kv->key);
@@ -151,14 +293,99 @@ static int parse_target(const struct ini_sec *s, const char *name, struct tg_spe
 	}
 	if (t->ops == &tg_qemu_image_ops && !t->kernel[0])
 		return bad(why, n, path, s->line, "qemu-image target '%s' needs kernel = PATH", name);
+	if (t->ops == &tg_command_ops && !t->command[0])
+		return bad(why, n, path, s->line, "command target '%s' needs command = ...", name);
+	if (t->net_device && t->ready != READY_PORT)
+		return bad(why, n, path, s->line,
+			   "target '%s': net_device without ready = port:N (only servers get a network)",
+			   name);
+	t->want_net = t->ready == READY_PORT || t->tap[0];
 	return 0;
+}
+
+/* The folder of (path), absolute: relative paths in the file are from there. */
+static void file_dir(const char *path, char *dir, size_t n)
+{
+	char *rp = realpath(path, NULL), *slash;
+
+	snprintf(dir, n, "%s", rp ? rp : path);
+	free(rp);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir)
+		*slash = '\0';
+	else if (slash)
+		slash[1] = '\0';
+	else
+		snprintf(dir, n, ".");
+}
+
+/* The built-in targets by their kind's name, then the file's [target]s. */
+static int load_targets(const struct ini_file *f, const char *path, struct tg_spec *targets,
+			int *nt, char *why, size_t n)
+{
+	char dir[UKB_PATH];
+
+	file_dir(path, dir, sizeof dir);
+	*nt = 0;
+	for (const struct tg_ops *const *o = tg_all(); *o && *nt < MAX_TARGETS; o++) {
+		if (*o == &tg_qemu_image_ops || *o == &tg_command_ops)
+			continue;
+		memset(&targets[*nt], 0, sizeof targets[*nt]);
+		ut_strlcpy(targets[*nt].name, (*o)->kind, sizeof targets[*nt].name);
+		targets[*nt].ops = *o;
+		targets[*nt].exit_ok = *o == &tg_native_ops || *o == &tg_container_ops ? 0 : 1;
+		(*nt)++;
+	}
+	for (int i = 0; i < f->nsec; i++) {
+		const struct ini_sec *s = &f->sec[i];
+		int k;
+
+		if (strncmp(s->name, "target ", 7))
+			continue;
+		for (k = 0; k < *nt && strcmp(targets[k].name, s->name + 7); k++)
+			;
+		if (k == MAX_TARGETS)
+			return bad(why, n, path, s->line, "too many targets%s", "");
+		if (parse_target(s, s->name + 7, &targets[k], path, dir, why, n) != 0)
+			return -1;
+		if (k == *nt)
+			(*nt)++;
+	}
+	return 0;
+}
+
+int ex_targets(const char *path, struct tg_spec *out, int max, int *nout, char *why, size_t n)
+{
+	struct ini_file f;
+	struct tg_spec *t = calloc(MAX_TARGETS, sizeof *t);
+	int nt = 0, rc = -1;
+
+	*nout = 0;
+	if (!t) {
+		snprintf(why, n, "out of memory");
+		return -1;
+	}
+	if (ini_load(path, &f, why, n) != 0) {
+		free(t);
+		return -1;
+	}
+	if (load_targets(&f, path, t, &nt, why, n) == 0) {
+		for (int i = 0; i < nt && *nout < max; i++)
+			if (t[i].ops == &tg_qemu_image_ops || t[i].ops == &tg_command_ops ||
+			    strcmp(t[i].name, t[i].ops->kind))
+				out[(*nout)++] = t[i];
+		rc = 0;
+	}
+	ini_free(&f);
+	free(t);
+	return rc;
 }
 
 int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 {
 	struct ini_file f;
-	struct tg_spec targets[MAX_TARGETS];
-	struct defaults d = { 5, 1, 60000, 0, 1, ACCEL_AUTO, 3000 };
+	struct tg_spec *targets = NULL;
+	struct defaults d = { 5, 1, 60000, 0, 1, ACCEL_AUTO, 3000, PC_HEAD };
 	int nt = 0, nruns = 0, rc = -1;
 	const char *base = strrchr(path, '/');
 
@@ -168,16 +395,9 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 	p->source = path;
 	base = base ? base + 1 : path;
 	snprintf(p->experiment, sizeof p->experiment, "%.*s", (int)strcspn(base, "."), base);
-	/* built-in targets by their kind's name */
-	for (const struct tg_ops *const *o = tg_all(); *o && nt < MAX_TARGETS; o++) {
-		if (*o == &tg_qemu_image_ops)
-			continue;
-		memset(&targets[nt], 0, sizeof targets[nt]);
-		ut_strlcpy(targets[nt].name, (*o)->kind, sizeof targets[nt].name);
-		targets[nt].ops = *o;
-		targets[nt].exit_ok = *o == &tg_native_ops || *o == &tg_container_ops ? 0 : 1;
-		nt++;
-	}
+	targets = calloc(MAX_TARGETS, sizeof *targets);
+	if (!targets || load_targets(&f, path, targets, &nt, why, n) != 0)
+		goto out;
 	/* pass 1: [experiment] and [target] sections */
 	for (int i = 0; i < f.nsec; i++) {
 		const struct ini_sec *s = &f.sec[i];
@@ -205,18 +425,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				}
 			}
 		} else if (!strncmp(s->name, "target ", 7)) {
-			int k;
-
-			for (k = 0; k < nt && strcmp(targets[k].name, s->name + 7); k++)
-				;
-			if (k == MAX_TARGETS) {
-				bad(why, n, path, s->line, "too many targets%s", "");
-				goto out;
-			}
-			if (parse_target(s, s->name + 7, &targets[k], path, why, n) != 0)
-				goto out;
-			if (k == nt)
-				nt++;
+			continue;	/* load_targets */
 		} else if (strncmp(s->name, "run ", 4)) {
 			bad(why, n, path, s->line,
 			    "unknown section [%s] (expected [experiment], [target NAME] or [run NAME])",
@@ -229,6 +438,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 		const struct ini_sec *s = &f.sec[i];
 		struct defaults rd = d;
 		char tl[512] = "", wl[512] = "", args[256] = "", *tv[MAX_TARGETS], *wv[16];
+		char rbase[UKB_NAME] = "";
 		int tline = s->line, wline = s->line, ntv, nwv, mm = 0;
 		int mems[8] = { d.mem }, nmem = 1, cpus[8] = { d.vcpus }, ncpu = 1;
 
@@ -276,6 +486,12 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				wline = kv->line;
 			} else if (!strcmp(kv->key, "args")) {
 				ut_strlcpy(args, kv->val, sizeof args);
+			} else if (!strcmp(kv->key, "baseline")) {
+				if (!rs_valid_name(kv->val)) {
+					bad(why, n, path, kv->line, "baseline names a target, not '%s'", kv->val);
+					goto out;
+				}
+				ut_strlcpy(rbase, kv->val, sizeof rbase);
 			} else if (!strcmp(kv->key, "min_mem")) {
 				if (strcmp(kv->val, "yes") && strcmp(kv->val, "no")) {
 					bad(why, n, path, kv->line, "min_mem must be yes or no, not '%s'", kv->val);
@@ -327,6 +543,22 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 							 cpus[ci]);
 				}
 				ut_strlcpy(j.workload, wv[w % nwv], sizeof j.workload);
+				/* the ratio column: the target's baseline_of, the [run]'s, the plan's */
+				ut_strlcpy(j.baseline, j.spec.baseline_of[0] ? j.spec.baseline_of : rbase,
+					   sizeof j.baseline);
+				for (int dk = 0; dk < j.spec.ndisks; dk++) {	/* disk = .../%w.img */
+					char dp[UKB_PATH], *pc;
+
+					ut_strlcpy(dp, j.spec.disks[dk], sizeof dp);
+					if (!(pc = strstr(dp, "%w")))
+						continue;
+					snprintf(pc, sizeof dp - (size_t)(pc - dp), "%s%s", j.workload,
+						 strstr(j.spec.disks[dk], "%w") + 2);
+					if (ut_file_size(dp) < 0) {
+						bad(why, n, path, j.spec.disk_line[dk], "disk %s does not exist", dp);
+						goto out;
+					}
+				}
 				ut_strlcpy(j.args, args, sizeof j.args);
 				j.reps = rd.reps;
 				j.warmup = rd.warmup;
@@ -336,6 +568,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				j.timeout_ms = rd.timeout_ms;
 				j.duration_ms = rd.duration_ms;
 				j.min_mem = mm;
+				j.pcap = rd.pcap;
 				if (run_plan_add(p, &j) != 0) {
 					bad(why, n, path, s->line, "out of memory%s", "");
 					goto out;
@@ -355,5 +588,6 @@ out:
 		p->njobs = 0;
 	}
 	ini_free(&f);
+	free(targets);
 	return rc;
 }

@@ -17,10 +17,12 @@ static void usage(FILE *f)
 		"  env                      what this host can do: KVM usable?, runc, podman, netns, tools\n"
 		"  list                     targets, workloads, experiments\n"
 		"  run -t TARGET -w WORKLOAD [--reps N] [--accel auto|kvm|tcg] [--mem MiB] [-o DIR]\n"
-		"                           run workloads on targets (comma lists run several)\n"
+		"      [-f FILE]            run workloads on targets (comma lists run several;\n"
+		"                           -f: targets defined in an experiment file)\n"
 		"  bench EXPERIMENT         run an experiment file (experiments/*.ini) end to end\n"
 		"  report DIR               print the summary table of a result set (markdown)\n"
 		"  plot DIR                 draw the result set's plots with gnuplot\n"
+		"  compare A B              medians, ratios and a Mann-Whitney U test between two sets\n"
 		"'ukbench COMMAND --help' says more. Exit status: 0 success, 1 a measurement\n"
 		"failed, 2 bad usage.\n");
 }
@@ -74,8 +76,12 @@ static int run_usage(int status)
 		"  --duration S      load phase of server workloads, seconds (3)\n"
 		"  --min-mem         also bisect the least guest memory (1..256 MiB) that works\n"
 		"  --args \"A B\"      arguments for the workload\n"
+		"  --pcap MODE       packet traces of server runs: off, head (first 2 MiB, default), full\n"
 		"  -o DIR            result folder (default results/run-<UTC time>)\n"
-		"TARGET: refkernel, linux-vm, linux-tiny, container, native. Prints the result folder.\n");
+		"  -f, --experiment FILE  take [target NAME] definitions (qemu-image, command)\n"
+		"                    from an experiment file; -t names them\n"
+		"TARGET: refkernel, linux-vm, linux-tiny, container, native, or a target of FILE.\n"
+		"Prints the result folder.\n");
 	return status;
 }
 
@@ -95,9 +101,11 @@ static int intarg(const char *opt, const char *v, int lo, int hi, int *out)
 static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 {
 	struct run_plan p;
-	char tl[512] = "", wl[512] = "", *tv[16], *wv[16];
+	char tl[512] = "", wl[512] = "", *tv[16], *wv[16], why[UKB_WHY];
 	struct run_job j;
-	int ntv, nwv, rc;
+	int ntv, nwv, rc, nft = 0;
+	static struct tg_spec ft[32];	/* the file's targets */
+	const char *file = NULL;
 
 	memset(&p, 0, sizeof p);
 	memset(&j, 0, sizeof j);
@@ -130,6 +138,13 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 			ut_strlcpy(wl, v, sizeof wl);
 		else if (!strcmp(a, "-o"))
 			ut_strlcpy(p.outdir, v, sizeof p.outdir);
+		else if (!strcmp(a, "--pcap")) {
+			if ((j.pcap = pc_parse_mode(v)) < 0) {
+				ut_err("--pcap must be off, head or full, not '%s'", v);
+				return 2;
+			}
+		} else if (!strcmp(a, "-f") || !strcmp(a, "--experiment"))
+			file = v;
 		else if (!strcmp(a, "--args"))
 			ut_strlcpy(j.args, v, sizeof j.args);
 		else if (!strcmp(a, "--reps")) {
@@ -173,24 +188,37 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 			ut_err("unknown workload '%s' (see ukbench list)", wv[w]);
 			return 2;
 		}
+	if (file && ex_targets(file, ft, 32, &nft, why, sizeof why) != 0) {
+		ut_err("%s", why);
+		return 2;
+	}
+	p.source = file;
 	for (int t = 0; t < ntv; t++) {
 		const struct tg_ops *o = tg_find(tv[t]);
+		const struct tg_spec *fs = NULL;
 
-		if (!o || o == &tg_qemu_image_ops) {
-			ut_err("unknown target '%s' (refkernel, linux-vm, linux-tiny, container, native; qemu-image targets are defined in experiment files)",
+		for (int k = 0; k < nft && !fs; k++)
+			if (!strcmp(ft[k].name, tv[t]))
+				fs = &ft[k];
+		if (!fs && (!o || o == &tg_qemu_image_ops || o == &tg_command_ops)) {
+			ut_err("unknown target '%s' (refkernel, linux-vm, linux-tiny, container, native; qemu-image and command targets come from an experiment file: -f FILE)",
 			       tv[t]);
 			return 2;
 		}
 		for (int w = 0; w < nwv; w++) {
-			memset(&j.spec, 0, sizeof j.spec);
-			ut_strlcpy(j.spec.name, o->kind, sizeof j.spec.name);
-			j.spec.ops = o;
-			j.spec.exit_ok = o == &tg_native_ops || o == &tg_container_ops ? 0 : 1;
+			if (fs) {
+				j.spec = *fs;
+			} else {
+				memset(&j.spec, 0, sizeof j.spec);
+				ut_strlcpy(j.spec.name, o->kind, sizeof j.spec.name);
+				j.spec.ops = o;
+				j.spec.exit_ok = o == &tg_native_ops || o == &tg_container_ops ? 0 : 1;
+			}
+			ut_strlcpy(j.baseline, j.spec.baseline_of, sizeof j.baseline);
 			ut_strlcpy(j.workload, wv[w], sizeof j.workload);
 			run_plan_add(&p, &j);
 		}
 	}
-	char why[UKB_WHY];
 
 	if (run_preflight(&p, why, sizeof why) != 0) {
 		ut_err("%s", why);
@@ -269,6 +297,8 @@ int main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "plot"))
 		return plot_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return compare_main(argc - 1, argv + 1);
 	ut_err("unknown command '%s'", cmd);
 	usage(stderr);
 	return 2;

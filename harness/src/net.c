@@ -71,8 +71,6 @@ static int ip(char *why, size_t n, const char *a0, ...)
 	return 0;
 }
 
-static int frame_socket(struct nt_net *net);
-
 static void nt_cleanup(void *arg)
 {
 	struct nt_net *net = arg;
@@ -164,7 +162,7 @@ int nt_setup(struct nt_net *net, int kind, char *why, size_t n)
 		    ip(why, n, "-n", ns, "link", "set", "tap0", "master", "br0", NULL) ||
 		    ip(why, n, "-n", ns, "link", "set", "tap0", "up", NULL))
 			goto err;
-		net->pkt = frame_socket(net);	/* optional: no cross-check without it */
+		net->pkt = nt_frame_socket(net);	/* optional: no cross-check without it */
 	} else if (kind == NT_VETH) {
 		snprintf(net->cns, sizeof net->cns, "%sc", ns);
 		if (ip(why, n, "netns", "add", net->cns, NULL)) {
@@ -188,16 +186,17 @@ err:
 	return -1;
 }
 
-/* A packet socket on br0, inside the namespace, with kernel receive
- * timestamps: the cross-check of boot time by the guest's first frame. */
-static int frame_socket(struct nt_net *net)
+/* A packet socket on br0 (lo for native servers, which have no bridge),
+ * inside the namespace, with kernel receive timestamps: the cross-check of
+ * boot time by the guest's first frame, and the frames of the pcap traces. */
+int nt_frame_socket(struct nt_net *net)
 {
 	int fd = -1, one = 1;
 	unsigned idx;
 
-	if (nt_enter(net) != 0)
+	if (!net->ns[0] || nt_enter(net) != 0)
 		return -1;
-	idx = if_nametoindex("br0");
+	idx = if_nametoindex(net->kind == NT_TAP || net->kind == NT_VETH ? "br0" : "lo");
 	if (idx)
 		fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	nt_leave();
@@ -221,6 +220,8 @@ uint64_t nt_first_frame(struct nt_net *net, const uint8_t mac[6])
 	unsigned char frame[64];
 	char ctl[256];
 
+	if (net->cap)	/* the capture thread reads the socket: the same frames */
+		return net->t_first_frame = pc_first_frame(net->cap, mac);
 	while (net->pkt >= 0 && !net->t_first_frame) {
 		struct iovec iov = { frame, sizeof frame };
 		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
@@ -252,6 +253,7 @@ uint64_t nt_first_frame(struct nt_net *net, const uint8_t mac[6])
 void nt_teardown(struct nt_net *net)
 {
 	net->active = 0;
+	pc_stop(net);
 	if (net->pkt >= 0)
 		close(net->pkt);
 	net->pkt = -1;

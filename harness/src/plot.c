@@ -11,6 +11,8 @@
 
 #include "ukb.h"
 
+static int quiet;	/* plot_all(..., quiet): no list of written files */
+
 static int metric_done(const struct sm_table *t, int i)
 {
 	for (int k = 0; k < i; k++)
@@ -81,7 +83,8 @@ static int draw(const struct sm_table *t, const char *metric, const char *unit,
 		snprintf(why, n, "gnuplot failed on %s (status %d): %s", metric, rc, out);
 		return -1;
 	}
-	printf("%s.png\n%s.svg\n", outbase, outbase);
+	if (!quiet)
+		printf("%s.png\n%s.svg\n", outbase, outbase);
 	return 0;
 }
 
@@ -121,13 +124,34 @@ static int draw_cdfs(const struct sm_table *t, const char *dir, const char *outd
 		if (ut_capture(argv, out, sizeof out, 30000) != 0) {
 			ut_err("plot: gnuplot failed on the %s latency CDF: %s", t->r[i].workload, out);
 			failed = 1;
-		} else {
+		} else if (!quiet) {
 			printf("%s.png\n%s.svg\n", outbase, outbase);
 		}
 		ut_buf_free(&files);
 		ut_buf_free(&titles);
 		ut_buf_free(&e);
 	}
+	return failed;
+}
+
+int plot_all(const struct sm_table *t, const char *dir, const char *outdir, const char *set,
+	     int q)
+{
+	char why[UKB_WHY];
+	int failed = 0;
+
+	quiet = q;
+	for (int i = 0; i < t->nr && !ukb_interrupted; i++) {
+		if (metric_done(t, i))
+			continue;
+		if (draw(t, t->r[i].metric, t->r[i].unit, outdir, set, why, sizeof why) != 0) {
+			ut_err("plot: %s", why);
+			failed = 1;
+		}
+	}
+	if (!ukb_interrupted)
+		failed |= draw_cdfs(t, dir, outdir, set);
+	quiet = 0;
 	return failed;
 }
 
@@ -183,16 +207,7 @@ int plot_main(int argc, char **argv)
 		sm_free(&t);
 		return 1;
 	}
-	for (int i = 0; i < t.nr && !ukb_interrupted; i++) {
-		if (metric_done(&t, i))
-			continue;
-		if (draw(&t, t.r[i].metric, t.r[i].unit, outdir, set, why, sizeof why) != 0) {
-			ut_err("plot: %s", why);
-			failed = 1;
-		}
-	}
-	if (!ukb_interrupted)
-		failed |= draw_cdfs(&t, dir, outdir, set);
+	failed = plot_all(&t, dir, outdir, set, 0);
 	if (!t.nr)
 		ut_err("plot: %s has no samples to draw", dirarg);
 	sm_free(&t);

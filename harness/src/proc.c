@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -272,14 +273,16 @@ static int reap(struct pr_child *c, int flags)
 {
 	int st;
 	pid_t k;
+	struct rusage ru;
 
 	if (c->exited)
 		return 1;
 	do
-		k = waitpid(c->pid, &st, flags);
+		k = wait4(c->pid, &st, flags, &ru);	/* ru_maxrss: the peak RSS, KiB */
 	while (k < 0 && errno == EINTR);
 	if (k != c->pid)
 		return 0;
+	c->maxrss_kib = ru.ru_maxrss;
 	c->t_exit = ut_now_ns();
 	c->exited = 1;
 	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

@@ -1,7 +1,10 @@
-/* qmp.c: just enough of the QEMU Machine Protocol to time a VM's start:
- * qmp_connect() waits for QEMU's socket, reads the greeting and negotiates
- * capabilities; qmp_cmd() sends one command and waits for its "return".
- * QMP messages are one JSON object per line; events in between are skipped.
+/* qmp.c: just enough of the QEMU Machine Protocol to time a VM's start and
+ * to tell how it ended: qmp_connect() waits for QEMU's socket, reads the
+ * greeting and negotiates capabilities; qmp_cmd() sends one command and waits
+ * for its "return"; qmp_events() returns the events (SHUTDOWN with its
+ * reason, RESET, ...) seen meanwhile and read until QEMU closes the socket.
+ * QMP messages are one JSON object per line. One connection at a time (the
+ * launches are sequential): its events are kept here.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,6 +15,8 @@
 #include <unistd.h>
 
 #include "ukb.h"
+
+static struct ut_buf seen;	/* event lines of the current connection */
 
 /* Read lines until one contains `want`; an "error" reply fails. */
 static int qmp_expect(int fd, const char *want, uint64_t deadline, char *why, size_t n)
@@ -55,10 +60,17 @@ static int qmp_expect(int fd, const char *want, uint64_t deadline, char *why, si
 			}
 			int hit = strstr(line, want) != NULL;
 
+			if (strstr(line, "\"event\"")) {
+				ut_buf_add(&seen, line, strlen(line));
+				ut_buf_add(&seen, "\n", 1);
+			}
+
 			len -= (size_t)(nl + 1 - line);
 			memmove(line, nl + 1, len + 1);
-			if (hit)
+			if (hit) {	/* what came with the reply: events, for qmp_events */
+				ut_buf_add(&seen, line, len);
 				return 0;
+			}
 		}
 		if (len == sizeof line - 1)
 			len = 0;	/* an over-long event: drop it */
@@ -77,6 +89,7 @@ int qmp_connect(const char *sock, uint64_t deadline, char *why, size_t n)
 		return -1;
 	}
 	strcpy(sa.sun_path, sock);
+	seen.len = 0;
 	for (;;) {
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
@@ -115,4 +128,27 @@ int qmp_cmd(int fd, const char *cmd, uint64_t deadline, char *why, size_t n)
 		return -1;
 	}
 	return qmp_expect(fd, "\"return\"", deadline, why, n);
+}
+
+void qmp_events(int fd, uint64_t deadline, struct ut_buf *out)
+{
+	char buf[4096];
+
+	if (seen.len)
+		ut_buf_add(out, seen.p, seen.len);
+	seen.len = 0;
+	while (fd >= 0 && ut_now_ns() < deadline && !ukb_interrupted) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int k = pr_poll(&p, 1, (int)((deadline - ut_now_ns()) / 1000000ull) + 1);
+
+		if (k <= 0)
+			continue;
+		ssize_t got = read(fd, buf, sizeof buf);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;	/* QEMU closed it: everything it said is in */
+		ut_buf_add(out, buf, (size_t)got);
+	}
 }

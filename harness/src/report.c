@@ -17,15 +17,20 @@ int report_resolve_dir(const char *arg, char *out, size_t n)
 {
 	char p[UKB_PATH + 32];
 
-	snprintf(p, sizeof p, "%s/summary.csv", arg);
-	if (access(p, R_OK) == 0) {
-		ut_strlcpy(out, arg, n);
-		return 0;
-	}
-	snprintf(p, sizeof p, "%s/results/%s/summary.csv", ut_root(), arg);
-	if (!strchr(arg, '/') && access(p, R_OK) == 0) {
-		snprintf(out, n, "%s/results/%s", ut_root(), arg);
-		return 0;
+	/* summary.csv, or samples.csv alone (a set cut short: summarised again) */
+	for (int k = 0; k < 2; k++) {
+		const char *f = k ? "samples.csv" : "summary.csv";
+
+		snprintf(p, sizeof p, "%s/%s", arg, f);
+		if (access(p, R_OK) == 0) {
+			ut_strlcpy(out, arg, n);
+			return 0;
+		}
+		snprintf(p, sizeof p, "%s/results/%s/%s", ut_root(), arg, f);
+		if (!strchr(arg, '/') && access(p, R_OK) == 0) {
+			snprintf(out, n, "%s/results/%s", ut_root(), arg);
+			return 0;
+		}
 	}
 	return -1;
 }
@@ -85,6 +90,31 @@ void sm_label(const struct sm_table *t, const char *job, const char *workload, c
 		snprintf(out, n, "%s", workload);
 }
 
+static void sm_note(struct sm_table *t, const char *what)
+{
+	size_t k = strlen(t->missing);
+
+	snprintf(t->missing + k, sizeof t->missing - k, "%s%s", k ? "; " : "", what);
+}
+
+/* summary.csv gone or unreadable: the rows again from samples.csv. */
+static int sm_from_samples(const char *dir, struct sm_table *t, struct ut_buf *b)
+{
+	struct rs_set rs;
+	int cut;
+
+	memset(&rs, 0, sizeof rs);
+	if (cp_read_samples(dir, &rs.s, &rs.ns, &cut) != 0)
+		return -1;
+	ut_strlcpy(rs.experiment, "-", sizeof rs.experiment);
+	ut_buf_free(b);
+	rs_summary_csv(&rs, b);
+	free(rs.s);
+	sm_note(t, cut ? "summary.csv missing, summarised from samples.csv (cut-off lines skipped)" :
+			 "summary.csv missing, summarised from samples.csv");
+	return 0;
+}
+
 int sm_load(const char *dir, struct sm_table *t, char *why, size_t n)
 {
 	char path[UKB_PATH + 32];
@@ -94,8 +124,9 @@ int sm_load(const char *dir, struct sm_table *t, char *why, size_t n)
 
 	memset(t, 0, sizeof *t);
 	snprintf(path, sizeof path, "%s/summary.csv", dir);
-	if (ut_read_file(path, &b) != 0) {
+	if ((ut_read_file(path, &b) != 0 || !b.p) && sm_from_samples(dir, t, &b) != 0) {
 		snprintf(why, n, "%s: cannot read (not a result set?)", path);
+		ut_buf_free(&b);
 		return -1;
 	}
 	for (line = b.p; line && *line; line = next) {
@@ -109,11 +140,13 @@ int sm_load(const char *dir, struct sm_table *t, char *why, size_t n)
 			o = !strncmp(line, "experiment,job,", 15);
 			continue;
 		}
-		if (csv_fields(line, f, 16) < 14 + o) {
-			snprintf(why, n, "%s:%d: expected %d fields", path, lineno, 14 + o);
-			ut_buf_free(&b);
-			sm_free(t);
-			return -1;
+		if (!next || csv_fields(line, f, 16) < 14 + o) {	/* cut off: skipped, said */
+			char w[96];
+
+			snprintf(w, sizeof w, "summary.csv:%d cut off (%s), skipped", lineno,
+				 next ? "too few fields" : "no newline");
+			sm_note(t, w);
+			continue;
 		}
 		r = realloc(t->r, sizeof *r * (size_t)(t->nr + 1));
 		if (!r)
@@ -139,7 +172,9 @@ int sm_load(const char *dir, struct sm_table *t, char *why, size_t n)
 	ut_buf_free(&b);
 	snprintf(path, sizeof path, "%s/failures.csv", dir);
 	lineno = 0;
-	if (ut_read_file(path, &b) == 0) {
+	if (ut_read_file(path, &b) != 0)
+		sm_note(t, "failures.csv missing");
+	else {
 		for (line = b.p; line && *line; line = next) {
 			char *f[8];
 			struct rs_failure *x;
@@ -297,24 +332,33 @@ static void print_memory(const char *meta)
 int report_main(int argc, char **argv)
 {
 	const char *dirarg = NULL, *baseline = NULL;
+	int user_base = 0;	/* --baseline: one column for every row */
 	char metrics[512] = "";
+	int html = 0;
 	char dir[UKB_PATH], why[UKB_WHY];
 	struct sm_table t;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: ukbench report [--baseline TARGET] [--metrics M1,M2,...] DIR\n"
+			printf("usage: ukbench report [--baseline TARGET] [--metrics M1,M2,...] [--html] DIR\n"
 			       "Print a result set's summary as a markdown table: one row per workload\n"
 			       "and metric (\"workload [job]\" where several jobs ran it), one column per\n"
 			       "target; each cell is the median, the order-statistic confidence interval\n"
 			       "of the median with n and its real coverage, and the ratio to the baseline\n"
 			       "target\n"
-			       "(default: the experiment's baseline, else linux-vm, else native). DIR is\n"
+			       "(default: the experiment's baseline, else linux-vm, else native; a job\n"
+			       "with its own baseline - baseline_of, a [run]'s baseline - uses it;\n"
+			       "--baseline sets one for every row). DIR is\n"
 			       "a result folder or its name\n"
-			       "under results/ (e.g. latest).\n");
+			       "under results/ (e.g. latest). --html: write DIR/report.html instead, one\n"
+			       "self-contained page (table, SVG plots, failures with their logs, meta.json,\n"
+			       "how to read each metric) and print its path.\n");
 			return 0;
 		} else if (!strcmp(argv[i], "--baseline") && i + 1 < argc) {
 			baseline = argv[++i];
+			user_base = 1;
+		} else if (!strcmp(argv[i], "--html")) {
+			html = 1;
 		} else if (!strcmp(argv[i], "--metrics") && i + 1 < argc) {
 			snprintf(metrics, sizeof metrics, ",%s,", argv[++i]);
 		} else if (argv[i][0] == '-' || dirarg) {
@@ -359,15 +403,47 @@ int report_main(int argc, char **argv)
 			if (!strcmp(t.targets[i], "native"))
 				baseline = "native";
 	}
-	char real[PATH_MAX];
-	const char *name = realpath(dir, real) ? strrchr(real, '/') + 1 : dir;
+	if (html) {	/* report_html.c */
+		int rc = rh_report(dir, &t, baseline, why, sizeof why);
 
-	printf("## %s\n\n", name);
+		if (rc != 0)
+			ut_err("report: %s", why);
+		else
+			printf("%s/report.html\n", dir);
+		if (t.missing[0])
+			ut_err("report: incomplete result set: %s", t.missing);
+		ut_buf_free(&meta);
+		sm_free(&t);
+		return rc ? 1 : 0;
+	}
+	char real[PATH_MAX], expname[UKB_NAME] = "";
+	const char *name = realpath(dir, real) ? strrchr(real, '/') + 1 : dir;
+	static struct rb_map bases;	/* per-job baselines (baseline_of, [run] baseline) */
+
+	if (meta.p && (k = strstr(meta.p, "\"experiment\": \""))) {
+		k += strlen("\"experiment\": \"");
+		snprintf(expname, sizeof expname, "%.*s", (int)strcspn(k, "\""), k);
+	}
+	rb_load(user_base ? NULL : meta.p, &bases);
+	if (expname[0])
+		printf("## Experiment %s (%s)\n\n", expname, name);
+	else
+		printf("## %s\n\n", name);
+	for (int i = 0; i < bases.n; i++)
+		if (!i || strcmp(bases.e[i].baseline, bases.e[i - 1].baseline) ||
+		    strcmp(bases.e[i].target, bases.e[i - 1].target))
+			printf("%s%s against %s", i ? "; " : "Baselines per job: ", bases.e[i].target,
+			       bases.e[i].baseline);
+	if (bases.n)
+		printf(".\n\n");
 	printf("Each cell: median [lo, hi] n=N, C%%: the distribution-free interval of the median\n"
 	       "from order statistics, N samples, C its real coverage (n=3: 75%%, n=5: 93.75%%;\n"
 	       "95%% needs n >= 6); n=1 is one sample, no interval%s%s%s.\n\n",
 	       baseline ? "; ×: ratio to " : "", baseline ? baseline : "",
 	       baseline ? "'s median" : "");
+	if (t.missing[0] || !meta.p)
+		printf("Incomplete result set: %s%s%s. What follows is what it has.\n\n", t.missing,
+		       t.missing[0] && !meta.p ? "; " : "", meta.p ? "" : "meta.json missing or unreadable");
 	print_memory(meta.p);
 	ut_buf_free(&meta);
 	printf("| workload | metric | unit |");
@@ -418,6 +494,10 @@ int report_main(int argc, char **argv)
 				continue;
 			}
 			print_cell(c);
+			const char *own = rb_find(&bases, c->job, c->target);
+			const struct sm_row *ob = own ? sm_find(&t, own, row->label, row->metric) : NULL;
+
+			base = ob ? ob : baseline ? sm_find(&t, baseline, row->label, row->metric) : NULL;
 			if (base && base->median != 0) {
 				char ratio[32];
 

@@ -19,7 +19,7 @@ static const struct {
 } units[] = {
 	{ "boot_to_ready", "ms" }, { "boot_guest", "ms" }, { "vmm_start", "ms" },
 	{ "cont_to_ready", "ms" }, { "image_size", "bytes" }, { "rss_idle", "KiB" },
-	{ "rss_loaded", "KiB" }, { "min_mem", "MiB" }, { "req_per_s", "1/s" },
+	{ "rss_loaded", "KiB" }, { "rss_peak", "KiB" }, { "pss_ready", "KiB" }, { "min_mem", "MiB" }, { "req_per_s", "1/s" },
 	{ "ops_per_s", "1/s" }, { "gbit_per_s", "Gbit/s" }, { "lat_p50_us", "us" },
 	{ "lat_p99_us", "us" }, { "ns_per_op", "ns" }, { "task_clock", "ms" },
 	{ "ctx_switches", "count" }, { "page_faults", "count" }, { "tps", "1/s" }, { "errors", "count" }, { "first_frame", "ms" },
@@ -263,6 +263,8 @@ int rs_write(const struct rs_set *r, const char *meta_json)
 	rc |= write_one(r, "samples.csv", &b);
 	rs_summary_csv(r, &b);
 	rc |= write_one(r, "summary.csv", &b);
+	if (js_summary_json(r, &b) == 0)	/* json.c: the same rows */
+		rc |= write_one(r, "summary.json", &b);
 	rs_failures_csv(r, &b);
 	rc |= write_one(r, "failures.csv", &b);
 	for (int i = 0; i < r->nh; i++) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ukb.h"
+#include "app.h"
 
 static const struct wl_info workloads[] = {
 	{ "hello", 1, "prints a line and exits (boot to first output)", 0, NULL, NULL },
@@ -28,10 +29,23 @@ static const struct wl_info workloads[] = {
 	  "+PONG" },
 };
 
+/* Our workloads, then the apps of workloads/apps/ (app.c). */
 const struct wl_info *wl_all(int *n)
 {
-	*n = (int)(sizeof workloads / sizeof workloads[0]);
-	return workloads;
+	static struct wl_info all[sizeof workloads / sizeof workloads[0] + 64];
+	static int nall = -1;
+
+	if (nall < 0) {
+		int na;
+		const struct app_def *a = app_all(&na);
+
+		nall = (int)(sizeof workloads / sizeof workloads[0]);
+		memcpy(all, workloads, sizeof workloads);
+		for (int i = 0; i < na && nall < (int)(sizeof all / sizeof all[0]); i++)
+			all[nall++] = a[i].wl;
+	}
+	*n = nall;
+	return all;
 }
 
 const struct wl_info *wl_find(const char *name)
@@ -39,6 +53,9 @@ const struct wl_info *wl_find(const char *name)
 	for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
 		if (!strcmp(workloads[i].name, name))
 			return &workloads[i];
+	const struct app_def *a = app_find(name);
+	if (a)
+		return &a->wl;
 	return NULL;
 }
 
@@ -73,6 +90,8 @@ static int needs_accel(const struct tg_ops *o)
 	       o == &tg_qemu_image_ops;
 }
 
+#define JI_ENDS 6
+
 static void iso_now(char *out, size_t n)
 {
 	time_t t = time(NULL);
@@ -84,13 +103,20 @@ static void iso_now(char *out, size_t n)
 
 struct job_info {	/* what meta.json says about each job */
 	char accel_note[UKB_WHY];
-	char cmdline[2048];
+	char cmdline[4096];	/* shell-quoted, pasteable */
+	struct ut_buf argv;	/* JSON array of the launch's argv */
+	char cpu[96];
+	struct {
+		char how[48];
+		int n;
+	} ends[JI_ENDS];	/* how launches ended: "exit 1", "guest-reset", ... */
 	char image[UKB_PATH];
 	char image_sha[65], workload_sha[65];
 	long long image_size;
 	struct ut_buf files;	/* JSON object: path -> sha256 */
 	int mem_mib;
 	int ok, failed;
+	int last_ready_ms;	/* launch to ready of the last launch, -1 if it failed */
 };
 
 static void build_meta(struct ut_buf *b, const struct run_plan *p, const struct job_info *ji,
@@ -136,9 +162,9 @@ static void build_meta(struct ut_buf *b, const struct run_plan *p, const struct 
 		ut_json_str(b, j->args);
 		ut_buf_printf(b, ", \"reps\": %d, \"warmup\": %d, \"mem_mib\": %d, \"vcpus\": %d, "
 				 "\"timeout_s\": %.1f, \"samples_ok\": %d, \"samples_failed\": %d,\n"
-				 "     \"accel\": ",
+				 "     \"pcap\": \"%s\", \"accel\": ",
 			      j->reps, j->warmup, ji[i].mem_mib, j->vcpus, j->timeout_ms / 1000.0,
-			      ji[i].ok, ji[i].failed);
+			      ji[i].ok, ji[i].failed, pc_mode_name(j->pcap));
 		ut_json_str(b, ji[i].accel_note);
 		ut_buf_printf(b, ", \"image\": ");
 		ut_json_str(b, ji[i].image);
@@ -147,7 +173,18 @@ static void build_meta(struct ut_buf *b, const struct run_plan *p, const struct 
 			      ji[i].image_size, ji[i].image_sha, ji[i].workload_sha,
 			      ji[i].files.p ? ji[i].files.p : "{}");
 		ut_json_str(b, ji[i].cmdline);
-		ut_buf_printf(b, "}%s\n", i + 1 < p->njobs ? "," : "");
+		ut_buf_printf(b, ",\n     \"launch_argv\": %s,\n     \"cpu\": ",
+			      ji[i].argv.p ? ji[i].argv.p : "[]");
+		ut_json_str(b, ji[i].cpu);
+		ut_buf_printf(b, ", \"baseline\": ");
+		ut_json_str(b, j->baseline);	/* its own; "" = the experiment's */
+		ut_buf_printf(b, ", \"ended\": {");
+		for (int e = 0; e < JI_ENDS && ji[i].ends[e].n; e++) {
+			ut_buf_printf(b, "%s", e ? ", " : "");
+			ut_json_str(b, ji[i].ends[e].how);
+			ut_buf_printf(b, ": %d", ji[i].ends[e].n);
+		}
+		ut_buf_printf(b, "}}%s\n", i + 1 < p->njobs ? "," : "");
 	}
 	ut_buf_printf(b, "  ]\n}\n");
 }
@@ -201,15 +238,93 @@ void run_save_log(struct rs_set *rs, const struct tg_run *r, const char *kind, c
 	snprintf(path, sizeof path, "%s/logs", rs->dir);
 	if (ut_mkdirs(path) != 0)
 		return;
-	snprintf(path, sizeof path, "%s/logs/%s-%s-rep%d.%s", rs->dir, r->spec->name, r->workload,
-		 r->rep, kind);
+	if (r->probe_only)	/* min_mem probes: one log per size tried */
+		snprintf(path, sizeof path, "%s/logs/%s-%s-min_mem-%dK.%s", rs->dir, r->spec->name,
+			 r->workload, r->mem_kib > 0 ? r->mem_kib : r->mem_mib * 1024, kind);
+	else
+		snprintf(path, sizeof path, "%s/logs/%s-%s-rep%d.%s", rs->dir, r->spec->name,
+			 r->workload, r->rep, kind);
 	for (char *c = path + strlen(rs->dir) + 6; *c; c++)
 		if (*c == '/')
 			*c = '_';
 	ut_write_atomic(path, data, len);
 }
 
+/* pcap/<target>-<workload>-rep<N>.pcap of a measured server launch (a
+ * second job of the same pair adds -<job>); no trace is no failure. */
+static void pcap_launch(const struct run_job *j, struct tg_run *r, struct rs_set *rs)
+{
+	char path[UKB_PATH + 192], name[UKB_NAME * 3 + 32], why[UKB_WHY];
+
+	if (j->pcap == PC_OFF || !r->net.ns[0])
+		return;
+	snprintf(path, sizeof path, "%s/pcap", rs->dir);
+	if (ut_mkdirs(path) != 0)
+		return;
+	for (int pass = 0; pass < 2; pass++) {
+		snprintf(name, sizeof name, "%s-%s%s%s-rep%d.pcap", j->spec.name, j->workload,
+			 pass ? "-" : "", pass ? j->run : "", r->rep);
+		for (char *c = name; *c; c++)
+			if (*c == '/')
+				*c = '_';
+		snprintf(path, sizeof path, "%s/pcap/%s", rs->dir, name);
+		if (ut_file_size(path) < 0)
+			break;
+	}
+	if (pc_start(&r->net, path, j->pcap, why, sizeof why) != 0)
+		ut_err("%s on %s, rep %d: no trace: %s", j->workload, j->spec.name, r->rep, why);
+}
+
 /* One launch: the ops in order, stop always. 0, or -1 with why. */
+/* The launch as argv (JSON) and as one shell-quoted line, run in the netns. */
+static void record_launch(struct job_info *ji, const struct tg_run *r)
+{
+	struct ut_buf q = { 0 };
+
+	ut_buf_free(&ji->argv);
+	ut_buf_add(&ji->argv, "[", 1);
+	if (r->net.ns[0])
+		ut_buf_printf(&q, "ip netns exec %s ", r->net.ns);
+	for (int i = 0; i < r->argc; i++) {
+		if (i)
+			ut_buf_add(&ji->argv, ", ", 2);
+		ut_json_str(&ji->argv, r->argv[i]);
+		/* the line to paste: without QEMU's -S and QMP socket, which only
+		 * ukbench's own timing needs (it would wait paused for `cont`) */
+		if (r->qmp != -1 || !strncmp(r->argv[0], "qemu-system", 11)) {
+			if (!strcmp(r->argv[i], "-S"))
+				continue;
+			if (!strcmp(r->argv[i], "-qmp") && i + 1 < r->argc) {
+				i++;
+				ut_buf_add(&ji->argv, ", ", 2);
+				ut_json_str(&ji->argv, r->argv[i]);
+				continue;
+			}
+		}
+		if (i)
+			ut_buf_add(&q, " ", 1);
+		tg_shell_quote(&q, r->argv[i]);
+	}
+	ut_buf_add(&ji->argv, "]", 1);
+	ut_strlcpy(ji->cmdline, q.p ? q.p : "", sizeof ji->cmdline);
+	ut_strlcpy(ji->cpu, r->cpu_note, sizeof ji->cpu);
+	ut_buf_free(&q);
+}
+
+static void count_end(struct job_info *ji, const char *how)
+{
+	int e;
+
+	if (!how[0])
+		return;
+	for (e = 0; e < JI_ENDS && ji->ends[e].n && strcmp(ji->ends[e].how, how); e++)
+		;
+	if (e == JI_ENDS)
+		return;
+	ut_strlcpy(ji->ends[e].how, how, sizeof ji->ends[e].how);
+	ji->ends[e].n++;
+}
+
 static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_set *rs, int rep,
 		      char *why, size_t n)
 {
@@ -222,6 +337,7 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 	ut_strlcpy(r.workload, j->workload, sizeof r.workload);
 	ut_strlcpy(r.args, j->args, sizeof r.args);
 	r.mem_mib = j->mem_mib;
+	r.mem_kib = j->mem_kib;
 	r.vcpus = j->vcpus > 0 ? j->vcpus : 1;
 	r.accel = j->accel;
 	r.timeout_ms = j->timeout_ms;
@@ -242,12 +358,17 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 	r.deadline = ut_now_ns() + (uint64_t)j->timeout_ms * 1000000ull;
 	const struct wl_info *w = wl_find(j->workload);
 
-	/* servers get a network: built-in targets by workload, qemu-image by ready = port */
-	if (o == &tg_qemu_image_ops ? j->spec.ready == READY_PORT : w && !w->ready_exit) {
+	if (j->start_ms > 0)	/* min_mem probes: quick verdict on a guest that never starts */
+		r.start_deadline = ut_now_ns() + (uint64_t)j->start_ms * 1000000ull;
+	/* servers get a network: built-in targets by workload, qemu-image and
+	 * command by ready = port (or a tap) */
+	if (tg_spec_net(&j->spec, w)) {
 		int kind = o == &tg_native_ops ? NT_NONE : o == &tg_container_ops ? NT_VETH : NT_TAP;
 
 		if (nt_setup(&r.net, kind, why, n) != 0)
 			goto out;
+		if (rs && rep > 0)
+			pcap_launch(j, &r, rs);
 	}
 	if (o->prepare(&r, why, n) != 0)
 		goto out;
@@ -282,12 +403,25 @@ out:
 		rs->ns = ns0;
 	else if (rs && r.hist.n && r.rep > 0)
 		rs_hist_add(rs, r.spec->name, r.workload, &r.hist);
-	if (!ji->cmdline[0] && r.cmdline[0])
-		snprintf(ji->cmdline, sizeof ji->cmdline, "%s%s%s%s", r.net.ns[0] ? "[in netns " : "",
-			 r.net.ns[0] ? r.net.ns : "", r.net.ns[0] ? "] " : "", r.cmdline);
-	if (rc != 0 && r.proc.out.len && rs && !ukb_interrupted)
+	if (rc != 0 && r.probe_only && rs && !ukb_interrupted) {	/* every failed probe: why + console */
+		struct ut_buf lb = { 0 };
+
+		ut_buf_printf(&lb, "ukbench: min_mem probe with %d KiB failed: %s\n",
+			      r.mem_kib > 0 ? r.mem_kib : r.mem_mib * 1024, why);
+		if (r.proc.out.p)
+			ut_buf_add(&lb, r.proc.out.p, r.proc.out.len);
+		run_save_log(rs, &r, "log", lb.p, lb.len);
+		ut_buf_free(&lb);
+	} else if (rc != 0 && r.proc.out.len && rs && !ukb_interrupted) {
 		run_save_log(rs, &r, "log", r.proc.out.p, r.proc.out.len);
+	}
+	if (!ji->argv.p && r.argc)
+		record_launch(ji, &r);
+	ji->last_ready_ms = rc == 0 && r.t_ready > r.t_launch ?
+			    (int)((r.t_ready - r.t_launch) / 1000000ull) : -1;
 	o->stop(&r);
+	if (!r.probe_only)
+		count_end(ji, r.end);
 	nt_teardown(&r.net);
 	return rc;
 }
@@ -300,8 +434,19 @@ int run_preflight(const struct run_plan *p, char *why, size_t n)
 		const struct wl_info *w = wl_find(j->workload);
 		const struct tg_ops *o = j->spec.ops;
 		const char *need[3] = { NULL, NULL, NULL };
-		int server = o == &tg_qemu_image_ops ? j->spec.ready == READY_PORT : w && !w->ready_exit;
+		int server = tg_spec_net(&j->spec, w);
 
+		if (o == &tg_command_ops && !strchr(j->spec.command, '%')) {
+			char prog[UKB_PATH];
+
+			snprintf(prog, sizeof prog, "%.*s", (int)strcspn(j->spec.command, " \t"),
+				 j->spec.command);
+			if (strchr(prog, '/') ? access(prog, X_OK) != 0 : !ut_have_tool(prog)) {
+				snprintf(why, n, "target %s: %s is not an executable (command = %.100s)",
+					 j->spec.name, prog, j->spec.command);
+				return -1;
+			}
+		}
 		if (needs_accel(o))
 			need[0] = "qemu-system-x86_64";
 		else if (o == &tg_container_ops)
@@ -311,6 +456,13 @@ int run_preflight(const struct run_plan *p, char *why, size_t n)
 		if (server && w && !strcmp(w->name, "httpd"))
 			need[2] = "wrk";
 		else if (server && w && !strcmp(w->name, "kvstore"))
+			need[2] = "redis-benchmark";
+		const struct app_def *app = app_find(j->workload);
+		if (app && app_check(app, why, n) != 0)	/* its Debian package */
+			return -1;
+		if (app && app->load == APP_LOAD_WRK)
+			need[2] = "wrk";
+		else if (app && app->load == APP_LOAD_REDIS)
 			need[2] = "redis-benchmark";
 		for (int k = 0; k < 3; k++)
 			if (need[k] && !ut_have_tool(need[k])) {
@@ -329,13 +481,14 @@ struct mm_ctx {
 	char why[UKB_WHY];
 };
 
-/* A min_mem probe: the workload becomes ready with this much memory. */
-static int mm_pass(void *arg, int mib)
+/* A min_mem probe: the workload becomes ready with this much memory (KiB). */
+static int mm_pass(void *arg, int kib)
 {
 	struct mm_ctx *c = arg;
 	char why[UKB_WHY];
 
-	c->job.mem_mib = mib;
+	c->job.mem_kib = kib;
+	c->job.mem_mib = (kib + 1023) / 1024;
 	if (one_launch(&c->job, c->ji, c->rs, -1, why, sizeof why) == 0)
 		return 1;
 	if (ukb_interrupted)
@@ -344,29 +497,99 @@ static int mm_pass(void *arg, int mib)
 	return 0;
 }
 
-/* min_mem: bisection over 1..256 MiB; container: through its memory limit. */
+static int mm_pass_mib(void *arg, int mib)
+{
+	struct mm_ctx *c = arg;
+
+	if (c->job.spec.ops == &tg_container_ops) {	/* its limit is in MiB */
+		char why[UKB_WHY];
+
+		c->job.mem_kib = 0;
+		c->job.mem_mib = mib;
+		if (one_launch(&c->job, c->ji, c->rs, -1, why, sizeof why) == 0)
+			return 1;
+		if (ukb_interrupted)
+			return -1;
+		ut_strlcpy(c->why, why, sizeof c->why);
+		return 0;
+	}
+	return mm_pass(arg, mib * 1024);
+}
+
+/* Below this, min_mem is refined from 1 MiB to MM_STEP_KIB steps. */
+#define MM_FINE_MIB 32
+#define MM_STEP_KIB 128
+
+/* min_mem: bisection over 1..256 MiB, then within the last MiB in 128 KiB
+ * steps where 1 MiB is a coarse step (QEMU takes -m in KiB: "-m 1536K").
+ * The first probe (256 MiB) times the guest; later probes that print nothing
+ * within 4x that (at least 2 s) are failed at once as "never started" instead
+ * of waiting for the timeout. Container: through its memory limit, in MiB. */
 static void min_mem(const struct run_job *j, struct job_info *ji, struct rs_set *rs)
 {
 	struct mm_ctx c;
-	int probes, v;
+	int probes, v, vm = j->spec.ops != &tg_container_ops, fine = 0;
 
-	if (j->spec.ops == &tg_native_ops)
-		return;	/* a host process has no memory size to give */
+	if (j->spec.ops == &tg_native_ops || j->spec.ops == &tg_command_ops)
+		return;	/* a host process (or another VMM) has no memory size we set */
 	memset(&c, 0, sizeof c);
 	c.job = *j;
 	c.ji = ji;
 	c.rs = rs;
 	if (c.job.timeout_ms > 20000)
 		c.job.timeout_ms = 20000;	/* a starved guest may hang rather than fail */
-	v = run_bisect(1, 256, mm_pass, &c, &probes);
+	/* the first probe, with the most memory, says how long a start takes */
+	probes = 1;
+	int k = mm_pass(&c, 256 * 1024);
+
+	if (k <= 0) {
+		v = k < 0 ? -2 : -1;
+		goto out;
+	}
+	if (vm && ji->last_ready_ms >= 0)
+		c.job.start_ms = ji->last_ready_ms * 4 > 2000 ? ji->last_ready_ms * 4 : 2000;
+	int lo = 1, hi = 256;	/* 256 passed: bisect below it */
+
+	while (lo < hi && !ukb_interrupted) {
+		int mid = lo + (hi - lo) / 2, pk = mm_pass_mib(&c, mid);
+
+		probes++;
+		if (pk < 0) {
+			v = -2;
+			goto out;
+		}
+		if (pk)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	v = hi;
+	if (v > 0 && vm && v <= MM_FINE_MIB) {	/* within (v-1, v] MiB */
+		lo = (v - 1) * 1024 / MM_STEP_KIB + 1;
+		hi = v * 1024 / MM_STEP_KIB;
+		while (lo < hi && !ukb_interrupted) {
+			int mid = lo + (hi - lo) / 2, pk = mm_pass(&c, mid * MM_STEP_KIB);
+
+			probes++;
+			if (pk < 0)
+				break;
+			if (pk)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		fine = hi * MM_STEP_KIB;
+	}
+out:
 	if (v > 0) {
-		rs_add(rs, j->spec.name, j->workload, "min_mem", 1, v);
+		rs_add(rs, j->spec.name, j->workload, "min_mem", 1, fine ? fine / 1024.0 : v);
 	} else if (v == -1) {
 		char why[UKB_WHY + 64];
 
 		snprintf(why, sizeof why, "min_mem: does not run even with 256 MiB: %s", c.why);
 		rs_fail(rs, j->spec.name, j->workload, 1, why);
 	}
+	(void)probes;
 }
 
 int run_execute(struct run_plan *p, int argc, char **argv)
@@ -401,6 +624,8 @@ int run_execute(struct run_plan *p, int argc, char **argv)
 			ut_strlcpy(ji[i].accel_note, "none (host process)", sizeof ji[i].accel_note);
 		snprintf(rel, sizeof rel, "build/workloads/%s", j->workload);
 		ut_path(wl, sizeof wl, rel);
+		if (app_find(j->workload))	/* an app: its program (the cpio holds these bytes) */
+			ut_strlcpy(wl, app_find(j->workload)->program, sizeof wl);
 		if (ut_sha256_file(wl, ji[i].workload_sha) != 0)
 			ut_strlcpy(ji[i].workload_sha, "missing", sizeof ji[i].workload_sha);
 	}

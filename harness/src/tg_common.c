@@ -12,10 +12,11 @@
 #include <string.h>
 
 #include "ukb.h"
+#include "app.h"
 
 static const struct tg_ops *const all_ops[] = {
 	&tg_refkernel_ops, &tg_linuxvm_ops, &tg_linuxtiny_ops, &tg_container_ops, &tg_native_ops,
-	&tg_qemu_image_ops, NULL,
+	&tg_qemu_image_ops, &tg_command_ops, NULL,
 };
 
 const struct tg_ops *const *tg_all(void)
@@ -238,10 +239,10 @@ int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_
 		if (k == PR_EOF) {
 			int st = pr_wait(&r->proc, ut_now_ns() + 2000000000ull) == PR_EOF ? r->proc.status : -1;
 
-			char how[96];
+			char how[UKB_WHY];
 
-			if (r->qmp > 0)	/* QEMU: isa-debug-exit status */
-				snprintf(how, sizeof how, "%s", tg_status_why(st));
+			if (r->qmp > 0 || r->spec->foreign)	/* QEMU: exit, reset, foreign status */
+				tg_end_why(r, st, how, sizeof how);
 			else
 				snprintf(how, sizeof how, "status %d", st);
 			snprintf(why, n, "exited before answering on %s:%d (%s); last output: %.120s",
@@ -250,6 +251,13 @@ int tg_wait_serving(struct tg_run *r, pr_line_fn fn, void *ctx, char *why, size_
 		}
 		nt_first_frame(&r->net, nt_guest_mac);
 		now = ut_now_ns();
+		/* min_mem probes: no output and no frame by the first deadline */
+		if (r->start_deadline && now >= r->start_deadline && !r->proc.out.len &&
+		    !r->net.t_first_frame) {
+			snprintf(why, n, "never started: no console output and no frame within %.1f s (killed)",
+				 (double)(r->start_deadline - r->t_launch) / 1e9);
+			return -1;
+		}
 		if (now >= r->deadline) {
 			snprintf(why, n, "timed out after %.1f s: nothing answered on %s:%d (killed); last output: %.100s",
 				 r->timeout_ms / 1000.0, r->net.addr, port, tg_last_line(r));
@@ -380,7 +388,7 @@ void tg_counters(struct tg_run *r)
 #define TG_RSS_FIRST_MS 10
 #define TG_RSS_EVERY_MS 100
 
-static void sample_loaded(void *arg)
+void tg_sample_loaded(void *arg)
 {
 	struct tg_run *r = arg;
 	long k = tg_pss_kib(r->proc.pid);
@@ -393,8 +401,8 @@ static void sample_loaded(void *arg)
 }
 
 /* Run an external load generator inside the run's namespace; its output in *out. */
-static int run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *out, char *why,
-		    size_t n)
+int tg_run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *out, char *why,
+		size_t n)
 {
 	struct pr_child c;
 	uint64_t t0 = ut_now_ns(), end = t0 + (uint64_t)limit_ms * 1000000ull;
@@ -409,7 +417,7 @@ static int run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *
 		k = pr_read(&c, next < end ? next : end, NULL, NULL);
 		if (k != PR_TIMEOUT || ut_now_ns() >= end)
 			break;
-		sample_loaded(r);
+		tg_sample_loaded(r);
 	}
 	if (k == PR_EOF)
 		k = pr_wait(&c, end);
@@ -434,6 +442,7 @@ static int run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *
 
 struct redis_ctx {
 	struct tg_run *r;
+	const char *suffix;
 	int rows;
 };
 
@@ -442,7 +451,7 @@ static void on_redis_row(void *arg, const char *test, double rps, double p50, do
 	struct redis_ctx *c = arg;
 	char wl[UKB_NAME * 2];
 
-	snprintf(wl, sizeof wl, "%s/%s", c->r->workload, test);
+	snprintf(wl, sizeof wl, "%s/%s%s", c->r->workload, test, c->suffix);
 	if (c->r->rs && c->r->rep > 0) {
 		rs_add(c->r->rs, c->r->spec->name, wl, "ops_per_s", c->r->rep, rps);
 		if (p50 >= 0)
@@ -451,6 +460,39 @@ static void on_redis_row(void *arg, const char *test, double rps, double p50, do
 			rs_add(c->r->rs, c->r->spec->name, wl, "lat_p99_us", c->r->rep, p99);
 	}
 	c->rows++;
+}
+
+int tg_redis_load(struct tg_run *r, char **argv, const char *suffix, int want_rows, char *why,
+		  size_t n)
+{
+	struct redis_ctx c = { r, suffix, 0 };
+	struct ut_buf out = { 0 };
+	int rc = -1;
+
+	if (!ut_have_tool("redis-benchmark")) {
+		snprintf(why, n, "redis-benchmark not found (apt-get install redis-tools)");
+		return -1;
+	}
+	if (tg_run_tool(r, argv, r->duration_ms + 30000, &out, why, n) != 0)
+		goto out;
+	/* redis-benchmark 7 exits 1 on an error reply ("Error from server");
+	 * older ones print it and go on: either way the sample is failed */
+	const char *err = out.p ? strstr(out.p, "Error") : NULL;
+
+	if (err) {
+		snprintf(why, n, "redis-benchmark: %.*s: sample not counted",
+			 (int)strcspn(err, "\r\n"), err);
+		goto out;
+	}
+	if (lp_redis_csv(out.p ? out.p : "", on_redis_row, &c) != 0 || c.rows != want_rows) {
+		snprintf(why, n, "redis-benchmark: %d of the %d CSV rows in its output: %.120s",
+			 c.rows, want_rows, out.p ? out.p : "");
+		goto out;
+	}
+	rc = 0;
+out:
+	ut_buf_free(&out);
+	return rc;
 }
 
 struct sink_ctx {
@@ -500,7 +542,10 @@ static int sink_agrees(struct tg_run *r, uint64_t sent, char *why, size_t n)
 int tg_measure_common(struct tg_run *r, char *why, size_t n)
 {
 	int rc = 0;
+	const struct app_def *a = app_find(r->workload);
 
+	if (a)	/* apps: their own load phase or results (app_tg.c) */
+		return app_measure(r, a, why, n);
 	tg_sample(r, "image_size", (double)r->image_size);
 	if (r->net.active)
 		rc = tg_load(r, why, n);
@@ -537,7 +582,7 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 			snprintf(why, n, "wrk not found (apt-get install wrk)");
 			goto out;
 		}
-		if (run_tool(r, argv, r->duration_ms + 15000, &out, why, n) != 0)
+		if (tg_run_tool(r, argv, r->duration_ms + 15000, &out, why, n) != 0)
 			goto out;
 		struct lp_wrk lw;
 
@@ -561,29 +606,7 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 	} else if (!strcmp(w->name, "kvstore")) {
 		char *argv[] = { "redis-benchmark", "-h", host, "-p", port, "-n", "5000", "-c", "8",
 				 "-t", "set,get", "--csv", NULL };
-		struct redis_ctx c = { r, 0 };
-
-		if (!ut_have_tool("redis-benchmark")) {
-			snprintf(why, n, "redis-benchmark not found (apt-get install redis-tools)");
-			goto out;
-		}
-		if (run_tool(r, argv, r->duration_ms + 30000, &out, why, n) != 0)
-			goto out;
-		/* redis-benchmark 7 exits 1 on an error reply ("Error from server");
-		 * older ones print it and go on: either way the sample is failed */
-		const char *err = out.p ? strstr(out.p, "Error") : NULL;
-
-		if (err) {
-			snprintf(why, n, "redis-benchmark: %.*s: sample not counted",
-				 (int)strcspn(err, "\r\n"), err);
-			goto out;
-		}
-		if (lp_redis_csv(out.p ? out.p : "", on_redis_row, &c) != 0 || c.rows != 2) {
-			snprintf(why, n, "redis-benchmark: %d of the 2 CSV rows (SET, GET) in its output: %.120s",
-				 c.rows, out.p ? out.p : "");
-			goto out;
-		}
-		rc = 0;
+		rc = tg_redis_load(r, argv, "", 2, why, n);
 	} else if (!strcmp(w->name, "echo") || !strcmp(w->name, "stream")) {
 		int echo = !strcmp(w->name, "echo");
 		uint64_t dl = ut_now_ns() + (uint64_t)(r->duration_ms + 15000) * 1000000ull;
@@ -594,9 +617,9 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 			snprintf(why, n, "cannot enter network namespace %s", r->net.ns);
 			goto out;
 		}
-		rc = echo ? lg_echo(r->net.addr, pt, 8, r->duration_ms, dl, sample_loaded, r, &res,
+		rc = echo ? lg_echo(r->net.addr, pt, 8, r->duration_ms, dl, tg_sample_loaded, r, &res,
 				    why, n) :
-			    lg_stream(r->net.addr, pt, r->duration_ms, dl, sample_loaded, r, &res,
+			    lg_stream(r->net.addr, pt, r->duration_ms, dl, tg_sample_loaded, r, &res,
 				      why, n);
 		nt_leave();
 		if (rc == 0 && echo) {
@@ -620,19 +643,28 @@ out:
 	return rc;
 }
 
-/* VMs: a virtio-net device on the run's tap (QEMU itself is started inside
- * the namespace, pr_spawn_ns), or on QEMU's user network with a hostfwd. */
-void tg_net_args_qemu(struct tg_run *r)
+/* VMs: a network device on the run's tap (QEMU itself is started inside the
+ * namespace, pr_spawn_ns), or on QEMU's user network with a hostfwd. The
+ * device is the target's net_device; by default virtio-net-device (mmio) on
+ * microvm and virtio-net-pci elsewhere. TG_NET_NONE: the netdev n0 only, for
+ * a device given in qemu_args. */
+void tg_net_args_qemu(struct tg_run *r, const char *machine)
 {
 	const struct wl_info *w = wl_find(r->workload);
 	int gport = r->spec->port ? r->spec->port : w ? w->port : 0;
+	int dev = r->spec->net_device;
+	static const char *const name[] = { "", "virtio-net-device", "virtio-net-pci", "e1000" };
 
 	tg_arg(r, "-netdev");
 	if (r->net.kind == NT_USER)
 		tg_arg(r, "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:%d", r->net.port, gport);
 	else
 		tg_arg(r, "tap,id=n0,ifname=tap0,script=no,downscript=no");
+	if (dev == TG_NET_DEFAULT)
+		dev = !strncmp(machine, "microvm", 7) ? TG_NET_VIRTIO_MMIO : TG_NET_VIRTIO_PCI;
+	if (dev == TG_NET_NONE)
+		return;
 	tg_arg(r, "-device");
-	tg_arg(r, "virtio-net-device,netdev=n0,mac=%02x:%02x:%02x:%02x:%02x:%02x", nt_guest_mac[0],
+	tg_arg(r, "%s,netdev=n0,mac=%02x:%02x:%02x:%02x:%02x:%02x", name[dev], nt_guest_mac[0],
 	       nt_guest_mac[1], nt_guest_mac[2], nt_guest_mac[3], nt_guest_mac[4], nt_guest_mac[5]);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ukb.h"
+#include "app.h"
 
 struct ct_clean {
 	char id[64];
@@ -74,6 +75,9 @@ static int container_prepare(struct tg_run *r, char *why, size_t n)
 		snprintf(why, n, "runc needs root here (no rootless setup): container target not available");
 		return -1;
 	}
+	const struct app_def *a = app_find(r->workload);
+	if (a)
+		return app_container_prepare(r, a, why, n);
 	snprintf(rel, sizeof rel, "build/container/%s", r->workload);
 	ut_path(bundle, sizeof bundle, rel);
 	snprintf(rootfs, sizeof rootfs, "%s/rootfs", bundle);
@@ -98,8 +102,11 @@ static int container_launch(struct tg_run *r, char *why, size_t n)
 	int st;
 
 	ut_path(ocigen, sizeof ocigen, "build/container/ocigen");
+	const struct app_def *a = app_find(r->workload);
 	snprintf(rootfs, sizeof rootfs, "%s", r->image);
 	*strrchr(rootfs, '/') = '\0';
+	if (a)	/* an app: the bundle's rootfs is its unpacked cpio */
+		snprintf(rootfs, sizeof rootfs, "%s/container/%s/rootfs", ut_build(), a->name);
 	snprintf(r->tmpdir, sizeof r->tmpdir, "/tmp/ukbench.%d.XXXXXX", (int)getpid());
 	if (!mkdtemp(r->tmpdir)) {
 		snprintf(why, n, "cannot create a temp dir in /tmp");
@@ -133,9 +140,17 @@ static int container_launch(struct tg_run *r, char *why, size_t n)
 		tg_arg(&g, "--memory");
 		tg_arg(&g, "%s", mem);
 	}
-	tg_arg(&g, "--");
-	tg_arg(&g, "/%s", r->workload);
-	tg_args_words(&g, r->args);
+	if (a) {	/* a tmpfs /tmp, and the program with its arguments */
+		char cmd[1024];
+		app_cmdline(a, r, cmd, sizeof cmd);
+		tg_arg(&g, "--tmp");
+		tg_arg(&g, "--");
+		tg_args_words(&g, cmd);
+	} else {
+		tg_arg(&g, "--");
+		tg_arg(&g, "/%s", r->workload);
+		tg_args_words(&g, r->args);
+	}
 	st = ut_capture(g.argv, line, sizeof line, 10000);
 	if (st != 0) {
 		snprintf(why, n, "ocigen failed (status %d): %s", st, line);

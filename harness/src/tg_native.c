@@ -5,11 +5,15 @@
 #include <string.h>
 
 #include "ukb.h"
+#include "app.h"
 
 static int native_prepare(struct tg_run *r, char *why, size_t n)
 {
 	char rel[UKB_PATH];
+	const struct app_def *a = app_find(r->workload);
 
+	if (a)
+		return app_native_prepare(r, a, why, n);
 	snprintf(rel, sizeof rel, "build/workloads/%s", r->workload);
 	ut_path(r->image, sizeof r->image, rel);
 	r->image_size = ut_file_size(r->image);
@@ -25,6 +29,10 @@ static int native_prepare(struct tg_run *r, char *why, size_t n)
 
 static int native_launch(struct tg_run *r, char *why, size_t n)
 {
+	const struct app_def *a = app_find(r->workload);
+
+	if (a)
+		return app_native_launch(r, a, why, n);
 	tg_arg(r, "%s", r->image);
 	tg_args_words(r, r->args);
 	if (r->net.kind == NT_USER) {	/* no namespace: a free port instead */

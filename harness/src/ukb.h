@@ -61,8 +61,10 @@ struct st_summary {
 double st_quantile(const double *sorted, int n, double q);	/* linear, type 7 */
 void st_median_ci(int n, double level, int *lo, int *hi, double *cover);	/* 1-based ranks */
 int st_summarize(const double *v, int n, struct st_summary *s);	/* -1 if n == 0 */
+/* two-sided Mann-Whitney U test: U of a, p-value (exact without ties, N <= 50) */
+int st_mann_whitney(const double *a, int na, const double *b, int nb, double *u, double *p);
 
-/* ---- ini.c: experiment files ---- */
+/* ---- ini.c: experiment files (libinih underneath; ini_parse is inih's name) ---- */
 struct ini_kv {
 	char key[64];
 	char val[512];
@@ -79,7 +81,7 @@ struct ini_file {
 	struct ini_sec *sec;
 	int nsec;
 };
-int ini_parse(const char *text, const char *path, struct ini_file *f, char *why, size_t n);
+int ini_parse_text(const char *text, const char *path, struct ini_file *f, char *why, size_t n);
 int ini_load(const char *path, struct ini_file *f, char *why, size_t n);
 const struct ini_kv *ini_get(const struct ini_sec *s, const char *key);
 void ini_free(struct ini_file *f);
@@ -93,6 +95,7 @@ struct pr_child {
 	uint64_t t_start, t_exit;
 	struct ut_buf out;	/* everything the child printed */
 	size_t scanned;		/* lines before this offset were given to the callback */
+	long maxrss_kib;	/* wait4's ru_maxrss once reaped, 0 before */
 	int perf[4];		/* software counters (see perf.c), -1 if none */
 	int kvm[PF_KVM_N];	/* KVM tracepoint counters, -1 if none */
 };
@@ -128,6 +131,7 @@ struct nt_net {
 	char addr[32];		/* where the server answers, seen from ns */
 	int pkt;		/* packet socket on br0 (VMs), -1 if none */
 	uint64_t t_first_frame;	/* first frame from the guest's MAC, 0 if none */
+	struct pc_cap *cap;	/* pcap.c: the capture thread reading pkt, NULL if none */
 };
 int nt_setup(struct nt_net *net, int kind, char *why, size_t n);
 const char *nt_guest_cmdline(const struct nt_net *net);	/* "ip=.. gw=.. " or "" */
@@ -138,7 +142,22 @@ void nt_leave(void);
 int nt_connect(const char *addr, int port, uint64_t deadline);
 uint64_t nt_first_frame(struct nt_net *net, const uint8_t mac[6]);
 extern const uint8_t nt_guest_mac[6];	/* the VMs' virtio-net MAC */
+int nt_frame_socket(struct nt_net *net);	/* on br0 (tap, veth) or lo (native); fd or -1 */
 int nt_request(int fd, const char *req, const char *want, uint64_t deadline);
+
+/* ---- pcap.c: packet traces of a server run (libpcap's savefile writer) ---- */
+/* A thread reads the run's packet socket from nt_setup to nt_teardown and
+ * writes every frame with its kernel timestamp (ns) to a pcap file, and takes
+ * over first_frame from nt_first_frame. head: the first PC_HEAD_BYTES of the
+ * file, then the kernel is told to drop (a BPF filter), so the load is not
+ * slowed by a capture nobody keeps. */
+enum { PC_HEAD = 0, PC_OFF, PC_FULL };	/* head is the default (a zeroed run_job) */
+#define PC_HEAD_BYTES (2u << 20)
+int pc_parse_mode(const char *s);	/* PC_*, -1 if unknown */
+const char *pc_mode_name(int mode);
+int pc_start(struct nt_net *net, const char *path, int mode, char *why, size_t n);
+uint64_t pc_first_frame(struct pc_cap *c, const uint8_t mac[6]);	/* 0 if none yet */
+void pc_stop(struct nt_net *net);	/* joins the thread; the file appears complete or not at all */
 
 /* ---- loadparse.c: wrk and redis-benchmark outputs ---- */
 struct lp_wrk {
@@ -185,6 +204,9 @@ const char *pf_kvm_name(int i);
 /* ---- qmp.c: the QEMU Machine Protocol, just enough to `cont` ---- */
 int qmp_connect(const char *sock, uint64_t deadline, char *why, size_t n);	/* fd */
 int qmp_cmd(int fd, const char *cmd, uint64_t deadline, char *why, size_t n);
+/* The events QEMU sent on (fd) since qmp_connect, and any more until it closes
+ * the socket or (deadline): one JSON object a line, appended to (out). */
+void qmp_events(int fd, uint64_t deadline, struct ut_buf *out);
 
 /* ---- results.c: samples, failures and the result-set files ---- */
 struct rs_sample {	/* keyed by job: two [run]s of one target and workload stay apart */
@@ -229,6 +251,12 @@ int rs_write(const struct rs_set *r, const char *meta_json);	/* atomic, all file
 int rs_link_latest(const struct rs_set *r);
 void rs_free(struct rs_set *r);
 
+/* ---- json.c: summary.json, meta.json read back (jansson) ---- */
+typedef struct json_t json_t;
+int js_summary_json(const struct rs_set *r, struct ut_buf *b);	/* the rows of summary.csv */
+json_t *js_meta_load(const char *dir, char *why, size_t n);	/* NULL with why */
+const char *js_str(json_t *o, const char *key);	/* "" if absent */
+
 /* ---- targets (tg_*.c): one small ops table per target kind ---- */
 enum { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
 /* Every QEMU target's guest memory unless a job says otherwise: one size for
@@ -236,6 +264,11 @@ enum { ACCEL_AUTO, ACCEL_TCG, ACCEL_KVM };
  * 64). meta.json records each job's size, the report's header repeats it. */
 #define TG_MEM_MIB 128
 enum { READY_EXIT, READY_MARKER, READY_PORT };
+/* qemu-image net_device (tg_image.c); DEFAULT: virtio-net-device on microvm,
+ * virtio-net-pci elsewhere */
+enum { TG_NET_DEFAULT, TG_NET_VIRTIO_MMIO, TG_NET_VIRTIO_PCI, TG_NET_E1000, TG_NET_NONE };
+#define TG_MAX_DISKS 4
+#define TG_MAX_EXIT 8
 
 struct tg_spec {	/* a target as configured (built-in, or [target X] in an .ini) */
 	char name[UKB_NAME];
@@ -247,6 +280,20 @@ struct tg_spec {	/* a target as configured (built-in, or [target X] in an .ini) 
 	char marker[128];
 	int port;
 	int exit_ok;		/* expected exit status of the process */
+	/* qemu-image and command (tg_image.c); paths already resolved against
+	 * the experiment file's folder */
+	int exit_list[TG_MAX_EXIT], nexit;	/* accepted statuses; none: exit_ok */
+	int exit_device;	/* iobase of a second isa-debug-exit, 0 if none */
+	int reset_ok;		/* a guest reset is how it ends (else a failure) */
+	int net_device;		/* TG_NET_* */
+	char cpu[64];		/* -cpu; "" = host under KVM, max under TCG */
+	char disks[TG_MAX_DISKS][UKB_PATH];
+	int disk_line[TG_MAX_DISKS];	/* in the experiment file, for messages */
+	int ndisks;
+	char command[1024], cleanup[512], tap[16];	/* kind = command */
+	int want_net;		/* the run needs a network (ready = port, or a tap) */
+	char baseline_of[UKB_NAME];	/* the report's ratio column for this target */
+	int foreign;		/* not ours: exit codes are not the refkernel's */
 };
 
 struct tg_run {		/* one launch of one workload on one target */
@@ -254,6 +301,8 @@ struct tg_run {		/* one launch of one workload on one target */
 	char workload[UKB_NAME];
 	char args[256];		/* workload arguments, space separated */
 	int mem_mib, vcpus, accel;	/* accel resolved: ACCEL_TCG or ACCEL_KVM */
+	int mem_kib;		/* min_mem probes below MiB resolution: overrides mem_mib */
+	uint64_t start_deadline;	/* probes: no console output by then = never started */
 	int timeout_ms;
 	uint64_t deadline;
 	char tmpdir[UKB_PATH];
@@ -261,7 +310,7 @@ struct tg_run {		/* one launch of one workload on one target */
 	struct pr_child proc;
 	int qmp;
 	char image[UKB_PATH];	/* the main file the target boots or runs */
-	char files[4][UKB_PATH];	/* every file it needs (sha256 in meta.json) */
+	char files[8][UKB_PATH];	/* every file it needs (sha256 in meta.json) */
 	int nfiles;
 	long long image_size;
 	uint64_t t_launch, t_vmm, t_cont, t_ready;
@@ -281,6 +330,9 @@ struct tg_run {		/* one launch of one workload on one target */
 	long rss_max;		/* rss_loaded: the largest PSS seen during the load */
 	int rss_n;		/* how many PSS readings were taken during the load */
 	char fatal[UKB_WHY];	/* set by an output callback: the launch cannot succeed */
+	char end[48];		/* how it ended: "exit 1", "guest-reset", "killed after ready" */
+	char cpu_note[96];	/* the -cpu chosen and why (meta.json) */
+	long pss_ready;		/* KiB at readiness, 0 if not read */
 };
 
 struct tg_ops {
@@ -310,7 +362,32 @@ int tg_load(struct tg_run *r, char *why, size_t n);	/* rss + the workload's load
 void tg_counters(struct tg_run *r);	/* perf counters -> samples */
 int  tg_measure_common(struct tg_run *r, char *why, size_t n); /* image size, load, counters, results */
 long tg_pss_kib(pid_t root);	/* PSS of a process and its descendants */
-void tg_net_args_qemu(struct tg_run *r);	/* -netdev tap + virtio-net device */
+void tg_sample_loaded(void *r);	/* one PSS reading during the load (an lg_tick_fn) */
+/* A load generator (argv) in the run's namespace for at most (limit_ms), PSS
+ * read all the while; its output in (out). A non-zero exit fails it. */
+int tg_run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *out, char *why,
+		size_t n);
+/* redis-benchmark --csv (argv): rows -> <workload>/<TEST><suffix>; any error
+ * reply or other than (want_rows) rows fails the sample. */
+int tg_redis_load(struct tg_run *r, char **argv, const char *suffix, int want_rows, char *why,
+		  size_t n);
+void tg_net_args_qemu(struct tg_run *r, const char *machine);	/* -netdev + net_device */
+/* tg_qemu.c, shared with tg_image.c */
+void tg_qemu_base(struct tg_run *r, const char *machine);
+int tg_qemu_launch(struct tg_run *r, char *why, size_t n);
+int tg_qemu_wait_ready(struct tg_run *r, char *why, size_t n);
+int tg_qemu_measure(struct tg_run *r, char *why, size_t n);
+void tg_qemu_stop(struct tg_run *r);
+/* tg_image.c: qemu-image and command targets, and what every VM reports */
+extern const struct tg_ops tg_command_ops;
+void tg_end_why(struct tg_run *r, int status, char *out, size_t n);	/* sets r->end */
+int tg_exit_check(struct tg_run *r, char *why, size_t n);	/* status and reset vs accepted */
+void tg_ready_footprint(struct tg_run *r);	/* pss at readiness, if alive */
+void tg_peak_rss(struct tg_run *r);		/* rss_peak sample */
+void tg_console_tail(const struct tg_run *r, int lines, char *out, size_t n);
+void tg_shell_quote(struct ut_buf *b, const char *arg);
+struct wl_info;
+int tg_spec_net(const struct tg_spec *s, const struct wl_info *w);	/* needs a network */
 
 /* ---- workloads (run.c) ---- */
 struct wl_info {
@@ -331,6 +408,10 @@ struct run_job {
 	char args[256];
 	int reps, warmup, mem_mib, vcpus, accel, timeout_ms, duration_ms;
 	int min_mem;		/* also bisect the least guest memory that works */
+	int pcap;		/* PC_HEAD (default), PC_OFF, PC_FULL */
+	char baseline[UKB_NAME];	/* ratio column of this job's rows ("" = the plan's) */
+	int mem_kib;		/* min_mem probes: the size in KiB (0: mem_mib) */
+	int start_ms;		/* min_mem probes: no output by then = never started (0: off) */
 };
 struct run_plan {
 	char experiment[UKB_NAME];
@@ -352,6 +433,8 @@ int run_resolve_accel(int accel, char *note, size_t n);
 /* ---- experiment.c: .ini -> run_plan ---- */
 int ex_load(const char *path, struct run_plan *p, char *why, size_t n);
 int ex_parse_accel(const char *s);	/* ACCEL_*, -1 if unknown */
+/* The [target NAME] sections of (path) only, for ukbench run --experiment. */
+int ex_targets(const char *path, struct tg_spec *out, int max, int *nout, char *why, size_t n);
 
 /* ---- env.c: what this host can do ---- */
 struct env_probe {
@@ -379,6 +462,7 @@ struct sm_table {
 	int nf;
 	char targets[16][UKB_NAME];	/* in order of first appearance */
 	int nt;
+	char missing[512];	/* what the set lacks or had cut off, "" if whole */
 };
 int sm_load(const char *dir, struct sm_table *t, char *why, size_t n);
 const struct sm_row *sm_find(const struct sm_table *t, const char *target,
@@ -387,7 +471,32 @@ void sm_label(const struct sm_table *t, const char *job, const char *workload, c
 	      size_t n);
 void sm_free(struct sm_table *t);
 int report_main(int argc, char **argv);
+/* report_base.c: per-job baselines from meta.json */
+#define RB_MAX 128
+struct rb_entry {
+	char target[UKB_NAME], job[UKB_NAME], baseline[UKB_NAME];
+};
+struct rb_map {
+	struct rb_entry e[RB_MAX];
+	int n;
+};
+int rb_load(const char *meta_json, struct rb_map *m);	/* entries with a baseline */
+const char *rb_find(const struct rb_map *m, const char *job, const char *target);
 int plot_main(int argc, char **argv);
+int plot_all(const struct sm_table *t, const char *dir, const char *outdir, const char *set,
+	     int quiet);	/* every metric's bars and the CDFs; 1 if any failed */
+
+/* ---- report_html.c: report.html and compare's page; compare.c ---- */
+void rh_esc(struct ut_buf *b, const char *s);	/* HTML text */
+int rh_report(const char *dir, const struct sm_table *t, const char *baseline, char *why,
+	      size_t n);	/* DIR/report.html */
+void rh_compare_row(struct ut_buf *b, const struct rs_sample *k, const char *a, const char *bb,
+		    const char *ratio, double p, int verdict, const char *text);	/* verdict -1/0/1 */
+void rh_compare_page(struct ut_buf *b, const char *a, const char *bdir, double threshold,
+		     const char *warnings, const struct ut_buf *rows, int n, int worse, int better);
+int cp_higher_better(const char *metric);	/* rates (*_per_s) and tps */
+int cp_read_samples(const char *dir, struct rs_sample **s, int *ns, int *cut);	/* -1 if unreadable */
+int compare_main(int argc, char **argv);
 int report_resolve_dir(const char *arg, char *out, size_t n);
 
 #endif

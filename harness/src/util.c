@@ -1,5 +1,5 @@
 /* util.c: helpers every layer uses: monotonic clock, growable buffers, atomic
- * file writes, sha256 (FIPS 180-4), string splitting, repository paths, and
+ * file writes, sha256 (nettle), JSON strings (jansson), string splitting, repository paths, and
  * the host TSC frequency. No state besides a few caches.
  */
 #define _GNU_SOURCE
@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
+#include <jansson.h>
+#include <nettle/sha2.h>
 
 #include "ukb.h"
 
@@ -92,24 +94,19 @@ void ut_buf_free(struct ut_buf *b)
 	b->len = b->cap = 0;
 }
 
+/* jansson escapes (RFC 8259 §7); a string that is not UTF-8 is written as
+ * "" rather than as invalid JSON. */
 void ut_json_str(struct ut_buf *b, const char *s)
 {
-	ut_buf_add(b, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	json_t *j = json_string(s);
+	char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
 
-		if (c == '"' || c == '\\')
-			ut_buf_printf(b, "\\%c", c);
-		else if (c == '\n')
-			ut_buf_add(b, "\\n", 2);
-		else if (c == '\t')
-			ut_buf_add(b, "\\t", 2);
-		else if (c < 0x20)
-			ut_buf_printf(b, "\\u%04x", c);
-		else
-			ut_buf_add(b, s, 1);
-	}
-	ut_buf_add(b, "\"", 1);
+	if (t)
+		ut_buf_add(b, t, strlen(t));
+	else
+		ut_buf_add(b, "\"\"", 2);
+	free(t);
+	json_decref(j);
 }
 
 /* Write to "<dir>/.<name>.tmp.<pid>", fsync, rename over the target. */
@@ -181,130 +178,33 @@ long long ut_file_size(const char *path)
 	return (long long)st.st_size;
 }
 
-/* ---- sha256, FIPS 180-4 §6.2 ---- */
-static const uint32_t K256[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
-	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
-	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
-	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-struct sha256 {
-	uint32_t h[8];
-	uint8_t blk[64];
-	size_t fill;
-	uint64_t total;
-};
-
-#define ROR(x, k) (((x) >> (k)) | ((x) << (32 - (k))))
-
-static void sha_block(struct sha256 *c, const uint8_t *p)
-{
-	uint32_t w[64], a, b, d, e, f, g, h, cc, t1, t2;
-
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 64; i++) {
-		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	a = c->h[0]; b = c->h[1]; cc = c->h[2]; d = c->h[3];
-	e = c->h[4]; f = c->h[5]; g = c->h[6]; h = c->h[7];
-	for (int i = 0; i < 64; i++) {
-		t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) +
-		     K256[i] + w[i];
-		t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & cc) ^ (b & cc));
-		h = g; g = f; f = e; e = d + t1;
-		d = cc; cc = b; b = a; a = t1 + t2;
-	}
-	c->h[0] += a; c->h[1] += b; c->h[2] += cc; c->h[3] += d;
-	c->h[4] += e; c->h[5] += f; c->h[6] += g; c->h[7] += h;
-}
-
-static void sha_init(struct sha256 *c)
-{
-	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-
-	memcpy(c->h, iv, sizeof iv);
-	c->fill = 0;
-	c->total = 0;
-}
-
-static void sha_update(struct sha256 *c, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	c->total += len;
-	while (len) {
-		size_t k = 64 - c->fill < len ? 64 - c->fill : len;
-
-		memcpy(c->blk + c->fill, p, k);
-		c->fill += k;
-		p += k;
-		len -= k;
-		if (c->fill == 64) {
-			sha_block(c, c->blk);
-			c->fill = 0;
-		}
-	}
-}
-
-static void sha_final(struct sha256 *c, uint8_t out[32])
-{
-	uint64_t bits = c->total * 8;
-	uint8_t pad = 0x80, zero = 0, len[8];
-
-	sha_update(c, &pad, 1);
-	while (c->fill != 56)
-		sha_update(c, &zero, 1);
-	for (int i = 0; i < 8; i++)
-		len[i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha_update(c, len, 8);
-	for (int i = 0; i < 8; i++) {
-		out[4 * i] = (uint8_t)(c->h[i] >> 24);
-		out[4 * i + 1] = (uint8_t)(c->h[i] >> 16);
-		out[4 * i + 2] = (uint8_t)(c->h[i] >> 8);
-		out[4 * i + 3] = (uint8_t)c->h[i];
-	}
-}
-
+/* ---- sha256: nettle's (FIPS 180-4), the harness keeps no copy of its own ---- */
 void ut_sha256(const void *data, size_t len, uint8_t out[32])
 {
-	struct sha256 c;
+	struct sha256_ctx c;
 
-	sha_init(&c);
-	sha_update(&c, data, len);
-	sha_final(&c, out);
+	sha256_init(&c);
+	sha256_update(&c, len, data);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, out);
 }
 
 int ut_sha256_file(const char *path, char hex[65])
 {
-	uint8_t buf[65536], d[32];
-	struct sha256 c;
+	uint8_t buf[65536], d[SHA256_DIGEST_SIZE];
+	struct sha256_ctx c;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t k;
 
 	if (fd < 0)
 		return -1;
-	sha_init(&c);
+	sha256_init(&c);
 	while ((k = read(fd, buf, sizeof buf)) > 0)
-		sha_update(&c, buf, (size_t)k);
+		sha256_update(&c, (size_t)k, buf);
 	close(fd);
 	if (k < 0)
 		return -1;
-	sha_final(&c, d);
-	for (int i = 0; i < 32; i++)
+	sha256_digest(&c, SHA256_DIGEST_SIZE, d);
+	for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
 		sprintf(hex + 2 * i, "%02x", d[i]);
 	return 0;
 }

@@ -49,12 +49,22 @@ struct elf_info {
 	int nsegs;
 	struct elf_seg segs[ELF_MAX_SEGS];
 	char why_buf[64];    /* holds the elf_check() reason when it names a segment */
+	int dyn;             /* ET_DYN (position-independent: load at a bias) */
+	const char *interp;  /* PT_INTERP path inside the image, or NULL */
 };
 
 typedef int (*elf_map_fn)(void *ctx, uint64_t vaddr, uint64_t memsz,
 			  const void *src, uint64_t filesz, int prot);
 
 int elf_check(const void *img, size_t len, struct elf_info *info, const char **why);
+/* elf_check_flags(): elf_check() that may also accept ET_DYN (ELF_DYN: its
+ * addresses are relative, (info->dyn) set, the caller adds a load bias
+ * below ELF_USER_MAX - hi) and PT_INTERP (ELF_INTERP: (info->interp) is the
+ * interpreter's path inside the image, NUL-terminated, at most 255 bytes,
+ * else "bad PT_INTERP"). */
+#define ELF_DYN    1
+#define ELF_INTERP 2
+int elf_check_flags(const void *img, size_t len, int flags, struct elf_info *info, const char **why);
 int elf_load(const void *img, const struct elf_info *info, elf_map_fn map, void *ctx);
 const char *elf_symbol(const void *img, size_t len, uint64_t addr, uint64_t *off);
 

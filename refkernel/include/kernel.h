@@ -13,12 +13,17 @@
 
 /* kernel/boot.c: the boot protocols' information, normalised */
 #define BOOT_MAX_RAM 32
+#define BOOT_MAX_MODS 4
 struct boot_range { uint64_t start, end; };
+/* Modules (the -initrd archive) are carved out of ram[], which then ends
+ * with an empty range at the top module's end, so that the direct map
+ * (mapped up to the highest range end) still covers them. */
 struct boot_info {
 	const char *proto;       /* "pvh" or "multiboot" */
 	char *cmdline;           /* kernel copy, writable */
-	int nram;
+	int nram, nmods;
 	struct boot_range ram[BOOT_MAX_RAM];
+	struct boot_range mods[BOOT_MAX_MODS]; /* physical, in boot order */
 	uint64_t reserved_start, reserved_end; /* boot structures to keep */
 };
 int boot_parse(uint32_t magic, uint32_t info, struct boot_info *bi);
@@ -77,6 +82,7 @@ void apic_timer_at(uint64_t deadline_ns);  /* one shot at time_ns() == deadline;
 uint64_t apic_timer_deadline(void);        /* what it is set for (past: fired), 0: nothing */
 
 /* kernel/irq.c: handlers and the idle wait */
+#define KTIMER_MAX_NS 600000000000ULL /* farthest timer shot (10 min): apic arithmetic stays in range */
 void irq_register(int vector, void (*fn)(void *), void *ctx);
 void irq_dispatch(int vector);
 void kwait(uint64_t deadline_ns, uint64_t *seen);
@@ -94,6 +100,11 @@ extern uint64_t time_tsc_khz;
 extern const char *time_source;
 struct vdso_data;
 void     time_vdso_publish(struct vdso_data *d);
+
+/* kernel/fs.c: the root file system from the baked and the boot loader's
+ * archives; kernel/nofs.c's stand-ins in an image baked without it (FS=0) */
+void kfs_init(const struct boot_info *bi);
+const uint8_t *kfs_program(const char *path, size_t *len); /* the file, in one buffer */
 
 /* kernel/app.c: load the baked application and start it */
 __attribute__((noreturn)) void app_start(int argc, char **argv);
@@ -124,6 +135,7 @@ void     vnet_flush(void);
 struct x86_syscall_frame;
 void sys_dispatch(struct x86_syscall_frame *f);
 void sys_print_counters(void);
+void sys_print_current(void);  /* crash report: the syscall being served, if any */
 __attribute__((noreturn)) void sys_exit_all(int code); /* exit_group */
 
 #endif

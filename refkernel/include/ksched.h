@@ -9,6 +9,8 @@
  * are per thread. The application runs with interrupts off until it creates
  * its first thread (hello never needs the APIC).
  *
+ * CPU time is counted per thread: the time it held the CPU, less the time
+ * the CPU halted (idle_ns) meanwhile.
  * Errors are negative errno. Blocking calls take an absolute deadline in
  * time_ns() (0: none) and return -ETIMEDOUT when it passes.
  */
@@ -21,6 +23,8 @@
 
 enum thread_state { T_RUNNABLE, T_BLOCKED, T_ZOMBIE };
 enum wait_kind { W_NONE, W_FUTEX, W_SLEEP, W_EVENT };
+
+struct sys_call_rec { uint64_t nr, a[6]; bool in; }; /* the syscall being served */
 
 struct thread {
 	uint8_t fx[512] __attribute__((aligned(16))); /* fxsave area */
@@ -38,10 +42,13 @@ struct thread {
 	struct qnode all;          /* every live thread */
 	struct futex_waiter fw;    /* while in futex_wait */
 	uint64_t slice_start;
+	uint64_t cpu_ns;           /* CPU time of finished runs, idle excluded */
+	uint64_t run_start, idle_mark; /* this run: time_ns() and idle_ns when it began */
+	struct sys_call_rec call;  /* for the crash report of a fault inside a syscall */
 };
 
 extern struct thread *sched_current;
-extern uint64_t sched_switches, sched_preemptions, sched_idle_ns;
+extern uint64_t sched_switches, sched_preemptions;
 extern uint64_t sched_slice_ns;
 
 void sched_init(void);                                 /* thread 1 = the boot thread */
@@ -56,6 +63,8 @@ bool sched_multi(void);                                /* more than one thread e
 void sched_tick(void);                                 /* timer/IRQ: wake sleepers, maybe preempt */
 void sched_events(void);                               /* an interrupt came: wake W_EVENT waiters */
 void sched_preempt_check(struct x86_regs *r);          /* from x86_trap after an interrupt */
+struct thread *sched_find(int tid);                    /* a live thread, or NULL */
+uint64_t sched_cpu_ns(bool process);                   /* CPU time of the current thread or of all */
 
 /* futex.c */
 int futex_wait(uint32_t *uaddr, uint32_t val, uint64_t deadline, uint32_t bitset);

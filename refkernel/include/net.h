@@ -9,11 +9,12 @@
  * Error policy: every call returns 0 (or a byte count) on success and a
  * negative Linux errno on failure; nothing here ever blocks. Where Linux would
  * block, the call returns -EAGAIN (or -EINPROGRESS for connect) and the caller
- * waits for the readiness sock_poll() reports, woken by the notify callback.
+ * waits for the readiness sock_poll() reports, polling it again after each
+ * net_input() and net_timer() (the stack has no callback into the caller).
  * Bad packets are never errors: each is dropped and counted (net_counters).
  *
  * Concurrency: a stack is not thread-safe. The caller MUST serialise all calls
- * on one stack (one thread, or interrupts off). Callbacks (netdev tx, notify)
+ * on one stack (one thread, or interrupts off). The driver's tx callback
  * MUST NOT call back into the stack.
  *
  * Addresses and ports in this API are in host byte order.
@@ -33,6 +34,7 @@ struct net_config {
 	uint32_t ip;        /* our address, e.g. 10.0.0.2 = 0x0a000002 */
 	uint32_t netmask;   /* e.g. 0xffffff00 for /24 */
 	uint32_t gateway;   /* 0: no default route */
+	uint32_t arp_reachable_ms;   /* how long a confirmation lasts; 0: 60 s */
 };
 
 /* ---- stack ---- */
@@ -74,6 +76,8 @@ int net_parse_ipv4(const char *s, size_t len, uint32_t *out);
 	X(arp_queue_drop, "packet dropped: ARP pending queue full") \
 	X(arp_unresolved, "packet dropped: address never resolved") \
 	X(arp_drop_nomem, "packet dropped: no memory to queue") \
+	X(arp_probe, "unicast requests re-validating a stale entry") \
+	X(arp_probe_fail, "entries removed: the peer answered no probe") \
 	X(ip_rx, "IPv4 packets received") \
 	X(ip_tx, "IPv4 packets sent") \
 	X(ip_drop_hdr, "bad version, header or total length") \
@@ -215,7 +219,5 @@ int sock_getpeername(struct sock *s, struct net_addr *addr);   /* -ENOTCONN */
 unsigned sock_poll(struct sock *s);
 /* Bytes ready to read (FIONREAD): TCP the stream, UDP the next datagram. */
 long sock_nread(struct sock *s);
-/* (fn)(ctx) is called whenever the readiness of (s) may have changed. */
-void sock_set_notify(struct sock *s, void (*fn)(void *ctx), void *ctx);
 
 #endif

@@ -17,6 +17,8 @@
  *   ip=A.B.C.D/PREFIX  bring the network up (images baked with NET=1)
  *   gw=A.B.C.D         default route
  *   net_nocsum         do not negotiate virtio-net checksum offload
+ *   arp_reachable_ms=N how long an ARP confirmation lasts (60000; tests
+ *                      shorten it, 100..3600000); printed when given
  *   sched_slice_ms=N   time slice once the application has threads (10)
  *   boot_trace         print the cost of each boot stage
  *   crash_test         fault in the kernel on purpose (tests the crash report)
@@ -31,6 +33,8 @@
 #ifndef REFKERNEL_H
 #define REFKERNEL_H
 
+#define KEXIT_NOPROG  0x79 /* the program to run is missing or not ELF (243) */
+#define KEXIT_BADROOT 0x7a /* malformed root archive (baked or -initrd) (245) */
 #define KEXIT_OOM     0x7b /* out of memory at boot (QEMU status 247) */
 #define KEXIT_BADELF  0x7c /* baked binary is not a static x86-64 ELF (249) */
 #define KEXIT_CMDLINE 0x7d /* malformed kernel command line (251) */

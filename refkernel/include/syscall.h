@@ -10,8 +10,17 @@
  *   refkernel: unimplemented syscall <nr> (<name>)
  * once per number. No handler pretends to succeed at something the caller
  * relies on: what is not done fails with an errno.
- * Pointers from the application are checked against its mappings
- * (mm_user_ok) and fail with -EFAULT.
+ * The number is rax truncated to 32 bits, as Linux's entry does (movslq).
+ * Argument rules, the same in every handler:
+ *  - an fd argument is truncated to unsigned int once, where the handler
+ *    takes it (`unsigned fd = (unsigned)a0`), as Linux's `unsigned int fd`
+ *    parameters do; only that value is used afterwards;
+ *  - every pointer from the application is checked against its mappings
+ *    (mm_user_ok: user half, mapped, readable, writable if written) before
+ *    the first access, and fails with -EFAULT;
+ *  - timeouts are converted with sys_timespec_ns and sys_deadline, which
+ *    saturate instead of wrapping (a huge timeout is "forever", as Linux's
+ *    KTIME_MAX clamp makes it).
  */
 #ifndef SYSCALL_H
 #define SYSCALL_H
@@ -53,11 +62,14 @@ struct kfile {
 #define KPOLLRDHUP 0x2000
 unsigned kfile_poll(struct kfile *f);
 #define FD_MAX 1024
-int  sys_timespec_ns(uint64_t uts, uint64_t *ns); /* 0, -EFAULT or -EINVAL */
+int  sys_timespec_ns(uint64_t uts, uint64_t *ns); /* 0, -EFAULT or -EINVAL; saturates at SYS_NS_MAX */
+#define SYS_NS_MAX ((uint64_t)INT64_MAX)          /* Linux's KTIME_MAX: "forever" */
+uint64_t sys_deadline(uint64_t ns);               /* time_ns() + ns + 1, saturated: never 0 */
+uint64_t sys_sig_handler(int sig);              /* rt_sigaction's handler: 0 SIG_DFL, 1 SIG_IGN */
 void fd_init(void);               /* 0, 1, 2: the console */
-struct kfile *fd_get(int fd);
+struct kfile *fd_get(unsigned fd); /* NULL when (fd) is not open */
 int fd_install(struct kfile *f); /* lowest free fd or -EMFILE */
-void fd_set_slot(int fd, struct kfile *f); /* dup2: (fd) must be free and valid */
+void fd_set_slot(unsigned fd, struct kfile *f); /* dup2: (fd) must be free and < FD_MAX */
 
 /* per-area handlers register in the dispatch table (syscall.c) */
 int64_t sys_read(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);

@@ -82,7 +82,6 @@ struct x86_syscall_frame {
 
 /* arch/x86_64/cpu.c */
 void x86_cpu_init(void);                  /* GDT, TSS with IST stacks, IDT, syscall MSRs, SSE */
-void x86_set_ist(int ist, uint64_t top);  /* IST stack tops (1..7) */
 extern uint64_t x86_kstack_top;           /* stack the syscall entry switches to */
 extern uint64_t x86_boot_tsc;             /* TSC at the first instruction (boot.S) */
 __attribute__((noreturn)) void x86_enter_app(uint64_t entry, uint64_t sp);
@@ -97,10 +96,16 @@ static inline void fxrstor(const void *area) { __asm__ volatile("fxrstor64 (%0)"
 void x86_trap(struct x86_regs *r);
 
 /* arch/x86_64/paging.c: 4-level page tables over the direct map. */
-int      x86_map(uint64_t *pml4, uint64_t va, uint64_t pa, uint64_t flags);
-uint64_t x86_unmap(uint64_t *pml4, uint64_t va);           /* returns old pa or 0 */
+int      x86_map(uint64_t *pml4, uint64_t va, uint64_t pa, uint64_t flags); /* sets PTE_P */
+uint64_t x86_unmap(uint64_t *pml4, uint64_t va);           /* returns the old frame (present or not) or 0 */
 uint64_t *x86_pte(uint64_t *pml4, uint64_t va);              /* leaf PTE or NULL */
+/* New (flags) for the page at (va), which must hold a frame; without PTE_P
+ * the page is not present but keeps its frame (PROT_NONE). */
 int      x86_protect(uint64_t *pml4, uint64_t va, uint64_t flags);
+/* The leaf PTE of (va) or NULL when a table on the way is missing; (*next)
+ * is the next address worth looking at (past the missing table's span). */
+uint64_t *x86_pte_next(uint64_t *pml4, uint64_t va, uint64_t *next);
+int      x86_prealloc(uint64_t *pml4, uint64_t start, uint64_t end); /* the tables for a range, or -ENOMEM */
 int      x86_paging_init(uint64_t ram_end);                /* build final tables, load CR3 */
 extern uint64_t *x86_pml4;
 extern uint64_t x86_nx;                 /* PTE_NX, or 0 on a CPU without NX */

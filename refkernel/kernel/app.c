@@ -1,21 +1,30 @@
-/* app.c — load the application baked into the image (.app section, put there
- * by `make bake`) and start it like Linux starts a static process: map its
- * PT_LOAD segments, reserve a demand-zero stack, write argc/argv/envp/auxv
- * (lib/proc.c) and jump to its entry at ring 0 with interrupts as they are. */
+/* app.c — load the application and start it like Linux starts a static
+ * process: map its PT_LOAD segments, reserve a demand-zero stack, write
+ * argc/argv/envp/auxv (lib/proc.c) and jump to its entry at ring 0 with
+ * interrupts as they are. The program is the one baked into the image
+ * (.app section, put there by `make bake`), or, in an image without one,
+ * the file named by argv[1] (the first word after "--") in the root file
+ * system, read in place when its data is archive pages. */
 #include "kernel.h"
 #include "elf.h"
 #include "proc.h"
 #include "x86.h"
 #include "syscall.h"
 #include "vdso.h"
+#include "sys_fs.h"
 
 #define APP_STACK_SIZE (8ULL << 20) /* reserved, demand-zero, like Linux's 8 MiB rlimit */
 #define APP_ARGS_ROOM  (64ULL << 10)
 
+/* Load biases of position-independent programs and of the interpreter:
+ * below ELF_USER_MAX, apart from each other and from the mmap area's start. */
+#define PIE_BIAS    0x0000000000400000ULL
+#define INTERP_BIAS 0x00003f0000000000ULL
+
 static int map_segment(void *ctx, uint64_t vaddr, uint64_t memsz, const void *src,
 		       uint64_t filesz, int prot)
 {
-	(void)ctx;
+	vaddr += *(const uint64_t *)ctx;
 	int mprot = ((prot & ELF_PROT_R) ? MM_PROT_R : 0) | ((prot & ELF_PROT_W) ? MM_PROT_W : 0) |
 		    ((prot & ELF_PROT_X) ? MM_PROT_X : 0);
 	int r = mm_map_fixed(vaddr, memsz, mprot, false);
@@ -26,16 +35,16 @@ static int map_segment(void *ctx, uint64_t vaddr, uint64_t memsz, const void *sr
 	return 0;
 }
 
-static void protect_segments(const struct elf_info *ei)
+static void protect_segments(const struct elf_info *ei, uint64_t bias)
 {
 	for (int i = 0; i < ei->nsegs; i++) {
 		const struct elf_seg *s = &ei->segs[i];
 		int prot = ((s->prot & ELF_PROT_R) ? MM_PROT_R : 0) | ((s->prot & ELF_PROT_W) ? MM_PROT_W : 0) |
 			   ((s->prot & ELF_PROT_X) ? MM_PROT_X : 0);
-		uint64_t start = s->vaddr & ~0xfffULL;
+		uint64_t start = (s->vaddr + bias) & ~0xfffULL;
 		/* a page shared with a writable neighbour keeps W (mm_map_fixed widened it) */
 		if (!(prot & MM_PROT_W))
-			mm_mprotect(start, ALIGN_UP(s->vaddr + s->memsz, 4096) - start, prot);
+			mm_mprotect(start, ALIGN_UP(s->vaddr + bias + s->memsz, 4096) - start, prot);
 	}
 }
 
@@ -67,23 +76,51 @@ void app_start(int argc, char **argv)
 	struct elf_info ei;
 	const char *why = "empty";
 
-	if (len == 0 || elf_check(img, len, &ei, &why))
+	if (len == 0) { /* no baked program: argv[1] names it */
+		if (argc < 2)
+			kpanic(KEXIT_NOPROG, "no program: name one after \"--\" (-append \"-- /path/prog args\")");
+		argc--;
+		argv++;
+		img = kfs_program(argv[0], &len);
+		if (len == 0 || elf_check_flags(img, len, ELF_DYN | ELF_INTERP, &ei, &why))
+			kpanic(KEXIT_NOPROG, "%s: not an x86-64 executable the kernel can run: %s", argv[0], why);
+	} else if (elf_check(img, len, &ei, &why)) {
 		kpanic(KEXIT_BADELF, "application is not a static x86-64 executable: %s", why);
-	int r = elf_load(img, &ei, map_segment, NULL);
+	}
+	uint64_t bias = ei.dyn ? PIE_BIAS : 0;
+	if (bias + ei.hi > ELF_USER_MAX)
+		kpanic(KEXIT_NOPROG, "%s: too large to load at its bias", argv[0]);
+	int r = elf_load(img, &ei, map_segment, &bias);
 	if (r)
 		kpanic(r == -ENOMEM ? KEXIT_OOM : KEXIT_BADELF,
 		       "cannot load the application (%d): %lu KiB of memory free",
 		       r, (unsigned long)(mem_free_bytes() >> 10));
-	protect_segments(&ei);
+	protect_segments(&ei, bias);
+	uint64_t entry = ei.entry + bias, ibias = 0;
+	if (ei.interp) { /* dynamic: the interpreter starts it (kernel -> ld.so -> libc -> main) */
+		struct elf_info ii;
+		size_t ilen;
+		const uint8_t *iimg = kfs_program(ei.interp, &ilen);
+		if (ilen == 0 || elf_check_flags(iimg, ilen, ELF_DYN, &ii, &why))
+			kpanic(KEXIT_NOPROG, "%s: interpreter of %s: not an x86-64 ELF it can run: %s",
+			       ei.interp, argv[0], why);
+		ibias = ii.dyn ? INTERP_BIAS : 0;
+		if ((r = elf_load(iimg, &ii, map_segment, &ibias)))
+			kpanic(r == -ENOMEM ? KEXIT_OOM : KEXIT_NOPROG, "%s: cannot load the interpreter (%d)",
+			       ei.interp, r);
+		protect_segments(&ii, ibias);
+		entry = ii.entry + ibias;
+	}
 	boot_stage("app_load");
-	mm_set_brk_base(ei.hi);
+	mm_set_brk_base(ei.hi + bias);
 	fd_init();
+	sys_fs_stdio();
 
 	uint64_t stack_base;
 	uint64_t top = mm_stack_reserve(APP_STACK_SIZE, &stack_base);
 	uint64_t room = APP_ARGS_ROOM;
 	static char *const envp[] = { "HOME=/", NULL };
-	struct proc_image pi = { ei.entry, map_vdso(), ei.phdr_vaddr, ei.phnum, ei.phentsize };
+	struct proc_image pi = { ei.entry + bias, map_vdso(), ei.phdr_vaddr + bias, ei.phnum, ei.phentsize, ibias };
 	uint8_t rnd[16];
 	uint64_t sp;
 	rand_bytes(rnd, sizeof(rnd));
@@ -94,5 +131,5 @@ void app_start(int argc, char **argv)
 	uint64_t boot_ns = time_ns();
 	boot_trace_print();
 	kprintf("refkernel: boot_us=%lu entry_to_main\n", (unsigned long)(boot_ns / 1000));
-	x86_enter_app(ei.entry, sp);
+	x86_enter_app(entry, sp);
 }

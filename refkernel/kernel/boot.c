@@ -16,6 +16,8 @@ struct hvm_start_info {
 	uint32_t memmap_entries, reserved;
 };
 struct hvm_memmap_entry { uint64_t addr, size; uint32_t type, reserved; };
+struct hvm_modlist_entry { uint64_t paddr, size, cmdline_paddr, reserved; };
+struct mb_module { uint32_t start, end, string, reserved; }; /* Multiboot 1 §3.3 */
 
 struct mb_info {
 	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
@@ -47,6 +49,35 @@ static void add_ram(struct boot_info *bi, uint64_t start, uint64_t len)
 		bi->ram[bi->nram++] = (struct boot_range){ start, start + len };
 }
 
+static void add_mod(struct boot_info *bi, uint64_t start, uint64_t len)
+{
+	if (bi->nmods < BOOT_MAX_MODS && len && start + len > start)
+		bi->mods[bi->nmods++] = (struct boot_range){ start, start + len };
+}
+
+/* Take the modules' pages out of the RAM ranges (the frame allocator must
+ * not hand them out: their contents are served in place), then mark the
+ * top module's end with an empty range for the direct map. */
+static void carve_mods(struct boot_info *bi)
+{
+	uint64_t top = 0;
+	for (int m = 0; m < bi->nmods; m++) {
+		uint64_t ms = bi->mods[m].start & ~0xfffULL, me = ALIGN_UP(bi->mods[m].end, 4096);
+		top = MAX(top, me);
+		for (int i = 0; i < bi->nram; i++) {
+			struct boot_range *r = &bi->ram[i];
+			if (r->end <= ms || me <= r->start)
+				continue;
+			struct boot_range tail = { me, r->end };
+			r->end = MAX(r->start, ms);
+			if (tail.end > tail.start && bi->nram < BOOT_MAX_RAM)
+				bi->ram[bi->nram++] = tail;
+		}
+	}
+	if (top && bi->nram < BOOT_MAX_RAM)
+		bi->ram[bi->nram++] = (struct boot_range){ top, top };
+}
+
 int boot_parse(uint32_t magic, uint32_t info, struct boot_info *bi)
 {
 	memset(bi, 0, sizeof(*bi));
@@ -75,6 +106,13 @@ int boot_parse(uint32_t magic, uint32_t info, struct boot_info *bi)
 			add_ram(bi, 0, (uint64_t)mb->mem_lower << 10);
 			add_ram(bi, 0x100000, (uint64_t)mb->mem_upper << 10);
 		}
+		if (mb->flags & (1 << 3)) {
+			const struct mb_module *mod = low(mb->mods_addr, mb->mods_count * sizeof(*mod));
+			for (uint32_t i = 0; mod && i < mb->mods_count; i++)
+				if (mod[i].end > mod[i].start)
+					add_mod(bi, mod[i].start, mod[i].end - mod[i].start);
+		}
+		carve_mods(bi);
 		return bi->nram ? 0 : -EINVAL;
 	}
 	bi->proto = "pvh";
@@ -88,5 +126,11 @@ int boot_parse(uint32_t magic, uint32_t info, struct boot_info *bi)
 			if (m[i].type == 1)
 				add_ram(bi, m[i].addr, m[i].size);
 	}
+	if (si->nr_modules) {
+		const struct hvm_modlist_entry *mod = low(si->modlist_paddr, si->nr_modules * sizeof(*mod));
+		for (uint32_t i = 0; mod && i < si->nr_modules; i++)
+			add_mod(bi, mod[i].paddr, mod[i].size);
+	}
+	carve_mods(bi);
 	return bi->nram ? 0 : -EINVAL;
 }

@@ -44,7 +44,7 @@ void kwait(uint64_t deadline_ns, uint64_t *seen)
 	irq_disable();
 	if (irq_events == *seen && (!deadline_ns || time_ns() < deadline_ns)) {
 		uint64_t t0 = time_ns();
-		apic_timer_at(deadline_ns);
+		apic_timer_at(deadline_ns > t0 && deadline_ns - t0 > KTIMER_MAX_NS ? t0 + KTIMER_MAX_NS : deadline_ns);
 		__asm__ volatile("sti; hlt; cli" ::: "memory"); /* sti's shadow covers hlt: no lost wake-up */
 		idle_ns += time_ns() - t0;
 	}

@@ -1,7 +1,7 @@
 /* main.c — kmain, called by boot.S on the boot stack with the boot protocol's
  * magic and info pointer. Order: console -> boot info -> command line ->
  * memory and final page tables -> CPU tables (IDT, TSS, syscall) -> clock ->
- * the application. Nothing here returns. */
+ * network -> the root file system -> the application. Nothing here returns. */
 #include "kernel.h"
 #include "cmdline.h"
 #include "x86.h"
@@ -72,8 +72,11 @@ void kmain(uint32_t magic, uint32_t info)
 		sched_slice_ns = slice_ms * 1000000ULL;
 	knet_init(&cl);
 	boot_stage("net_init");
+	kfs_init(&bi);
+	boot_stage("root_fs");
 
-	/* argv: the image's workload name, then the words after "--" */
+	/* argv: the image's workload name, then the words after "--" (an
+	 * image without a baked program takes its path from the first of them) */
 	static char *argv[CMDLINE_MAX_ARGS + 2];
 	int argc = 0;
 	argv[argc++] = (char *)app_name;

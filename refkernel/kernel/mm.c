@@ -14,38 +14,66 @@ static struct mem_pages frames;
 static struct heap kheap;
 static uint64_t vmap_next = VMAP_BASE;
 
-#define USER_STACK_TOP 0x00007ffffffff000ULL
+#define USER_TOP       0x00007ffffffff000ULL /* Linux's TASK_SIZE: the user range ends here */
+#define USER_STACK_TOP USER_TOP
 #define MMAP_BASE      0x0000100000000000ULL
 #define MAP_SHARED     0x01
 #define MAP_PRIVATE    0x02
 #define MAP_FIXED      0x10
 #define MAP_ANONYMOUS  0x20
 #define MAP_FIXED_NOREPLACE 0x100000
-/* Anonymous memory is demand-zero, but a mapping (or brk growth) larger than
- * the memory left, less a reserve for the faults of mappings already made,
- * is refused with -ENOMEM up front: a failing mmap (and pthread_create,
- * malloc) is something a program can handle, a page fault with no frame is
- * not. */
+/* Anonymous memory is demand-zero, but the frames of a large writable
+ * mapping are promised when it is made: every page of an mmap (or brk
+ * growth) that is writable and at least an eighth of memory (MM_COMMIT_DIV)
+ * and has no frame yet counts in (committed); the kernel's own allocations
+ * and other pages may not take those frames, and such a mapping that does
+ * not fit in what is left, less MM_RESERVE_PAGES for the kernel, fails with
+ * -ENOMEM up front. Page tables are made at mmap time, so the first touch of
+ * a promised page needs exactly its frame: two large mappings that each fit
+ * but not together fail at the second mmap, not at a touch. Smaller and
+ * read-only/PROT_NONE mappings are backed on touch only, like the stack:
+ * that is Linux's overcommit, and what programs count on (musl's malloc
+ * maps 1 MiB groups it fills slowly, glibc reserves 64 MiB arenas PROT_NONE;
+ * 1000 echo connections of 68 KiB each run in 64 MiB). Such a page can still
+ * find no frame at its first touch, which is the out-of-memory report
+ * (status 247), as Linux's OOM killer would end it. Any single mapping that
+ * does not fit in what is left is refused. The promise is made at mmap time:
+ * a later mprotect does not change it. */
 #define MM_RESERVE_PAGES 64
+#define MM_COMMIT_DIV    8
 
 struct vma {
 	uint64_t start, end;
 	int prot;
+	bool acct;          /* its untouched pages count in (committed) */
 	struct vma *next;
 };
 static struct vma *vmas;
 static uint64_t brk_base, brk_cur;
+static uint64_t committed; /* frames promised to untouched pages of accounted regions */
 
-uint64_t mem_frame_alloc(void)
+/* A frame: (promised) ones may use the frames held for untouched pages. */
+static uint64_t frame_take(bool promised, bool zero)
 {
+	if (!promised && frames.nfree <= committed)
+		return 0;
 	uint64_t pa = mem_page_alloc(&frames);
-	if (pa)
+	if (pa && promised && committed)
+		committed--;
+	if (pa && zero)
 		memset(x86_phys(pa), 0, PAGE_SIZE);
 	return pa;
 }
 
+uint64_t mem_frame_alloc(void)
+{
+	return frame_take(false, true);
+}
+
 uint64_t mem_frames_alloc(uint64_t n)
 {
+	if (frames.nfree < committed + n)
+		return 0;
 	uint64_t pa = mem_pages_alloc(&frames, n);
 	if (pa)
 		memset(x86_phys(pa), 0, n * PAGE_SIZE);
@@ -64,6 +92,8 @@ uint64_t mem_total_bytes(void) { return frames.npages * PAGE_SIZE; }
 static void *heap_grow(void *ctx, size_t npages)
 {
 	(void)ctx;
+	if (frames.nfree < committed + npages)
+		return NULL;
 	uint64_t pa = mem_pages_alloc(&frames, npages);
 	return pa ? x86_phys(pa) : NULL;
 }
@@ -88,7 +118,7 @@ uint64_t mem_kstack_alloc_try(int pages)
 	if (base + pages * PAGE_SIZE > VMAP_BASE + VMAP_SIZE - PAGE_SIZE)
 		return 0;
 	for (int i = 0; i < pages; i++) {
-		uint64_t pa = mem_page_alloc(&frames); /* a stack needs no zeroing */
+		uint64_t pa = frame_take(false, false); /* a stack needs no zeroing */
 		if (!pa || x86_map(x86_pml4, base + i * PAGE_SIZE, pa, PTE_W | PTE_G | x86_nx)) {
 			if (pa)
 				mem_frame_free(pa);
@@ -161,7 +191,9 @@ int mem_init(const struct boot_info *bi)
 
 static uint64_t prot_flags(int prot)
 {
-	return ((prot & MM_PROT_W) ? PTE_W : 0) | ((prot & MM_PROT_X) ? 0 : x86_nx);
+	if (!(prot & (MM_PROT_R | MM_PROT_W | MM_PROT_X)))
+		return 0; /* PROT_NONE: not present, the frame kept (x86_protect) */
+	return PTE_P | ((prot & MM_PROT_W) ? PTE_W : 0) | ((prot & MM_PROT_X) ? 0 : x86_nx);
 }
 
 static struct vma *vma_find(uint64_t addr)
@@ -172,12 +204,12 @@ static struct vma *vma_find(uint64_t addr)
 	return NULL;
 }
 
-static int vma_insert(uint64_t start, uint64_t end, int prot)
+static int vma_insert(uint64_t start, uint64_t end, int prot, bool acct)
 {
 	struct vma *n = kmalloc(sizeof(*n)), **pp = &vmas;
 	if (!n)
 		return -ENOMEM;
-	*n = (struct vma){ start, end, prot, NULL };
+	*n = (struct vma){ start, end, prot, acct, NULL };
 	while (*pp && (*pp)->start < start)
 		pp = &(*pp)->next;
 	n->next = *pp;
@@ -194,7 +226,7 @@ static int vma_split(uint64_t addr)
 	struct vma *n = kmalloc(sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	*n = (struct vma){ addr, v->end, v->prot, v->next };
+	*n = (struct vma){ addr, v->end, v->prot, v->acct, v->next };
 	v->end = addr;
 	v->next = n;
 	return 0;
@@ -208,20 +240,47 @@ static bool range_free(uint64_t start, uint64_t end)
 	return true;
 }
 
-static void unmap_pages(uint64_t start, uint64_t end)
+/* Every page of [start, end) in some VMA. */
+static bool range_mapped(uint64_t start, uint64_t end)
 {
-	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-		uint64_t pa = x86_unmap(x86_pml4, va);
-		if (pa)
-			mem_frame_free(pa);
+	for (uint64_t a = start; a < end;) {
+		struct vma *v = vma_find(a);
+		if (!v)
+			return false;
+		a = v->end;
 	}
+	return true;
+}
+
+/* Free the frames of [start, end); returns how many there were. Missing
+ * page tables are skipped whole, so a huge untouched range costs little. */
+static uint64_t unmap_pages(uint64_t start, uint64_t end)
+{
+	uint64_t freed = 0;
+	for (uint64_t va = start, next; va < end; va = next) {
+		uint64_t *pte = x86_pte_next(x86_pml4, va, &next);
+		if (pte && (*pte & PTE_ADDR)) {
+			mem_frame_free(x86_unmap(x86_pml4, va));
+			freed++;
+		}
+	}
+	return freed;
+}
+
+/* A region lost (freed) of its (pages): the untouched ones are promised no more. */
+static void uncommit(const struct vma *v, uint64_t pages, uint64_t freed)
+{
+	if (!v->acct)
+		return;
+	uint64_t untouched = pages > freed ? pages - freed : 0;
+	committed = committed > untouched ? committed - untouched : 0;
 }
 
 static int populate(uint64_t start, uint64_t end, int prot)
 {
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
 		uint64_t *pte = x86_pte(x86_pml4, va);
-		if (pte && (*pte & PTE_P))
+		if (pte && (*pte & PTE_ADDR))
 			continue;
 		uint64_t pa = mem_frame_alloc();
 		if (!pa || x86_map(x86_pml4, va, pa, prot_flags(prot)))
@@ -239,48 +298,61 @@ int mm_map_fixed(uint64_t va, uint64_t len, int prot, bool lazy)
 			struct vma *v = vma_find(a);
 			if (v)
 				v->prot |= prot;
-			else if (vma_insert(a, a + PAGE_SIZE, prot))
+			else if (vma_insert(a, a + PAGE_SIZE, prot, false))
 				return -ENOMEM;
 		}
-	} else if (vma_insert(start, end, prot)) {
+	} else if (vma_insert(start, end, prot, false)) {
 		return -ENOMEM;
 	}
 	return lazy ? 0 : populate(start, end, prot | MM_PROT_W);
 }
 
-int mm_mprotect(uint64_t addr, uint64_t len, int prot)
+/* Linux's checks for a range argument: page-aligned start, the range inside
+ * the user half; (len) rounded up to pages. */
+static int user_range(uint64_t addr, uint64_t len, uint64_t *end)
 {
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
-	uint64_t end = PAGE_ROUND_UP(addr + len);
-	for (uint64_t a = addr; a < end; a += PAGE_SIZE)
-		if (!vma_find(a))
-			return -ENOMEM;
+	uint64_t plen = PAGE_ROUND_UP(len);
+	if ((len && !plen) || addr > USER_TOP || plen > USER_TOP - addr)
+		return -ENOMEM;
+	*end = addr + plen;
+	return 0;
+}
+
+int mm_mprotect(uint64_t addr, uint64_t len, int prot)
+{
+	uint64_t end;
+	int r = user_range(addr, len, &end);
+	if (r || len == 0)
+		return r;
+	if (!range_mapped(addr, end))
+		return -ENOMEM;
 	if (vma_split(addr) || vma_split(end))
 		return -ENOMEM;
 	for (struct vma *v = vmas; v; v = v->next)
 		if (v->start >= addr && v->end <= end)
 			v->prot = prot;
-	for (uint64_t a = addr; a < end; a += PAGE_SIZE) {
-		if (prot == 0) /* PROT_NONE: drop the page (anonymous memory only) */
-			unmap_pages(a, a + PAGE_SIZE);
-		else
-			x86_protect(x86_pml4, a, prot_flags(prot));
+	/* PROT_NONE keeps the frames (the data comes back with the permission) */
+	for (uint64_t va = addr, next; va < end; va = next) {
+		uint64_t *pte = x86_pte_next(x86_pml4, va, &next);
+		if (pte && (*pte & PTE_ADDR))
+			x86_protect(x86_pml4, va, prot_flags(prot));
 	}
 	return 0;
 }
 
 int mm_munmap(uint64_t addr, uint64_t len)
 {
-	if ((addr & (PAGE_SIZE - 1)) || len == 0 || addr + len < addr)
+	uint64_t end;
+	if (len == 0 || user_range(addr, len, &end))
 		return -EINVAL;
-	uint64_t end = PAGE_ROUND_UP(addr + len);
 	if (vma_split(addr) || vma_split(end))
 		return -ENOMEM;
 	for (struct vma **pp = &vmas; *pp;) {
 		struct vma *v = *pp;
 		if (v->start >= addr && v->end <= end) {
-			unmap_pages(v->start, v->end);
+			uncommit(v, (v->end - v->start) / PAGE_SIZE, unmap_pages(v->start, v->end));
 			*pp = v->next;
 			kfree(v);
 		} else {
@@ -290,18 +362,41 @@ int mm_munmap(uint64_t addr, uint64_t len)
 	return 0;
 }
 
+/* A new region [addr, addr + len) with its page tables; a large writable
+ * one gets its frames promised. */
+static int map_anon(uint64_t addr, uint64_t len, int prot)
+{
+	uint64_t pages = len / PAGE_SIZE;
+	bool acct = (prot & MM_PROT_W) && pages >= frames.npages / MM_COMMIT_DIV;
+	if (committed + pages + MM_RESERVE_PAGES > frames.nfree)
+		return -ENOMEM;
+	if (vma_insert(addr, addr + len, prot, acct))
+		return -ENOMEM;
+	if (acct)
+		committed += pages;
+	if (x86_prealloc(x86_pml4, addr, addr + len)) {
+		mm_munmap(addr, len);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int64_t mm_mmap(uint64_t addr, uint64_t len, int prot, int flags)
 {
 	if (!(flags & MAP_ANONYMOUS))
 		return -ENODEV; /* no files to map in this kernel */
-	if (len == 0 || len > (1ULL << 40))
+	if (len == 0)
 		return -EINVAL;
-	len = PAGE_ROUND_UP(len);
-	if (len / PAGE_SIZE + MM_RESERVE_PAGES > frames.nfree)
+	if (PAGE_ROUND_UP(len) < len || PAGE_ROUND_UP(len) > USER_TOP)
 		return -ENOMEM;
+	len = PAGE_ROUND_UP(len);
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		if ((addr & (PAGE_SIZE - 1)) || addr < 0x10000 || addr + len > MMAP_BASE * 64)
+		if (addr & (PAGE_SIZE - 1))
 			return -EINVAL;
+		if (addr < 0x10000)
+			return -EPERM; /* below mmap_min_addr, as Linux */
+		if (addr > USER_TOP - len)
+			return -ENOMEM; /* the user half ends at USER_TOP */
 		if (!range_free(addr, addr + len)) {
 			if (flags & MAP_FIXED_NOREPLACE)
 				return -EEXIST;
@@ -316,9 +411,8 @@ int64_t mm_mmap(uint64_t addr, uint64_t len, int prot, int flags)
 		if (addr + len > USER_STACK_TOP - (1ULL << 32))
 			return -ENOMEM;
 	}
-	if (vma_insert(addr, addr + len, prot))
-		return -ENOMEM;
-	return (int64_t)addr;
+	int r = map_anon(addr, len, prot);
+	return r ? r : (int64_t)addr;
 }
 
 void mm_set_brk_base(uint64_t base)
@@ -332,8 +426,8 @@ uint64_t mm_brk(uint64_t newbrk)
 	if (newbrk < brk_base || newbrk > brk_base + (1ULL << 32))
 		return brk_cur;
 	if (new_end > old_end) {
-		if ((new_end - old_end) / PAGE_SIZE + MM_RESERVE_PAGES > frames.nfree || /* as mm_mmap */
-		    !range_free(old_end, new_end) || vma_insert(old_end, new_end, MM_PROT_R | MM_PROT_W))
+		if (!range_free(old_end, new_end) ||
+		    map_anon(old_end, new_end - old_end, MM_PROT_R | MM_PROT_W))
 			return brk_cur;
 	} else if (new_end < old_end) {
 		mm_munmap(new_end, old_end - new_end);
@@ -345,7 +439,7 @@ uint64_t mm_brk(uint64_t newbrk)
 uint64_t mm_stack_reserve(uint64_t size, uint64_t *base)
 {
 	*base = USER_STACK_TOP - size;
-	if (vma_insert(*base, USER_STACK_TOP, MM_PROT_R | MM_PROT_W))
+	if (vma_insert(*base, USER_STACK_TOP, MM_PROT_R | MM_PROT_W, false))
 		kpanic(KEXIT_OOM, "out of memory for the application stack");
 	return USER_STACK_TOP;
 }
@@ -358,7 +452,10 @@ bool mm_fault(uint64_t addr, uint64_t err)
 	if (!v || v->prot == 0 || ((err & 2) && !(v->prot & MM_PROT_W)) ||
 	    ((err & 16) && !(v->prot & MM_PROT_X)))
 		return false;
-	uint64_t pa = mem_frame_alloc();
+	uint64_t *pte = x86_pte(x86_pml4, addr);
+	if (pte && (*pte & PTE_ADDR))
+		return false; /* holds a frame yet not present: not ours to supply */
+	uint64_t pa = frame_take(v->acct, true); /* an accounted page's frame was promised */
 	if (!pa)
 		kpanic(KEXIT_OOM, "out of memory: no frame for address %#lx (%lu KiB total)",
 		       (unsigned long)addr, (unsigned long)(mem_total_bytes() >> 10));
@@ -372,23 +469,33 @@ bool mm_user_ok(const void *p, size_t len, bool write)
 	uint64_t a = (uint64_t)p, end = a + len;
 	if (len == 0)
 		return true;
-	if (end < a || end > USER_STACK_TOP)
+	if (end < a || end > USER_TOP)
 		return false;
-	for (uint64_t pg = PAGE_ROUND_DOWN(a); pg < end; pg += PAGE_SIZE) {
+	for (uint64_t pg = PAGE_ROUND_DOWN(a); pg < end;) {
 		struct vma *v = vma_find(pg);
 		if (!v || !(v->prot & MM_PROT_R) || (write && !(v->prot & MM_PROT_W)))
 			return false;
+		pg = v->end;
 	}
 	return true;
 }
 
+/* MADV_DONTNEED: the frames go; an accounted page is promised again. */
 int mm_discard(uint64_t addr, uint64_t len)
 {
-	uint64_t end = PAGE_ROUND_UP(addr + len);
-	for (uint64_t a = addr; a < end; a += PAGE_SIZE)
-		if (!vma_find(a))
-			return -ENOMEM;
-	unmap_pages(addr, end);
+	uint64_t end;
+	int r = user_range(addr, len, &end);
+	if (r)
+		return r == -ENOMEM ? -EINVAL : r;
+	if (!range_mapped(addr, end))
+		return -ENOMEM;
+	for (uint64_t a = addr; a < end;) {
+		struct vma *v = vma_find(a);
+		uint64_t stop = MIN(v->end, end), freed = unmap_pages(a, stop);
+		if (v->acct)
+			committed += freed;
+		a = stop;
+	}
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /* net.c — the kernel side of the network: the stack's platform hooks
  * (net/net_platform.h), bring-up from the command line (ip=ADDR/PREFIX
- * gw=ADDR) over the first virtio-net device, and knet_poll(), which every
+ * gw=ADDR, arp_reachable_ms=N for tests) over the first virtio-net device, and knet_poll(), which every
  * socket call and every wait (kwait_until) runs: take received frames, run
  * due timers. Linked only into images baked with NET=1 (kernel/nonet.c has
  * the stand-ins). Call order: knet_init at boot -> knet_poll from syscalls. */
@@ -61,6 +61,17 @@ void knet_init(const struct cmdline *cl)
 		kpanic(KEXIT_CMDLINE, "bad command line: ip=%s (want ip=A.B.C.D/PREFIX)", ip);
 	if (gw && net_parse_ipv4(gw, strlen(gw), &cfg.gateway))
 		kpanic(KEXIT_CMDLINE, "bad command line: gw=%s (want gw=A.B.C.D)", gw);
+	/* How long an ARP confirmation lasts (default 60 s): tests shorten it
+	 * to run past the expiry in seconds. */
+	unsigned long long reach;
+	int rr = cmdline_get_u64(cl, "arp_reachable_ms", &reach);
+	if (rr < 0 || (rr > 0 && (reach < 100 || reach > 3600000)))
+		kpanic(KEXIT_CMDLINE, "bad command line: arp_reachable_ms=%s (want 100..3600000)",
+		       cmdline_get(cl, "arp_reachable_ms"));
+	if (rr > 0) {
+		cfg.arp_reachable_ms = (uint32_t)reach;
+		kprintf("refkernel: net arp_reachable_ms=%u\n", cfg.arp_reachable_ms);
+	}
 	static struct virtio_dev devs[VIRTIO_MAX_DEVS];
 	int n = virtio_mmio_probe(devs, VIRTIO_MAX_DEVS), i;
 	if (n == 0)

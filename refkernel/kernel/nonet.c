@@ -22,7 +22,7 @@ __attribute__((weak)) void knet_print_counters(void) { }
 int64_t sys_nonet(uint64_t fd, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f)
 {
 	(void)b; (void)c; (void)d; (void)e; (void)f;
-	return fd_get((int)fd) ? -ENOTSOCK : -EBADF;
+	return fd_get((unsigned)fd) ? -ENOTSOCK : -EBADF;
 }
 
 __attribute__((weak)) int64_t sys_socket(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f)

@@ -20,11 +20,12 @@
 #define CLONE_THREAD         0x00010000
 
 struct thread *sched_current;
-uint64_t sched_switches, sched_preemptions, sched_idle_ns;
+uint64_t sched_switches, sched_preemptions;
 uint64_t sched_slice_ns = 10000000; /* 10 ms, sched_slice_ms= on the command line */
 static struct thread boot_thread;
 static struct qnode runq = QUEUE_INIT(runq), all = QUEUE_INIT(all), dead = QUEUE_INIT(dead);
 static int nthreads = 1, next_tid = 2;
+static uint64_t dead_cpu_ns; /* CPU time of threads that have exited */
 static bool need_resched, multi;
 struct futex_table sched_futexes;
 
@@ -40,6 +41,43 @@ void sched_init(void)
 }
 
 int sched_nthreads(void) { return nthreads; }
+
+struct thread *sched_find(int tid)
+{
+	for (struct qnode *p = all.next; p != &all; p = p->next) {
+		struct thread *t = QUEUE_ENTRY(p, struct thread, all);
+		if (t->tid == tid && t->state != T_ZOMBIE)
+			return t;
+	}
+	return NULL;
+}
+
+/* The current run of (t) so far, idle time taken out. */
+static uint64_t run_ns(const struct thread *t, uint64_t now)
+{
+	uint64_t ran = now - t->run_start, idle = idle_ns - t->idle_mark;
+	return ran > idle ? ran - idle : 0;
+}
+
+static void run_begin(struct thread *t)
+{
+	t->run_start = time_ns();
+	t->idle_mark = idle_ns;
+}
+
+uint64_t sched_cpu_ns(bool process)
+{
+	uint64_t ns = sched_current->cpu_ns + run_ns(sched_current, time_ns());
+	if (!process)
+		return ns;
+	ns += dead_cpu_ns;
+	for (struct qnode *p = all.next; p != &all; p = p->next) {
+		struct thread *t = QUEUE_ENTRY(p, struct thread, all);
+		if (t != sched_current)
+			ns += t->cpu_ns;
+	}
+	return ns;
+}
 bool sched_multi(void) { return multi; }
 
 static uint64_t earliest_deadline(void)
@@ -64,8 +102,10 @@ static void arm_timer(void)
 		if (!d || slice_end < d)
 			d = slice_end;
 	}
-	uint64_t armed = apic_timer_deadline();
-	if (!d || (armed > time_ns() && armed <= d))
+	uint64_t armed = apic_timer_deadline(), now = time_ns();
+	if (d && d - now > KTIMER_MAX_NS && d > now)
+		d = now + KTIMER_MAX_NS; /* a far deadline: wake then, and re-arm */
+	if (!d || (armed > now && armed <= d))
 		return;
 	apic_timer_at(d);
 }
@@ -126,15 +166,15 @@ static void schedule(void)
 	struct qnode *n;
 	uint64_t seen = irq_events_now();
 	need_resched = false;
+	prev->cpu_ns += run_ns(prev, time_ns()); /* its run ends here, before any idling */
 	while (!(n = q_pop(&runq))) {
-		uint64_t t0 = time_ns(), d = earliest_deadline();
-		kwait(d, &seen); /* interrupts run here: sched_tick, sched_events */
-		sched_idle_ns += time_ns() - t0;
+		kwait(earliest_deadline(), &seen); /* interrupts run here: sched_tick, sched_events; idle_ns counts */
 		sched_tick();
 		sched_events();
 	}
 	next = QUEUE_ENTRY(n, struct thread, rq);
 	next->slice_start = time_ns();
+	run_begin(next);
 	sched_current = next;
 	if (multi)
 		arm_timer();
@@ -219,6 +259,8 @@ int sched_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, ui
 {
 	if (!(flags & CLONE_VM) || !(flags & CLONE_THREAD))
 		return -ENOSYS; /* a new process (fork): one process only */
+	if ((flags & CLONE_SETTLS) && tls >= 0x00007ffffffff000ULL)
+		return -EPERM; /* as ARCH_SET_FS (Linux: TASK_SIZE_MAX and above) */
 	if ((flags & CLONE_PARENT_SETTID) && !mm_user_ok((void *)ptid, 4, true))
 		return -EFAULT;
 	if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) && !mm_user_ok((void *)ctid, 4, true))
@@ -270,6 +312,8 @@ void sched_exit_thread(void)
 	}
 	if (--nthreads == 0)
 		sys_exit_all(0); /* the last thread: the process ends */
+	dead_cpu_ns += t->cpu_ns + run_ns(t, time_ns());
+	t->cpu_ns = 0; t->run_start = time_ns(); t->idle_mark = idle_ns; /* schedule() adds nothing more */
 	t->state = T_ZOMBIE;
 	q_remove(&t->all);
 	if (t != &boot_thread)

@@ -57,6 +57,11 @@ static int check_ident(const void *img, size_t len, Elf64_Ehdr *eh, const char *
 
 int elf_check(const void *img, size_t len, struct elf_info *info, const char **why)
 {
+	return elf_check_flags(img, len, 0, info, why);
+}
+
+int elf_check_flags(const void *img, size_t len, int flags, struct elf_info *info, const char **why)
+{
 	Elf64_Ehdr eh;
 	const unsigned char *base = img;
 	int r = check_ident(img, len, &eh, why);
@@ -64,9 +69,9 @@ int elf_check(const void *img, size_t len, struct elf_info *info, const char **w
 		return r;
 	if (eh.e_machine != EM_X86_64)
 		return fail(why, "not x86-64");
-	if (eh.e_type == ET_DYN)
+	if (eh.e_type == ET_DYN && !(flags & ELF_DYN))
 		return fail(why, "position-independent executable (ET_DYN) not supported");
-	if (eh.e_type != ET_EXEC)
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
 		return fail(why, "not an executable (ET_EXEC)");
 	if (eh.e_phnum == 0)
 		return fail(why, "no program headers");
@@ -76,6 +81,7 @@ int elf_check(const void *img, size_t len, struct elf_info *info, const char **w
 		return fail(why, "program headers outside the file");
 
 	memset(info, 0, sizeof(*info));
+	info->dyn = eh.e_type == ET_DYN;
 	info->entry = eh.e_entry;
 	info->phnum = eh.e_phnum;
 	info->phentsize = eh.e_phentsize;
@@ -86,10 +92,17 @@ int elf_check(const void *img, size_t len, struct elf_info *info, const char **w
 	for (int i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 		memcpy(&ph, base + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
-		if (ph.p_type == PT_INTERP)
+		if (ph.p_type == PT_INTERP && !(flags & ELF_INTERP))
 			return fail(why, "dynamically linked (has PT_INTERP)");
 		if (!in_file(ph.p_offset, ph.p_filesz, len))
 			return fail_seg(info, why, "segment %d outside the file", i, 0);
+		if (ph.p_type == PT_INTERP) {
+			const char *p = (const char *)base + ph.p_offset;
+			if (ph.p_filesz < 2 || ph.p_filesz > 256 || p[ph.p_filesz - 1] != 0 ||
+			    strlen(p) != ph.p_filesz - 1 || info->interp)
+				return fail(why, "bad PT_INTERP (not a NUL-terminated path of at most 255 bytes)");
+			info->interp = p;
+		}
 		if (ph.p_type == PT_PHDR) {
 			has_phdr = true;
 			phdr_vaddr = ph.p_vaddr;
@@ -106,7 +119,7 @@ int elf_check(const void *img, size_t len, struct elf_info *info, const char **w
 			return fail_seg(info, why, "segment %d: filesz > memsz", i, 0);
 		if (ph.p_vaddr + ph.p_memsz < ph.p_vaddr)
 			return fail_seg(info, why, "segment %d wraps around", i, 0);
-		if (ph.p_vaddr < ELF_USER_MIN || ph.p_vaddr + ph.p_memsz > ELF_USER_MAX)
+		if ((!info->dyn && ph.p_vaddr < ELF_USER_MIN) || ph.p_vaddr + ph.p_memsz > ELF_USER_MAX)
 			return fail_seg(info, why, "segment %d outside the user address range", i, 0);
 		if (info->nsegs >= ELF_MAX_SEGS)
 			return fail(why, "too many PT_LOAD segments (max 16)");

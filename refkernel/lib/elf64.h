@@ -66,4 +66,21 @@ _Static_assert(sizeof(Elf64_Phdr) == 56, "Elf64_Phdr");
 _Static_assert(sizeof(Elf64_Shdr) == 64, "Elf64_Shdr");
 _Static_assert(sizeof(Elf64_Sym) == 24, "Elf64_Sym");
 
+/* The dynamic section (gABI ch. 5, "Dynamic Section"), read by tools/rootfs
+ * to find a program's libraries. */
+#define DT_NULL    0
+#define DT_NEEDED  1
+#define DT_STRTAB  5
+#define DT_STRSZ   10
+#define DT_SONAME  14
+#define DT_RPATH   15
+#define DT_RUNPATH 29
+
+typedef struct {
+	int64_t d_tag;
+	uint64_t d_val;
+} Elf64_Dyn;
+
+_Static_assert(sizeof(Elf64_Dyn) == 16, "Elf64_Dyn");
+
 #endif

@@ -15,6 +15,8 @@
 #define AT_PHENT  4
 #define AT_PHNUM  5
 #define AT_PAGESZ 6
+#define AT_BASE   7
+#define AT_FLAGS  8
 #define AT_ENTRY  9
 #define AT_UID    11
 #define AT_EUID   12
@@ -24,10 +26,11 @@
 #define AT_CLKTCK 17
 #define AT_SECURE 23
 #define AT_RANDOM 25
+#define AT_HWCAP2 26
 #define AT_EXECFN 31
 #define AT_SYSINFO_EHDR 33
 
-#define NAUXV 16 /* entries written, AT_NULL included */
+#define NAUXV 19 /* entries written, AT_NULL included */
 
 /* Add (n) to (*acc) unless the total would pass (limit). */
 static int add_fits(size_t *acc, size_t n, size_t limit)
@@ -110,6 +113,8 @@ int proc_build_stack(void *kbuf, uint64_t ubase, size_t size,
 		{ AT_GID, 0 },              { AT_EGID, 0 },
 		{ AT_SECURE, 0 },           { AT_CLKTCK, 100 },
 		{ AT_HWCAP, 0 },            { AT_EXECFN, uexecfn },
+		{ AT_HWCAP2, 0 },           { AT_BASE, img->base },
+		{ AT_FLAGS, 0 },
 		{ AT_SYSINFO_EHDR, img->vdso }, /* 0: no vDSO, the libc makes system calls */
 		{ AT_NULL, 0 },
 	};

@@ -1,13 +1,27 @@
-/* arp.c — ARP (RFC 826) for IPv4 over Ethernet: a small cache whose entries
- * expire, answers to requests for our address, and requests for the addresses
- * we send to, with the packets waiting for the answer queued per entry.
- * arp_input() learns and answers; arp_resolve() is asked by eth_output_ip();
- * arp_timer() retries and expires. */
+/* arp.c — ARP (RFC 826) for IPv4 over Ethernet: a small cache, answers to
+ * requests for our address, requests for the addresses we send to (the
+ * packets waiting for the answer queued per entry), and neighbour
+ * unreachability detection after RFC 1122 §2.3.2.1 with Linux's NUD states:
+ *
+ *   PENDING --answer--> REACHABLE --reachable time--> STALE --used--> DELAY
+ *   --ARP_DELAY_MS--> PROBE --ARP_TRIES unicast requests unanswered--> gone
+ *
+ * Every state but PENDING has a MAC and it is used, so re-validation delays
+ * and drops nothing. Any ARP packet from the peer (its answer to our probe,
+ * its own request) and any IPv4 packet from its MAC (arp_confirm, the
+ * "link-layer advice" of §2.3.2.1) make the entry REACHABLE again, so a peer
+ * that talks to us is never probed. A STALE entry nobody uses goes after
+ * ARP_STALE_MS. arp_input() learns and answers; arp_resolve() is asked by
+ * eth_output_ip(); arp_confirm() by ip_input(); arp_timer() retries, probes
+ * and expires. */
 #include "net_impl.h"
 
 #define ARP_LEN 28
 #define ARP_OP_REQUEST 1
 #define ARP_OP_REPLY 2
+
+static const uint8_t arp_zero[NETDEV_ADDR_LEN];
+static const uint8_t arp_bcast[NETDEV_ADDR_LEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 static void arp_send(struct net_stack *stk, uint16_t op, const uint8_t *tha, uint32_t tpa,
 		     const uint8_t *eth_dst)
@@ -27,18 +41,28 @@ static void arp_send(struct net_stack *stk, uint16_t op, const uint8_t *tha, uin
 		CNT(stk, arp_tx);
 }
 
-static void arp_request(struct net_stack *stk, uint32_t ip)
+/* A request for (e)'s address: broadcast while PENDING; a unicast probe to
+ * the MAC we have otherwise (RFC 1122 §2.3.2.1 (2), as Linux's PROBE). */
+static void arp_request(struct net_stack *stk, struct arp_entry *e)
 {
-	static const uint8_t zero[NETDEV_ADDR_LEN];
-	static const uint8_t bcast[NETDEV_ADDR_LEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	arp_send(stk, ARP_OP_REQUEST, zero, ip, bcast);
+	if (e->state == ARP_PENDING) {
+		arp_send(stk, ARP_OP_REQUEST, arp_zero, e->ip, arp_bcast);
+		return;
+	}
+	arp_send(stk, ARP_OP_REQUEST, arp_zero, e->ip, e->mac);
+	CNT(stk, arp_probe);
 }
 
 static struct arp_entry *arp_find(struct net_stack *stk, uint32_t ip)
 {
+	struct arp_entry *h = &stk->arp[stk->arp_hint];
+	if (h->state != ARP_FREE && h->ip == ip)
+		return h;
 	for (int i = 0; i < ARP_CACHE_SIZE; i++)
-		if (stk->arp[i].state != ARP_FREE && stk->arp[i].ip == ip)
+		if (stk->arp[i].state != ARP_FREE && stk->arp[i].ip == ip) {
+			stk->arp_hint = (unsigned)i;
 			return &stk->arp[i];
+		}
 	return NULL;
 }
 
@@ -53,8 +77,14 @@ static void arp_drop_pending(struct net_stack *stk, struct arp_entry *e)
 	e->npending = 0;
 }
 
-/* A free entry, else the reachable one closest to expiry, else the oldest
- * pending one (its queued packets are dropped and counted). */
+/* Which entry gives way first: STALE ones, then the resolved ones, then the
+ * pending ones (their queued packets are dropped and counted). */
+static int arp_keep_rank(enum arp_state st)
+{
+	return st == ARP_STALE ? 0 : st == ARP_PENDING ? 2 : 1;
+}
+
+/* A free entry, else the least recently confirmed of the lowest rank. */
 static struct arp_entry *arp_alloc(struct net_stack *stk)
 {
 	struct arp_entry *victim = NULL;
@@ -62,8 +92,12 @@ static struct arp_entry *arp_alloc(struct net_stack *stk)
 		struct arp_entry *e = &stk->arp[i];
 		if (e->state == ARP_FREE)
 			return e;
-		if (!victim || (e->state == ARP_REACHABLE && victim->state == ARP_PENDING) ||
-		    (e->state == victim->state && e->expires < victim->expires))
+		if (!victim) {
+			victim = e;
+			continue;
+		}
+		int re = arp_keep_rank(e->state), rv = arp_keep_rank(victim->state);
+		if (re < rv || (re == rv && e->confirmed < victim->confirmed))
 			victim = e;
 	}
 	arp_drop_pending(stk, victim);
@@ -71,12 +105,14 @@ static struct arp_entry *arp_alloc(struct net_stack *stk)
 	return victim;
 }
 
-/* (e) now knows (mac): send everything that waited for it. */
+/* (e) is confirmed at (mac): REACHABLE again, and everything that waited
+ * for it goes. */
 static void arp_learn(struct net_stack *stk, struct arp_entry *e, const uint8_t *mac)
 {
 	memcpy(e->mac, mac, NETDEV_ADDR_LEN);
 	e->state = ARP_REACHABLE;
-	e->expires = stk->now + ARP_REACHABLE_MS;
+	e->confirmed = stk->now;
+	e->expires = stk->now + stk->arp_reachable_ms;
 	e->tries = 0;
 	struct arp_packet *p = e->pending;
 	e->pending = NULL;
@@ -124,18 +160,35 @@ void arp_input(struct net_stack *stk, const uint8_t *pkt, size_t len)
 		arp_send(stk, ARP_OP_REPLY, sha, spa, sha);
 }
 
+void arp_confirm(struct net_stack *stk, uint32_t ip, const uint8_t *mac)
+{
+	struct arp_entry *e = arp_find(stk, ip);
+	if (!e || e->state == ARP_PENDING || memcmp(e->mac, mac, NETDEV_ADDR_LEN) != 0)
+		return;   /* unknown, unresolved, or another MAC: only ARP may change it */
+	e->state = ARP_REACHABLE;
+	e->confirmed = stk->now;
+	e->expires = stk->now + stk->arp_reachable_ms;
+	e->tries = 0;
+}
+
 const uint8_t *arp_resolve(struct net_stack *stk, uint32_t ip, const uint8_t *frame, size_t iplen)
 {
 	struct arp_entry *e = arp_find(stk, ip);
-	if (e && e->state == ARP_REACHABLE)
+	if (e && e->state != ARP_PENDING) {
+		if (e->state == ARP_STALE) {   /* in use again: re-validate soon */
+			e->state = ARP_DELAY;
+			e->expires = stk->now + ARP_DELAY_MS;
+		}
 		return e->mac;
+	}
 	if (!e) {
 		e = arp_alloc(stk);
 		e->state = ARP_PENDING;
 		e->ip = ip;
 		e->tries = 1;
+		e->confirmed = stk->now;
 		e->expires = stk->now + ARP_RETRY_MS;
-		arp_request(stk, ip);
+		arp_request(stk, e);
 	}
 	if (e->npending >= ARP_PENDING_MAX) {
 		CNT(stk, arp_queue_drop);
@@ -163,11 +216,28 @@ void arp_timer(struct net_stack *stk)
 		struct arp_entry *e = &stk->arp[i];
 		if (e->state == ARP_FREE || stk->now < e->expires)
 			continue;
-		if (e->state == ARP_PENDING && e->tries < ARP_TRIES) {
-			e->tries++;
-			e->expires = stk->now + ARP_RETRY_MS;
-			arp_request(stk, e->ip);
+		switch (e->state) {
+		case ARP_REACHABLE:
+			e->state = ARP_STALE;
+			e->expires = stk->now + ARP_STALE_MS;
 			continue;
+		case ARP_DELAY:
+			e->state = ARP_PROBE;
+			e->tries = 0;
+			/* fall through */
+		case ARP_PENDING:
+		case ARP_PROBE:
+			if (e->tries < ARP_TRIES) {
+				e->tries++;
+				e->expires = stk->now + ARP_RETRY_MS;
+				arp_request(stk, e);
+				continue;
+			}
+			if (e->state == ARP_PROBE)
+				CNT(stk, arp_probe_fail);
+			break;
+		default:   /* STALE and unused */
+			break;
 		}
 		arp_drop_pending(stk, e);
 		e->state = ARP_FREE;

@@ -19,7 +19,7 @@ void eth_input(struct net_stack *stk, const uint8_t *frame, size_t len, unsigned
 	}
 	switch (rd16(frame + 12)) {
 	case ETH_TYPE_IP:
-		ip_input(stk, frame + ETH_HLEN, len - ETH_HLEN, flags);
+		ip_input(stk, frame + ETH_HLEN, len - ETH_HLEN, frame + 6, flags);
 		break;
 	case ETH_TYPE_ARP:
 		arp_input(stk, frame + ETH_HLEN, len - ETH_HLEN);

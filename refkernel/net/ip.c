@@ -18,7 +18,8 @@ static bool ip_is_broadcast(const struct net_stack *stk, uint32_t ip)
 	       (stk->netmask != 0xffffffff && ip == (stk->ip | ~stk->netmask));
 }
 
-void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len, unsigned flags)
+void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len, const uint8_t *src_mac,
+	      unsigned flags)
 {
 	CNT(stk, ip_rx);
 	if (len < IP_HLEN || (pkt[0] >> 4) != 4) {
@@ -45,6 +46,11 @@ void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len, unsigned fl
 		CNT(stk, ip_drop_dst);
 		return;
 	}
+	/* Link-layer advice (RFC 1122 §2.3.2.1): the hop that sent it is there. */
+	if (((src ^ stk->ip) & stk->netmask) == 0)
+		arp_confirm(stk, src, src_mac);
+	else if (stk->gateway)
+		arp_confirm(stk, stk->gateway, src_mac);
 	if (rd16(pkt + 6) & (IP_FLAG_MF | IP_OFFSET_MASK)) {
 		ip_reass_input(stk, pkt, total, hlen);
 		return;

@@ -45,9 +45,11 @@
 /* ---- tunables ---- */
 #define ARP_CACHE_SIZE 64
 #define ARP_PENDING_MAX 8         /* packets queued per unresolved address */
-#define ARP_REACHABLE_MS 60000
-#define ARP_RETRY_MS 1000
-#define ARP_TRIES 3
+#define ARP_REACHABLE_MS 60000    /* default; net_config.arp_reachable_ms */
+#define ARP_DELAY_MS 5000         /* STALE and used: time to be confirmed before probing */
+#define ARP_STALE_MS 60000        /* STALE and unused: forgotten after this */
+#define ARP_RETRY_MS 1000         /* between requests (PENDING) and probes (PROBE) */
+#define ARP_TRIES 3               /* requests, and unicast probes, before giving up */
 #define SOCK_MAX 4096             /* sockets, and TCP connections, per stack */
 #define SOCK_BUF_DEFAULT (256 * 1024)
 #define SOCK_BUF_MIN 2048
@@ -88,7 +90,9 @@ struct ip_reass {                   /* a datagram being put together */
 	uint64_t expires;
 };
 
-enum arp_state { ARP_FREE, ARP_PENDING, ARP_REACHABLE };
+/* Linux's NUD states (arp.c has the transitions): PENDING has no MAC yet
+ * (INCOMPLETE), every other state uses the MAC it has. */
+enum arp_state { ARP_FREE, ARP_PENDING, ARP_REACHABLE, ARP_STALE, ARP_DELAY, ARP_PROBE };
 
 struct arp_packet {                 /* an IP packet waiting for its MAC */
 	struct arp_packet *next;
@@ -100,8 +104,9 @@ struct arp_entry {
 	enum arp_state state;
 	uint32_t ip;
 	uint8_t mac[NETDEV_ADDR_LEN];
-	uint64_t expires;               /* REACHABLE: forget; PENDING: retry */
-	unsigned tries;
+	uint64_t expires;               /* when the state's timer is due */
+	uint64_t confirmed;             /* last confirmation (PENDING: creation) */
+	unsigned tries;                 /* requests or probes sent in this state */
 	unsigned npending;
 	struct arp_packet *pending;     /* FIFO */
 };
@@ -114,6 +119,8 @@ struct net_stack {
 	uint32_t ip, netmask, gateway;
 	uint16_t mtu;
 	uint64_t now;                   /* ms, from net_timer */
+	uint32_t arp_reachable_ms;
+	unsigned arp_hint;              /* the ARP entry found last */
 	uint16_t ip_id;
 	uint16_t next_port;             /* ephemeral port cursor */
 	unsigned nsocks;                /* struct sock objects, <= SOCK_MAX */
@@ -144,8 +151,6 @@ struct sock {
 	bool reuseaddr;
 	bool rd_shut, wr_shut;
 	uint32_t sndbuf, rcvbuf;        /* limits in bytes */
-	void (*notify)(void *ctx);
-	void *notify_ctx;
 };
 
 /* ---- UDP ---- */
@@ -290,11 +295,16 @@ int eth_send(struct net_stack *stk, uint8_t *frame, size_t len,
 void arp_input(struct net_stack *stk, const uint8_t *pkt, size_t len);
 /* MAC for (ip) or NULL; when NULL, (frame) is queued and a request sent. */
 const uint8_t *arp_resolve(struct net_stack *stk, uint32_t ip, const uint8_t *frame, size_t iplen);
+/* An IPv4 packet from (mac) whose next hop back is (ip): the entry is
+ * reachable (nothing happens unless it holds that MAC). */
+void arp_confirm(struct net_stack *stk, uint32_t ip, const uint8_t *mac);
 void arp_timer(struct net_stack *stk);
 void arp_flush(struct net_stack *stk);
 
 /* ---- ip.c ---- */
-void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len, unsigned flags);
+/* (src_mac) the Ethernet source, for arp_confirm. */
+void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len, const uint8_t *src_mac,
+	      unsigned flags);
 /* (frame) holds the transport packet of (l4len) bytes at frame + NET_HDR_ROOM;
  * fills the IP and Ethernet headers and sends. */
 int ip_output(struct net_stack *stk, uint8_t *frame, size_t l4len, uint32_t dst, uint8_t proto);
@@ -337,7 +347,6 @@ struct tcp_pcb *tcp_lookup(struct net_stack *stk, uint32_t lip, uint16_t lport,
 struct tcp_pcb *tcp_lookup_listener(struct net_stack *stk, uint32_t lip, uint16_t lport);
 /* The connection is over: error (err) (0 = clean), frees it if orphaned. */
 void tcp_drop(struct tcp_pcb *pcb, int err);
-void tcp_notify(struct tcp_pcb *pcb);
 void tcp_update_rto(struct tcp_pcb *pcb, uint32_t rtt_ms);
 void tcp_timer(struct net_stack *stk);
 void tcp_destroy_all(struct net_stack *stk);

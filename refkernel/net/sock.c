@@ -242,9 +242,3 @@ long sock_nread(struct sock *s)
 		return s->tcp ? (long)s->tcp->rcvbuf.len : 0;
 	return udp_nread(s);
 }
-
-void sock_set_notify(struct sock *s, void (*fn)(void *ctx), void *ctx)
-{
-	s->notify = fn;
-	s->notify_ctx = ctx;
-}

@@ -13,6 +13,7 @@ struct net_stack *net_stack_create(struct netdev *dev, const struct net_config *
 	stk->ip = cfg->ip;
 	stk->netmask = cfg->netmask;
 	stk->gateway = cfg->gateway;
+	stk->arp_reachable_ms = cfg->arp_reachable_ms ? cfg->arp_reachable_ms : ARP_REACHABLE_MS;
 	stk->mtu = dev->mtu ? dev->mtu : NETDEV_MTU_DEFAULT;
 	if (stk->mtu > NET_FRAME_MAX - ETH_HLEN)
 		stk->mtu = NET_FRAME_MAX - ETH_HLEN;

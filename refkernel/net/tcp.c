@@ -157,15 +157,6 @@ static void tcp_pcb_free(struct tcp_pcb *pcb)
 	netp_free(pcb);
 }
 
-void tcp_notify(struct tcp_pcb *pcb)
-{
-	struct sock *s = pcb->sock;
-	if (!s && pcb->listener)
-		s = pcb->listener->sock;   /* a child changes what accept sees */
-	if (s && s->notify)
-		s->notify(s->notify_ctx);
-}
-
 static void tcp_stop_timers(struct tcp_pcb *pcb)
 {
 	pcb->t_rexmt = pcb->t_persist = pcb->t_delack = pcb->t_close = 0;
@@ -207,11 +198,8 @@ void tcp_drop(struct tcp_pcb *pcb, int err)
 	tcp_free_data(pcb);
 	if (err)
 		nring_free(&pcb->rcvbuf);   /* a reset discards what was not read */
-	if (!pcb->sock) {
+	if (!pcb->sock)
 		tcp_pcb_free(pcb);        /* orphan or embryo: nobody to tell */
-		return;
-	}
-	tcp_notify(pcb);
 }
 
 /* ---- RTO (RFC 6298 §2) ---- */
@@ -580,7 +568,6 @@ int tcp_shutdown(struct sock *s, int how)
 		s->wr_shut = true;
 		tcp_queue_fin(pcb);
 	}
-	tcp_notify(pcb);
 	return 0;
 }
 

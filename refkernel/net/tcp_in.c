@@ -205,7 +205,6 @@ static void tcp_syn_sent_input(struct tcp_pcb *pcb, struct tcp_seg *seg)
 		tcp_established(pcb, seg);
 		pcb->ack_now = true;      /* data in a SYN-ACK is not taken: it comes again */
 		tcp_output(pcb);
-		tcp_notify(pcb);
 	} else {
 		/* Simultaneous open (RFC 9293 Figure 7). */
 		pcb->snd_wnd = seg->wnd;
@@ -436,7 +435,6 @@ static bool tcp_ack_new(struct tcp_pcb *pcb, const struct tcp_seg *seg, uint32_t
 	pcb->t_rexmt = SEQ_EQ(pcb->snd_una, pcb->snd_max) ? 0 : stk->now + pcb->rto;
 	if (pcb->t_persist)
 		pcb->persist_ms = MAX(pcb->rto, (uint32_t)TCP_PERSIST_MIN_MS);
-	tcp_notify(pcb);
 
 	if (!pcb->fin_acked)
 		return true;
@@ -514,7 +512,6 @@ static void tcp_fin_input(struct tcp_pcb *pcb)
 	default:
 		break;
 	}
-	tcp_notify(pcb);
 }
 
 /* Payload and FIN (sixth to eighth checks). Returns false when gone. */
@@ -571,8 +568,6 @@ static bool tcp_data_input(struct tcp_pcb *pcb, struct tcp_seg *seg)
 		else if (!pcb->t_delack)
 			pcb->t_delack = stk->now + TCP_DELACK_MS;
 	}
-	if (k > 0)
-		tcp_notify(pcb);
 	return true;
 }
 
@@ -651,7 +646,6 @@ static void tcp_process(struct tcp_pcb *pcb, struct tcp_seg *seg)
 			pcb->in_acceptq = true;
 			CNT(stk, tcp_passive_open);
 		}
-		tcp_notify(pcb);
 	}
 	if (!tcp_ack_input(pcb, seg))
 		return;

@@ -65,8 +65,6 @@ void udp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t hl
 		u->head = d;
 	u->tail = d;
 	u->queued += len;
-	if (u->sock->notify)
-		u->sock->notify(u->sock->notify_ctx);
 }
 
 int udp_create(struct sock *s)

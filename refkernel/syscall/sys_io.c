@@ -52,9 +52,9 @@ void fd_init(void)
 	fds[0] = fds[1] = fds[2] = &console;
 }
 
-struct kfile *fd_get(int fd)
+struct kfile *fd_get(unsigned fd)
 {
-	return fd >= 0 && fd < FD_MAX ? fds[fd] : NULL;
+	return fd < FD_MAX ? fds[fd] : NULL;
 }
 
 int fd_install(struct kfile *f)
@@ -69,7 +69,7 @@ int fd_install(struct kfile *f)
 	return -EMFILE;
 }
 
-void fd_set_slot(int fd, struct kfile *f)
+void fd_set_slot(unsigned fd, struct kfile *f)
 {
 	fds[fd] = f;
 }
@@ -77,7 +77,7 @@ void fd_set_slot(int fd, struct kfile *f)
 int64_t sys_read(A fd, A buf, A n, A d, A e, A f)
 {
 	(void)d; (void)e; (void)f;
-	struct kfile *k = fd_get((int)fd);
+	struct kfile *k = fd_get((unsigned)fd);
 	if (!k || !k->ops->read)
 		return -EBADF;
 	if (!mm_user_ok((void *)buf, n, true))
@@ -88,7 +88,7 @@ int64_t sys_read(A fd, A buf, A n, A d, A e, A f)
 int64_t sys_write(A fd, A buf, A n, A d, A e, A f)
 {
 	(void)d; (void)e; (void)f;
-	struct kfile *k = fd_get((int)fd);
+	struct kfile *k = fd_get((unsigned)fd);
 	if (!k || !k->ops->write)
 		return -EBADF;
 	if (!mm_user_ok((void *)buf, n, false))
@@ -100,7 +100,7 @@ struct iovec_k { uint64_t base, len; };
 
 static int64_t do_iov(A fd, A iov, A cnt, bool write)
 {
-	struct kfile *k = fd_get((int)fd);
+	struct kfile *k = fd_get((unsigned)fd);
 	if (!k || (write ? !k->ops->write : !k->ops->read))
 		return -EBADF;
 	if (cnt > 1024)
@@ -137,10 +137,11 @@ int64_t sys_writev(A fd, A iov, A cnt, A d, A e, A f)
 	return do_iov(fd, iov, cnt, true);
 }
 
-int64_t sys_close(A fd, A b, A c, A d, A e, A f)
+int64_t sys_close(A ufd, A b, A c, A d, A e, A f)
 {
 	(void)b; (void)c; (void)d; (void)e; (void)f;
-	struct kfile *k = fd_get((int)fd);
+	unsigned fd = (unsigned)ufd;
+	struct kfile *k = fd_get(fd);
 	if (!k)
 		return -EBADF;
 	fds[fd] = NULL;
@@ -152,7 +153,7 @@ int64_t sys_close(A fd, A b, A c, A d, A e, A f)
 int64_t sys_ioctl(A fd, A req, A arg, A d, A e, A f)
 {
 	(void)d; (void)e; (void)f;
-	struct kfile *k = fd_get((int)fd);
+	struct kfile *k = fd_get((unsigned)fd);
 	if (!k)
 		return -EBADF;
 	if (req == FIONBIO) {
@@ -167,7 +168,7 @@ int64_t sys_ioctl(A fd, A req, A arg, A d, A e, A f)
 int64_t sys_fcntl(A fd, A cmd, A arg, A d, A e, A f)
 {
 	(void)d; (void)e; (void)f;
-	struct kfile *k = fd_get((int)fd);
+	struct kfile *k = fd_get((unsigned)fd);
 	if (!k)
 		return -EBADF;
 	switch (cmd) {

@@ -1,7 +1,9 @@
 /* sys_poll.c — readiness: poll/ppoll, select/pselect6 and epoll, all over
  * kfile_poll(). Level-triggered throughout (an EPOLLET caller that reads to
  * -EAGAIN works the same); EPOLLONESHOT disarms after one report. Waiting
- * runs kwait_until(): the network is polled and the vCPU halts in between. */
+ * runs kwait_until(): the network is polled and the vCPU halts in between.
+ * Other threads run meanwhile and may unmap the caller's arrays, so every
+ * scan checks them again before writing (-EFAULT then). */
 #include "kernel.h"
 #include "syscall.h"
 
@@ -19,7 +21,7 @@ struct epoll_event_k { uint32_t events; uint64_t data; } __attribute__((packed))
 /* A deadline in time_ns() from a timeout in ms (<0: none, 0: now). */
 static uint64_t deadline_ms(int64_t ms)
 {
-	return ms < 0 ? 0 : time_ns() + (uint64_t)ms * 1000000 + (ms == 0);
+	return ms < 0 ? 0 : sys_deadline((uint64_t)ms * 1000000);
 }
 
 /* A deadline from a timespec timeout (NULL: none); (*zero): "do not wait". */
@@ -27,7 +29,7 @@ static int ts_deadline(A uts, uint64_t *deadline, bool *zero)
 {
 	uint64_t ns = 0;
 	int r = uts ? sys_timespec_ns(uts, &ns) : 0;
-	*deadline = uts ? time_ns() + ns + 1 : 0;
+	*deadline = uts ? sys_deadline(ns) : 0;
 	*zero = uts && ns == 0;
 	return r;
 }
@@ -39,10 +41,14 @@ struct pollctx { struct pollfd_k *fds; uint64_t n; int ready; };
 static bool poll_scan(void *ctx)
 {
 	struct pollctx *p = ctx;
+	if (!mm_user_ok(p->fds, p->n * sizeof(struct pollfd_k), true)) {
+		p->ready = -EFAULT;
+		return true;
+	}
 	p->ready = 0;
 	for (uint64_t i = 0; i < p->n; i++) {
 		struct pollfd_k *pf = &p->fds[i];
-		struct kfile *f = pf->fd < 0 ? NULL : fd_get(pf->fd);
+		struct kfile *f = pf->fd < 0 ? NULL : fd_get((unsigned)pf->fd);
 		unsigned ev = (unsigned)(uint16_t)pf->events | KPOLLERR | KPOLLHUP;
 		pf->revents = pf->fd < 0 ? 0 : !f ? KPOLLNVAL : (int16_t)(kfile_poll(f) & ev);
 		p->ready += pf->revents != 0;
@@ -96,7 +102,7 @@ static bool select_scan(void *ctx)
 			asked |= (s->want[k][fd / 64] >> (fd % 64)) & 1;
 		if (!asked)
 			continue;
-		struct kfile *f = fd_get(fd);
+		struct kfile *f = fd_get((unsigned)fd);
 		if (!f) {
 			s->ready = -EBADF;
 			return true;
@@ -108,6 +114,10 @@ static bool select_scan(void *ctx)
 				s->ready++;
 			}
 	}
+	if (s->ready > 0)
+		for (int k = 0; k < 3; k++)
+			if (s->in[k] && !mm_user_ok(s->in[k], (size_t)(s->nfds + 63) / 64 * 8, true))
+				s->ready = -EFAULT;
 	if (s->ready > 0)
 		for (int k = 0; k < 3; k++)
 			if (s->in[k])
@@ -135,7 +145,7 @@ static int64_t do_select(A nfds, A r, A w, A x, uint64_t deadline, bool zero)
 		kwait_until(select_scan, &s, deadline);
 	if (s.ready == 0) /* timed out: every set comes back empty */
 		for (int k = 0; k < 3; k++)
-			if (s.in[k])
+			if (s.in[k] && mm_user_ok(s.in[k], bytes, true))
 				memset(s.in[k], 0, bytes);
 	return s.ready;
 }
@@ -152,7 +162,10 @@ int64_t sys_select(A nfds, A r, A w, A x, A utv, A f)
 		if (tv[0] < 0 || tv[1] < 0)
 			return -EINVAL;
 		zero = tv[0] == 0 && tv[1] == 0;
-		deadline = time_ns() + (uint64_t)tv[0] * 1000000000 + (uint64_t)tv[1] * 1000 + 1;
+		/* saturating, as Linux's timespec64_to_ktime: huge is forever */
+		uint64_t s = (uint64_t)tv[0] + (uint64_t)tv[1] / 1000000, us = (uint64_t)tv[1] % 1000000;
+		uint64_t ns = s >= SYS_NS_MAX / 1000000000 ? SYS_NS_MAX : s * 1000000000 + us * 1000;
+		deadline = sys_deadline(ns);
 	}
 	return do_select(nfds, r, w, x, deadline, zero);
 }
@@ -208,18 +221,19 @@ int64_t sys_epoll_create(A size, A b, A c, A d, A e, A f)
 	return (int)size <= 0 ? -EINVAL : sys_epoll_create1(0, 0, 0, 0, 0, 0);
 }
 
-static struct epoll *epoll_of(A epfd)
+static struct epoll *epoll_of(unsigned epfd)
 {
-	struct kfile *f = fd_get((int)epfd);
+	struct kfile *f = fd_get(epfd);
 	return f && f->ops == &epoll_ops ? f->priv : NULL;
 }
 
-int64_t sys_epoll_ctl(A epfd, A op, A fd, A uev, A e, A f)
+int64_t sys_epoll_ctl(A uepfd, A op, A ufd, A uev, A e, A f)
 {
 	(void)e; (void)f;
+	unsigned epfd = (unsigned)uepfd, fd = (unsigned)ufd;
 	struct epoll *ep = epoll_of(epfd);
-	struct kfile *target = fd_get((int)fd);
-	if (!fd_get((int)epfd) || !target)
+	struct kfile *target = fd_get(fd);
+	if (!fd_get(epfd) || !target)
 		return -EBADF;
 	if (!ep || epfd == fd || epoll_of(fd))
 		return -EINVAL;
@@ -274,10 +288,14 @@ static bool epoll_scan(void *ctx)
 {
 	struct epctx *c = ctx;
 	struct epoll *ep = c->ep;
+	if (!mm_user_ok(c->out, (size_t)c->max * sizeof(*c->out), true)) {
+		c->got = -EFAULT;
+		return true;
+	}
 	c->got = 0;
 	for (int i = 0; i < ep->n && c->got < c->max;) {
 		struct epitem *it = &ep->items[i];
-		struct kfile *f = fd_get(it->fd);
+		struct kfile *f = fd_get((unsigned)it->fd);
 		if (!f || f->id != it->file_id) { /* closed: Linux drops it from the set too */
 			*it = ep->items[--ep->n];
 			continue;
@@ -296,8 +314,8 @@ static bool epoll_scan(void *ctx)
 int64_t sys_epoll_wait(A epfd, A uev, A max, A timeout, A e, A f)
 {
 	(void)e; (void)f;
-	struct epoll *ep = epoll_of(epfd);
-	if (!fd_get((int)epfd))
+	struct epoll *ep = epoll_of((unsigned)epfd);
+	if (!fd_get((unsigned)epfd))
 		return -EBADF;
 	if (!ep || (int)max <= 0 || max > EPOLL_MAX)
 		return -EINVAL;

@@ -32,7 +32,7 @@ static const struct kfile_ops sock_ops = { sk_read, sk_write, sk_ioctl, sk_close
 
 static struct sock *sock_of(A fd, struct kfile **kf, int64_t *err)
 {
-	struct kfile *f = fd_get((int)fd);
+	struct kfile *f = fd_get((unsigned)fd);
 	*err = !f ? -EBADF : f->ops != &sock_ops ? -ENOTSOCK : 0;
 	if (kf)
 		*kf = f;
@@ -198,6 +198,16 @@ static int get_iov(A uiov, A cnt, struct net_iov *iov, bool write)
 	return 0;
 }
 
+/* The iovec's buffers, checked again: a blocking call waits between tries,
+ * and another thread may unmap them meanwhile. */
+static bool iov_ok(const struct net_iov *iov, int n, bool write)
+{
+	for (int i = 0; i < n; i++)
+		if (!mm_user_ok(iov[i].base, iov[i].len, write))
+			return false;
+	return true;
+}
+
 static int64_t do_send(A fd, const struct net_iov *iov, int n, A uaddr, A alen, A flags)
 {
 	int64_t err;
@@ -209,6 +219,7 @@ static int64_t do_send(A fd, const struct net_iov *iov, int n, A uaddr, A alen, 
 	if (uaddr && (err = get_addr(uaddr, alen, &to)))
 		return err;
 	return BLOCKING(kf, s, NET_POLLOUT, flags & MSG_DONTWAIT,
+			!iov_ok(iov, n, false) ? -EFAULT :
 			sock_sendmsg(s, iov, n, uaddr ? &to : NULL, (int)(flags & ~(uint64_t)(MSG_DONTWAIT | MSG_NOSIGNAL))));
 }
 
@@ -221,6 +232,7 @@ static int64_t do_recv(A fd, const struct net_iov *iov, int n, A uaddr, A ualen,
 	if (!s)
 		return err;
 	long r = BLOCKING(kf, s, NET_POLLIN, flags & MSG_DONTWAIT,
+			  !iov_ok(iov, n, true) ? -EFAULT :
 			  sock_recvmsg(s, iov, n, &from, (int)(flags & NET_MSG_PEEK), oflags));
 	if (r >= 0 && uaddr && put_addr(&from, uaddr, ualen))
 		return -EFAULT;
@@ -265,6 +277,8 @@ int64_t sys_recvmsg(A fd, A umsg, A flags, A d, A e, A f)
 	if (r)
 		return r;
 	int64_t n = do_recv(fd, iov, (int)m->iovlen, m->name, m->name ? umsg + 8 : 0, flags, &oflags);
+	if (n >= 0 && !mm_user_ok(m, sizeof(*m), true))
+		return -EFAULT; /* unmapped while the call waited */
 	if (n >= 0) {
 		m->flags = oflags;
 		m->controllen = 0;
@@ -276,14 +290,14 @@ static int64_t sk_read(struct kfile *f, void *buf, uint64_t n)
 {
 	struct net_iov iov = { buf, n };
 	return BLOCKING(f, (struct sock *)f->priv, NET_POLLIN, false,
-			sock_recvmsg(f->priv, &iov, 1, NULL, 0, NULL));
+			!iov_ok(&iov, 1, true) ? -EFAULT : sock_recvmsg(f->priv, &iov, 1, NULL, 0, NULL));
 }
 
 static int64_t sk_write(struct kfile *f, const void *buf, uint64_t n)
 {
 	struct net_iov iov = { (void *)buf, n };
 	return BLOCKING(f, (struct sock *)f->priv, NET_POLLOUT, false,
-			sock_sendmsg(f->priv, &iov, 1, NULL, 0));
+			!iov_ok(&iov, 1, false) ? -EFAULT : sock_sendmsg(f->priv, &iov, 1, NULL, 0));
 }
 
 static int64_t sk_ioctl(struct kfile *f, uint64_t req, uint64_t arg)

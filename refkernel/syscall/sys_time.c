@@ -1,4 +1,5 @@
-/* sys_time.c — clocks and sleeping, all from the TSC (kernel/time.c).
+/* sys_time.c — clocks and sleeping, all from the TSC (kernel/time.c); the
+ * CPU-time clocks from the scheduler's per-thread accounting.
  * Sleeping halts the vCPU until the LAPIC timer fires (kernel/irq.c). */
 #include "kernel.h"
 #include "syscall.h"
@@ -24,8 +25,11 @@ static int clock_now(uint64_t clk, uint64_t *ns)
 		*ns = time_realtime_ns();
 		return 0;
 	case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE:
-	case CLOCK_BOOTTIME: case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
-		*ns = time_ns(); /* one process, never descheduled: CPU time is uptime */
+	case CLOCK_BOOTTIME:
+		*ns = time_ns();
+		return 0;
+	case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
+		*ns = sched_cpu_ns(clk == CLOCK_PROCESS_CPUTIME_ID); /* run time, idle excluded */
 		return 0;
 	default:
 		return -EINVAL;
@@ -89,20 +93,28 @@ int64_t sys_time(A t, A b, A c, A d, A e, A f)
 	return s;
 }
 
-/* Halt (the vCPU idles) until the clock reaches (deadline). */
+/* Halt (the vCPU idles) until the clock reaches (deadline). A deadline
+ * beyond any time the clock reaches sleeps for ever, as on Linux. */
 static int64_t sleep_until(uint64_t clk, uint64_t deadline)
 {
 	uint64_t now, seen = irq_events_now();
 	while (!clock_now(clk, &now) && now < deadline) {
 		if (sched_multi())
-			sched_block(W_SLEEP, time_ns() + (deadline - now));
+			sched_block(W_SLEEP, sys_deadline(deadline - now));
 		else
-			kwait(time_ns() + (deadline - now), &seen);
+			kwait(sys_deadline(deadline - now), &seen);
 	}
 	return 0;
 }
 
-/* A struct timespec from the application, checked, as nanoseconds. */
+uint64_t sys_deadline(uint64_t ns)
+{
+	uint64_t now = time_ns();
+	return ns >= UINT64_MAX - now - 1 ? UINT64_MAX : now + ns + 1;
+}
+
+/* A struct timespec from the application, checked, as nanoseconds; what
+ * does not fit in KTIME_MAX becomes KTIME_MAX (Linux's timespec64_to_ktime). */
 int sys_timespec_ns(uint64_t ts, uint64_t *ns)
 {
 	if (!mm_user_ok((void *)ts, sizeof(struct timespec_k), false))
@@ -110,7 +122,10 @@ int sys_timespec_ns(uint64_t ts, uint64_t *ns)
 	const struct timespec_k *t = (const void *)ts;
 	if (t->sec < 0 || t->nsec < 0 || t->nsec >= 1000000000)
 		return -EINVAL;
-	*ns = (uint64_t)t->sec * 1000000000 + (uint64_t)t->nsec;
+	if ((uint64_t)t->sec >= SYS_NS_MAX / 1000000000)
+		*ns = SYS_NS_MAX;
+	else
+		*ns = (uint64_t)t->sec * 1000000000 + (uint64_t)t->nsec;
 	return 0;
 }
 
@@ -121,22 +136,28 @@ int64_t sys_nanosleep(A req, A rem, A c, A d, A e, A f)
 	int r = sys_timespec_ns(req, &ns);
 	if (r)
 		return r;
-	sleep_until(CLOCK_MONOTONIC, now + ns);
+	sleep_until(CLOCK_MONOTONIC, ns >= UINT64_MAX - now ? UINT64_MAX : now + ns);
 	if (rem && mm_user_ok((void *)rem, sizeof(struct timespec_k), true))
 		*(struct timespec_k *)rem = (struct timespec_k){ 0, 0 };
 	return 0;
 }
 
+/* Sleeping on a CPU-time clock: the thread's own cannot advance while it
+ * sleeps (-EINVAL, as Linux); the process's is not supported here. */
 int64_t sys_clock_nanosleep(A clk, A flags, A req, A rem, A e, A f)
 {
 	(void)e; (void)f;
 	uint64_t ns, now;
+	if (clk == CLOCK_THREAD_CPUTIME_ID)
+		return -EINVAL;
+	if (clk == CLOCK_PROCESS_CPUTIME_ID)
+		return -EOPNOTSUPP;
 	int r = clock_now(clk, &now);
 	if (r)
 		return r;
 	if ((r = sys_timespec_ns(req, &ns)))
 		return r;
-	sleep_until(clk, (flags & TIMER_ABSTIME) ? ns : now + ns);
+	sleep_until(clk, (flags & TIMER_ABSTIME) ? ns : ns >= UINT64_MAX - now ? UINT64_MAX : now + ns);
 	if (rem && !(flags & TIMER_ABSTIME) && mm_user_ok((void *)rem, sizeof(struct timespec_k), true))
 		*(struct timespec_k *)rem = (struct timespec_k){ 0, 0 };
 	return 0;

@@ -5,6 +5,7 @@
 #include "syscall.h"
 #include "x86.h"
 #include "ksched.h"
+#include "sys_fs.h"
 
 #define A uint64_t
 static uint64_t nr_calls, nr_enosys;
@@ -57,7 +58,7 @@ static int64_t sys_arch_prctl(A code, A addr, A c, A d, A e, A f)
 	(void)c; (void)d; (void)e; (void)f;
 	switch (code) {
 	case ARCH_SET_FS:
-		if (addr >= 0x0000800000000000ULL)
+		if (addr >= 0x00007ffffffff000ULL) /* Linux: TASK_SIZE_MAX and above */
 			return -EPERM;
 		wrmsr(MSR_FS_BASE, addr);
 		sched_current->fs_base = addr;
@@ -137,9 +138,16 @@ static int64_t sys_rt_sigprocmask(A how, A set, A old, A size, A e, A f)
 
 struct ksigaction { uint64_t handler, flags, restorer, mask; };
 static struct ksigaction sigactions[65];
-static int64_t sys_rt_sigaction(A sig, A act, A old, A size, A e, A f)
+
+uint64_t sys_sig_handler(int sig)
+{
+	return sig >= 1 && sig <= 64 ? sigactions[sig].handler : 0;
+}
+
+static int64_t sys_rt_sigaction(A usig, A act, A old, A size, A e, A f)
 {
 	(void)e; (void)f;
+	int sig = (int)usig;
 	if (sig < 1 || sig > 64 || size != 8 || ((sig == 9 || sig == 19) && act))
 		return -EINVAL;
 	if (old) {
@@ -158,7 +166,7 @@ static int64_t sys_rt_sigaction(A sig, A act, A old, A size, A e, A f)
 
 static const sys_fn table[SYS_MAX] = {
 	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [7] = sys_poll,
-	[9] = sys_mmap, [10] = sys_mprotect, [11] = sys_munmap, [12] = sys_brk,
+	[9] = sys_mmap_fs, [10] = sys_mprotect, [11] = sys_munmap, [12] = sys_brk,
 	[13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask, [16] = sys_ioctl,
 	[19] = sys_readv, [20] = sys_writev, [22] = sys_pipe, [23] = sys_select, [32] = sys_dup, [33] = sys_dup2, [24] = sys_sched_yield, [28] = sys_madvise,
 	[35] = sys_nanosleep, [39] = sys_getpid,
@@ -166,7 +174,7 @@ static const sys_fn table[SYS_MAX] = {
 	[45] = sys_recvfrom, [46] = sys_sendmsg, [47] = sys_recvmsg, [48] = sys_shutdown,
 	[49] = sys_bind, [50] = sys_listen, [51] = sys_getsockname, [52] = sys_getpeername,
 	[54] = sys_setsockopt, [55] = sys_getsockopt, [60] = sys_exit, [63] = sys_uname,
-	[72] = sys_fcntl, [96] = sys_gettimeofday, [102] = sys_getuid, [104] = sys_getuid,
+	[72] = sys_fcntl_fs, [96] = sys_gettimeofday, [102] = sys_getuid, [104] = sys_getuid,
 	[107] = sys_getuid, [108] = sys_getuid, [110] = sys_getppid, [158] = sys_arch_prctl,
 	[186] = sys_gettid, [200] = sys_tkill, [201] = sys_time, [202] = sys_futex,
 	[204] = sys_sched_getaffinity, [213] = sys_epoll_create, [218] = sys_set_tid_address,
@@ -174,11 +182,25 @@ static const sys_fn table[SYS_MAX] = {
 	[231] = sys_exit_group, [257] = sys_openat, [270] = sys_pselect6, [271] = sys_ppoll, [273] = sys_set_robust_list,
 	[281] = sys_epoll_pwait, [288] = sys_accept4, [291] = sys_epoll_create1, [292] = sys_dup3, [293] = sys_pipe2,
 	[318] = sys_getrandom,
+	SYS_FS_TABLE /* sys_fs.h */
 };
+
+/* The call the current thread is in, for the crash report of a kernel fault. */
+void sys_print_current(void)
+{
+	const struct sys_call_rec *c = &sched_current->call;
+	if (!c->in)
+		return;
+	kprintf("  in syscall %lu (%s) args %#lx %#lx %#lx %#lx %#lx %#lx\n", (unsigned long)c->nr,
+		sys_name((unsigned)c->nr), (unsigned long)c->a[0], (unsigned long)c->a[1],
+		(unsigned long)c->a[2], (unsigned long)c->a[3], (unsigned long)c->a[4],
+		(unsigned long)c->a[5]);
+}
 
 void sys_dispatch(struct x86_syscall_frame *fr)
 {
-	uint64_t nr = fr->rax;
+	uint32_t nr = (uint32_t)fr->rax; /* Linux takes eax: the upper half is ignored */
+	static bool out_of_range_said;
 	nr_calls++;
 	if (nr == 56) { /* clone needs the whole frame: the child starts from it */
 		fr->rax = (uint64_t)sys_clone_frame(fr);
@@ -187,16 +209,22 @@ void sys_dispatch(struct x86_syscall_frame *fr)
 		return;
 	}
 	if (nr < SYS_MAX && table[nr]) {
+		struct sys_call_rec *c = &sched_current->call;
+		*c = (struct sys_call_rec){ nr, { fr->rdi, fr->rsi, fr->rdx, fr->r10, fr->r8, fr->r9 }, true };
 		fr->rax = (uint64_t)table[nr](fr->rdi, fr->rsi, fr->rdx, fr->r10, fr->r8, fr->r9);
+		c->in = false;
 		knet_flush(); /* frames the call queued leave now, in one notification */
 		return;
 	}
 	nr_enosys++;
-	if (nr >= SYS_MAX || !(reported[nr / 8] & (1 << (nr % 8)))) {
+	bool said = nr < SYS_MAX ? reported[nr / 8] & (1 << (nr % 8)) : out_of_range_said;
+	if (!said) {
 		if (nr < SYS_MAX)
 			reported[nr / 8] |= (uint8_t)(1 << (nr % 8));
-		kprintf("refkernel: unimplemented syscall %lu (%s)\n", (unsigned long)nr,
-			nr < SYS_MAX ? sys_name((unsigned)nr) : "?");
+		else
+			out_of_range_said = true;
+		kprintf("refkernel: unimplemented syscall %lu (%s)%s\n", (unsigned long)nr,
+			nr < SYS_MAX ? sys_name(nr) : "?", nr < SYS_MAX ? "" : ": no number this large exists (said once)");
 	}
 	fr->rax = (uint64_t)-ENOSYS;
 }
@@ -207,7 +235,7 @@ void sys_print_counters(void)
 {
 	kprintf("threads=%d switches=%lu preemptions=%lu idle_us=%lu ", sched_nthreads(),
 		(unsigned long)sched_switches, (unsigned long)sched_preemptions,
-		(unsigned long)((sched_idle_ns + idle_ns) / 1000));
+		(unsigned long)(idle_ns / 1000)); /* every halt is in kwait(), which counts it */
 	kprintf("syscalls=%lu enosys=%lu page_faults=%lu mem_free_kib=%lu mem_total_kib=%lu clock=%s tsc_khz=%lu boot=%s\n",
 		(unsigned long)nr_calls, (unsigned long)nr_enosys, (unsigned long)x86_page_faults,
 		(unsigned long)(mem_free_bytes() >> 10), (unsigned long)(mem_total_bytes() >> 10),

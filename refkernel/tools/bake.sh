@@ -6,18 +6,38 @@
 # function moves between passes (checked). IMG is stripped; IMG.elf keeps
 # debug information for gdb. $MULTIBOOT_OBJ, when set, is linked first
 # (the Multiboot header must be in the image's first 8 KiB); $NET_OBJ, when
-# set, adds the network (otherwise kernel/nonet.c's stand-ins remain).
+# set, adds the network (otherwise kernel/nonet.c's stand-ins remain), and
+# $FS_OBJ the file system (otherwise kernel/nofs.c's).
+# BIN "-" bakes no program: the kernel runs the one named after "--" from
+# its root. $ROOTFS_CPIO, when set, is a cpio newc archive baked in as the
+# root file system (.rootfs; an -initrd archive is laid over it at boot).
 set -eu
 [ $# -eq 5 ] || { echo "usage: bake.sh KERNEL_O LDSCRIPT ELFCHECK BIN IMG" >&2; exit 2; }
 kobj=$1 lds=$2 elfcheck=$3 bin=$4 img=$5
-[ -f "$bin" ] || { echo "bake: $bin: no such file" >&2; exit 1; }
-"$elfcheck" "$bin" || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
-name=$(basename "$bin")
+if [ "$bin" = - ]; then
+	name= incbin=
+else
+	[ -f "$bin" ] || { echo "bake: $bin: no such file" >&2; exit 1; }
+	"$elfcheck" "$bin" || exit 1
+	name=$(basename "$bin") incbin=".incbin \"$(realpath "$bin")\""
+fi
+rootfs= rootfs_align=
+if [ -n "${ROOTFS_CPIO:-}" ]; then
+	[ -f "$ROOTFS_CPIO" ] || { echo "bake: $ROOTFS_CPIO: no such file" >&2; exit 1; }
+	rootfs_align=".balign 4096"
+	rootfs=".incbin \"$(realpath "$ROOTFS_CPIO")\""
+fi
 cat > "$tmp/app.S" <<EOS
 	.section .app, "a"
-	.incbin "$(realpath "$bin")"
+	$incbin
+	.section .rootfs, "a"
+	.globl _rootfs_start, _rootfs_end
+	$rootfs_align
+_rootfs_start:
+	$rootfs
+_rootfs_end:
 	.section .rodata
 	.globl app_name
 app_name:
@@ -48,10 +68,10 @@ ALIGN="-n"
 LDFLAGS="-nostdlib -static $ALIGN -z noexecstack --build-id=none -T $lds"
 ksyms "" > "$tmp/ks1.S"
 gcc -c -o "$tmp/ks1.o" "$tmp/ks1.S"
-ld $LDFLAGS -o "$tmp/pass1" ${MULTIBOOT_OBJ:-} "$kobj" ${NET_OBJ:-} "$tmp/app.o" "$tmp/ks1.o"
+ld $LDFLAGS -o "$tmp/pass1" ${MULTIBOOT_OBJ:-} "$kobj" ${NET_OBJ:-} ${FS_OBJ:-} "$tmp/app.o" "$tmp/ks1.o"
 ksyms "$tmp/pass1" > "$tmp/ks2.S"
 gcc -c -o "$tmp/ks2.o" "$tmp/ks2.S"
-ld $LDFLAGS -o "$img.elf" ${MULTIBOOT_OBJ:-} "$kobj" ${NET_OBJ:-} "$tmp/app.o" "$tmp/ks2.o"
+ld $LDFLAGS -o "$img.elf" ${MULTIBOOT_OBJ:-} "$kobj" ${NET_OBJ:-} ${FS_OBJ:-} "$tmp/app.o" "$tmp/ks2.o"
 nm -n --defined-only "$tmp/pass1" | awk '$2 ~ /^[tT]$/' > "$tmp/s1"
 nm -n --defined-only "$img.elf" | awk '$2 ~ /^[tT]$/' > "$tmp/s2"
 cmp -s "$tmp/s1" "$tmp/s2" || { echo "bake: functions moved between link passes" >&2; exit 1; }

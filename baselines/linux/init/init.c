@@ -1,7 +1,10 @@
 /* init: PID 1 of the Linux VM baseline (static musl, in the initramfs).
  * main() -> mounts() -> load_modules() (finit_module in name order, only when
  * ip= asks for a network) -> net_up() (ip=ADDR/PREFIX gw=ADDR, ioctls) ->
- * fork + exec of the only file in /bin with the kernel's argv after "--" ->
+ * fork + exec of the program: an app's absolute path when the first word
+ * after "--" is one (/usr/sbin/nginx -c ..., the app's own cpio is the
+ * first archive of the initramfs), else the only file in /bin, with the
+ * kernel's argv after "--" ->
  * reap -> power_off() writing the exit status to isa-debug-exit (port 0xf4).
  * Init never returns: every failure prints one "linux-vm: ..." line and powers
  * off with a reserved status (0x7e setup failed, 0x7d bad command line); a
@@ -35,6 +38,7 @@
 #define ST_BAD_CMDLINE 0x7d
 #define ST_CRASH       0x7f	/* killed by a signal, or a status above 127 */
 #define MOD_DIR        "/lib/modules"
+#define APP_MOD_DIR    "/ukb/modules"	/* apps: beside, not inside, the app's tree */
 #define APP_DIR        "/bin"
 #define ETH_WAIT_MS    3000	/* how long eth0 may take to appear */
 
@@ -117,8 +121,11 @@ static void mounts(void)
 static int load_modules(void)
 {
 	struct dirent **ents;
-	int n = scandir(MOD_DIR, &ents, NULL, alphasort), loaded = 0;
+	const char *dir = APP_MOD_DIR;
+	int n = scandir(dir, &ents, NULL, alphasort), loaded = 0;
 
+	if (n < 0)
+		n = scandir(dir = MOD_DIR, &ents, NULL, alphasort);
 	if (n < 0)
 		return 0;	/* no modules in this image */
 	for (int i = 0; i < n; i++) {
@@ -127,7 +134,7 @@ static int load_modules(void)
 
 		if (ents[i]->d_name[0] == '.')
 			goto next;
-		snprintf(path, sizeof path, MOD_DIR "/%s", ents[i]->d_name);
+		snprintf(path, sizeof path, "%s/%s", dir, ents[i]->d_name);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		rc = fd < 0 ? -1 : (int)syscall(SYS_finit_module, fd, "", 0);
 		/* A kernel built without module support (linux-tiny) has these
@@ -293,22 +300,29 @@ static void find_app(char *name, size_t namesz)
 
 int main(int argc, char **argv)
 {
-	static char *envp[] = { "PATH=/bin", "HOME=/", NULL };
+	static char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", NULL };
 	char name[256], path[300], cs[64];
 	unsigned long long t_init = mono_us(), t_mod;
 	int nmod, status, code;
 	pid_t pid;
 
-	(void)argc;
 	mounts();
 	/* Only a networked run needs the virtio modules: as with udev, nothing
 	 * is loaded for hardware the guest was not given. */
 	nmod = cmdline_get("ip", name, sizeof name) ? load_modules() : 0;
 	t_mod = mono_us();
 	net_up();
-	find_app(name, sizeof name);
-	snprintf(path, sizeof path, APP_DIR "/%s", name);
-	argv[0] = name;	/* argv[1..] are the kernel's arguments after "--" */
+	if (argc > 1 && argv[1][0] == '/') {
+		/* an app: argv[1] is its program, argv[0] its path as on Linux */
+		snprintf(path, sizeof path, "%s", argv[1]);
+		argv++;
+	} else {
+		find_app(name, sizeof name);
+		snprintf(path, sizeof path, APP_DIR "/%s", name);
+		argv[0] = name;	/* argv[1..] are the kernel's arguments after "--" */
+	}
+	if (chdir("/") != 0)
+		say("linux-vm: chdir /: %s", strerror(errno));
 	clocksource(cs, sizeof cs);
 	say("linux-vm: init_start_us=%llu modules=%d modules_us=%llu clocksource=%s",
 	    t_init, nmod, t_mod - t_init, cs);

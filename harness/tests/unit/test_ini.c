@@ -14,7 +14,7 @@ Test(ini, parses_sections_and_keys)
 	const char *text = "# comment\n[experiment]\nreps = 3\n; other\n\n[target  null]\n"
 			   "kind=qemu-image\nappend = a = b\n";
 
-	cr_assert_eq(ini_parse(text, "t.ini", &f, why, sizeof why), 0, "%s", why);
+	cr_assert_eq(ini_parse_text(text, "t.ini", &f, why, sizeof why), 0, "%s", why);
 	cr_assert_eq(f.nsec, 2);
 	cr_assert_str_eq(f.sec[1].name, "target null");
 	cr_assert_eq(f.sec[1].line, 6);
@@ -30,7 +30,7 @@ static void expect_error(const char *text, const char *want)
 	struct ini_file f;
 	char why[256] = "";
 
-	cr_assert_eq(ini_parse(text, "bad.ini", &f, why, sizeof why), -1);
+	cr_assert_eq(ini_parse_text(text, "bad.ini", &f, why, sizeof why), -1);
 	cr_assert(strstr(why, want), "got '%s', want '%s'", why, want);
 }
 

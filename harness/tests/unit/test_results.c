@@ -83,8 +83,9 @@ Test(results, write_set_and_read_back)
 	cr_assert_eq(t.nt, 2);
 	sm_free(&t);
 	rs_free(&r);
-	const char *files[] = { "samples.csv", "summary.csv", "failures.csv", "meta.json" };
-	for (int i = 0; i < 4; i++) {
+	const char *files[] = { "samples.csv", "summary.csv", "summary.json", "failures.csv",
+				"meta.json" };
+	for (int i = 0; i < 5; i++) {
 		char p[128];
 
 		snprintf(p, sizeof p, "%s/%s", dir, files[i]);

@@ -45,11 +45,6 @@ static int vector_ist(int v)
 	}
 }
 
-void x86_set_ist(int ist, uint64_t top)
-{
-	tss.ist[ist - 1] = top;
-}
-
 void x86_cpu_init(void)
 {
 	uint64_t base = (uint64_t)&tss;

@@ -65,10 +65,12 @@ int x86_map(uint64_t *pml4, uint64_t va, uint64_t pa, uint64_t flags)
 	return 0;
 }
 
+/* A leaf entry holds a frame when its address is set: present, or not
+ * present after x86_protect without PTE_P (PROT_NONE keeps the frame). */
 uint64_t x86_unmap(uint64_t *pml4, uint64_t va)
 {
 	uint64_t *pte = walk(pml4, va, false);
-	if (!pte || !(*pte & PTE_P))
+	if (!pte || !(*pte & PTE_ADDR))
 		return 0;
 	uint64_t pa = *pte & PTE_ADDR;
 	*pte = 0;
@@ -79,10 +81,33 @@ uint64_t x86_unmap(uint64_t *pml4, uint64_t va)
 int x86_protect(uint64_t *pml4, uint64_t va, uint64_t flags)
 {
 	uint64_t *pte = walk(pml4, va, false);
-	if (!pte || !(*pte & PTE_P))
+	if (!pte || !(*pte & PTE_ADDR))
 		return -ENOENT;
-	*pte = (*pte & PTE_ADDR) | flags | PTE_P;
+	*pte = (*pte & PTE_ADDR) | flags;
 	invlpg(va);
+	return 0;
+}
+
+uint64_t *x86_pte_next(uint64_t *pml4, uint64_t va, uint64_t *next)
+{
+	uint64_t *t = pml4;
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t e = t[(va >> shift) & 511];
+		if (!(e & PTE_P) || (e & PTE_PS)) {
+			*next = (va & ~((1ULL << shift) - 1)) + (1ULL << shift);
+			return NULL;
+		}
+		t = table_at(e & PTE_ADDR);
+	}
+	*next = (va & ~0xfffULL) + 4096;
+	return &t[(va >> 12) & 511];
+}
+
+int x86_prealloc(uint64_t *pml4, uint64_t start, uint64_t end)
+{
+	for (uint64_t va = start & ~0xfffULL; va < end; va = (va & ~0x1fffffULL) + 0x200000)
+		if (!walk(pml4, va, true))
+			return -ENOMEM;
 	return 0;
 }
 

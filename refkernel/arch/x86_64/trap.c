@@ -67,6 +67,8 @@ static void crash(struct x86_regs *r)
 	kprintf("  r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", r->r8, r->r9, r->r10, r->r11);
 	kprintf("  r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", r->r12, r->r13, r->r14, r->r15);
 	kprintf("  rflags %08lx cs %lx ss %lx\n", r->rflags, r->cs, r->ss);
+	if (r->rip >= DMAP_BASE)
+		sys_print_current(); /* a kernel fault: which call from the application led here */
 	kprintf("  backtrace:\n");
 	uint64_t off = 1;
 	if (ksym_lookup(r->rip, &off) && off == 0 && mapped(r->rsp))

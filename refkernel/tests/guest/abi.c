@@ -64,7 +64,10 @@ int main(int argc, char **argv)
 	CHECK(getauxval(AT_RANDOM) != 0, "AT_RANDOM missing");
 	CHECK(getauxval(AT_PHDR) != 0 && getauxval(AT_PHNUM) > 0, "AT_PHDR/AT_PHNUM missing");
 	CHECK(getauxval(AT_ENTRY) != 0, "AT_ENTRY missing");
-	CHECK(((uintptr_t)__builtin_frame_address(0) & 15) == 0 || 1, "stack alignment");
+	/* the kernel's entry stack: argc at a 16-byte aligned sp, argv just above (SysV ABI §3.4.1) */
+	CHECK((((uintptr_t)argv - 8) & 15) == 0, "entry stack pointer %p not 16-byte aligned", (void *)((uintptr_t)argv - 8));
+	CHECK(((uintptr_t)__builtin_frame_address(0) & 15) == 0, "frame of main at %p not 16-byte aligned",
+	      __builtin_frame_address(0));
 
 	CHECK(tls_counter == 42, "TLS initial value %d", tls_counter);
 	tls_counter++;
@@ -96,8 +99,17 @@ int main(int argc, char **argv)
 			zero &= p[i] == 0;
 		CHECK(zero, "mmap memory not zeroed");
 		memset(p, 0xab, len);
-		CHECK(madvise(p, len, MADV_DONTNEED) == 0 && p[4096] == 0, "MADV_DONTNEED did not zero");
-		CHECK(mprotect(p, 4096, PROT_READ) == 0, "mprotect");
+		int r = madvise(p, len, MADV_DONTNEED);
+		size_t nonzero = 0;
+		for (size_t i = 0; i < len; i++)
+			nonzero += p[i] != 0;
+		CHECK(r == 0 && nonzero == 0, "MADV_DONTNEED: r=%d, %zu of %zu bytes not zero", r, nonzero, len);
+		p[0] = 42;
+		p[len - 1] = 43;
+		int a = mprotect(p, len, PROT_NONE), b = mprotect(p, len, PROT_READ | PROT_WRITE);
+		CHECK(a == 0 && b == 0 && p[0] == 42 && p[len - 1] == 43,
+		      "mprotect PROT_NONE and back kept the data: %d %d, read %d %d", a, b, p[0], p[len - 1]);
+		CHECK(mprotect(p, 4096, PROT_READ) == 0 && p[0] == 42, "mprotect PROT_READ");
 		CHECK(munmap(p, len) == 0, "munmap");
 	}
 	CHECK(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 5, 0) == MAP_FAILED, "file mmap without files succeeded");

@@ -14,8 +14,9 @@ out=$(mktemp)
 cleanup() {
 	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
 	[ -n "${rpid:-}" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
+	[ -n "${apid:-}" ] && kill "$apid" 2>/dev/null && wait "$apid" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
-	rm -f "$out" "$out.client" "$out.relay"
+	rm -f "$out" "$out.client" "$out.relay" "$out.arp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -26,7 +27,7 @@ not_ok() {
 	sed 's/^/#   client: /' "$out.client" | tail -n 5
 	tr -d '\r' < "$out" | cut -c1-200 | sed 's/^/#   guest: /' | tail -n 8
 }
-TESTS=14
+TESTS=15
 echo "1..$TESTS"
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
 	for i in $(seq $TESTS); do echo "ok $i - network test $i # SKIP needs root and /dev/net/tun"; done
@@ -37,14 +38,15 @@ ip netns add "$NS" && ip -n "$NS" link set lo up &&
 	ip -n "$NS" tuntap add dev tap0 mode tap && ip -n "$NS" addr add $HOST_IP/24 dev tap0 &&
 	ip -n "$NS" link set tap0 up || { echo "Bail out! cannot set up namespace $NS"; exit 1; }
 
-# guest IMAGE MACHINE "ARGS" [DEVICE] [NETDEV]: start it in the namespace, wait for its ready line
+# guest IMAGE MACHINE "ARGS" [DEVICE] [NETDEV] [KERNEL_PARAMS]: start it in the namespace,
+# wait for its ready line
 guest() {
 	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
 	ip netns exec "$NS" timeout 300 qemu-system-x86_64 -M "$2" -accel tcg -cpu max -m 64 -smp 1 \
 		-nodefaults -no-user-config -nographic -serial stdio -no-reboot \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 -global virtio-mmio.force-legacy=false \
 		-netdev "${5:-tap,id=n0,ifname=tap0,script=no,downscript=no}" -device "${4:-virtio-net-device},netdev=n0" \
-		-kernel "$1" -append "tsc_khz=$KHZ ip=$GUEST_IP/24 -- $3" > "$out" 2>&1 &
+		-kernel "$1" -append "tsc_khz=$KHZ ip=$GUEST_IP/24 ${6:-} -- $3" > "$out" 2>&1 &
 	qpid=$!
 	for _ in $(seq 150); do grep -q "ukbench: ready" "$out" && return 0; sleep 0.2; done
 	return 1
@@ -74,6 +76,24 @@ client wrk -t1 -c10 -d3s http://$GUEST_IP/
 if grep -q "Requests/sec" "$out.client" && ! grep -q "Non-2xx\|Socket errors" "$out.client"; then
 	ok "httpd serves wrk ($(grep -o 'Requests/sec: *[0-9.]*' "$out.client"))"; else not_ok "httpd under wrk"; fi
 
+# ARP past its reachable time under load: the guest's entry for the host
+# lasts 500 ms here (arp_reachable_ms=, default 60 s), so 10 s of wrk with 256
+# connections run past it 20 times. The entry must be kept while the host's
+# traffic confirms it: no wrk error, and the guest never asks for the host's
+# MAC again (before the fix it forgot the entry at each expiry, asked by
+# broadcast and dropped what exceeded 8 queued packets).
+guest "$B/httpd.img" microvm "--port 80" "" "" "arp_reachable_ms=500"
+ip netns exec "$NS" timeout 30 "$B/netcheck" arpwatch tap0 $GUEST_IP 11 > "$out.arp" 2>&1 &
+apid=$!
+client wrk -t2 -c256 -d10s http://$GUEST_IP/
+wait "$apid"; apid=
+arp_seen=$(grep -o '[0-9]* broadcast requests, [0-9]* unicast requests' "$out.arp")
+if tr -d '\r' < "$out" | grep -q "refkernel: net arp_reachable_ms=500" && kill -0 "$qpid" 2>/dev/null &&
+	grep -q "Requests/sec" "$out.client" && ! grep -q "Non-2xx\|Socket errors" "$out.client" &&
+	grep -q "^netcheck: arp in 11 s: 0 broadcast requests" "$out.arp"; then
+	ok "httpd under wrk -c256 for 10 s past a 500 ms ARP reachable time: no error, no re-resolution ($(grep -o 'Requests/sec: *[0-9.]*' "$out.client"); guest ARP: $arp_seen)"
+else not_ok "ARP expiry under load (guest ARP: ${arp_seen:-not watched}; $(grep -o 'Socket errors.*\|Non-2xx.*' "$out.client"))"; fi
+
 guest "$B/kvstore.img" microvm "--port 6379"
 client redis-benchmark -h $GUEST_IP -p 6379 -t ping,set,get,incr,mset -n 20000 -P 16 -q
 if [ "$(grep -c 'requests per second' "$out.client")" -ge 5 ]; then ok "kvstore serves redis-benchmark"; else not_ok "kvstore under redis-benchmark"; fi
@@ -94,12 +114,14 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do # the last guest's QEMU may still hold tap0 fo
 done
 guest "$B/tests/netsink.img" microvm "" virtio-net-device \
 	"dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=40001,remote.type=inet,remote.host=127.0.0.1,remote.port=40000"
+# What the host sends here proves nothing by itself: the malformed frames
+# and the SYN burst are judged by the guest's counters at its exit below.
 client "$B/netcheck" badframes tap0 $GUEST_IP 20
-if grep -q "160 malformed frames sent" "$out.client"; then ok "160 malformed frames sent at the guest"; else not_ok "malformed frames"; fi
+bad_sent=$(grep -o '[0-9]* malformed frames sent' "$out.client" | cut -d' ' -f1)
 client "$B/netcheck" refused $GUEST_IP 9001 0
 if [ $? -eq 0 ]; then ok "a connect to a closed port is refused (RST)"; else not_ok "closed port"; fi
 client "$B/netcheck" synflood $GUEST_IP 9000 10000
-if [ $? -eq 0 ]; then ok "10000 SYNs in one burst sent"; else not_ok "SYN burst"; fi
+syn_sent=$(grep -o '[0-9]* SYNs sent' "$out.client" | cut -d' ' -f1)
 client "$B/netcheck" send $GUEST_IP 9000 $((16 << 20))
 sent_sha=$(grep -o 'sha256 [0-9a-f]*' "$out.client")
 for _ in $(seq 150); do kill -0 "$qpid" 2>/dev/null || break; sleep 0.2; done
@@ -120,6 +142,23 @@ done
 if [ $bad -eq 0 ]; then
 	ok "malformed frames counted and dropped ($(for c in ip_drop_hdr ip_drop_csum ip_drop_frag tcp_drop_csum tcp_drop_bad; do printf '%s=%s ' $c "$(counter $c)"; done))"
 else not_ok "malformed frames not all counted: $(for c in ip_drop_hdr ip_drop_csum ip_drop_frag tcp_drop_csum tcp_drop_bad; do printf '%s=%s ' $c "$(counter $c)"; done)"; fi
+# Each malformed frame ends in one of these counters (the fragments wait in
+# reassembly); the path loses about 5%, so at least 80% must be there.
+num() { v=$(counter "$1"); echo "${v:-0}"; }
+bad_seen=$(( $(num ip_drop_hdr) + $(num ip_drop_csum) + $(num ip_frag_rx) + $(num tcp_drop_csum) + $(num tcp_drop_bad) ))
+if [ "${bad_sent:-0}" -eq 160 ] && [ "$bad_seen" -ge 128 ]; then
+	ok "160 malformed frames sent at the guest, $bad_seen counted by it"
+else not_ok "malformed frames: ${bad_sent:-none} sent, $bad_seen counted by the guest"; fi
+# A SYN makes an embryo (SYN-ACK sent) that a later SYN evicts from the
+# 16-entry SYN queue (tcp_syn_evict) unless the host resets it first
+# (tcp_rst_rx). Most of the burst is lost before the guest (the tap, the
+# relay and QEMU's socket cannot keep up: about 2,200-2,900 of the 10,000
+# arrive here), so what is checked is that the guest took at least 500, 30
+# times its SYN queue, and then the 16 MiB above.
+syn_seen=$(( $(num tcp_rst_rx) + $(num tcp_syn_evict) + $(num tcp_syn_drop) ))
+if [ "${syn_sent:-0}" -eq 10000 ] && [ "$syn_seen" -ge 500 ]; then
+	ok "10000 SYNs in one burst, $syn_seen handled by the guest (rst_rx=$(num tcp_rst_rx) evict=$(num tcp_syn_evict) drop=$(num tcp_syn_drop))"
+else not_ok "SYN burst: ${syn_sent:-none} sent, $syn_seen handled by the guest"; fi
 
 echo "# $((n - fails)) passed, $fails failed"
 [ $fails -eq 0 ]

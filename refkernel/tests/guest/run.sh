@@ -30,7 +30,7 @@ check() { # DESC CONDITION...
 has() { grep -qE -- "$1" "$out"; }
 count() { grep -cE -- "$1" "$out"; }
 
-echo "1..26"
+echo "1..31"
 boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ"
 check "hello prints hello from refkernel and exits 0" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
 check "boot_us line before the application" eval 'has "^refkernel: boot_us=[0-9]+ entry_to_main"'
@@ -71,9 +71,11 @@ bake "$(dirname "$0")/run.sh" "$T/script.img"
 check "bake refuses a file that is not ELF" eval 'has "not an ELF" && [ $rc -ne 0 ]'
 bake "$T/abi" "$T/abi-user.img"
 check "bake works on any static binary (make bake BIN= IMG=)" eval '[ $rc -eq 0 ] && [ -s "$T/abi-user.img" ]'
-make -s -C "$(dirname "$0")/../.." bake BIN="$B/../workloads/hello" IMG="$T/hello-mb.img" MULTIBOOT=1 > "$out" 2>&1
-boot tcg q35 64 "$T/hello-mb.img" "tsc_khz=$KHZ"
-check "MULTIBOOT=1 image boots through Multiboot on q35" eval 'has "^hello from refkernel" && has "boot=multiboot" && [ $rc -eq 1 ]'
+rm -f "$T/hello-mb.img"
+make -s -C "$(dirname "$0")/../.." bake BIN="$B/../workloads/hello" IMG="$T/hello-mb.img" MULTIBOOT=1 > "$out" 2>&1; bake_rc=$?
+if [ $bake_rc -eq 0 ]; then boot tcg q35 64 "$T/hello-mb.img" "tsc_khz=$KHZ"; else rc=$bake_rc; fi
+check "MULTIBOOT=1 image bakes and boots through Multiboot on q35" eval \
+	'[ $bake_rc -eq 0 ] && has "^hello from refkernel" && has "boot=multiboot" && [ $rc -eq 1 ]'
 boot tcg microvm 64 "$T/threads.img" "tsc_khz=$KHZ"
 check "pthreads: create/join 100, producer-consumer of 1000000 items, TLS, preemption, sleep, futex errors, no fork" eval \
 	'has "^threads: [0-9]+ checks, 0 failed" && [ $rc -eq 1 ]'
@@ -90,19 +92,41 @@ check "sleeping 1 s leaves the vCPU idle (QEMU used ${usr}+${sys} s CPU in ${wal
 	'[ $rc -eq 1 ] && awk -v u="$usr" -v s="$sys" -v w="$wall" "BEGIN { exit !(w >= 1.0 && u + s < 0.5 * w) }"'
 boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ sched_slice_ms=abc"
 check "malformed sched_slice_ms is ignored with the default kept" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
+boot tcg microvm 64 "$T/regress.img" "tsc_khz=$KHZ"
+check "kernel regressions (issue 10): fds, pointers, PROT_NONE, MAP_FIXED, pipes, signals, timeouts, CPU time, reservations" eval \
+	'has "^regress: [0-9]+ checks, 0 failed" && [ $rc -eq 1 ]'
+timeout 60 "$T/regress" > "$out" 2>&1; rc=$?
+check "the same regression checks hold natively on Linux" eval 'has "^regress: [0-9]+ checks, 0 failed" && [ $rc -eq 0 ]'
+# The syscall fuzzer: the seeds and count are fixed, so a failure replays
+# with "fuzz -v -f N SEED" (the crash report names the call).
+FUZZ_ARGS="-n ${FUZZ_CALLS:-100000} ${FUZZ_SEEDS:-1 2 3 4}"
+boot tcg microvm 64 "$T/fuzz.img" "tsc_khz=$KHZ -- $FUZZ_ARGS"
+check "syscall fuzzer ($FUZZ_ARGS) under TCG: ends normally, kernel ok" eval \
+	'has "^fuzz: [0-9]+ calls from [0-9]+ seeds, kernel ok" && ! has "^refkernel: crash" && [ $rc -eq 1 ]'
+boot tcg microvm 8 "$T/fuzz.img" "tsc_khz=$KHZ -- -n 50000 5"
+check "syscall fuzzer (-n 50000 5) in an 8 MiB guest: out of memory is an errno, kernel ok" eval \
+	'has "^fuzz: [0-9]+ calls from [0-9]+ seeds, kernel ok" && ! has "^refkernel: crash" && [ $rc -eq 1 ]'
+timeout 120 "$T/fuzz" $FUZZ_ARGS > "$out" 2>&1; rc=$?
+check "the same fuzzer survives natively on Linux" eval 'has "^fuzz: [0-9]+ calls from [0-9]+ seeds, kernel ok" && [ $rc -eq 0 ]'
 img_size=$(stat -c %s "$B/hello.img")
-check "hello.img is at most 96 KiB ($img_size bytes)" eval '[ "$img_size" -le 98304 ]'
+# A guard against growth (issue 13 aims at 64 KiB): the file system and the
+# checked syscall layer took hello.img from 93 to 100 KB.
+check "hello.img is at most 104 KiB ($img_size bytes)" eval '[ "$img_size" -le 106496 ]'
 
 # KVM: only where it is usable, i.e. not slower than TCG for ring-0 code.
-# The probe: the same image booted under both; KVM gets at most 10 s.
+# The probe decides: hello booted under both, KVM given at most 10 s. Only
+# its verdict skips; once KVM is found usable, a timeout is a failure.
 if [ ! -w /dev/kvm ]; then
 	skip "abi under KVM" "no usable /dev/kvm"
 else
-	t0=$(date +%s%N); boot tcg microvm 64 "$T/abi.img" "tsc_khz=$KHZ -- one \"two words\""; t1=$(date +%s%N)
-	TMO=10 boot kvm microvm 64 "$T/abi.img" "-- one \"two words\""; t2=$(date +%s%N)
-	if [ $rc -eq 124 ] || [ $((t2 - t1)) -gt $((t1 - t0)) ]; then
+	t0=$(date +%s%N); boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ"; t1=$(date +%s%N)
+	TMO=10 boot kvm microvm 64 "$B/hello.img" ""; t2=$(date +%s%N)
+	if [ $rc -ne 1 ] || ! has "^hello from refkernel"; then
+		skip "abi under KVM" "the KVM probe did not boot hello in 10 s (rc=$rc): KVM not usable here"
+	elif [ $((t2 - t1)) -gt $((t1 - t0)) ]; then
 		skip "abi under KVM" "KVM slower than TCG here ($(( (t2 - t1) / 1000000 )) ms vs $(( (t1 - t0) / 1000000 )) ms): software hypervisor"
 	else
+		boot kvm microvm 64 "$T/abi.img" "-- one \"two words\""
 		check "abi under KVM" eval 'has "^abi: [0-9]+ checks, 0 failed" && [ $rc -eq 1 ]'
 	fi
 fi

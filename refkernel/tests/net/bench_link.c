@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 		dev[i].tx = tx;
 		dev[i].mac[0] = 2;
 		dev[i].mac[5] = (unsigned char)(2 + i);
-		struct net_config cfg = { 0x0a000002u + (uint32_t)i, 0xffffff00u, 0 };
+		struct net_config cfg = { .ip = 0x0a000002u + (uint32_t)i, .netmask = 0xffffff00u };
 		stk[i] = net_stack_create(&dev[i], &cfg, 1000);
 	}
 	struct sock *l, *c, *s;

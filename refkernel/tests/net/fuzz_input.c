@@ -114,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dev.mtu = 1500;
 	netp_host_seed(1);
 	uint64_t now = 1000;
-	struct net_config cfg = { OUR_IP, 0xffffff00, 0x0a000001 };
+	struct net_config cfg = { .ip = OUR_IP, .netmask = 0xffffff00, .gateway = 0x0a000001 };
 	struct net_stack *stk = net_stack_create(&dev, &cfg, now);
 	struct sock *udp, *lis, *conn = NULL;
 	sock_socket(stk, NET_SOCK_DGRAM, &udp);

@@ -6,7 +6,10 @@
  *
  * Usage: net-interop TAPDEV OUR_IP PEER_IP basic|lossy
  *   basic: ping, UDP echo of mixed sizes, 8 MiB TCP echo, a refused connect,
- *          200 concurrent connections, malformed frames counted.
+ *          200 concurrent connections, malformed frames counted; with
+ *          NET_ARP_REACHABLE_MS=250 (tap_interop.sh) all of it, and TCP
+ *          echoes for 8 reachable times more, run past the ARP expiry, and
+ *          no packet may be lost to ARP.
  *   lossy: the program impairs the link itself (netem is not always there):
  *          5% of frames lost each way, 1% of received frames duplicated, 25%
  *          of them overtaken by the next; a 4 MiB TCP echo must arrive intact
@@ -462,6 +465,27 @@ static void check_malformed(const char *tapdev, const char *ip)
 	close(fd);
 }
 
+/* Everything above ran with (reach_ms) as the ARP reachable time; then TCP
+ * echo under load for at least 8 reachable times more. No packet may have
+ * waited for ARP or been dropped by it. */
+static void check_arp(const char *ip, uint32_t reach_ms, uint64_t t0)
+{
+	uint64_t t1 = now_ms();
+	int runs = 0, good = 0;
+	while (runs < 100 && now_ms() - t1 < 8ull * reach_ms) {
+		double secs;
+		good += tcp_echo(ip, 4u << 20, &secs);
+		runs++;
+	}
+	struct net_counters c = counters();
+	uint64_t ms = now_ms() - t0;
+	unsigned long lost = (unsigned long)(c.arp_queue_drop + c.arp_unresolved + c.arp_drop_nomem);
+	tap_line(reach_ms && good == runs && ms > 8 * reach_ms && lost == 0 && c.arp_probe_fail == 0,
+		 "arp: %.1f s with a %u ms reachable time (%d of %d 4 MiB echoes intact), "
+		 "%lu packets lost to ARP, %lu probes, %lu entries given up", ms / 1000.0, reach_ms,
+		 good, runs, lost, (unsigned long)c.arp_probe, (unsigned long)c.arp_probe_fail);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 5 || (strcmp(argv[4], "basic") && strcmp(argv[4], "lossy"))) {
@@ -481,7 +505,10 @@ int main(int argc, char **argv)
 	const uint8_t mac[6] = { 0x02, 0x52, 0x4b, 0x00, 0x00, 0x02 };
 	memcpy(dev.mac, mac, 6);
 	dev.mtu = 1500;
-	struct net_config cfg = { 0, 0xffffff00, 0 };
+	struct net_config cfg = { .netmask = 0xffffff00 };
+	const char *reach = getenv("NET_ARP_REACHABLE_MS");   /* run past ARP expiry */
+	if (reach)
+		cfg.arp_reachable_ms = (uint32_t)strtoul(reach, NULL, 10);
 	if (net_parse_ipv4(ip, strlen(ip), &cfg.ip) < 0) {
 		fprintf(stderr, "net-interop: bad address %s\n", ip);
 		return 2;
@@ -495,6 +522,7 @@ int main(int argc, char **argv)
 	sock_bind(udp_sock, &a7);
 	pthread_t th;
 	pthread_create(&th, NULL, stack_thread, NULL);
+	uint64_t t0 = now_ms();
 
 	if (!strcmp(argv[4], "basic")) {
 		check_ping(ip, 200, 64);
@@ -507,6 +535,7 @@ int main(int argc, char **argv)
 		check_refused(ip);
 		check_many(ip, 200);
 		check_malformed(tapdev, ip);
+		check_arp(ip, cfg.arp_reachable_ms, t0);
 	} else {
 		pthread_mutex_lock(&stk_lock);
 		tx_loss_pct = rx_loss_pct = 5;

@@ -71,7 +71,7 @@ void tstack_init(struct tstack *t, uint32_t ip, uint8_t mac_last)
 	t->dev.mac[5] = mac_last;
 	t->dev.mtu = 1500;
 	t->dev.priv = t;
-	struct net_config cfg = { ip, 0xffffff00, IP(10, 0, 0, 1) };
+	struct net_config cfg = { .ip = ip, .netmask = 0xffffff00, .gateway = IP(10, 0, 0, 1) };
 	t->stk = net_stack_create(&t->dev, &cfg, t_now);
 	cr_assert(t->stk);
 }

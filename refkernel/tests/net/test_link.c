@@ -186,22 +186,6 @@ NET_TEST(arp, pending_queue_is_bounded_and_gives_up_after_retries)
 	sock_close(s);
 }
 
-NET_TEST(arp, entries_expire)
-{
-	uint8_t f[64];
-	t_inject(&A, f, arp_frame(f, 1, mac_b, T_IP_B, T_IP_A));
-	tstack_clear(&A);
-	tstack_advance(&A, ARP_REACHABLE_MS + 20);
-	struct sock *s;
-	cr_assert_eq(sock_socket(A.stk, NET_SOCK_DGRAM, &s), 0);
-	struct net_addr to = { T_IP_B, 7 };
-	struct net_iov v = { "x", 1 };
-	sock_sendmsg(s, &v, 1, &to, 0);
-	cr_assert_eq(A.ntx, 1);
-	cr_assert_eq(rd16(A.tx[0] + 12), ETH_TYPE_ARP, "forgotten: asks again");
-	sock_close(s);
-}
-
 NET_TEST(arp, cache_full_evicts_without_leaking)
 {
 	uint8_t f[64];
@@ -297,7 +281,7 @@ NET_TEST(ip, bad_headers_are_counted_by_reason)
 
 NET_TEST(ip, no_route_without_gateway)
 {
-	struct net_config cfg = { T_IP_A, 0xffffff00, 0 };
+	struct net_config cfg = { .ip = T_IP_A, .netmask = 0xffffff00 };
 	struct tstack C;
 	memset(&C, 0, sizeof(C));
 	C.dev = A.dev;

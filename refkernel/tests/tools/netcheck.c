@@ -8,6 +8,8 @@
  *   netcheck refused HOST PORT 0       a connect to a closed port must be refused (RST)
  *   netcheck synflood HOST PORT N      N bare SYNs from random ports in one burst (raw socket)
  *   netcheck badframes IFACE DSTIP N   malformed frames out of IFACE (packet socket), N rounds
+ *   netcheck arpwatch IFACE SRCIP S    for S seconds, count the ARP packets SRCIP sends
+ *                                      (broadcast requests, unicast requests, replies)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -317,11 +319,48 @@ static int badframes(const char *ifname, int rounds)
 	return 0;
 }
 
+static int arpwatch(const char *ifname, uint32_t src, double secs)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ARP));
+	struct sockaddr_ll at = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
+				  .sll_ifindex = (int)if_nametoindex(ifname) };
+	if (fd < 0 || !at.sll_ifindex || bind(fd, (void *)&at, sizeof(at)) < 0)
+		return fail("packet socket");
+	long bcast = 0, ucast = 0, replies = 0;
+	double end = now() + secs;
+	while (now() < end) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		uint8_t f[128];
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, f, sizeof(f), 0, (void *)&from, &fl);
+		uint32_t spa;
+		if (n < 42 || from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		memcpy(&spa, f + 28, 4);
+		if (spa != src)
+			continue;
+		if (f[20] == 0 && f[21] == 2)
+			replies++;
+		else if (!memcmp(f, "\xff\xff\xff\xff\xff\xff", 6))
+			bcast++;
+		else
+			ucast++;
+	}
+	printf("netcheck: arp in %.0f s: %ld broadcast requests, %ld unicast requests, %ld replies\n",
+	       secs, bcast, ucast, replies);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 5) {
 		fprintf(stderr, "usage: netcheck udp|tcp|conns|send|refused|synflood HOST PORT N\n"
-				"       netcheck badframes IFACE DSTIP ROUNDS\n");
+				"       netcheck badframes IFACE DSTIP ROUNDS\n"
+				"       netcheck arpwatch IFACE SRCIP SECONDS\n");
 		return 2;
 	}
 	deadline = now() + 240;
@@ -330,6 +369,14 @@ int main(int argc, char **argv)
 		if (inet_pton(AF_INET, argv[3], &peer.sin_addr) != 1)
 			return 2;
 		return badframes(argv[2], atoi(argv[4]));
+	}
+	if (!strcmp(argv[1], "arpwatch")) {
+		uint32_t src;
+		if (inet_pton(AF_INET, argv[3], &src) != 1 || atof(argv[4]) <= 0 || atof(argv[4]) > 200) {
+			fprintf(stderr, "netcheck: arpwatch IFACE SRCIP SECONDS (1..200)\n");
+			return 2;
+		}
+		return arpwatch(argv[2], src, atof(argv[4]));
 	}
 	peer.sin_family = AF_INET;
 	peer.sin_port = htons((uint16_t)atoi(argv[3]));

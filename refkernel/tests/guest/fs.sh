@@ -1,0 +1,99 @@
+#!/bin/bash
+# Guest tests of the root file system: the bare kernel (refkernel.img) runs
+# the program named after "--" from an -initrd cpio archive, from one baked
+# into the image (.rootfs), and from the initrd laid over the baked one;
+# bad archives and programs give one line and their own exit status.
+# Prints TAP. Archives are made with the host's cpio(1) (-H newc).
+set -u
+B=${BUILD:?}/refkernel
+T=$B/tests
+KHZ=$("$B/tsckhz")
+QEMU=(qemu-system-x86_64 -M microvm -accel tcg -cpu max -m 64 -smp 1 -nodefaults -no-user-config
+	-nographic -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4)
+n=0 fails=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+out=$tmp/out
+
+boot() { # IMAGE APPEND [QEMU ARGS...] -> $out, $rc
+	local img=$1 app=$2; shift 2
+	timeout "${TMO:-60}" "${QEMU[@]}" -kernel "$img" "$@" -append "tsc_khz=$KHZ $app" 2>&1 | tr -d '\r' > "$out"
+	rc=${PIPESTATUS[0]}
+}
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; sed 's/^/#   /' "$out" | tail -n 20; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d (rc=$rc)"; fi; }
+has() { grep -qE -- "$1" "$out"; }
+count() { grep -cE -- "$1" "$out"; }
+# cpio DIR FILE: a newc archive of DIR's tree
+cpio_of() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$2"; }
+
+echo "1..11"
+mkdir -p "$tmp/a/bin" "$tmp/a/etc" "$tmp/b/bin"
+cp "$B/../workloads/hello" "$tmp/a/bin/prog"
+echo "not a program" > "$tmp/a/etc/motd"
+cp "$T/enosys" "$tmp/b/bin/prog"
+cpio_of "$tmp/a" "$tmp/a.cpio"
+cpio_of "$tmp/b" "$tmp/b.cpio"
+
+boot "$B/refkernel.img" "-- /bin/prog 7" -initrd "$tmp/a.cpio"
+check "refkernel.img runs /bin/prog from the -initrd archive (argv after it, exit 7)" eval \
+	'has "^hello from refkernel" && [ $rc -eq 15 ]'
+
+ROOTFS_CPIO=$tmp/a.cpio NET_OBJ= FS_OBJ=$B/fs.o ./tools/bake.sh "$B/kernel.o" arch/x86_64/kernel.ld "$B/elfcheck" - \
+	"$tmp/baked.img" > "$out" 2>&1
+boot "$tmp/baked.img" "-- /bin/prog 9"
+check "a root baked into the image (.rootfs): /bin/prog runs without -initrd" eval \
+	'has "^hello from refkernel" && [ $rc -eq 19 ]'
+boot "$tmp/baked.img" "-- /bin/prog" -initrd "$tmp/b.cpio"
+check "the -initrd archive is laid over the baked one (its /bin/prog wins)" eval \
+	'has "^enosys: ok" && ! has "^hello from" && [ $rc -eq 1 ]'
+
+head -c 300 "$tmp/a.cpio" > "$tmp/cut.cpio"
+boot "$B/refkernel.img" "-- /bin/prog" -initrd "$tmp/cut.cpio"
+check "a truncated initrd: one line naming it and the byte, status 245" eval \
+	'[ "$(count "^refkernel: error: initrd: malformed cpio archive at byte [0-9]+")" -eq 1 ] && [ $rc -eq 245 ]'
+boot "$B/refkernel.img" "-- /bin/nothing" -initrd "$tmp/a.cpio"
+check "a missing program: one line naming it, status 243" eval \
+	'has "^refkernel: error: /bin/nothing: " && [ $rc -eq 243 ]'
+boot "$B/refkernel.img" "-- /etc/motd" -initrd "$tmp/a.cpio"
+check "a program that is not ELF: one line, status 243" eval \
+	'has "^refkernel: error: /etc/motd: .*not an ELF" && [ $rc -eq 243 ]'
+boot "$B/refkernel.img" "" -initrd "$tmp/a.cpio"
+check "no program after --: one line, status 243" eval 'has "^refkernel: error: no program" && [ $rc -eq 243 ]'
+boot "$T/enosys.img" "" -initrd "$tmp/a.cpio"
+check "an image with a baked program runs it, whatever the initrd holds" eval \
+	'has "^enosys: ok" && [ $rc -eq 1 ]'
+boot "$B/hello.img" "" -initrd "$tmp/a.cpio"
+check "an image baked without the file system refuses -initrd with one line, status 245" eval \
+	'has "^refkernel: error: -initrd given but this image was baked without the file system" && [ $rc -eq 245 ]'
+
+# The file system calls: tests/guest/files.c, the same output as natively.
+mkdir -p "$tmp/f/bin" "$tmp/f/tmp/t" "$tmp/native"
+cp "$T/files" "$tmp/f/bin/files"
+cpio_of "$tmp/f" "$tmp/f.cpio"
+"$T/files" "$tmp/native" > "$tmp/native.out" 2>&1
+boot "$B/refkernel.img" "-- /bin/files /tmp/t" -initrd "$tmp/f.cpio"
+grep -v "^refkernel: " "$out" > "$tmp/guest.out"
+if cmp -s "$tmp/native.out" "$tmp/guest.out" && [ $rc -eq 1 ] && grep -q "^files: 0 wrong" "$tmp/guest.out"; then
+	ok "file syscalls (open flags, pread/pwrite/preadv, truncate, links, rename, *at, stat/statx, getdents64, /dev, memfd, sendfile, locks): output equal to Linux's ($(wc -l < "$tmp/native.out") lines)"
+else
+	not_ok "file syscalls: output equal to Linux's (rc=$rc)"
+	diff "$tmp/native.out" "$tmp/guest.out" | head -30 | sed 's/^/#   /'
+fi
+
+# A dynamic glibc PIE built with the host's gcc: its interpreter (PT_INTERP)
+# and the libraries it needs (DT_NEEDED, from the host's multiarch dir).
+dyn=$T/dynamic_pie
+interp=$(readelf -l "$dyn" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+mkdir -p "$tmp/g/bin" "$tmp/g$(dirname "$interp")"
+cp "$dyn" "$tmp/g/bin/dynamic_pie"
+cp -L "$interp" "$tmp/g$interp"
+for lib in $(readelf -d "$dyn" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+	p=$(gcc -print-file-name="$lib"); mkdir -p "$tmp/g$(dirname "$p")"; cp -L "$p" "$tmp/g$p"
+done
+cpio_of "$tmp/g" "$tmp/g.cpio"
+boot "$B/refkernel.img" "-- /bin/dynamic_pie" -initrd "$tmp/g.cpio"
+check "a dynamic glibc PIE (ET_DYN + PT_INTERP $interp, libc mmap'ed from the root) runs" eval \
+	'[ "$(grep -v "^refkernel: " "$out")" = "$("$dyn")" ] && [ $rc -eq 1 ]'
+
+[ $fails -eq 0 ]
