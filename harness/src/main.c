@@ -82,8 +82,8 @@ static int run_usage(int status)
 		"  -o DIR            result folder (default results/run-<UTC time>)\n"
 		"  -f, --experiment FILE  take [target NAME] definitions (qemu-image, command)\n"
 		"                    from an experiment file; -t names them\n"
-		"TARGET: refkernel, linux-vm, container, native, or a target of FILE. Prints the\n"
-		"result folder.\n");
+		"TARGET: refkernel, linux-vm, linux-tiny, container, native, or a target of FILE.\n"
+		"Prints the result folder.\n");
 	return status;
 }
 
@@ -203,7 +203,7 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 			if (!strcmp(ft[k].name, tv[t]))
 				fs = &ft[k];
 		if (!fs && (!o || o == &tg_qemu_image_ops || o == &tg_command_ops)) {
-			ut_err("unknown target '%s' (refkernel, linux-vm, container, native; qemu-image and command targets come from an experiment file: -f FILE)",
+			ut_err("unknown target '%s' (refkernel, linux-vm, linux-tiny, container, native; qemu-image and command targets come from an experiment file: -f FILE)",
 			       tv[t]);
 			return 2;
 		}

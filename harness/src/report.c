@@ -313,7 +313,8 @@ static void print_memory(const char *meta)
 			continue;
 		k += strlen("\"kind\": \"");
 		snprintf(kind, sizeof kind, "%.*s", (int)strcspn(k, "\""), k);
-		if (strcmp(kind, "refkernel") && strcmp(kind, "linux-vm") && strcmp(kind, "qemu-image"))
+		if (strcmp(kind, "refkernel") && strcmp(kind, "linux-vm") && strcmp(kind, "linux-tiny") &&
+		    strcmp(kind, "qemu-image"))
 			continue;
 		snprintf(one, sizeof one, "%s %d MiB", tgt, atoi(m + strlen("\"mem_mib\": ")));
 		for (int i = 0; i < ns && !dup; i++)

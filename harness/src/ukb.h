@@ -344,7 +344,7 @@ struct tg_ops {
 	int (*measure)(struct tg_run *r, char *why, size_t n);	/* adds samples */
 	void (*stop)(struct tg_run *r);		/* always called; idempotent */
 };
-extern const struct tg_ops tg_native_ops, tg_refkernel_ops, tg_linuxvm_ops,
+extern const struct tg_ops tg_native_ops, tg_refkernel_ops, tg_linuxvm_ops, tg_linuxtiny_ops,
 	tg_container_ops, tg_qemu_image_ops;
 const struct tg_ops *tg_find(const char *kind);
 const struct tg_ops *const *tg_all(void);	/* NULL-terminated */
