@@ -124,12 +124,14 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do # the last guest's QEMU may still hold tap0 fo
 done
 guest "$B/tests/netsink.img" microvm "" virtio-net-device \
 	"dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=40001,remote.type=inet,remote.host=127.0.0.1,remote.port=40000"
-# What the host sends here proves nothing by itself: the malformed frames
-# and the SYN burst are judged by the guest's counters at its exit below.
-client "$B/netcheck" badframes tap0 $GUEST_IP 20
-bad_sent=$(grep -o '[0-9]* malformed frames sent' "$out.client" | cut -d' ' -f1)
+# The refused connect first: its RST proves the path through the relay is up
+# before anything is counted. What the host sends proves nothing by itself:
+# the malformed frames and the SYN burst are judged by the guest's counters
+# at its exit below.
 client "$B/netcheck" refused $GUEST_IP 9001 0
 if [ $? -eq 0 ]; then ok "a connect to a closed port is refused (RST)"; else not_ok "closed port"; fi
+client "$B/netcheck" badframes tap0 $GUEST_IP 20
+bad_sent=$(grep -o '[0-9]* malformed frames sent' "$out.client" | cut -d' ' -f1)
 client "$B/netcheck" synflood $GUEST_IP 9000 10000
 syn_sent=$(grep -o '[0-9]* SYNs sent' "$out.client" | cut -d' ' -f1)
 client "$B/netcheck" send $GUEST_IP 9000 $((16 << 20))
