@@ -29,7 +29,6 @@ int app_load_phase(struct tg_run *r, const struct app_def *a, char *why, size_t 
 	char host[64], port[16], url[128], dur[32], store[512];
 	char *argv[48];
 	int argc = 0, rc = -1, pt = r->net.port ? r->net.port : a->port;
-	struct ut_buf out = { 0 };
 	long idle = tg_pss_kib(r->proc.pid);
 
 	if (idle > 0)
@@ -44,26 +43,7 @@ int app_load_phase(struct tg_run *r, const struct app_def *a, char *why, size_t 
 		argv[argc++] = dur;
 		argv[argc++] = url;
 		argv[argc] = NULL;
-		if (tg_run_tool(r, argv, r->duration_ms + 15000, &out, why, n) != 0)
-			goto out;
-		struct lp_wrk lw;
-		if (lp_wrk(out.p ? out.p : "", &lw) != 0) {
-			snprintf(why, n, "wrk: no Requests/sec in its output: %.120s", out.p ? out.p : "");
-			goto out;
-		}
-		if (lw.errors > 0) {	/* a rate that counts failed answers is no rate */
-			snprintf(why, n, "wrk: %ld errors (socket errors, timeouts or non-2xx/3xx answers) "
-				 "in %ld requests: sample not counted", lw.errors, lw.requests);
-			goto out;
-		}
-		tg_sample(r, "req_per_s", lw.req_per_s);
-		r->requests = lw.requests;
-		if (lw.p50_us >= 0)
-			tg_sample(r, "lat_p50_us", lw.p50_us);
-		if (lw.p99_us >= 0)
-			tg_sample(r, "lat_p99_us", lw.p99_us);
-		tg_sample(r, "errors", (double)lw.errors);
-		rc = 0;
+		rc = tg_wrk_load(r, argv, why, n);
 	} else if (a->load == APP_LOAD_REDIS) {
 		char pl[64], ps[16], suffix[24];
 		int tests = 1;	/* rows redis-benchmark must give: one per -t test */
@@ -125,7 +105,6 @@ int app_load_phase(struct tg_run *r, const struct app_def *a, char *why, size_t 
 		rc = 0;
 	}
 out:
-	ut_buf_free(&out);
 	if (rc == 0 && r->rss_n > 0)
 		tg_sample(r, "rss_loaded", (double)r->rss_max);
 	return rc;

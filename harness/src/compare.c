@@ -191,27 +191,13 @@ static int warn_meta(const struct cp_set *a, const struct cp_set *b, struct ut_b
 	return k;
 }
 
-static void fmt3(char *out, size_t n, double v)
-{
-	double a = fabs(v);
-
-	if (a >= 1e6 || (a > 0 && a < 0.001))
-		snprintf(out, n, "%.3g", v);
-	else if (a >= 100)
-		snprintf(out, n, "%.0f", v);
-	else if (a >= 10)
-		snprintf(out, n, "%.1f", v);
-	else
-		snprintf(out, n, "%.3g", v);
-}
-
 static void cell(char *out, size_t n, const struct st_summary *s)
 {
 	char m[32], lo[32], hi[32];
 
-	fmt3(m, sizeof m, s->median);
-	fmt3(lo, sizeof lo, s->ci_lo);
-	fmt3(hi, sizeof hi, s->ci_hi);
+	report_fmt(m, sizeof m, s->median);
+	report_fmt(lo, sizeof lo, s->ci_lo);
+	report_fmt(hi, sizeof hi, s->ci_hi);
 	if (s->n <= 1)
 		snprintf(out, n, "%s (n=1)", m);
 	else
@@ -331,7 +317,7 @@ int compare_main(int argc, char **argv)
 		int rate = cp_higher_better(k->metric), time_like = !strcmp(rs_unit(k->metric), "ms") ||
 			   !strcmp(rs_unit(k->metric), "us") || !strcmp(rs_unit(k->metric), "ns");
 
-		fmt3(ratio, sizeof ratio, r);
+		report_fmt(ratio, sizeof ratio, r);
 		if (marked) {
 			const char *how = rate || time_like ? (good ? "faster" : "slower") :
 					  (up ? "larger" : "smaller");

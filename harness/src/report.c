@@ -223,7 +223,7 @@ void sm_free(struct sm_table *t)
 }
 
 /* Three significant digits, no exponent for ordinary magnitudes. */
-static void fmt(char *out, size_t n, double v)
+void report_fmt(char *out, size_t n, double v)
 {
 	double a = fabs(v);
 
@@ -284,9 +284,9 @@ static void print_cell(const struct sm_row *c)
 {
 	char m[32], lo[32], hi[32];
 
-	fmt(m, sizeof m, c->median);
-	fmt(lo, sizeof lo, c->ci_lo);
-	fmt(hi, sizeof hi, c->ci_hi);
+	report_fmt(m, sizeof m, c->median);
+	report_fmt(lo, sizeof lo, c->ci_lo);
+	report_fmt(hi, sizeof hi, c->ci_hi);
 	if (c->n <= 1)
 		printf(" %s (n=1, no CI)", m);
 	else
@@ -523,7 +523,7 @@ int report_main(int argc, char **argv)
 			if (base && base->median != 0) {
 				char ratio[32];
 
-				fmt(ratio, sizeof ratio, c->median / base->median);
+				report_fmt(ratio, sizeof ratio, c->median / base->median);
 				printf(" ×%s", ratio);
 			}
 			printf(" |");

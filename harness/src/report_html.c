@@ -51,20 +51,6 @@ static void page_head(struct ut_buf *b, const char *title)
 	ut_buf_printf(b, "</h1>\n");
 }
 
-static void fmt(char *out, size_t n, double v)
-{
-	double a = fabs(v);
-
-	if (a >= 1e6 || (a > 0 && a < 0.001))
-		snprintf(out, n, "%.3g", v);
-	else if (a >= 100)
-		snprintf(out, n, "%.0f", v);
-	else if (a >= 10)
-		snprintf(out, n, "%.1f", v);
-	else
-		snprintf(out, n, "%.3g", v);
-}
-
 /* ---- metric groups: one section of plots each ---- */
 static const char *const group_names[] = {
 	"Boot", "Footprint", "Throughput", "Latency", "Cost per operation", "Host counters",
@@ -342,16 +328,16 @@ static void summary_table(struct ut_buf *b, const struct sm_table *t, const char
 				}
 				continue;
 			}
-			fmt(m, sizeof m, c->median);
-			fmt(lo, sizeof lo, c->ci_lo);
-			fmt(hi, sizeof hi, c->ci_hi);
+			report_fmt(m, sizeof m, c->median);
+			report_fmt(lo, sizeof lo, c->ci_lo);
+			report_fmt(hi, sizeof hi, c->ci_hi);
 			if (c->n <= 1)
 				ut_buf_printf(b, "<td class=\"num\">%s (n=1, no CI)", m);
 			else
 				ut_buf_printf(b, "<td class=\"num\">%s [%s, %s] n=%d, %.4g%%", m, lo, hi,
 					      c->n, c->ci_level * 100);
 			if (base && base->median != 0) {
-				fmt(r, sizeof r, c->median / base->median);
+				report_fmt(r, sizeof r, c->median / base->median);
 				ut_buf_printf(b, " <span class=\"ratio\">&times;%s</span>", r);
 			}
 			ut_buf_printf(b, "</td>");

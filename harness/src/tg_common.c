@@ -462,6 +462,40 @@ static void on_redis_row(void *arg, const char *test, double rps, double p50, do
 	c->rows++;
 }
 
+int tg_wrk_load(struct tg_run *r, char **argv, char *why, size_t n)
+{
+	struct ut_buf out = { 0 };
+	struct lp_wrk lw;
+	int rc = -1;
+
+	if (!ut_have_tool("wrk")) {
+		snprintf(why, n, "wrk not found (apt-get install wrk)");
+		return -1;
+	}
+	if (tg_run_tool(r, argv, r->duration_ms + 15000, &out, why, n) != 0)
+		goto out;
+	if (lp_wrk(out.p ? out.p : "", &lw) != 0) {
+		snprintf(why, n, "wrk: no Requests/sec in its output: %.120s", out.p ? out.p : "");
+		goto out;
+	}
+	if (lw.errors > 0) {	/* a rate that counts failed answers is no rate */
+		snprintf(why, n, "wrk: %ld errors (socket errors, timeouts or non-2xx/3xx answers) "
+			 "in %ld requests: sample not counted", lw.errors, lw.requests);
+		goto out;
+	}
+	tg_sample(r, "req_per_s", lw.req_per_s);
+	r->requests = lw.requests;
+	if (lw.p50_us >= 0)
+		tg_sample(r, "lat_p50_us", lw.p50_us);
+	if (lw.p99_us >= 0)
+		tg_sample(r, "lat_p99_us", lw.p99_us);
+	tg_sample(r, "errors", (double)lw.errors);
+	rc = 0;
+out:
+	ut_buf_free(&out);
+	return rc;
+}
+
 int tg_redis_load(struct tg_run *r, char **argv, const char *suffix, int want_rows, char *why,
 		  size_t n)
 {
@@ -578,31 +612,7 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 		snprintf(url, sizeof url, "http://%s:%d/", r->net.addr, pt);
 		snprintf(dur, sizeof dur, "-d%ds", (r->duration_ms + 999) / 1000);
 		char *argv[] = { "wrk", "-t1", "-c8", dur, "--latency", "--timeout", "2s", url, NULL };
-		if (!ut_have_tool("wrk")) {
-			snprintf(why, n, "wrk not found (apt-get install wrk)");
-			goto out;
-		}
-		if (tg_run_tool(r, argv, r->duration_ms + 15000, &out, why, n) != 0)
-			goto out;
-		struct lp_wrk lw;
-
-		if (lp_wrk(out.p ? out.p : "", &lw) != 0) {
-			snprintf(why, n, "wrk: no Requests/sec in its output: %.120s", out.p ? out.p : "");
-			goto out;
-		}
-		if (lw.errors > 0) {	/* a rate that counts failed answers is no rate */
-			snprintf(why, n, "wrk: %ld errors (socket errors, timeouts or non-2xx/3xx answers) "
-				 "in %ld requests: sample not counted", lw.errors, lw.requests);
-			goto out;
-		}
-		tg_sample(r, "req_per_s", lw.req_per_s);
-		r->requests = lw.requests;
-		if (lw.p50_us >= 0)
-			tg_sample(r, "lat_p50_us", lw.p50_us);
-		if (lw.p99_us >= 0)
-			tg_sample(r, "lat_p99_us", lw.p99_us);
-		tg_sample(r, "errors", (double)lw.errors);
-		rc = 0;
+		rc = tg_wrk_load(r, argv, why, n);
 	} else if (!strcmp(w->name, "kvstore")) {
 		char *argv[] = { "redis-benchmark", "-h", host, "-p", port, "-n", "5000", "-c", "8",
 				 "-t", "set,get", "--csv", NULL };

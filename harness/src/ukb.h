@@ -367,6 +367,8 @@ void tg_sample_loaded(void *r);	/* one PSS reading during the load (an lg_tick_f
  * read all the while; its output in (out). A non-zero exit fails it. */
 int tg_run_tool(struct tg_run *r, char **argv, int limit_ms, struct ut_buf *out, char *why,
 		size_t n);
+/* wrk (argv): req_per_s and latencies; any error fails the sample. */
+int tg_wrk_load(struct tg_run *r, char **argv, char *why, size_t n);
 /* redis-benchmark --csv (argv): rows -> <workload>/<TEST><suffix>; any error
  * reply or other than (want_rows) rows fails the sample. */
 int tg_redis_load(struct tg_run *r, char **argv, const char *suffix, int want_rows, char *why,
@@ -498,6 +500,7 @@ int cp_higher_better(const char *metric);	/* rates (*_per_s) and tps */
 int cp_read_samples(const char *dir, struct rs_sample **s, int *ns, int *cut);	/* -1 if unreadable */
 int compare_main(int argc, char **argv);
 int report_resolve_dir(const char *arg, char *out, size_t n);
+void report_fmt(char *out, size_t n, double v);	/* three significant digits, no exponent for ordinary magnitudes */
 
 /* ---- slurm.c: an experiment as one Slurm job array; merge.c: the parts -> one set ---- */
 struct sl_block {	/* every job of one ([run], workload): all its targets, one host */

@@ -75,6 +75,8 @@ uint64_t sys_sig_handler(int sig);              /* rt_sigaction's handler: 0 SIG
 void fd_init(void);               /* 0, 1, 2: the console */
 struct kfile *fd_get(unsigned fd); /* NULL when (fd) is not open */
 int fd_install(struct kfile *f); /* lowest free fd or -EMFILE */
+/* a new kfile (ops, priv, flags) at the lowest free fd; -ENOMEM or -EMFILE */
+int fd_install_new(const struct kfile_ops *ops, void *priv, int flags);
 void fd_set_slot(unsigned fd, struct kfile *f); /* dup2: (fd) must be free and < FD_MAX */
 
 /* per-area handlers register in the dispatch table (syscall.c) */

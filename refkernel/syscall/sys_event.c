@@ -21,18 +21,6 @@
 #define CLOCK_REALTIME_ALARM 8
 #define CLOCK_BOOTTIME_ALARM 9
 
-static int install(const struct kfile_ops *ops, void *priv, int flags)
-{
-	struct kfile *f = kmalloc(sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	*f = (struct kfile){ ops, priv, flags & KF_NONBLOCK, 1, 0 };
-	int fd = fd_install(f);
-	if (fd < 0)
-		kfree(f);
-	return fd;
-}
-
 static int close_free(struct kfile *f);
 
 /* ---- eventfd ---- */
@@ -108,7 +96,7 @@ int64_t sys_eventfd2(A count, A flags, A c, A d, A e, A f)
 	if (!ev)
 		return -ENOMEM;
 	*ev = (struct efd){ (uint32_t)count, (flags & EFD_SEMAPHORE) != 0 };
-	int fd = install(&efd_ops, ev, (int)flags);
+	int fd = fd_install_new(&efd_ops, ev, (int)flags & KF_NONBLOCK);
 	if (fd < 0)
 		kfree(ev);
 	return fd;
@@ -219,7 +207,7 @@ int64_t sys_timerfd_create(A clock, A flags, A c, A d, A e, A f)
 	if (!t)
 		return -ENOMEM;
 	*t = (struct tfd){ timers, clk == CLOCK_REALTIME_ALARM ? CLOCK_REALTIME : clk, 0, 0, 0 };
-	int fd = install(&tfd_ops, t, (int)flags);
+	int fd = fd_install_new(&tfd_ops, t, (int)flags & KF_NONBLOCK);
 	if (fd < 0) {
 		kfree(t);
 		return fd;

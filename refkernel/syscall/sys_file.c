@@ -34,18 +34,6 @@ static const struct { const char *path; const struct kfile_ops *ops; } devices[]
 	{ "/dev/urandom", &rand_ops }, { "/dev/random", &rand_ops },
 };
 
-static int install(const struct kfile_ops *ops, void *priv, int flags)
-{
-	struct kfile *f = kmalloc(sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	*f = (struct kfile){ ops, priv, flags, 1, 0 };
-	int fd = fd_install(f);
-	if (fd < 0)
-		kfree(f);
-	return fd;
-}
-
 /* Copy a NUL-terminated path from the application, every byte checked
  * before it is read. Returns its length, -EFAULT or -ENAMETOOLONG. */
 static int64_t get_path(A upath, char *buf)
@@ -71,7 +59,7 @@ static int64_t do_open(A dirfd, A upath, uint64_t flags)
 		return fd_get((unsigned)dirfd) ? -ENOTDIR : -EBADF; /* no directories to open */
 	for (size_t i = 0; i < ARRAY_SIZE(devices); i++)
 		if (strcmp(path, devices[i].path) == 0)
-			return install(devices[i].ops, NULL, (int)(flags & (O_ACCMODE | O_NONBLOCK)));
+			return fd_install_new(devices[i].ops, NULL, (int)(flags & (O_ACCMODE | O_NONBLOCK)));
 	return -ENOENT;
 }
 
@@ -212,8 +200,8 @@ int64_t sys_pipe2(A fds, A flags, A c, A d, A e, A f)
 	if (!p)
 		return -ENOMEM;
 	*p = (struct pipe){ .readers = 1, .writers = 1 };
-	int r = install(&pipe_r_ops, p, (int)(flags & O_NONBLOCK));
-	int w = r < 0 ? r : install(&pipe_w_ops, p, (int)(flags & O_NONBLOCK) | 1);
+	int r = fd_install_new(&pipe_r_ops, p, (int)(flags & O_NONBLOCK));
+	int w = r < 0 ? r : fd_install_new(&pipe_w_ops, p, (int)(flags & O_NONBLOCK) | 1);
 	if (w < 0) {
 		if (r >= 0)
 			sys_close((A)r, 0, 0, 0, 0, 0); /* frees p with it */

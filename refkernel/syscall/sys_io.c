@@ -70,6 +70,18 @@ int fd_install(struct kfile *f)
 	return -EMFILE;
 }
 
+int fd_install_new(const struct kfile_ops *ops, void *priv, int flags)
+{
+	struct kfile *f = kmalloc(sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	*f = (struct kfile){ ops, priv, flags, 1, 0 };
+	int fd = fd_install(f);
+	if (fd < 0)
+		kfree(f);
+	return fd;
+}
+
 void fd_set_slot(unsigned fd, struct kfile *f)
 {
 	fds[fd] = f;
