@@ -26,6 +26,8 @@
 #include "netdev.h"
 
 #define NET_TIMER_TICK_MS 10
+/* The loopback interface's address (127.0.0.0/8 is all ours). */
+#define NET_IP_LOOPBACK 0x7f000001u
 
 struct net_stack;
 struct sock;
@@ -90,6 +92,11 @@ int net_parse_ipv4(const char *s, size_t len, uint32_t *out);
 	X(ip_drop_dst, "not addressed to us") \
 	X(ip_drop_proto, "unknown protocol") \
 	X(ip_drop_noroute, "no route to destination") \
+	X(ip_drop_martian, "from the wire to or from 127.0.0.0/8") \
+	X(lo_tx, "packets looped back inside the stack (127/8, our address)") \
+	X(lo_rx, "looped-back packets delivered") \
+	X(lo_drop_full, "looped-back packet dropped: queue full") \
+	X(lo_drop_nomem, "looped-back packet dropped: no memory") \
 	X(icmp_rx, "ICMP messages received") \
 	X(icmp_tx, "ICMP messages sent") \
 	X(icmp_drop_bad, "short or bad checksum") \

@@ -354,7 +354,7 @@ int tcp_bind(struct sock *s, const struct net_addr *a)
 	struct tcp_pcb *pcb = s->tcp;
 	if (pcb->lport || pcb->state != TCP_CLOSED)
 		return -EINVAL;
-	if (a->ip && a->ip != s->stk->ip)
+	if (a->ip && !ip_is_local(s->stk, a->ip))
 		return -EADDRNOTAVAIL;
 	return tcp_bind_port(pcb, a->ip, a->port);
 }
@@ -419,17 +419,18 @@ int tcp_connect(struct sock *s, const struct net_addr *a)
 	default:
 		return -EISCONN;
 	}
-	if (a->ip == stk->ip || (a->ip >> 24) == 127 ||
-	    ((a->ip & stk->netmask) != (stk->ip & stk->netmask) && !stk->gateway))
+	if (!ip_is_local(stk, a->ip) &&
+	    (a->ip & stk->netmask) != (stk->ip & stk->netmask) && !stk->gateway)
 		return -ENETUNREACH;
+	uint32_t lip = pcb->lip ? pcb->lip : ip_src_for(stk, a->ip);
 	if (!pcb->lport) {
 		int rc = tcp_bind_port(pcb, 0, 0);
 		if (rc < 0)
 			return rc;
 	}
-	if (tcp_lookup(stk, stk->ip, pcb->lport, a->ip, a->port))
+	if (tcp_lookup(stk, lip, pcb->lport, a->ip, a->port))
 		return -EADDRNOTAVAIL;
-	pcb->lip = stk->ip;
+	pcb->lip = lip;
 	pcb->rip = a->ip;
 	pcb->rport = a->port;
 	pcb->err = 0;
