@@ -160,6 +160,7 @@ int net_counters_format(const struct net_stack *stk, char *buf, size_t size);
 #define NET_IPPROTO_TCP 6
 #define NET_TCP_NODELAY 1
 #define NET_TCP_MAXSEG 2
+#define NET_TCP_CORK 3
 #define NET_TCP_KEEPIDLE 4
 #define NET_TCP_KEEPINTVL 5
 #define NET_TCP_KEEPCNT 6

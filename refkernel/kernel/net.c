@@ -5,6 +5,7 @@
  * due timers. Linked only into images baked with NET=1 (kernel/nonet.c has
  * the stand-ins). Call order: knet_init at boot -> knet_poll from syscalls. */
 #include "kernel.h"
+#include "ksched.h"
 #include "cmdline.h"
 #include "net.h"
 #include "netdev.h"
@@ -107,9 +108,17 @@ uint64_t knet_poll(void)
 	return next_tick_ns;
 }
 
+/* After every system call and switch: frames to the device leave, and a
+ * thread waiting for what another one sent it over the loopback wakes (no
+ * interrupt tells it). */
 void knet_flush(void)
 {
+	static uint64_t lo_seen;
 	vnet_flush();
+	if (knet_stack && net_counters(knet_stack)->lo_rx != lo_seen) {
+		lo_seen = net_counters(knet_stack)->lo_rx;
+		sched_events();
+	}
 }
 
 void knet_print_counters(void)

@@ -259,6 +259,7 @@ struct tcp_pcb {
 
 	/* options */
 	bool nodelay, keepalive;
+	bool cork;                      /* TCP_CORK: only full segments until uncorked */
 	uint32_t keepidle_s, keepintvl_s, keepcnt;
 	uint16_t user_mss;
 };

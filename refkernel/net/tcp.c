@@ -644,6 +644,11 @@ int tcp_setopt(struct sock *s, int level, int name, int v)
 		if (pcb->nodelay && pcb->state >= TCP_ESTABLISHED)
 			tcp_output(pcb);
 		return 0;
+	case NET_TCP_CORK:
+		pcb->cork = v != 0;
+		if (!pcb->cork && pcb->state >= TCP_ESTABLISHED)
+			tcp_output(pcb);
+		return 0;
 	case NET_TCP_MAXSEG:
 		if (v < 88 || v > 65535)
 			return -EINVAL;
@@ -681,6 +686,9 @@ int tcp_getopt(struct sock *s, int level, int name, int *v)
 	switch (name) {
 	case NET_TCP_NODELAY:
 		*v = pcb->nodelay;
+		return 0;
+	case NET_TCP_CORK:
+		*v = pcb->cork;
 		return 0;
 	case NET_TCP_MAXSEG:
 		*v = pcb->mss;

@@ -276,6 +276,8 @@ void tcp_output(struct tcp_pcb *pcb)
 				/* Window-limited: wait for a useful window (RFC 9293 §3.8.6.2.1). */
 				if (len < pcb->snd_wnd_max / 2)
 					break;
+			} else if (pcb->cork) {
+				break;   /* TCP_CORK: the tail waits for the uncork */
 			} else if (!pcb->nodelay && SEQ_GT(pcb->snd_sml, pcb->snd_una)) {
 				/* Nagle (RFC 896) as Minshall refined it (and Linux does):
 				 * wait only while an earlier small segment is unacknowledged,

@@ -172,7 +172,7 @@ static const sys_fn table[SYS_MAX] = {
 	[35] = sys_nanosleep, [39] = sys_getpid,
 	[41] = sys_socket, [42] = sys_connect, [43] = sys_accept, [44] = sys_sendto,
 	[45] = sys_recvfrom, [46] = sys_sendmsg, [47] = sys_recvmsg, [48] = sys_shutdown,
-	[49] = sys_bind, [50] = sys_listen, [51] = sys_getsockname, [52] = sys_getpeername,
+	[49] = sys_bind, [50] = sys_listen, [51] = sys_getsockname, [52] = sys_getpeername, [53] = sys_socketpair,
 	[54] = sys_setsockopt, [55] = sys_getsockopt, [60] = sys_exit, [63] = sys_uname,
 	[72] = sys_fcntl_fs, [96] = sys_gettimeofday, [102] = sys_getuid, [104] = sys_getuid,
 	[107] = sys_getuid, [108] = sys_getuid, [110] = sys_getppid, [158] = sys_arch_prctl,
@@ -181,7 +181,7 @@ static const sys_fn table[SYS_MAX] = {
 	[228] = sys_clock_gettime, [232] = sys_epoll_wait, [233] = sys_epoll_ctl, [234] = sys_tgkill, [229] = sys_clock_getres, [230] = sys_clock_nanosleep,
 	[231] = sys_exit_group, [257] = sys_openat, [270] = sys_pselect6, [271] = sys_ppoll, [273] = sys_set_robust_list,
 	[281] = sys_epoll_pwait, [288] = sys_accept4, [291] = sys_epoll_create1, [292] = sys_dup3, [293] = sys_pipe2,
-	[318] = sys_getrandom,
+	[97] = sys_getrlimit, [302] = sys_prlimit64, [318] = sys_getrandom,
 	SYS_FS_TABLE /* sys_fs.h */
 };
 
