@@ -181,7 +181,7 @@ static const sys_fn table[SYS_MAX] = {
 	[228] = sys_clock_gettime, [232] = sys_epoll_wait, [233] = sys_epoll_ctl, [234] = sys_tgkill, [229] = sys_clock_getres, [230] = sys_clock_nanosleep,
 	[231] = sys_exit_group, [257] = sys_openat, [270] = sys_pselect6, [271] = sys_ppoll, [273] = sys_set_robust_list,
 	[281] = sys_epoll_pwait, [288] = sys_accept4, [291] = sys_epoll_create1, [292] = sys_dup3, [293] = sys_pipe2,
-	[97] = sys_getrlimit, [302] = sys_prlimit64, [318] = sys_getrandom,
+	[97] = sys_getrlimit, [160] = sys_setrlimit, [302] = sys_prlimit64, [318] = sys_getrandom,
 	SYS_FS_TABLE /* sys_fs.h */
 };
 
