@@ -34,6 +34,7 @@ test: deps-check
 		echo "== $$c: test"; \
 		$(MAKE) -C $$c test || echo $$c >> $(BUILD)/test-results/failed-components; \
 	done
+	@./scripts/test-tap-summary.sh > $(BUILD)/test-results/scripts-tap-summary.tap
 	@./scripts/tap-summary.sh $(BUILD)/test-results
 
 # Long fuzzing campaigns (make test runs a short smoke run of each): the

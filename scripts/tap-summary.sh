@@ -1,7 +1,8 @@
 #!/bin/sh
 # Sum up every TAP file in $1 (build/test-results) and print the closing line
 # "N passed, N failed, N skipped". Exit 1 if anything failed or nothing ran.
-# A file counts as failed tests where it breaks its plan: no plan, fewer
+# A file counts as failed tests where it breaks its plan: no plan, a plan
+# after the first result (counted from what survived, it hides a crash), fewer
 # results than planned (a crash) or more (a miscount, or one check reported
 # twice); every file named in $2 (default scripts/tap-expected.txt) must exist.
 set -eu
@@ -21,8 +22,12 @@ for f in "$dir"/*.tap; do
 	s=$(grep -Eic '^ok( |$).*# *skip' "$f" || true)
 	n=$(grep -Ec '^not ok( |$)' "$f" || true)
 	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$f" | head -n1)
+	first=$(grep -Ev '^(#|TAP version|[[:space:]]*$)' "$f" | head -n1)
 	if [ -z "$plan" ]; then
 		echo "$b: no plan line (1..N)"
+		n=$((n + 1))
+	elif [ "${first#1..}" = "$first" ]; then
+		echo "$b: the plan comes after the results (a plan must be printed first)"
 		n=$((n + 1))
 	elif [ $((p + n)) -lt "$plan" ]; then
 		echo "$b: $((plan - p - n)) planned test(s) did not report"
