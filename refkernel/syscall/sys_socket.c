@@ -10,6 +10,7 @@
 #include "syscall.h"
 #include "net.h"
 #include "sys_unix.h"
+#include "ksched.h"
 #include "x86.h"
 
 #define A uint64_t
@@ -55,13 +56,17 @@ static struct kfile *unix_of(A fd)
 int64_t sock_epipe(bool nosignal)
 {
 	/* SIGPIPE's default action ends the process, as Linux's does (status
-	 * 128+13); SIG_IGN leaves -EPIPE. A handler cannot run until signals
-	 * are delivered: the caller sees -EPIPE, as with SIG_IGN. */
-	if (!nosignal && sys_sig_handler(SIGPIPE) == 0) {
+	 * 128+13); SIG_IGN leaves -EPIPE; a handler gets the signal sent to
+	 * this thread (tkill: delivered where signals are, said once where not)
+	 * and the call still returns -EPIPE, as on Linux. */
+	uint64_t h = nosignal ? 1 : sys_sig_handler(SIGPIPE);
+	if (h == 0) {
 		kprintf("refkernel: SIGPIPE (a write to a closed socket), not ignored: exit status %d\n",
 			128 + SIGPIPE);
 		sys_exit_all(128 + SIGPIPE);
 	}
+	if (h != 1)
+		sys_tkill((uint64_t)sched_current->tid, SIGPIPE, 0, 0, 0, 0);
 	return -EPIPE;
 }
 

@@ -202,3 +202,23 @@ NET_TEST(loop, the_wire_cannot_reach_127)
 	cr_assert_eq(sock_poll(u) & NET_POLLIN, 0);
 	sock_close(u);
 }
+
+NET_TEST(loop, tcp_cork_holds_the_tail_until_uncorked)
+{
+	struct sock *l, *c, *s;
+	tcp_pair(NET_IP_LOOPBACK, 8081, &l, &c, &s);
+	int on = 1, off = 0, v = 0;
+	size_t len = sizeof(v);
+	cr_assert_eq(sock_setsockopt(s, NET_IPPROTO_TCP, NET_TCP_CORK, &on, sizeof(on)), 0);
+	cr_assert_eq(sock_getsockopt(s, NET_IPPROTO_TCP, NET_TCP_CORK, &v, &len), 0);
+	cr_assert_eq(v, 1);
+	cr_assert_eq(sock_send(s, "header", 6, 0), 6);
+	char buf[16];
+	cr_assert_eq(sock_recv(c, buf, sizeof(buf), 0), -EAGAIN, "a corked tail waits");
+	cr_assert_eq(sock_setsockopt(s, NET_IPPROTO_TCP, NET_TCP_CORK, &off, sizeof(off)), 0);
+	cr_assert_eq(sock_recv(c, buf, sizeof(buf), 0), 6, "uncorking sends it");
+	cr_assert_eq(memcmp(buf, "header", 6), 0);
+	sock_close(c);
+	sock_close(s);
+	sock_close(l);
+}
