@@ -45,6 +45,9 @@ struct net_config {
  * NULL when out of memory. Sets dev->stack. */
 struct net_stack *net_stack_create(struct netdev *dev, const struct net_config *cfg,
 				   uint64_t now_ms);
+/* Announce our address (an ARP announcement, RFC 5227 §2.3): once, when the
+ * interface comes up. Nothing when the address is 0. */
+void net_announce(struct net_stack *stk);
 /* Frees the stack, every socket and every connection, without sending. */
 void net_stack_destroy(struct net_stack *stk);
 

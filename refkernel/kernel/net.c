@@ -106,6 +106,10 @@ void knet_init(const struct cmdline *cl)
 	knet_stack = net_stack_create(&netdev, &cfg, time_ns() / 1000000);
 	if (!knet_stack)
 		kpanic(KEXIT_OOM, "out of memory for the network stack");
+	/* A peer that asked for us while the device was not up yet (QEMU drops
+	 * those frames) would wait a second to ask again: tell it now. */
+	net_announce(knet_stack);
+	vnet_flush();
 	next_tick_ns = time_ns() + NET_TIMER_TICK_MS * 1000000ULL;
 }
 
