@@ -36,6 +36,8 @@ uint64_t virtio_features(struct virtio_dev *d)
 int virtio_set_features(struct virtio_dev *d, uint64_t f)
 {
 	d->ops->set_driver_features(d, f);
+	if (d->version == 1)
+		return 0; /* a legacy device has no FEATURES_OK (§3.1.2) */
 	d->ops->set_status(d, d->ops->status(d) | ST_FEATURES_OK);
 	return (d->ops->status(d) & ST_FEATURES_OK) ? 0 : -ENODEV; /* §3.1.1 step 6 */
 }
@@ -64,7 +66,8 @@ int virtq_init(struct virtq *q, struct virtio_dev *d, uint16_t index, uint16_t m
 	uint32_t num = MIN(d->ops->queue_max(d, index), max_num);
 	if (num == 0)
 		return -ENODEV;
-	/* one contiguous block: descriptors, then the available ring, then the used ring at 4 KiB */
+	/* one contiguous block: descriptors, then the available ring, then the
+	 * used ring at 4 KiB — also the legacy layout (§2.7 legacy note) */
 	uint64_t desc_bytes = 16ULL * num, avail_bytes = 6 + 2ULL * num;
 	uint64_t used_off = ALIGN_UP(desc_bytes + avail_bytes, 4096);
 	uint64_t total = used_off + ALIGN_UP(6 + 8ULL * num, 4096);

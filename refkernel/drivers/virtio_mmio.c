@@ -1,6 +1,8 @@
 /* virtio_mmio.c — the virtio MMIO transport (virtio 1.2 §4.2), as QEMU's
  * microvm machine offers it: found from QEMU's virtio_mmio.device= command-
- * line words, or by probing microvm's window of 24 slots. Interrupts are an
+ * line words, or by probing microvm's window of 24 slots. Both register
+ * layouts are driven: version 2 (§4.2.2) and the legacy version 1 (§4.2.4),
+ * which QEMU 7.2 offers unless -global virtio-mmio.force-legacy=false. Interrupts are an
  * I/O APIC line (GSI given on the command line, or 24 + slot on microvm's
  * second I/O APIC, or 5 + slot without it). */
 #include "kernel.h"
@@ -28,6 +30,10 @@
 #define VMMIO_QUEUE_DRIVER 0x090
 #define VMMIO_QUEUE_DEVICE 0x0a0
 #define VMMIO_CONFIG       0x100
+/* §4.2.4 legacy (version 1) registers */
+#define VMMIO_GUEST_PAGE_SIZE 0x028
+#define VMMIO_QUEUE_ALIGN  0x03c
+#define VMMIO_QUEUE_PFN    0x040
 #define VMMIO_MAGIC_VALUE  0x74726976 /* "virt" */
 
 static uint32_t rd(struct virtio_dev *d, unsigned off) { return d->regs[off / 4]; }
@@ -98,6 +104,44 @@ static const struct virtio_ops mmio_ops = {
 	mmio_queue_setup, mmio_notify, mmio_ack_irq, mmio_config8, mmio_route_irq,
 };
 
+/* §4.2.4: legacy features are 32 bits (selector 0 only); a queue is one
+ * physically contiguous block given by its page frame number, with the used
+ * ring at QueueAlign — virtq_init's layout, checked here. */
+static uint64_t legacy_features(struct virtio_dev *d)
+{
+	wr(d, VMMIO_DEV_FEAT_SEL, 0);
+	return rd(d, VMMIO_DEV_FEAT);
+}
+
+static void legacy_set_driver_features(struct virtio_dev *d, uint64_t f)
+{
+	wr(d, VMMIO_DRV_FEAT_SEL, 0);
+	wr(d, VMMIO_DRV_FEAT, (uint32_t)f);
+}
+
+static uint16_t legacy_queue_max(struct virtio_dev *d, uint16_t index)
+{
+	wr(d, VMMIO_QUEUE_SEL, index);
+	return rd(d, VMMIO_QUEUE_PFN) ? 0 : (uint16_t)MIN(rd(d, VMMIO_QUEUE_NUM_MAX), 0xffff);
+}
+
+static void legacy_queue_setup(struct virtio_dev *d, uint16_t index, uint16_t num,
+			       uint64_t desc, uint64_t avail, uint64_t used)
+{
+	if (desc % 4096 || avail != desc + 16ULL * num ||
+	    used != ALIGN_UP(avail + 6 + 2ULL * num, 4096) || desc / 4096 > 0xffffffffULL)
+		kpanic(KEXIT_PANIC, "virtio-mmio legacy: queue %u not in the legacy layout", index);
+	wr(d, VMMIO_QUEUE_SEL, index);
+	wr(d, VMMIO_QUEUE_NUM, num);
+	wr(d, VMMIO_QUEUE_ALIGN, 4096);
+	wr(d, VMMIO_QUEUE_PFN, (uint32_t)(desc / 4096));
+}
+
+static const struct virtio_ops legacy_ops = {
+	legacy_features, legacy_set_driver_features, mmio_status, mmio_set_status, legacy_queue_max,
+	legacy_queue_setup, mmio_notify, mmio_ack_irq, mmio_config8, mmio_route_irq,
+};
+
 static int add_dev(struct virtio_dev *devs, int n, int max, uint64_t pa, int irq)
 {
 	if (n >= max)
@@ -108,13 +152,16 @@ static int add_dev(struct virtio_dev *devs, int n, int max, uint64_t pa, int irq
 	volatile uint32_t *regs = mem_map_mmio(pa, 0x200);
 	if (!regs || regs[0] != VMMIO_MAGIC_VALUE || regs[VMMIO_DEVICE_ID / 4] == 0)
 		return n; /* no transport, or a transport with no device behind it */
-	if (regs[VMMIO_VERSION / 4] != 2) {
-		kprintf("refkernel: virtio-mmio at %#lx is legacy (version %u): not supported, "
-			"use -global virtio-mmio.force-legacy=false\n", (unsigned long)pa, regs[VMMIO_VERSION / 4]);
+	uint32_t version = regs[VMMIO_VERSION / 4];
+	if (version != 1 && version != 2) {
+		kprintf("refkernel: virtio-mmio at %#lx: unknown version %u, ignored\n", (unsigned long)pa, version);
 		return n;
 	}
-	devs[n] = (struct virtio_dev){ .ops = &mmio_ops, .device_id = regs[VMMIO_DEVICE_ID / 4],
-				       .phys = pa, .regs = regs, .irq = irq };
+	if (version == 1)
+		regs[VMMIO_GUEST_PAGE_SIZE / 4] = 4096; /* §4.2.4: before any queue is set up */
+	devs[n] = (struct virtio_dev){ .ops = version == 1 ? &legacy_ops : &mmio_ops,
+				       .device_id = regs[VMMIO_DEVICE_ID / 4], .transport = "mmio",
+				       .version = (int)version, .phys = pa, .regs = regs, .irq = irq };
 	return n + 1;
 }
 

@@ -7,7 +7,9 @@
  * device offers it: TCP/UDP checksums go out partial with NEEDS_CSUM, and
  * frames marked DATA_VALID or NEEDS_CSUM skip the stack's own check; without
  * it the stack computes and verifies every checksum itself.
- * Interrupts only acknowledge (irq.c); frames are taken in vnet_poll(). */
+ * Interrupts only acknowledge (irq.c); frames are taken in vnet_poll().
+ * A legacy device (virtio-mmio version 1) works alike, with the 10-byte
+ * header of a device without VIRTIO_F_VERSION_1 and MRG_RXBUF (§5.1.6.1). */
 #include "kernel.h"
 #include "virtio.h"
 #include "netdev.h"
@@ -17,9 +19,11 @@
 #define VIRTIO_NET_F_CSUM       0 /* device completes checksums we leave partial */
 #define VIRTIO_NET_F_GUEST_CSUM 1 /* device may hand us partial or validated checksums */
 #define VIRTIO_NET_F_MAC    5
+#define VIRTIO_F_ANY_LAYOUT 27
 #define VIRTIO_NET_F_STATUS 16
 #define VIRTIO_NET_S_LINK_UP 1
 #define VNET_HDR_LEN 12       /* struct virtio_net_hdr with num_buffers (§5.1.6) */
+#define VNET_HDR_LEN_LEGACY 10 /* without num_buffers (legacy, no MRG_RXBUF) */
 #define HDR_F_NEEDS_CSUM 1
 #define HDR_F_DATA_VALID 2
 #define VNET_BUF 2048
@@ -31,6 +35,7 @@ struct vnet {
 	uint64_t rx_pa, tx_pa;    /* NQ buffers each, VNET_BUF apart */
 	uint8_t *rx_va, *tx_va;
 	bool has_status, tx_csum, rx_csum;
+	unsigned hdr_len;         /* VNET_HDR_LEN, or VNET_HDR_LEN_LEGACY */
 	uint64_t rx_frames, tx_frames, tx_full, rx_bad, irqs;
 	unsigned tx_unkicked;
 };
@@ -49,7 +54,7 @@ static void reclaim_tx(struct vnet *v)
 static int vnet_tx(struct netdev *dev, const void *frame, size_t len)
 {
 	struct vnet *v = dev->priv;
-	if (len + VNET_HDR_LEN > VNET_BUF)
+	if (len + v->hdr_len > VNET_BUF)
 		return -EMSGSIZE;
 	if (v->txq.num_free == 0)
 		reclaim_tx(v);
@@ -59,8 +64,8 @@ static int vnet_tx(struct netdev *dev, const void *frame, size_t len)
 	}
 	uint16_t id = v->txq.free_head; /* virtq_add takes exactly this descriptor */
 	uint8_t *buf = v->tx_va + (uint64_t)id * VNET_BUF;
-	memset(buf, 0, VNET_HDR_LEN);
-	memcpy(buf + VNET_HDR_LEN, frame, len);
+	memset(buf, 0, v->hdr_len);
+	memcpy(buf + v->hdr_len, frame, len);
 	const uint8_t *f = frame;
 	if (v->tx_csum && len >= 34 && f[12] == 0x08 && f[13] == 0x00 && (f[23] == 6 || f[23] == 17) &&
 	    !(f[20] & 0x3f) && !f[21]) { /* IPv4 TCP/UDP, not a fragment: the device finishes it */
@@ -69,7 +74,7 @@ static int vnet_tx(struct netdev *dev, const void *frame, size_t len)
 		memcpy(buf + 6, &start, 2);   /* csum_start */
 		memcpy(buf + 8, &off, 2);     /* csum_offset */
 	}
-	virtq_add(&v->txq, v->tx_pa + (uint64_t)id * VNET_BUF, (uint32_t)(len + VNET_HDR_LEN), false, NULL);
+	virtq_add(&v->txq, v->tx_pa + (uint64_t)id * VNET_BUF, (uint32_t)(len + v->hdr_len), false, NULL);
 	v->tx_frames++;
 	if (++v->tx_unkicked >= 32) /* else vnet_flush(), once per burst */
 		vnet_flush();
@@ -102,8 +107,8 @@ static int vnet_poll(struct netdev *dev, int budget)
 	while (n < budget && virtq_used(&v->rxq, &id, &len)) {
 		const uint8_t *buf = v->rx_va + (uint64_t)id * VNET_BUF;
 		unsigned flags = v->rx_csum && (buf[0] & (HDR_F_NEEDS_CSUM | HDR_F_DATA_VALID)) ? NETDEV_RX_CSUM_OK : 0;
-		if (len > VNET_HDR_LEN && len <= VNET_BUF)
-			net_input_flags(dev, buf + VNET_HDR_LEN, len - VNET_HDR_LEN, flags);
+		if (len > v->hdr_len && len <= VNET_BUF)
+			net_input_flags(dev, buf + v->hdr_len, len - v->hdr_len, flags);
 		else
 			v->rx_bad++;
 		rx_post(v); /* the buffer goes straight back: net_input copied what it keeps */
@@ -140,10 +145,13 @@ int vnet_init(struct virtio_dev *d, struct netdev *dev, bool nocsum)
 	uint64_t offered = virtio_features(d);
 	uint64_t want = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_STATUS) |
 			(1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM);
-	if (!(offered & (1ULL << VIRTIO_F_VERSION_1))) {
+	if (d->version == 1) { /* ANY_LAYOUT: header and frame in one buffer (§5.1.6.6 legacy) */
+		want = (want & ~(1ULL << VIRTIO_F_VERSION_1)) | (1ULL << VIRTIO_F_ANY_LAYOUT);
+	} else if (!(offered & (1ULL << VIRTIO_F_VERSION_1))) {
 		virtio_fail(d);
 		return -ENODEV;
 	}
+	v->hdr_len = d->version == 1 ? VNET_HDR_LEN_LEGACY : VNET_HDR_LEN;
 	if (nocsum)
 		want &= ~((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM));
 	if (virtio_set_features(d, offered & want)) {
@@ -177,6 +185,8 @@ int vnet_init(struct virtio_dev *d, struct netdev *dev, bool nocsum)
 		kprintf("refkernel: virtio-net: no interrupt, polling every %d ms\n", NET_TIMER_TICK_MS);
 	virtio_ready(d);
 	virtq_kick(&v->rxq);
+	kprintf("refkernel: virtio-net %s version %d%s at %#lx\n", d->transport, d->version,
+		d->version == 1 ? " (legacy)" : "", (unsigned long)d->phys);
 	return 0;
 }
 

@@ -119,7 +119,8 @@ int virtio_pci_probe(struct virtio_dev *devs, int max)
 			continue;
 		uint16_t did = (uint16_t)(id >> 16);
 		uint32_t type = did >= 0x1040 ? did - 0x1040u : pci_read16(bdf, 0x2e); /* transitional: subsystem id */
-		struct virtio_dev d = { .ops = &pci_ops, .device_id = type, .phys = bdf, .bdf = bdf };
+		struct virtio_dev d = { .ops = &pci_ops, .device_id = type, .transport = "pci", .version = 2,
+					.phys = bdf, .bdf = bdf };
 		pci_enable(bdf);
 		for (uint8_t cap = pci_find_cap(bdf, PCI_CAP_VENDOR, 0); cap; cap = pci_find_cap(bdf, PCI_CAP_VENDOR, cap)) {
 			switch (pci_read8(bdf, (uint8_t)(cap + 3))) {

@@ -98,6 +98,7 @@ uint64_t time_realtime_ns(void);
 void     time_delay_ns(uint64_t ns);
 extern uint64_t time_tsc_khz;
 extern const char *time_source;
+extern char time_cal[32];   /* "given", "kvmclock", "cpuid" or "pit:1ms ±E%" (its error bound) */
 struct vdso_data;
 void     time_vdso_publish(struct vdso_data *d);
 

@@ -8,7 +8,9 @@
  * mem_page_alloc() returns a physical address, or 0 when memory is exhausted;
  * mem_pages_alloc(n) returns n contiguous frames or 0. Freeing a frame that is
  * not allocated is a bug and is reported by returning -EINVAL (never corrupts
- * the counts). The allocator does not zero frames.
+ * the counts). The allocator does not zero frames. The bitmap need not be
+ * initialised by the caller: it is written lazily, a word at a time, from
+ * the ranges given at boot (mem_pages_init is O(1), a free range O(1)).
  * The struct and its bitmap are owned by the caller (no allocation inside).
  *
  * Heap (heap_*): first-fit free list with boundary tags and coalescing over
@@ -27,12 +29,17 @@
 #define PAGE_ROUND_UP(x)   (((x) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
 #define PAGE_ROUND_DOWN(x) ((x) & ~(PAGE_SIZE - 1))
 
+#define MEM_PAGES_RANGES 8
+
 struct mem_pages {
 	uint64_t base;      /* physical address of frame 0 */
 	uint64_t npages;    /* frames managed */
 	uint64_t nfree;     /* frames currently free */
 	uint64_t hint;      /* next frame to look at */
-	uint64_t *bitmap;   /* npages bits, caller-provided */
+	uint64_t *bitmap;   /* npages bits, caller-provided, written lazily */
+	uint64_t ready;     /* internal: bitmap words written so far */
+	int nranges;        /* internal: free ranges recorded above (ready) */
+	struct { uint64_t first, last; } ranges[MEM_PAGES_RANGES];
 };
 
 /* Bytes of bitmap needed for (npages) frames. */

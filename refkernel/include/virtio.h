@@ -60,6 +60,8 @@ struct virtio_ops {
 struct virtio_dev {
 	const struct virtio_ops *ops;
 	uint32_t device_id;
+	const char *transport;    /* "mmio" or "pci", for the boot line */
+	int version;              /* 1: legacy interface (§4.2.4), 2: virtio 1.x */
 	uint64_t phys;            /* MMIO window, or the PCI function's address */
 	/* MMIO */
 	volatile uint32_t *regs;

@@ -4,7 +4,9 @@
  * interrupts as they are. The program is the one baked into the image
  * (.app section, put there by `make bake`), or, in an image without one,
  * the file named by argv[1] (the first word after "--") in the root file
- * system, read in place when its data is archive pages. */
+ * system, read in place when its data is archive pages. The baked program's
+ * read-only segments are mapped where QEMU loaded them (its .app section is
+ * page-aligned in memory): only writable segments are copied into frames. */
 #include "kernel.h"
 #include "elf.h"
 #include "proc.h"
@@ -12,6 +14,7 @@
 #include "syscall.h"
 #include "vdso.h"
 #include "sys_fs.h"
+#include "mem.h"
 
 #define APP_STACK_SIZE (8ULL << 20) /* reserved, demand-zero, like Linux's 8 MiB rlimit */
 #define APP_ARGS_ROOM  (64ULL << 10)
@@ -21,13 +24,17 @@
 #define PIE_BIAS    0x0000000000400000ULL
 #define INTERP_BIAS 0x00003f0000000000ULL
 
+static int elf_prot_mm(int prot)
+{
+	return ((prot & ELF_PROT_R) ? MM_PROT_R : 0) | ((prot & ELF_PROT_W) ? MM_PROT_W : 0) |
+	       ((prot & ELF_PROT_X) ? MM_PROT_X : 0);
+}
+
 static int map_segment(void *ctx, uint64_t vaddr, uint64_t memsz, const void *src,
 		       uint64_t filesz, int prot)
 {
 	vaddr += *(const uint64_t *)ctx;
-	int mprot = ((prot & ELF_PROT_R) ? MM_PROT_R : 0) | ((prot & ELF_PROT_W) ? MM_PROT_W : 0) |
-		    ((prot & ELF_PROT_X) ? MM_PROT_X : 0);
-	int r = mm_map_fixed(vaddr, memsz, mprot, false);
+	int r = mm_map_fixed(vaddr, memsz, elf_prot_mm(prot), false);
 	if (r)
 		return r;
 	memcpy((void *)vaddr, src, filesz);
@@ -35,12 +42,61 @@ static int map_segment(void *ctx, uint64_t vaddr, uint64_t memsz, const void *sr
 	return 0;
 }
 
+/* Can segment (s) of the image at (img) be mapped in place? Read-only, no
+ * zero-filled tail, and its file offset congruent to its address. */
+static bool in_place_ok(const uint8_t *img, const struct elf_seg *s)
+{
+	return !(s->prot & ELF_PROT_W) && s->filesz == s->memsz && ((uint64_t)img & 0xfff) == 0 &&
+	       ((s->offset ^ s->vaddr) & 0xfff) == 0;
+}
+
+/* Load the baked program (img, in the kernel image): writable segments
+ * copied first (map_segment), then every other page mapped onto the image's
+ * own frame, read-only; a page that a writable segment already holds gets
+ * its bytes copied instead. Image frames are never freed (mem_frame_free). */
+static int load_in_place(const uint8_t *img, const struct elf_info *ei, uint64_t bias)
+{
+	uint64_t img_pa = (uint64_t)img - KERNEL_VBASE;
+	for (int i = 0; i < ei->nsegs; i++) {
+		const struct elf_seg *s = &ei->segs[i];
+		if (in_place_ok(img, s))
+			continue;
+		int r = map_segment(&bias, s->vaddr, s->memsz, img + s->offset, s->filesz, s->prot);
+		if (r)
+			return r;
+		if (!(s->prot & ELF_PROT_W))
+			mm_mprotect(PAGE_ROUND_DOWN(s->vaddr + bias),
+				    PAGE_ROUND_UP(s->vaddr + bias + s->memsz) - PAGE_ROUND_DOWN(s->vaddr + bias),
+				    elf_prot_mm(s->prot));
+	}
+	for (int i = 0; i < ei->nsegs; i++) {
+		const struct elf_seg *s = &ei->segs[i];
+		if (!in_place_ok(img, s) || s->memsz == 0)
+			continue;
+		uint64_t va = s->vaddr + bias, start = PAGE_ROUND_DOWN(va), end = PAGE_ROUND_UP(va + s->memsz);
+		int r = mm_map_fixed(va, s->memsz, elf_prot_mm(s->prot), true);
+		if (r)
+			return r;
+		uint64_t flags = PTE_P | ((s->prot & ELF_PROT_X) ? 0 : x86_nx);
+		for (uint64_t pg = start; pg < end; pg += PAGE_SIZE) {
+			uint64_t *pte = x86_pte(x86_pml4, pg);
+			if (pte && (*pte & PTE_ADDR)) { /* shared with a writable segment */
+				uint64_t lo = MAX(pg, va), hi = MIN(pg + PAGE_SIZE, va + s->filesz);
+				memcpy((void *)lo, img + s->offset + (lo - va), hi - lo);
+				continue;
+			}
+			if ((r = x86_map(x86_pml4, pg, img_pa + PAGE_ROUND_DOWN(s->offset) + (pg - start), flags)))
+				return r;
+		}
+	}
+	return 0;
+}
+
 static void protect_segments(const struct elf_info *ei, uint64_t bias)
 {
 	for (int i = 0; i < ei->nsegs; i++) {
 		const struct elf_seg *s = &ei->segs[i];
-		int prot = ((s->prot & ELF_PROT_R) ? MM_PROT_R : 0) | ((s->prot & ELF_PROT_W) ? MM_PROT_W : 0) |
-			   ((s->prot & ELF_PROT_X) ? MM_PROT_X : 0);
+		int prot = elf_prot_mm(s->prot);
 		uint64_t start = (s->vaddr + bias) & ~0xfffULL;
 		/* a page shared with a writable neighbour keeps W (mm_map_fixed widened it) */
 		if (!(prot & MM_PROT_W))
@@ -90,12 +146,14 @@ void app_start(int argc, char **argv)
 	uint64_t bias = ei.dyn ? PIE_BIAS : 0;
 	if (bias + ei.hi > ELF_USER_MAX)
 		kpanic(KEXIT_NOPROG, "%s: too large to load at its bias", argv[0]);
-	int r = elf_load(img, &ei, map_segment, &bias);
+	bool baked = img == _app_start;
+	int r = baked ? load_in_place(img, &ei, bias) : elf_load(img, &ei, map_segment, &bias);
 	if (r)
 		kpanic(r == -ENOMEM ? KEXIT_OOM : KEXIT_BADELF,
 		       "cannot load the application (%d): %lu KiB of memory free",
 		       r, (unsigned long)(mem_free_bytes() >> 10));
-	protect_segments(&ei, bias);
+	if (!baked)
+		protect_segments(&ei, bias);
 	uint64_t entry = ei.entry + bias, ibias = 0;
 	if (ei.interp) { /* dynamic: the interpreter starts it (kernel -> ld.so -> libc -> main) */
 		struct elf_info ii;
@@ -130,6 +188,7 @@ void app_start(int argc, char **argv)
 
 	uint64_t boot_ns = time_ns();
 	boot_trace_print();
-	kprintf("refkernel: boot_us=%lu entry_to_main\n", (unsigned long)(boot_ns / 1000));
+	kprintf("refkernel: boot_us=%lu entry_to_main tsc_khz=%lu cal=%s\n", (unsigned long)(boot_ns / 1000),
+		(unsigned long)time_tsc_khz, time_cal);
 	x86_enter_app(entry, sp);
 }

@@ -4,7 +4,9 @@
 #include "kernel.h"
 #include "elf.h"
 
-struct ksym { uint64_t addr; uint32_t name; uint32_t pad; };
+/* addr: the low 32 bits of a kernel address (-mcmodel=kernel: the top half
+ * is all ones, so it sign-extends back); name: offset into ksym_names */
+struct ksym { int32_t addr; uint32_t name; };
 extern const uint64_t ksym_count;
 extern const struct ksym ksym_table[];
 extern const char ksym_names[];
@@ -15,7 +17,7 @@ const char *ksym_lookup(uint64_t addr, uint64_t *off)
 		int lo = 0, hi = (int)ksym_count - 1, best = -1;
 		while (lo <= hi) { /* last symbol at or below addr */
 			int mid = (lo + hi) / 2;
-			if (ksym_table[mid].addr <= addr) {
+			if ((uint64_t)(int64_t)ksym_table[mid].addr <= addr) {
 				best = mid;
 				lo = mid + 1;
 			} else {
@@ -24,7 +26,7 @@ const char *ksym_lookup(uint64_t addr, uint64_t *off)
 		}
 		if (best < 0)
 			return NULL;
-		*off = addr - ksym_table[best].addr;
+		*off = addr - (uint64_t)(int64_t)ksym_table[best].addr;
 		return ksym_names + ksym_table[best].name;
 	}
 	return elf_symbol(_app_start, (size_t)(_app_end - _app_start), addr, off);

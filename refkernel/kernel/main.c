@@ -41,6 +41,7 @@ __attribute__((noinline)) static void crash_test_fault(volatile int *p)
 {
 	*p = 1;
 }
+static volatile int *volatile crash_test_ptr; /* NULL, unknown to GCC: a real call and fault */
 
 void kmain(uint32_t magic, uint32_t info)
 {
@@ -66,7 +67,7 @@ void kmain(uint32_t magic, uint32_t info)
 	time_init(khz); /* parsed and checked above */
 	boot_stage("time_init");
 	if (cmdline_get(&cl, "crash_test"))
-		crash_test_fault(NULL);
+		crash_test_fault(crash_test_ptr);
 	unsigned long long slice_ms;
 	if (cmdline_get_u64(&cl, "sched_slice_ms", &slice_ms) > 0 && slice_ms > 0)
 		sched_slice_ns = slice_ms * 1000000ULL;

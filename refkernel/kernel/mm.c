@@ -52,6 +52,21 @@ static struct vma *vmas;
 static uint64_t brk_base, brk_cur;
 static uint64_t committed; /* frames promised to untouched pages of accounted regions */
 
+/* Frames at and above (zero_above) have never been handed out since boot
+ * and are as the VMM gave them: zero (QEMU's guest RAM is fresh memory; the
+ * boot structures sit below 1 MiB and modules are carved out of the RAM
+ * ranges, boot.c). They need no zeroing; the allocator starts above the
+ * kernel (mem_init) so that the first frames are of that kind. */
+static uint64_t zero_above;
+
+static bool frames_dirty(uint64_t pa, uint64_t n)
+{
+	bool dirty = pa < zero_above;
+	if (pa + n * PAGE_SIZE > zero_above)
+		zero_above = pa + n * PAGE_SIZE;
+	return dirty;
+}
+
 /* A frame: (promised) ones may use the frames held for untouched pages. */
 static uint64_t frame_take(bool promised, bool zero)
 {
@@ -60,7 +75,7 @@ static uint64_t frame_take(bool promised, bool zero)
 	uint64_t pa = mem_page_alloc(&frames);
 	if (pa && promised && committed)
 		committed--;
-	if (pa && zero)
+	if (pa && frames_dirty(pa, 1) && zero)
 		memset(x86_phys(pa), 0, PAGE_SIZE);
 	return pa;
 }
@@ -75,13 +90,15 @@ uint64_t mem_frames_alloc(uint64_t n)
 	if (frames.nfree < committed + n)
 		return 0;
 	uint64_t pa = mem_pages_alloc(&frames, n);
-	if (pa)
+	if (pa && frames_dirty(pa, n))
 		memset(x86_phys(pa), 0, n * PAGE_SIZE);
 	return pa;
 }
 
 void mem_frame_free(uint64_t pa)
 {
+	if (pa >= (uint64_t)_kernel_start - KERNEL_VBASE && pa < (uint64_t)_kernel_end - KERNEL_VBASE)
+		return; /* a page of the image mapped in place (app.c), not a frame */
 	if (mem_page_free(&frames, pa))
 		kprintf("refkernel: warning: bad frame free %#lx\n", (unsigned long)pa);
 }
@@ -95,6 +112,8 @@ static void *heap_grow(void *ctx, size_t npages)
 	if (frames.nfree < committed + npages)
 		return NULL;
 	uint64_t pa = mem_pages_alloc(&frames, npages);
+	if (pa)
+		frames_dirty(pa, npages);
 	return pa ? x86_phys(pa) : NULL;
 }
 
@@ -171,13 +190,14 @@ int mem_init(const struct boot_info *bi)
 	}
 	if (!bm)
 		return -ENOMEM;
-	mem_pages_init(&frames, 0, npages, x86_phys(bm));
-	memset(x86_phys(bm), 0xff, bm_bytes);
+	mem_pages_init(&frames, 0, npages, x86_phys(bm)); /* written lazily */
 	for (int i = 0; i < bi->nram; i++)
 		mem_pages_free_range(&frames, bi->ram[i].start, bi->ram[i].end);
 	mem_pages_reserve_range(&frames, 0, PAGE_SIZE);
 	mem_pages_reserve_range(&frames, k_start, k_end);
 	mem_pages_reserve_range(&frames, bm, bm + bm_bytes);
+	frames.hint = (bm + bm_bytes) / PAGE_SIZE; /* first frames: the zero ones above the kernel */
+	zero_above = bm + bm_bytes;
 
 	int r = x86_paging_init(ram_end);
 	if (r)

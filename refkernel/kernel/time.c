@@ -1,13 +1,16 @@
 /* time.c — the TSC is the clock. Its frequency comes from, in order: the
  * command line (tsc_khz=, what a harness passes under TCG, like Linux's
- * tsc_early_khz), kvmclock (KVM), CPUID leaves 0x15/0x16, or a 10 ms PIT
- * measurement. Time zero is the first instruction (x86_boot_tsc). */
+ * tsc_early_khz), kvmclock (KVM), CPUID leaves 0x15/0x16, or a 1 ms PIT
+ * measurement with its error bound (time_cal). Time zero is the first
+ * instruction (x86_boot_tsc). */
 #include "kernel.h"
 #include "x86.h"
 #include "vdso.h"
+#include "kfmt.h"
 
 uint64_t time_tsc_khz;
 const char *time_source = "none";
+char time_cal[32] = "given"; /* how the frequency was found, for the boot line */
 static uint64_t ns_mult; /* ns = (tsc * ns_mult) >> 32 */
 static uint64_t epoch_ns; /* CLOCK_REALTIME at TSC time zero, read lazily */
 static struct vdso_data *vdata; /* the application's vDSO data page, once mapped */
@@ -80,23 +83,49 @@ static uint16_t pit_read(void)
 	return (uint16_t)(lo | inb(0x40) << 8);
 }
 
-static uint64_t khz_from_pit(void)
+/* Wait for the PIT's count to change from (from) and return the new count;
+ * (*tsc) is the TSC just after the change was seen, (*lag) the cycles one
+ * read took (how late the edge may have been seen). 0xffffffff: no PIT. */
+static uint32_t pit_edge(uint16_t from, uint64_t *tsc, uint64_t *lag)
 {
-	const uint32_t ticks = 11932; /* 10 ms at 1.193182 MHz */
+	for (uint32_t spin = 0; spin < 100000; spin++) {
+		uint64_t t0 = rdtsc();
+		uint16_t now = pit_read();
+		uint64_t t1 = rdtsc();
+		if (now != from) {
+			*tsc = t1;
+			*lag = t1 - t0;
+			return now;
+		}
+	}
+	return 0xffffffff;
+}
+
+/* Count PIT ticks (1.193182 MHz) over about 1 ms, starting and ending on a
+ * tick edge so that the count is exact; the error is how late each edge
+ * may have been seen (one PIT read each), printed as a bound in ppm. */
+static uint64_t khz_from_pit(uint32_t *err_ppm)
+{
+	const uint32_t ticks = 1193;   /* 1 ms */
 	outb(0x43, 0x34);              /* channel 0, lo/hi byte, mode 2 */
 	outb(0x40, 0);
 	outb(0x40, 0);
-	uint16_t start = pit_read(), last = start;
-	uint64_t t0 = rdtsc();
+	uint64_t t0, t1, lag0, lag1;
+	uint32_t c = pit_edge(pit_read(), &t0, &lag0);
+	if (c == 0xffffffff)
+		return 0;
+	uint16_t start = (uint16_t)c, last = start;
 	uint32_t elapsed = 0;
-	for (uint32_t spin = 0; elapsed < ticks; spin++) {
-		uint16_t now = pit_read();
-		if (spin > 10000000 || (spin > 1000 && now == start))
-			return 0; /* no PIT answering */
-		elapsed += (uint16_t)(last - now);
-		last = now;
+	while (elapsed < ticks) {
+		if ((c = pit_edge(last, &t1, &lag1)) == 0xffffffff)
+			return 0; /* the PIT stopped */
+		elapsed += (uint16_t)(last - (uint16_t)c);
+		last = (uint16_t)c;
 	}
-	uint64_t cycles = rdtsc() - t0;
+	uint64_t cycles = t1 - t0;
+	if (!cycles)
+		return 0;
+	*err_ppm = (uint32_t)((lag0 + lag1) * 1000000 / cycles) + 1;
 	return cycles * 1193182 / elapsed / 1000;
 }
 
@@ -108,8 +137,14 @@ void time_init(uint64_t khz)
 		time_source = "kvmclock";
 	if (!khz && (khz = khz_from_cpuid()))
 		time_source = "cpuid";
-	if (!khz && (khz = khz_from_pit()))
+	if (khz && strcmp(time_source, "cmdline") != 0)
+		kfmt_snprintf(time_cal, sizeof(time_cal), "%s", time_source);
+	uint32_t err = 0;
+	if (!khz && (khz = khz_from_pit(&err))) {
+		uint32_t tenths = (err + 999) / 1000; /* the bound in 0.1 %, rounded up */
 		time_source = "pit";
+		kfmt_snprintf(time_cal, sizeof(time_cal), "pit:1ms \xc2\xb1%u.%u%%", tenths / 10, tenths % 10);
+	}
 	if (!khz) {
 		khz = 1000000;
 		time_source = "guess";

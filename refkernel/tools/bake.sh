@@ -55,7 +55,7 @@ ksyms() { # $1: ELF or "" for an empty table -> .S on stdout
 		END {
 			printf "ksym_count: .quad %d\nksym_table:\n", n
 			off = 0
-			for (i = 0; i < n; i++) { printf "\t.quad 0x%s\n\t.long %d, 0\n", a[i], off; off += length(s[i]) + 1 }
+			for (i = 0; i < n; i++) { printf "\t.long 0x%s, %d\n", substr(a[i], 9), off; off += length(s[i]) + 1 }
 			printf "ksym_names:\n"
 			for (i = 0; i < n; i++) printf "\t.asciz \"%s\"\n", s[i]
 		}'
@@ -76,3 +76,11 @@ nm -n --defined-only "$tmp/pass1" | awk '$2 ~ /^[tT]$/' > "$tmp/s1"
 nm -n --defined-only "$img.elf" | awk '$2 ~ /^[tT]$/' > "$tmp/s2"
 cmp -s "$tmp/s1" "$tmp/s2" || { echo "bake: functions moved between link passes" >&2; exit 1; }
 strip -o "$img" "$img.elf"
+# The image's size, by part (make bake prints it; docs/architecture.md).
+sec() { size -A "$img.elf" | awk -v s="$1" '$1 == s { print $2 }'; }
+sym() { nm "$img.elf" | awk -v s="$1" '$3 == s { print substr($1, 9) }'; } # low 32 bits
+app=$(( 0x$(sym _app_end) - 0x$(sym _app_start) ))
+rfs=$(( 0x$(sym _rootfs_end) - 0x$(sym _rootfs_start) ))
+echo "bake: $(basename "$img") $(stat -c %s "$img") bytes: kernel text $(sec .text)," \
+	"rodata $(( $(sec .rodata) )), data $(( $(sec .data) + $(sec .ksyms) )) (symbols $(sec .ksyms))," \
+	"program $app, rootfs $rfs"

@@ -1,20 +1,22 @@
 /* mkcpio: write a "newc" cpio archive (the initramfs format) to stdout from a
  * manifest read on stdin, one entry a line:
  *   dir  PATH MODE            file PATH MODE SRC          nod PATH MODE c|b MAJ MIN
- * main() -> entry() per line -> header() + data -> trailer. Owner root, mtime 0,
- * inode numbers in order: the same inputs give the same bytes. Errors: one
- * "mkcpio: ..." line naming the manifest line, exit 1 (usage 2). */
+ * main() -> entry() per line -> one libarchive entry each (header, data,
+ * trailer are libarchive's). Owner root, mtime 0, inode numbers in order: the
+ * same inputs give the same bytes. Errors: one "mkcpio: ..." line naming the
+ * manifest line, exit 1 (usage 2). */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
+#include <archive.h>
+#include <archive_entry.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
+#include <sys/sysmacros.h>
 
+static struct archive *ar;
+static struct archive_entry *ent;
 static unsigned long ino = 300;
-static unsigned long long written;
 
 static void die_line(int line, const char *what, const char *arg)
 {
@@ -22,58 +24,46 @@ static void die_line(int line, const char *what, const char *arg)
 	exit(1);
 }
 
-static void out(const void *p, size_t n)
+static void die_ar(const char *what)
 {
-	if (n && fwrite(p, 1, n, stdout) != n) {
-		fprintf(stderr, "mkcpio: write error: %s\n", strerror(errno));
-		exit(1);
-	}
-	written += n;
+	fprintf(stderr, "mkcpio: %s: %s\n", what, archive_error_string(ar));
+	exit(1);
 }
 
-static void pad4(void)
+/* One header; newc has 32-bit fields, which libarchive checks (ARCHIVE_FAILED). */
+static void header(const char *name, unsigned mode, unsigned nlink, long long size, dev_t rdev)
 {
-	static const char z[4];
-
-	out(z, (4 - written % 4) % 4);
-}
-
-/* newc header: magic "070701" then 13 eight-digit hex fields. */
-static void header(const char *name, unsigned mode, unsigned nlink, unsigned long size,
-		   unsigned rmaj, unsigned rmin)
-{
-	char h[160];
-
-	if (snprintf(h, sizeof h, "070701%08lX%08X%08X%08X%08X%08X%08lX%08X%08X%08X%08X%08lX%08X",
-		 ino++, mode, 0u, 0u, nlink, 0u, size, 0u, 0u, rmaj, rmin,
-		 (unsigned long)strlen(name) + 1, 0u) != 110) {
-		fprintf(stderr, "mkcpio: %s: a field does not fit newc's 32 bits\n", name);
-		exit(1);
-	}
-	out(h, 110);
-	out(name, strlen(name) + 1);
-	pad4();
+	archive_entry_clear(ent);
+	archive_entry_set_pathname(ent, name);
+	archive_entry_set_mode(ent, mode);
+	archive_entry_set_nlink(ent, nlink);
+	archive_entry_set_size(ent, size);
+	archive_entry_set_rdev(ent, rdev);
+	archive_entry_set_ino(ent, (la_int64_t)ino++);
+	archive_entry_set_mtime(ent, 0, 0);
+	if (archive_write_header(ar, ent) != ARCHIVE_OK)
+		die_ar(name);
 }
 
 static void copy_file(int line, const char *name, unsigned mode, const char *src)
 {
 	struct stat st;
 	char buf[65536];
-	size_t left;
+	size_t n;
 	FILE *f = fopen(src, "rb");
 
 	if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
 		die_line(line, "not a readable regular file", src);
-	header(name, S_IFREG | mode, 1, (unsigned long)st.st_size, 0, 0);
-	for (left = (size_t)st.st_size; left > 0;) {
-		size_t n = fread(buf, 1, left < sizeof buf ? left : sizeof buf, f);
-		if (n == 0)
-			die_line(line, "short read", src);
-		out(buf, n);
-		left -= n;
+	header(name, S_IFREG | mode, 1, (long long)st.st_size, 0);
+	long long left = st.st_size;
+	while (left > 0 && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+		if (archive_write_data(ar, buf, n) != (la_ssize_t)n)
+			die_ar(name);
+		left -= (long long)n;
 	}
+	if (left != 0)
+		die_line(line, "short read", src);
 	fclose(f);
-	pad4();
 }
 
 static void entry(int line, char *s)
@@ -95,7 +85,7 @@ static void entry(int line, char *s)
 	if (*end || mode > 07777)
 		die_line(line, "bad octal mode", mode_s);
 	if (!strcmp(kind, "dir")) {
-		header(path, S_IFDIR | (unsigned)mode, 2, 0, 0, 0);
+		header(path, S_IFDIR | (unsigned)mode, 2, 0, 0);
 	} else if (!strcmp(kind, "file")) {
 		char *src = strtok(NULL, " \t\n");
 		if (!src)
@@ -106,7 +96,7 @@ static void entry(int line, char *s)
 		if (!t || !ma || !mi || (strcmp(t, "c") && strcmp(t, "b")))
 			die_line(line, "nod needs c|b MAJOR MINOR", NULL);
 		header(path, (t[0] == 'c' ? S_IFCHR : S_IFBLK) | (unsigned)mode, 1, 0,
-		       (unsigned)atoi(ma), (unsigned)atoi(mi));
+		       makedev((unsigned)atoi(ma), (unsigned)atoi(mi)));
 	} else {
 		die_line(line, "unknown kind (dir, file, nod)", kind);
 	}
@@ -122,13 +112,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: mkcpio < MANIFEST > ARCHIVE.cpio\n");
 		return 2;
 	}
+	ar = archive_write_new();
+	ent = archive_entry_new();
+	/* newc pads to 4 bytes; the archive ends where the trailer does (no block padding) */
+	if (!ar || !ent || archive_write_set_format_cpio_newc(ar) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(ar, 0) != ARCHIVE_OK ||
+	    archive_write_open_FILE(ar, stdout) != ARCHIVE_OK)
+		die_ar("cannot start the archive");
 	while (fgets(line, sizeof line, stdin))
 		entry(++n, line);
-	ino = 0;
-	header("TRAILER!!!", 0, 1, 0, 0, 0);
-	if (fflush(stdout) != 0) {
-		fprintf(stderr, "mkcpio: write error: %s\n", strerror(errno));
-		return 1;
-	}
+	if (archive_write_close(ar) != ARCHIVE_OK)
+		die_ar("write error");
+	archive_entry_free(ent);
+	archive_write_free(ar);
 	return 0;
 }

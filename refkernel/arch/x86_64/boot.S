@@ -4,7 +4,7 @@
  *   Multiboot 1 (a.out kludge header):                     %eax = 0x2badb002, %ebx = mbi
  * The Multiboot header is in multiboot.S, linked only on request (see there).
  * We record the TSC, build boot page tables (phys 0..1 GiB identity and at
- * KERNEL_VBASE), enter long mode and call kmain(magic, info) on the boot stack.
+ * KERNEL_VBASE, one 1 GiB page or 512 2 MiB ones), enter long mode and call kmain(magic, info) on the boot stack.
  */
 #define KERNEL_VBASE 0xffffffff80000000
 #define PHYS(x) ((x) - KERNEL_VBASE)
@@ -36,24 +36,28 @@ x86_entry32:
 	jnc no_long_mode
 	mov %edx, %ebp                      /* bit 20: NX */
 
-	/* boot page tables in .bss: pml4[0] and pml4[511]/pdpt[510] -> one PD of 2 MiB pages */
+	/* boot page tables in .bss: pml4[0] and pml4[511]/pdpt[510] -> the first
+	 * GiB, as one 1 GiB page where the CPU has them (EDX bit 26), else one
+	 * PD of 2 MiB pages */
 	mov $PHYS(boot_pdpt_lo), %eax
 	or $3, %eax
 	mov %eax, PHYS(boot_pml4)
 	mov $PHYS(boot_pdpt_hi), %eax
 	or $3, %eax
 	mov %eax, PHYS(boot_pml4) + 511 * 8
-	mov $PHYS(boot_pd), %eax
-	or $3, %eax
-	mov %eax, PHYS(boot_pdpt_lo)
-	mov %eax, PHYS(boot_pdpt_hi) + 510 * 8
+	mov $0x83, %eax                     /* present, writable, large page */
+	bt $26, %ebp
+	jc 1f
 	mov $PHYS(boot_pd), %ebx
-	mov $0x83, %eax                     /* present, writable, 2 MiB */
 	mov $512, %ecx
-1:	mov %eax, (%ebx)
+0:	mov %eax, (%ebx)
 	add $0x200000, %eax
 	add $8, %ebx
-	loop 1b
+	loop 0b
+	mov $PHYS(boot_pd), %eax
+	or $3, %eax
+1:	mov %eax, PHYS(boot_pdpt_lo)
+	mov %eax, PHYS(boot_pdpt_hi) + 510 * 8
 
 	mov %cr4, %eax                      /* PAE, OSFXSR, OSXMMEXCPT */
 	or $((1 << 5) | (1 << 9) | (1 << 10)), %eax

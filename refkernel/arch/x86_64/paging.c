@@ -111,12 +111,16 @@ int x86_prealloc(uint64_t *pml4, uint64_t start, uint64_t end)
 	return 0;
 }
 
+/* The kernel image at its link address: one walk per page table, then the
+ * entries written in a row (the tables are fresh, no invlpg needed). */
 static int map_range(uint64_t start, uint64_t end, uint64_t flags)
 {
-	for (uint64_t va = start & ~0xfffULL; va < end; va += 4096) {
-		int r = x86_map(x86_pml4, va, va - KERNEL_VBASE, flags | PTE_G);
-		if (r)
-			return r;
+	uint64_t *pte = NULL;
+	for (uint64_t va = start & ~0xfffULL; va < end; va += 4096, pte++) {
+		if (!pte || (va & 0x1fffff) == 0)
+			if (!(pte = walk(x86_pml4, va, true)))
+				return -ENOMEM;
+		*pte = (va - KERNEL_VBASE) | flags | PTE_G | PTE_P;
 	}
 	return 0;
 }
@@ -131,7 +135,18 @@ int x86_paging_init(uint64_t ram_end)
 		return -ENOMEM;
 	x86_pml4 = table_at(pml4_pa);
 
-	/* direct map, 2 MiB pages */
+	/* direct map: 1 GiB pages where the CPU has them (CPUID 0x80000001
+	 * EDX bit 26, SDM vol. 3 §4.5.4), else 2 MiB pages */
+	if (id[3] & (1u << 26)) {
+		for (uint64_t pa = 0; pa < ram_end; pa += 1ULL << 30) {
+			uint64_t va = DMAP_BASE + pa;
+			uint64_t *pdpt = next_table(x86_pml4, (va >> 39) & 511, true);
+			if (!pdpt)
+				return -ENOMEM;
+			pdpt[(va >> 30) & 511] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | x86_nx;
+		}
+		ram_end = 0;
+	}
 	for (uint64_t pa = 0; pa < ram_end; pa += 0x200000) {
 		uint64_t va = DMAP_BASE + pa;
 		uint64_t *pdpt = next_table(x86_pml4, (va >> 39) & 511, true);

@@ -256,3 +256,36 @@ Test(mem_pages, random_against_shadow)
 		cr_assert_eq(m.nfree, nfree, "step %d", step);
 	}
 }
+
+/* The bitmap is written lazily from the boot ranges: a bitmap full of
+ * garbage must not matter, more ranges than are recorded fall back to
+ * writing, and a reserve inside a recorded range counts once. */
+Test(mem_pages, lazy_bitmap_from_ranges)
+{
+	enum { N = 4096 };
+	static uint64_t bm[N / 64];
+	struct mem_pages m;
+	memset(bm, 0x5a, sizeof(bm));
+	mem_pages_init(&m, 0, N, bm);
+	for (int r = 0; r < MEM_PAGES_RANGES + 4; r++) /* 12 disjoint ranges of 100 frames */
+		mem_pages_free_range(&m, (uint64_t)r * 300 * PAGE_SIZE, ((uint64_t)r * 300 + 100) * PAGE_SIZE);
+	cr_assert_eq(m.nfree, (MEM_PAGES_RANGES + 4) * 100 - 1, "frame 0 is never free");
+	mem_pages_reserve_range(&m, 1000 * PAGE_SIZE, 1250 * PAGE_SIZE); /* 50 of range 4's frames */
+	mem_pages_reserve_range(&m, 1000 * PAGE_SIZE, 1250 * PAGE_SIZE); /* again: no change */
+	uint64_t want = (MEM_PAGES_RANGES + 4) * 100 - 1 - 50;
+	cr_assert_eq(m.nfree, want);
+	mem_pages_free_range(&m, 300 * PAGE_SIZE, 400 * PAGE_SIZE); /* already free */
+	cr_assert_eq(m.nfree, want);
+	static char seen[N];
+	uint64_t a, n = 0;
+	while ((a = mem_page_alloc(&m)) != 0) {
+		uint64_t i = a / PAGE_SIZE, in = i % 300;
+		cr_assert(in < 100 && !(i >= 1200 && i < 1250) && !seen[i], "frame %lu", (unsigned long)i);
+		seen[i] = 1;
+		n++;
+	}
+	cr_assert_eq(n, want);
+	cr_assert_eq(mem_page_free(&m, 4095 * PAGE_SIZE), -EINVAL, "never free, never allocated");
+	cr_assert_eq(mem_page_free(&m, 301 * PAGE_SIZE), 0);
+	cr_assert_eq(mem_pages_alloc(&m, 1), 301 * PAGE_SIZE);
+}
