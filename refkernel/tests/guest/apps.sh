@@ -92,11 +92,11 @@ client() { ip netns exec "$NS" timeout 120 "$@" > "$out.client" 2>&1; }
 if same_program nginx /usr/sbin/nginx; then ok "nginx: the program in nginx.cpio is the host's /usr/sbin/nginx, byte for byte"
 else not_ok "nginx: program in the cpio differs from the host's"; fi
 page=$ROOT/workloads/apps/nginx/rootfs/srv/www/index.html
-if app nginx 64 "/usr/sbin/nginx -c /etc/nginx/nginx.conf" 8080 &&
+if app nginx 32 "/usr/sbin/nginx -c /etc/nginx/nginx.conf" 8080 &&
 	ip netns exec "$NS" timeout 10 curl -sS -o "$out.body" -w '%{http_code} %{size_download}\n' \
 		http://$GUEST_IP:8080/ > "$out.client" 2>&1 &&
 	grep -q "^200 612$" "$out.client" && cmp -s "$out.body" "$page"; then
-	ok "nginx on refkernel.img + -initrd (-m 64) serves the 612-byte page to curl"
+	ok "nginx on refkernel.img + -initrd serves the 612-byte page to curl (-m 32)"
 else not_ok "nginx serves curl"; fi
 client wrk -t1 -c8 -d3s --timeout 2s http://$GUEST_IP:8080/
 if grep -q "Requests/sec" "$out.client" && ! grep -q "Non-2xx\|Socket errors" "$out.client" &&
