@@ -10,7 +10,8 @@
 # is not hardware virtualisation, FAST=0 to keep the crypto self-tests,
 # APPEND="..." for more kernel parameters, PRINT_CMD=1 to print the QEMU argv
 # (one argument a line) instead of running it, TSC_KHZ= to give the host TSC
-# rate instead of measuring it.
+# rate instead of measuring it, KERNEL= another PVH kernel (its KERNEL_HZ
+# file beside it; baselines/linux-tiny/run.sh uses this).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$(cd "$here/../.." && pwd)/build}
@@ -20,7 +21,8 @@ fail() { echo "linux-vm: $*" >&2; exit 255; }
 [ $# -ge 1 ] || { echo "usage: run.sh WORKLOAD [ARGS...]" >&2; exit 255; }
 w=$1; shift
 ACCEL=${ACCEL:-tcg}; MEM=${MEM:-128}; TIMEOUT=${TIMEOUT:-60}
-[ -f "$out/vmlinux" ] || fail "no $out/vmlinux (make -C baselines/linux first)"
+kernel=${KERNEL:-$out/vmlinux}
+[ -f "$kernel" ] || fail "no $kernel (make -C baselines/linux${KERNEL:+-tiny} first)"
 # A workload's initramfs, or an app's (its cpio + our init, make apps)
 initrd=$out/$w.cpio.gz
 [ -f "$initrd" ] || initrd=$out/$w.initrd
@@ -50,7 +52,7 @@ if [ "$ACCEL" = tcg ]; then
 		khz=$("$out/tools/tsckhz") || fail "cannot measure the host TSC"
 		echo "$boot $khz" > "$out/tsc_khz.$$" && mv "$out/tsc_khz.$$" "$out/tsc_khz"
 	fi
-	hz=$(cat "$out/KERNEL_HZ" 2>/dev/null || echo 250)
+	hz=$(cat "$(dirname "$kernel")/KERNEL_HZ" 2>/dev/null || echo 250)
 	append="$append tsc_early_khz=$khz lpj=$((khz * 1000 / hz)) tsc=reliable"
 fi
 [ "${FAST:-1}" = 0 ] || append="$append cryptomgr.notests=1"
@@ -66,7 +68,7 @@ set -- qemu-system-x86_64 -M microvm -accel "$ACCEL" -cpu max -m "$MEM" -smp 1 \
 	-device isa-debug-exit,iobase=0xf4,iosize=4
 [ -z "${TAP:-}" ] || set -- "$@" -netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no" \
 	-device virtio-net-device,netdev=n0,mac=52:54:00:12:34:56
-set -- "$@" -kernel "$out/vmlinux" -initrd "$initrd" -append "$append"
+set -- "$@" -kernel "$kernel" -initrd "$initrd" -append "$append"
 if [ "${PRINT_CMD:-0}" = 1 ]; then
 	printf '%s\n' "$@"	# the QEMU argv, one argument a line, for harnesses
 	exit 0

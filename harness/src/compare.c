@@ -240,7 +240,8 @@ int compare_main(int argc, char **argv)
 	struct cp_set a, b;
 	char why[UKB_WHY];
 	struct ut_buf out = { 0 }, warn = { 0 }, hb = { 0 }, hrows = { 0 };
-	int rows = 0, worse = 0, better = 0;
+	int rows = 0, worse = 0, better = 0, other_host = 0;
+	struct hm_map hma, hmb;	/* merge.c: which host measured each (job, workload) */
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
@@ -277,12 +278,17 @@ int compare_main(int argc, char **argv)
 		cp_free(&a);
 		return 2;
 	}
+	hm_load(a.meta, &hma);
+	hm_load(b.meta, &hmb);
 	ut_buf_printf(&out, "## compare\n\nA: %s\nB: %s\n\n", a.dir, b.dir);
 	ut_buf_printf(&out, "Each cell: median [lo, hi] n=N (order-statistic interval of the median); "
 			    "p: two-sided Mann-Whitney U; marked when p < %.2g and |B/A - 1| > %g%%.\n\n",
 		      CP_ALPHA, threshold);
-	ut_buf_printf(&out, "| job | target | workload | metric | A | B | B/A | p | change |\n"
-			    "|---|---|---|---|---:|---:|---:|---:|---|\n");
+	int multi = hma.nh > 1 || hmb.nh > 1;	/* merged sets: rows say their host */
+
+	ut_buf_printf(&out, "| job | target | workload | metric |%s A | B | B/A | p | change |\n"
+			    "|---|---|---|---|%s---:|---:|---:|---:|---|\n", multi ? " host |" : "",
+		      multi ? "---|" : "");
 	for (int i = 0; i < a.ns; i++) {
 		const struct rs_sample *k = &a.s[i];
 		double *va, *vb, u, p;
@@ -296,6 +302,16 @@ int compare_main(int argc, char **argv)
 			hit = same_key(&b.s[j], k);
 		if (dup || !hit)
 			continue;
+		const char *hx = hm_host_of(&hma, k->job, k->workload),
+			   *hy = hm_host_of(&hmb, k->job, k->workload);
+
+		if (*hx && *hy && strcmp(hx, hy)) {	/* never one host's median over another's */
+			if (!other_host++)
+				ut_buf_printf(&warn, "not compared, measured on different hosts: %s %s on %s [%s] (%s in A, %s in B)%s\n",
+					      k->workload, k->metric, k->target, k->job, hx, hy,
+					      " and every other such row");
+			continue;
+		}
 		na = values(&a, k, &va);
 		nb = values(&b, k, &vb);
 		if (na <= 0 || nb <= 0 || st_summarize(va, na, &sa) || st_summarize(vb, nb, &sb) ||
@@ -324,13 +340,22 @@ int compare_main(int argc, char **argv)
 			worse += !good;
 			better += good;
 		}
-		ut_buf_printf(&out, "| %s | %s | %s | %s | %s | %s | ×%s | %.3g | %s |\n", k->job,
-			      k->target, k->workload, k->metric, ca, cb, ratio, p, verdict);
+		ut_buf_printf(&out, "| %s | %s | %s | %s |", k->job, k->target, k->workload, k->metric);
+		if (multi)
+			ut_buf_printf(&out, " %s |", *hx ? hx : *hy ? hy : "?");
+		ut_buf_printf(&out, " %s | %s | ×%s | %.3g | %s |\n", ca, cb, ratio, p, verdict);
 		rh_compare_row(&hrows, k, ca, cb, ratio, p, marked ? (good ? 1 : -1) : 0, verdict);
 	}
 	if (!rows) {
-		ut_err("compare: %s and %s have no metric in common (same job, target, workload and metric)",
-		       a.dir, b.dir);
+		if (other_host)
+			ut_err("compare: %s and %s were measured on different hosts: nothing to compare (a median is never divided by another host's)",
+			       a.dir, b.dir);
+		else
+			ut_err("compare: %s and %s have no metric in common (same job, target, workload and metric)",
+			       a.dir, b.dir);
+		hm_free(&hma);
+		hm_free(&hmb);
+		ut_buf_free(&warn);
 		ut_buf_free(&out);
 		ut_buf_free(&hrows);
 		cp_free(&a);
@@ -361,6 +386,8 @@ int compare_main(int argc, char **argv)
 			printf("%s\n", html);
 		}
 	}
+	hm_free(&hma);
+	hm_free(&hmb);
 	ut_buf_free(&out);
 	ut_buf_free(&warn);
 	ut_buf_free(&hb);

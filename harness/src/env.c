@@ -166,7 +166,9 @@ void env_meta(struct ut_buf *b)
 	version_of("redis-benchmark", "--version", redis, sizeof redis);
 	version_of("gnuplot", "--version", gp, sizeof gp);
 	version_of("ip", "-V", ipv, sizeof ipv);
-	ut_buf_printf(b, "  \"host\": {\"cpu\": ");
+	ut_buf_printf(b, "  \"host\": {\"name\": ");
+	ut_json_str(b, u.nodename);	/* merge.c: which host ran which block */
+	ut_buf_printf(b, ", \"cpu\": ");
 	ut_json_str(b, cpu);
 	ut_buf_printf(b, ", \"cores\": %ld, \"mem_kib\": %ld, \"kernel\": ",
 		      sysconf(_SC_NPROCESSORS_ONLN), mem_kib());
@@ -182,12 +184,12 @@ void env_meta(struct ut_buf *b)
 	ut_json_str(b, gp);
 	ut_buf_printf(b, ", \"iproute2\": ");
 	ut_json_str(b, ipv);
-	ut_buf_printf(b, ", \"linux_vm_kernel\": ");
-	{
+	for (int k = 0; k < 2; k++) {	/* linux_vm_kernel, linux_tiny_kernel */
 		char path[UKB_PATH];
 		struct ut_buf v = { 0 };
 
-		ut_path(path, sizeof path, "build/linux-vm/VERSION");
+		ut_buf_printf(b, ", \"linux_%s_kernel\": ", k ? "tiny" : "vm");
+		ut_path(path, sizeof path, k ? "build/linux-tiny/VERSION" : "build/linux-vm/VERSION");
 		ut_read_file(path, &v);
 		ut_json_str(b, v.p ? ut_trim(v.p) : "not built");
 		ut_buf_free(&v);

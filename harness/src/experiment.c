@@ -152,7 +152,7 @@ static int parse_target(const struct ini_sec *s, const char *name, struct tg_spe
 	t->ops = kind ? tg_find(kind->val) : NULL;
 	if (!t->ops)
 		return bad(why, n, path, kind ? kind->line : s->line,
-			   "[target] needs kind = qemu-image, command, refkernel, linux-vm, container or native (got '%s')",
+			   "[target] needs kind = qemu-image, command, refkernel, linux-vm, linux-tiny, container or native (got '%s')",
 			   kind ? kind->val : "");
 	t->exit_ok = t->ops == &tg_native_ops || t->ops == &tg_container_ops ||
 		     t->ops == &tg_command_ops ? 0 : 1;
@@ -520,7 +520,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 			for (k = 0; k < nt && strcmp(targets[k].name, tv[t]); k++)
 				;
 			if (k == nt) {
-				bad(why, n, path, tline, "unknown target '%s' (built-in: refkernel, linux-vm, container, native; or define [target NAME])",
+				bad(why, n, path, tline, "unknown target '%s' (built-in: refkernel, linux-vm, linux-tiny, container, native; or define [target NAME])",
 				    tv[t]);
 				goto out;
 			}

@@ -20,6 +20,8 @@ static void usage(FILE *f)
 		"      [-f FILE]            run workloads on targets (comma lists run several;\n"
 		"                           -f: targets defined in an experiment file)\n"
 		"  bench EXPERIMENT         run an experiment file (experiments/*.ini) end to end\n"
+		"      [--slurm ...]        ... as a Slurm job array, one host per block\n"
+		"  merge OUT DIR...         combine partial result sets (Slurm blocks) into one\n"
 		"  report DIR               print the summary table of a result set (markdown)\n"
 		"  plot DIR                 draw the result set's plots with gnuplot\n"
 		"  compare A B              medians, ratios and a Mann-Whitney U test between two sets\n"
@@ -80,8 +82,8 @@ static int run_usage(int status)
 		"  -o DIR            result folder (default results/run-<UTC time>)\n"
 		"  -f, --experiment FILE  take [target NAME] definitions (qemu-image, command)\n"
 		"                    from an experiment file; -t names them\n"
-		"TARGET: refkernel, linux-vm, container, native, or a target of FILE. Prints the\n"
-		"result folder.\n");
+		"TARGET: refkernel, linux-vm, linux-tiny, container, native, or a target of FILE.\n"
+		"Prints the result folder.\n");
 	return status;
 }
 
@@ -201,7 +203,7 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 			if (!strcmp(ft[k].name, tv[t]))
 				fs = &ft[k];
 		if (!fs && (!o || o == &tg_qemu_image_ops || o == &tg_command_ops)) {
-			ut_err("unknown target '%s' (refkernel, linux-vm, container, native; qemu-image and command targets come from an experiment file: -f FILE)",
+			ut_err("unknown target '%s' (refkernel, linux-vm, linux-tiny, container, native; qemu-image and command targets come from an experiment file: -f FILE)",
 			       tv[t]);
 			return 2;
 		}
@@ -238,6 +240,8 @@ static int bench_main(int argc, char **argv, int full_argc, char **full_argv)
 
 	const char *outdir = NULL;
 
+	if (sl_bench_wants(argc, argv))	/* --slurm, --block: slurm.c */
+		return sl_bench_main(argc, argv, full_argc, full_argv);
 	if (argc == 4 && !strcmp(argv[1], "-o")) {
 		outdir = argv[2];
 		argv += 2;
@@ -249,7 +253,8 @@ static int bench_main(int argc, char **argv, int full_argc, char **full_argv)
 		       "write a result set under results/<experiment>-<UTC time>/ and point\n"
 		       "results/latest at it. Then: ukbench report results/latest; ukbench plot\n"
 		       "results/latest (-o DIR: write there instead, no latest link). The file\n"
-		       "format is described in experiments/README.md.\n");
+		       "format is described in experiments/README.md. On a Slurm cluster:\n"
+		       "ukbench bench --slurm --help.\n");
 		return 0;
 	}
 	if (argc != 2) {
@@ -297,6 +302,8 @@ int main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "plot"))
 		return plot_main(argc - 1, argv + 1);
+	if (!strcmp(cmd, "merge"))
+		return merge_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare"))
 		return compare_main(argc - 1, argv + 1);
 	ut_err("unknown command '%s'", cmd);

@@ -5,6 +5,7 @@
  * coverage, and the ratio to the baseline target's median.
  */
 #define _GNU_SOURCE
+#include <jansson.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -312,7 +313,8 @@ static void print_memory(const char *meta)
 			continue;
 		k += strlen("\"kind\": \"");
 		snprintf(kind, sizeof kind, "%.*s", (int)strcspn(k, "\""), k);
-		if (strcmp(kind, "refkernel") && strcmp(kind, "linux-vm") && strcmp(kind, "qemu-image"))
+		if (strcmp(kind, "refkernel") && strcmp(kind, "linux-vm") && strcmp(kind, "linux-tiny") &&
+		    strcmp(kind, "qemu-image"))
 			continue;
 		snprintf(one, sizeof one, "%s %d MiB", tgt, atoi(m + strlen("\"mem_mib\": ")));
 		for (int i = 0; i < ns && !dup; i++)
@@ -445,23 +447,35 @@ int report_main(int argc, char **argv)
 		       t.missing[0] && !meta.p ? "; " : "", meta.p ? "" : "meta.json missing or unreadable");
 	print_memory(meta.p);
 	ut_buf_free(&meta);
-	printf("| workload | metric | unit |");
+	/* a merged set (bench --slurm): rows grouped by host, ratios within one */
+	struct hm_map hm;
+	json_t *mj = js_meta_load(dir, why, sizeof why);
+	int multi;
+
+	hm_load(mj, &hm);
+	json_decref(mj);
+	multi = hm.nh > 1;
+	if (multi)
+		hm_print_hosts(&hm, stdout);
+	printf("| workload | metric | unit |%s", multi ? " host |" : "");
 	for (int i = 0; i < t.nt; i++)
 		printf(" %s |", t.targets[i]);
-	printf("\n|---|---|---|");
+	printf("\n|---|---|---|%s", multi ? "---|" : "");
 	for (int i = 0; i < t.nt; i++)
 		printf("---:|");
 	printf("\n");
 	/* rows grouped by workload (in order of first appearance), then metric */
 	int *order = malloc(sizeof *order * ((size_t)t.nr + 1)), no = 0;
 
-	for (int i = 0; order && i < t.nr; i++) {
-		if (first_row_of(&t, &t.r[i]) != &t.r[i])
-			continue;
-		for (int k = i; k < t.nr; k++)
-			if (!strcmp(t.r[k].label, t.r[i].label))
-				order[no++] = k;
-	}
+	for (int h = 0; h <= (multi ? hm.nh : 0); h++)
+		for (int i = 0; order && i < t.nr; i++) {
+			if (first_row_of(&t, &t.r[i]) != &t.r[i] ||
+			    (multi && hm_index(&hm, t.r[i].job, t.r[i].workload) != h))
+				continue;
+			for (int k = i; k < t.nr; k++)
+				if (!strcmp(t.r[k].label, t.r[i].label))
+					order[no++] = k;
+		}
 	for (int oi = 0; oi < no; oi++) {
 		int i = order[oi];
 		const struct sm_row *row = &t.r[i], *base;
@@ -477,6 +491,12 @@ int report_main(int argc, char **argv)
 		}
 		base = baseline ? sm_find(&t, baseline, row->label, row->metric) : NULL;
 		printf("| %s | %s | %s |", row->label, row->metric, row->unit);
+		if (multi) {
+			int h = hm_index(&hm, row->job, row->workload);
+
+			printf(" %s%s |", h < hm.nh ? hm.h[h].name : "?",
+			       h < hm.nh && hm.h[h].odd ? " (other accelerator)" : "");
+		}
 		for (int k = 0; k < t.nt; k++) {
 			const struct sm_row *c = sm_find(&t, t.targets[k], row->label, row->metric);
 			const struct rs_failure *f;
@@ -497,6 +517,9 @@ int report_main(int argc, char **argv)
 			const struct sm_row *ob = own ? sm_find(&t, own, row->label, row->metric) : NULL;
 
 			base = ob ? ob : baseline ? sm_find(&t, baseline, row->label, row->metric) : NULL;
+			if (base && multi && hm_index(&hm, base->job, base->workload) !=
+					     hm_index(&hm, c->job, c->workload))
+				base = NULL;	/* never one host's median over another's */
 			if (base && base->median != 0) {
 				char ratio[32];
 
@@ -520,7 +543,7 @@ int report_main(int argc, char **argv)
 			shown = same_label(&t, &t.f[k], label);
 		if (shown)
 			continue;
-		printf("| %s | (all runs failed) | |", label);
+		printf("| %s | (all runs failed) | |%s", label, multi ? " – |" : "");
 		for (int k = 0; k < t.nt; k++) {
 			const struct rs_failure *f = failure_of(&t, t.targets[k], label);
 
@@ -547,6 +570,7 @@ int report_main(int argc, char **argv)
 			       t.f[i].job, count, t.f[i].rep, t.f[i].why);
 		}
 	}
+	hm_free(&hm);
 	sm_free(&t);
 	return 0;
 }

@@ -574,6 +574,32 @@ int rh_report(const char *dir, const struct sm_table *t, const char *baseline, c
 		}
 		ut_buf_printf(&b, ". What follows is what it has.</p>\n");
 	}
+	if (meta) {	/* a merged set (bench --slurm): its hosts, the odd accelerator */
+		struct hm_map hm;
+		int odd = 0;
+
+		hm_load(meta, &hm);
+		for (int i = 0; i < hm.nh && hm.nh > 1; i++) {
+			ut_buf_printf(&b, "%s<li><b>", i ? "" : "<div id=\"hosts\"><p>Hosts: every block "
+				      "ran on one host; each ratio is taken within one host.</p><ul>\n");
+			rh_esc(&b, hm.h[i].name);
+			ut_buf_printf(&b, "</b>: ");
+			rh_esc(&b, hm.h[i].cpu);
+			ut_buf_printf(&b, ", kernel ");
+			rh_esc(&b, hm.h[i].kernel);
+			ut_buf_printf(&b, ", accelerator ");
+			rh_esc(&b, hm.h[i].accel);
+			ut_buf_printf(&b, "%s</li>\n", hm.h[i].odd ? " (differs from the others')" : "");
+			odd |= hm.h[i].odd;
+		}
+		if (hm.nh > 1)
+			ut_buf_printf(&b, "</ul></div>\n");
+		if (odd)
+			ut_buf_printf(&b, "<p class=\"warn\" id=\"accel-warning\">The hosts' accelerators "
+					  "differ: the blocks of the marked hosts are kept, but compare with "
+					  "nothing measured elsewhere.</p>\n");
+		hm_free(&hm);
+	}
 	ut_buf_printf(&b, "<p><a href=\"#summary\">Summary</a> &middot; <a href=\"#plots\">Plots</a>"
 			  " &middot; <a href=\"#failures\">Failures</a> &middot; <a href=\"#meta\">Where and how it ran</a>"
 			  " &middot; <a href=\"#how\">How to read this</a></p>\n");

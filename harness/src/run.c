@@ -86,7 +86,8 @@ int run_resolve_accel(int accel, char *note, size_t n)
 
 static int needs_accel(const struct tg_ops *o)
 {
-	return o == &tg_refkernel_ops || o == &tg_linuxvm_ops || o == &tg_qemu_image_ops;
+	return o == &tg_refkernel_ops || o == &tg_linuxvm_ops || o == &tg_linuxtiny_ops ||
+	       o == &tg_qemu_image_ops;
 }
 
 #define JI_ENDS 6

@@ -15,7 +15,7 @@
 #include "app.h"
 
 static const struct tg_ops *const all_ops[] = {
-	&tg_refkernel_ops, &tg_linuxvm_ops, &tg_container_ops, &tg_native_ops,
+	&tg_refkernel_ops, &tg_linuxvm_ops, &tg_linuxtiny_ops, &tg_container_ops, &tg_native_ops,
 	&tg_qemu_image_ops, &tg_command_ops, NULL,
 };
 

@@ -1,5 +1,6 @@
-/* tg_qemu.c: the QEMU targets `refkernel` (build/refkernel/<w>.img) and
- * `linux-vm` (Debian kernel + initramfs from baselines/linux); `qemu-image`
+/* tg_qemu.c: the QEMU targets `refkernel` (build/refkernel/<w>.img),
+ * `linux-vm` (Debian kernel + initramfs from baselines/linux) and
+ * `linux-tiny` (baselines/linux-tiny's kernel, the same initramfs); `qemu-image`
  * (tg_image.c) shares everything here but prepare. prepare builds the QEMU
  * command; launch starts QEMU paused (-S) with a QMP socket, wait_ready times
  * VMM start (until QMP answers), sends `cont` and waits for the ready
@@ -104,7 +105,10 @@ static int refkernel_prepare(struct tg_run *r, char *why, size_t n)
 	return 0;
 }
 
-static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
+/* linux-vm and linux-tiny: a kernel from KDIR (vmlinux, KERNEL_HZ) booting
+ * linux-vm's initramfs for the workload or app, with the same QEMU options. */
+static int linux_prepare(struct tg_run *r, const char *kdir, const char *hint, char *why,
+			 size_t n)
 {
 	char rel[UKB_PATH], initrd[UKB_PATH], hzfile[UKB_PATH];
 	struct ut_buf hz = { 0 };
@@ -112,8 +116,8 @@ static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
 
 	if (!r->mem_mib)
 		r->mem_mib = TG_MEM_MIB;
-	if (need_file(r, "build/linux-vm/vmlinux", r->image, sizeof r->image,
-		      "the Linux VM kernel is not built (make -C baselines)", why, n))
+	snprintf(rel, sizeof rel, "%s/vmlinux", kdir);
+	if (need_file(r, rel, r->image, sizeof r->image, hint, why, n))
 		return -1;
 	const struct app_def *a = app_find(r->workload);
 	char cmd[1024];
@@ -126,7 +130,8 @@ static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
 			     "no initramfs for this workload (make -C baselines)", why, n)) {
 		return -1;
 	}
-	ut_path(hzfile, sizeof hzfile, "build/linux-vm/KERNEL_HZ");
+	snprintf(rel, sizeof rel, "%s/KERNEL_HZ", kdir);
+	ut_path(hzfile, sizeof hzfile, rel);
 	if (ut_read_file(hzfile, &hz) == 0 && atol(hz.p) > 0)
 		kernel_hz = atol(hz.p);
 	ut_buf_free(&hz);
@@ -142,6 +147,18 @@ static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
 	       khz * 1000 / kernel_hz,
 	       nt_guest_cmdline(&r->net), a ? cmd : r->args);
 	return 0;
+}
+
+static int linuxvm_prepare(struct tg_run *r, char *why, size_t n)
+{
+	return linux_prepare(r, "build/linux-vm",
+			     "the Linux VM kernel is not built (make -C baselines)", why, n);
+}
+
+static int linuxtiny_prepare(struct tg_run *r, char *why, size_t n)
+{
+	return linux_prepare(r, "build/linux-tiny",
+			     "the linux-tiny kernel is not built (make -C baselines/linux-tiny)", why, n);
 }
 
 int tg_qemu_launch(struct tg_run *r, char *why, size_t n)
@@ -316,6 +333,16 @@ const struct tg_ops tg_linuxvm_ops = {
 	.kind = "linux-vm",
 	.help = "Debian cloud kernel + initramfs with the same binary, same QEMU",
 	.prepare = linuxvm_prepare,
+	.launch = tg_qemu_launch,
+	.wait_ready = tg_qemu_wait_ready,
+	.measure = tg_qemu_measure,
+	.stop = tg_qemu_stop,
+};
+
+const struct tg_ops tg_linuxtiny_ops = {
+	.kind = "linux-tiny",
+	.help = "Linux built from Debian's source with a minimal config, linux-vm's initramfs",
+	.prepare = linuxtiny_prepare,
 	.launch = tg_qemu_launch,
 	.wait_ready = tg_qemu_wait_ready,
 	.measure = tg_qemu_measure,

@@ -344,7 +344,7 @@ struct tg_ops {
 	int (*measure)(struct tg_run *r, char *why, size_t n);	/* adds samples */
 	void (*stop)(struct tg_run *r);		/* always called; idempotent */
 };
-extern const struct tg_ops tg_native_ops, tg_refkernel_ops, tg_linuxvm_ops,
+extern const struct tg_ops tg_native_ops, tg_refkernel_ops, tg_linuxvm_ops, tg_linuxtiny_ops,
 	tg_container_ops, tg_qemu_image_ops;
 const struct tg_ops *tg_find(const char *kind);
 const struct tg_ops *const *tg_all(void);	/* NULL-terminated */
@@ -498,5 +498,61 @@ int cp_higher_better(const char *metric);	/* rates (*_per_s) and tps */
 int cp_read_samples(const char *dir, struct rs_sample **s, int *ns, int *cut);	/* -1 if unreadable */
 int compare_main(int argc, char **argv);
 int report_resolve_dir(const char *arg, char *out, size_t n);
+
+/* ---- slurm.c: an experiment as one Slurm job array; merge.c: the parts -> one set ---- */
+struct sl_block {	/* every job of one ([run], workload): all its targets, one host */
+	int index;
+	char run[UKB_NAME], workload[UKB_NAME];
+	int *jobs, nj;		/* indices into the plan, in plan order */
+	int limit_s;		/* the task's time limit: its launches' timeouts + slack */
+};
+struct sl_opts {
+	char partition[UKB_NAME];
+	int nodes;		/* at most this many nodes at a time (0: no limit) */
+	char dir[UKB_PATH], parts[UKB_PATH + 8];	/* result folder (shared), DIR/parts */
+	char file[UKB_PATH], ukbench[UKB_PATH];	/* absolute */
+};
+int sl_split(const struct run_plan *p, struct sl_block **out, int *nb);
+void sl_blocks_free(struct sl_block *b, int nb);
+int sl_block_plan(const struct run_plan *p, const struct sl_block *b, struct run_plan *out);
+void sl_block_desc(const struct run_plan *p, const struct sl_block *b, char *out, size_t n);
+void sl_script(const struct sl_opts *o, const struct run_plan *p, const struct sl_block *b,
+	       int nb, const char *array, struct ut_buf *s);	/* array: "0-3", "1,3" */
+int sl_bench_wants(int argc, char **argv);	/* --slurm or --block among the args */
+int sl_bench_main(int argc, char **argv, int full_argc, char **full_argv);
+struct mg_missing {	/* a block with no finished partial set, and why */
+	int block;
+	char why[UKB_WHY * 2];
+};
+/* (dirs): partial sets; (plan, blocks, miss): blocks known not to have run,
+ * written as failures (bench --wait), else NULL/0. 0 merged, 1 merged with
+ * failures, 2 refused with why. */
+int mg_merge(const char *out, char **dirs, int nd, const struct run_plan *plan,
+	     const struct sl_block *blocks, int nblocks, const struct mg_missing *miss, int nmiss,
+	     int argc, char **argv, char *why, size_t n);
+int mg_merge_plan(const char *out, const char *parts, const struct run_plan *plan,
+		  const struct sl_block *b, int nb, const struct mg_missing *miss, int nmiss,
+		  char *why, size_t n);
+int merge_main(int argc, char **argv);
+struct hm_host {
+	char name[128], cpu[128], kernel[128], qemu[128], accel[32];
+	int odd;		/* its accelerator differs from the other hosts' */
+};
+struct hm_block {
+	char job[UKB_NAME], workload[UKB_NAME], host[128];
+	int odd;
+};
+struct hm_map {		/* which host ran what: meta.json's "hosts" and "blocks" */
+	struct hm_host *h;
+	int nh;
+	struct hm_block *b;
+	int nb;
+};
+int hm_load(json_t *meta, struct hm_map *m);	/* a plain set: its one host */
+const char *hm_host_of(const struct hm_map *m, const char *job, const char *workload);	/* "" unknown */
+const struct hm_host *hm_host(const struct hm_map *m, const char *name);
+int hm_index(const struct hm_map *m, const char *job, const char *workload);	/* nh if unknown */
+void hm_print_hosts(const struct hm_map *m, FILE *f);	/* markdown: hosts, accelerator warning */
+void hm_free(struct hm_map *m);
 
 #endif

@@ -476,6 +476,50 @@ int64_t vfs_path_of(struct vnode *dir, char *buf, size_t n)
 	return (int64_t)len;
 }
 
+/* The directory below (d) that links (vn), depth first; NULL if none. */
+static struct vnode *holder(struct vnode *d, const struct vnode *vn, int depth, struct vfs_dirent *e)
+{
+	uint64_t cookie = 2;
+	struct vnode *c;
+	if (depth > 64 || !d->ops->readdir)
+		return NULL;
+	while (d->ops->readdir(d, &cookie, e) == 1)
+		if (d->ops->lookup(d, e->name, e->len, &c) == 0 && c == vn)
+			return d;
+	cookie = 2;
+	while (d->ops->readdir(d, &cookie, e) == 1) {
+		if (d->ops->lookup(d, e->name, e->len, &c) || !VFS_ISDIR(c->mode) || c->mounted)
+			continue;
+		struct vnode *h = holder(c, vn, depth + 1, e);
+		if (h)
+			return h;
+	}
+	return NULL;
+}
+
+int64_t vfs_name_of(struct vnode *vn, char *buf, size_t n)
+{
+	if (VFS_ISDIR(vn->mode))
+		return vfs_path_of(vn, buf, n);
+	struct vfs_dirent e;
+	struct vnode *d = vn->nlink ? holder(vfs_root(), vn, 0, &e) : NULL;
+	if (!d)
+		return -ENOENT;
+	int64_t len = vfs_path_of(d, buf, n);
+	if (len < 0)
+		return len;
+	size_t at = (size_t)len - 1; /* the NUL */
+	if (at > 1)
+		buf[at++] = '/';
+	else
+		at = 1;
+	if (at + e.len + 1 > n)
+		return -ERANGE;
+	memcpy(buf + at, e.name, e.len);
+	buf[at + e.len] = 0;
+	return (int64_t)(at + e.len + 1);
+}
+
 int vfs_open(struct vnode *base, const char *path, int flags, uint32_t mode, struct vfs_file **out)
 {
 	struct vnode *vn;

@@ -64,9 +64,18 @@ int64_t  mm_mmap(uint64_t addr, uint64_t len, int prot, int flags);
 int      mm_munmap(uint64_t addr, uint64_t len);
 int      mm_mprotect(uint64_t addr, uint64_t len, int prot);
 int      mm_discard(uint64_t addr, uint64_t len);  /* drop pages; they come back zeroed */
+int64_t  mm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr);
+int      mm_mincore(uint64_t addr, uint64_t len, uint8_t *vec); /* vec: kernel-writable, a byte a page */
+int      mm_range_check(uint64_t addr, uint64_t len); /* aligned, in the user half, all mapped */
+void     mm_populate(uint64_t start, uint64_t end); /* MAP_POPULATE: frames now, as far as there are */
 bool     mm_fault(uint64_t addr, uint64_t err); /* true when a lazy page was supplied */
 bool     mm_user_ok(const void *p, size_t len, bool write);
 uint64_t mm_stack_reserve(uint64_t size, uint64_t *base); /* returns top */
+/* The region holding (addr) or the first after it (start clipped to addr),
+ * with its resident pages; false past the last. For /proc/self/maps. */
+struct mm_region { uint64_t start, end; int prot; uint64_t resident; };
+bool     mm_region_next(uint64_t addr, struct mm_region *out);
+uint64_t mm_brk_start(uint64_t *cur);     /* brk's base; (*cur) its end now */
 
 void    *mem_map_mmio(uint64_t pa, uint64_t len);  /* uncached device registers */
 
@@ -86,6 +95,9 @@ uint64_t apic_timer_deadline(void);        /* what it is set for (past: fired), 
 void irq_register(int vector, void (*fn)(void *), void *ctx);
 void irq_dispatch(int vector);
 void kwait(uint64_t deadline_ns, uint64_t *seen);
+/* The earliest deadline of the timers above the kernel (0: none), asked by
+ * every kwait(); a past one (1) means "something became runnable". */
+extern uint64_t (*kwait_next_hook)(void);
 int  kwait_until(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns);
 uint64_t irq_events_now(void);
 extern uint64_t irq_count, idle_ns;
@@ -109,6 +121,9 @@ const uint8_t *kfs_program(const char *path, size_t *len); /* the file, in one b
 
 /* kernel/app.c: load the baked application and start it */
 __attribute__((noreturn)) void app_start(int argc, char **argv);
+extern int app_argc;                      /* the program's argv, for /proc/self/cmdline */
+extern char **app_argv;
+extern uint64_t app_stack_base, app_stack_top, app_vdso, app_start_ns;
 extern const uint8_t _app_start[], _app_end[];
 
 /* kernel/ksyms.c: kernel and application symbol lookup for crash reports */

@@ -25,6 +25,7 @@ enum thread_state { T_RUNNABLE, T_BLOCKED, T_ZOMBIE };
 enum wait_kind { W_NONE, W_FUTEX, W_SLEEP, W_EVENT };
 
 struct sys_call_rec { uint64_t nr, a[6]; bool in; }; /* the syscall being served */
+struct sig_info { int code, pid; uint64_t addr; };   /* what a pending signal's siginfo says */
 
 struct thread {
 	uint8_t fx[512] __attribute__((aligned(16))); /* fxsave area */
@@ -45,6 +46,13 @@ struct thread {
 	uint64_t cpu_ns;           /* CPU time of finished runs, idle excluded */
 	uint64_t run_start, idle_mark; /* this run: time_ns() and idle_ns when it began */
 	struct sys_call_rec call;  /* for the crash report of a fault inside a syscall */
+	char comm[16];             /* prctl(PR_SET_NAME), /proc/self/comm */
+	/* signals (syscall/sys_signal.c): bit (sig - 1) */
+	uint64_t sigmask, sigpend, saved_mask;
+	bool restore_mask;         /* rt_sigsuspend: saved_mask comes back after the handler */
+	uint64_t ss_sp, ss_size;   /* sigaltstack; size 0: none */
+	uint64_t call_rsp;         /* the application's rsp at its current syscall */
+	struct sig_info cur_info, siginfo[64];
 };
 
 extern struct thread *sched_current;
@@ -64,6 +72,7 @@ void sched_tick(void);                                 /* timer/IRQ: wake sleepe
 void sched_events(void);                               /* an interrupt came: wake W_EVENT waiters */
 void sched_preempt_check(struct x86_regs *r);          /* from x86_trap after an interrupt */
 struct thread *sched_find(int tid);                    /* a live thread, or NULL */
+struct thread *sched_first_unmasked(uint64_t bit);     /* a live thread not blocking (bit), or NULL */
 uint64_t sched_cpu_ns(bool process);                   /* CPU time of the current thread or of all */
 
 /* futex.c */

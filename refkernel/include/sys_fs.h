@@ -9,6 +9,7 @@
 #ifndef SYS_FS_H
 #define SYS_FS_H
 #include <stdint.h>
+#include <stdbool.h>
 
 #define SYS_FS_CALLS(X) \
 	X(4, stat) X(5, fstat) X(6, lstat) X(8, lseek) X(17, pread64) X(18, pwrite64) \
@@ -31,6 +32,14 @@ SYS_FS_CALLS(SYS_FS_DECL)
 
 int64_t sys_fcntl_fs(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_mmap_fs(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t); /* files, else sys_mmap */
-void sys_fs_stdio(void); /* fds 0-2 become /dev/console opened as a file */
+void sys_fs_stdio(void); /* fds 0-2 become /dev/console opened as a file; /proc and /sys mounted */
+struct kfile;
+struct vfs_file *sys_fs_file(const struct kfile *k); /* NULL unless a VFS file */
+bool sys_fs_always_ready(const struct kfile *k);   /* a regular file or directory */
+void sys_procfs_mount(void);
+/* MAP_SHARED of a file is a copy written back: msync and munmap of
+ * [addr, addr + len) write the shared file mappings there back to their
+ * files (within the file's size); (forget): the range is unmapped. */
+void sys_fs_writeback(uint64_t addr, uint64_t len, bool forget);             /* sys_procfs.c: /proc and /sys */
 
 #endif

@@ -25,6 +25,7 @@
 #ifndef SYSCALL_H
 #define SYSCALL_H
 #include <stdint.h>
+#include <stdbool.h>
 struct x86_syscall_frame;
 
 #define SYS_MAX 512
@@ -61,6 +62,11 @@ struct kfile {
 #define KPOLLWRNORM 0x100
 #define KPOLLRDHUP 0x2000
 unsigned kfile_poll(struct kfile *f);
+/* What an fd that is not a file is, for /proc/self/fd: a format with one
+ * %lu (the kfile's id), "pipe:[%lu]" and the like. */
+const char *sys_kfile_kind(const struct kfile *k);
+bool sys_is_pipe(const struct kfile *k);
+bool sys_is_epoll(const struct kfile *k);
 #define FD_MAX 1024
 int  sys_timespec_ns(uint64_t uts, uint64_t *ns); /* 0, -EFAULT or -EINVAL; saturates at SYS_NS_MAX */
 #define SYS_NS_MAX ((uint64_t)INT64_MAX)          /* Linux's KTIME_MAX: "forever" */
@@ -87,9 +93,6 @@ int64_t sys_dup(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_dup2(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_dup3(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_socket(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_prlimit64(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_setrlimit(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_getrlimit(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_socketpair(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_bind(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_listen(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
@@ -120,6 +123,36 @@ int64_t sys_gettid(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_futex(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_set_robust_list(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_tkill(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_mremap(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_msync(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_mincore(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_kill(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_rt_sigaction(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_rt_sigprocmask(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_rt_sigpending(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_rt_sigsuspend(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_sigaltstack(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_pause(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_alarm(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_getitimer(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_setitimer(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+/* sys_signal.c: delivery at a syscall's return, rt_sigreturn, the fault
+ * hook (sys_signal_init), and the waits' questions (sys_signal_interrupts:
+ * a signal can be delivered now, the sleep ends with -EINTR; timers' next
+ * deadline, 0 none). */
+void sys_signal_return(struct x86_syscall_frame *fr);
+__attribute__((noreturn)) void sys_rt_sigreturn_frame(const struct x86_syscall_frame *fr);
+void sys_signal_init(void);
+bool sys_signal_interrupts(void);
+uint64_t sys_signal_timers(void);
+bool sys_signal_posted(void);             /* an alarm was posted since last asked */
+uint64_t sys_event_next(void);            /* sys_event.c: earliest timer deadline (kwait_next_hook) */
+bool sys_is_event(const struct kfile *k, const char **kind); /* eventfd/timerfd, for /proc */
+int64_t sys_eventfd(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_eventfd2(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_timerfd_create(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_timerfd_settime(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_timerfd_gettime(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_tgkill(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_sched_yield(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_sched_getaffinity(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);

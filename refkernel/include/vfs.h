@@ -177,6 +177,9 @@ int vfs_truncate(struct vnode *vn, uint64_t size);          /* -EISDIR, -EINVAL,
 /* The absolute path of directory (dir) into (buf): its length with the
  * NUL, -ERANGE when it does not fit, -ENOENT when (dir) was removed. */
 int64_t vfs_path_of(struct vnode *dir, char *buf, size_t n);
+/* The same for any vnode: a file is found by a search of the tree from the
+ * root (slow: for /proc/self/fd and the like); -ENOENT when unlinked. */
+int64_t vfs_name_of(struct vnode *vn, char *buf, size_t n);
 
 /* ---- fs/file.c: open files ---- */
 
@@ -244,5 +247,30 @@ int64_t dev_write(uint64_t rdev, const void *buf, uint64_t n);
 bool dev_readable(uint64_t rdev);
 bool dev_is_tty(uint64_t rdev);            /* isatty: the console */
 bool dev_known(uint64_t rdev);             /* a device this kernel has */
+
+/* ---- fs/procfs.c: /proc and /sys ---- */
+
+/* A read-only synthetic file system built from a table the layer above
+ * gives: each entry is a path below the mount ("1/maps"; the directories on
+ * the way are made) and exactly one of: (gen) a file generated at each read
+ * (st_size 0, as Linux's), (link) a symbolic link computed when read, or
+ * (fd_link, fd_next) a directory of the open fds, each a link whose target
+ * fd_link gives (-EBADF: not open). (store) makes a file writable (0644);
+ * writes to the others are -EACCES. The strings and the table MUST outlive
+ * the mount. NULL when out of memory. */
+struct pfs_buf { char *p; size_t len, cap; bool failed; };
+void pfs_printf(struct pfs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct pfs_entry {
+	const char *path;
+	uint32_t mode;                                /* permission bits; 0: 0444 */
+	void (*gen)(struct pfs_buf *b);
+	int64_t (*store)(const void *buf, uint64_t n);
+	int64_t (*link)(char *buf, size_t n);         /* length, no NUL */
+	int64_t (*fd_link)(int fd, char *buf, size_t n);
+	int (*fd_next)(int after);                    /* the lowest open fd > after, or -1 */
+};
+struct vfs_mount *pfs_new(const char *name, uint64_t magic, uint64_t dev,
+			  const struct pfs_entry *entries, size_t n);
+void pfs_destroy(struct vfs_mount *m);     /* tests: frees the tree (not mounted any more) */
 
 #endif

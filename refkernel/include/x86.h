@@ -3,6 +3,7 @@
 #ifndef X86_H
 #define X86_H
 #include <stdint.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define KERNEL_VBASE 0xffffffff80000000ULL /* kernel image: phys + KERNEL_VBASE */
@@ -79,6 +80,11 @@ struct x86_syscall_frame {
 	uint64_t rbp, rdi, rsi, rdx, rbx, rax;
 	uint64_t rip, rflags, rsp; /* the application's, rsp below its red zone */
 };
+
+/* arch/x86_64/trap.c: a fault in application code goes to (x86_fault_hook)
+ * first (the syscall layer's signal delivery); true: (r) was rewritten to
+ * resume in the program's handler; false: the crash report. */
+extern bool (*x86_fault_hook)(struct x86_regs *r, uint64_t cr2);
 
 /* arch/x86_64/cpu.c */
 void x86_cpu_init(void);                  /* GDT, TSS with IST stacks, IDT, syscall MSRs, SSE */

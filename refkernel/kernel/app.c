@@ -8,6 +8,7 @@
  * read-only segments are mapped where QEMU loaded them (its .app section is
  * page-aligned in memory): only writable segments are copied into frames. */
 #include "kernel.h"
+#include "ksched.h"
 #include "elf.h"
 #include "proc.h"
 #include "x86.h"
@@ -125,6 +126,10 @@ static uint64_t map_vdso(void)
 	return VDSO_ADDR;
 }
 
+int app_argc;
+char **app_argv;
+uint64_t app_stack_base, app_stack_top, app_vdso, app_start_ns;
+
 void app_start(int argc, char **argv)
 {
 	const uint8_t *img = _app_start;
@@ -172,6 +177,7 @@ void app_start(int argc, char **argv)
 	boot_stage("app_load");
 	mm_set_brk_base(ei.hi + bias);
 	fd_init();
+	sys_signal_init();
 	sys_fs_stdio();
 
 	uint64_t stack_base;
@@ -187,6 +193,18 @@ void app_start(int argc, char **argv)
 		       (unsigned long)(room >> 10));
 
 	uint64_t boot_ns = time_ns();
+	const char *base = argv[0];
+	for (const char *p = argv[0]; *p; p++)
+		if (*p == '/' && p[1])
+			base = p + 1;
+	for (size_t i = 0; i < 15 && base[i] && base[i] != '/'; i++)
+		sched_current->comm[i] = base[i]; /* Linux: the program file's name, cut at 15 */
+	app_argc = argc;
+	app_argv = argv;
+	app_stack_base = stack_base;
+	app_stack_top = top;
+	app_vdso = pi.vdso;
+	app_start_ns = boot_ns;
 	boot_trace_print();
 	kprintf("refkernel: boot_us=%lu entry_to_main tsc_khz=%lu cal=%s\n", (unsigned long)(boot_ns / 1000),
 		(unsigned long)time_tsc_khz, time_cal);

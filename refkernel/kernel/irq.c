@@ -38,9 +38,16 @@ void irq_dispatch(int vector)
 /* Halt until an interrupt or until time_ns() reaches (deadline_ns) (0: no
  * deadline). Returns at once if an interrupt came since (*seen) was taken;
  * updates (*seen). Callers re-check their condition and loop. */
+uint64_t (*kwait_next_hook)(void);
+
 void kwait(uint64_t deadline_ns, uint64_t *seen)
 {
 	knet_flush();
+	if (kwait_next_hook) { /* timers above (alarms, timerfds) end the halt in time */
+		uint64_t next = kwait_next_hook();
+		if (next && (!deadline_ns || next < deadline_ns))
+			deadline_ns = next;
+	}
 	irq_disable();
 	if (irq_events == *seen && (!deadline_ns || time_ns() < deadline_ns)) {
 		uint64_t t0 = time_ns();

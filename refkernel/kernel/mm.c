@@ -7,6 +7,7 @@
 #include "kernel.h"
 #include "mem.h"
 #include "x86.h"
+#include "mm_impl.h"
 
 extern char _kernel_start[], _kernel_end[];
 
@@ -14,9 +15,6 @@ static struct mem_pages frames;
 static struct heap kheap;
 static uint64_t vmap_next = VMAP_BASE;
 
-#define USER_TOP       0x00007ffffffff000ULL /* Linux's TASK_SIZE: the user range ends here */
-#define USER_STACK_TOP USER_TOP
-#define MMAP_BASE      0x0000100000000000ULL
 #define MAP_SHARED     0x01
 #define MAP_PRIVATE    0x02
 #define MAP_FIXED      0x10
@@ -25,7 +23,7 @@ static uint64_t vmap_next = VMAP_BASE;
 /* Anonymous memory is demand-zero, but the frames of a large writable
  * mapping are promised when it is made: every page of an mmap (or brk
  * growth) that is writable and at least an eighth of memory (MM_COMMIT_DIV)
- * and has no frame yet counts in (committed); the kernel's own allocations
+ * and has no frame yet counts in (mm_committed); the kernel's own allocations
  * and other pages may not take those frames, and such a mapping that does
  * not fit in what is left, less MM_RESERVE_PAGES for the kernel, fails with
  * -ENOMEM up front. Page tables are made at mmap time, so the first touch of
@@ -42,15 +40,9 @@ static uint64_t vmap_next = VMAP_BASE;
 #define MM_RESERVE_PAGES 64
 #define MM_COMMIT_DIV    8
 
-struct vma {
-	uint64_t start, end;
-	int prot;
-	bool acct;          /* its untouched pages count in (committed) */
-	struct vma *next;
-};
-static struct vma *vmas;
-static uint64_t brk_base, brk_cur;
-static uint64_t committed; /* frames promised to untouched pages of accounted regions */
+struct vma *mm_vmas;
+uint64_t mm_brk_base, mm_brk_cur;
+uint64_t mm_committed; /* frames promised to untouched pages of accounted regions */
 
 /* Frames at and above (zero_above) have never been handed out since boot
  * and are as the VMM gave them: zero (QEMU's guest RAM is fresh memory; the
@@ -68,13 +60,13 @@ static bool frames_dirty(uint64_t pa, uint64_t n)
 }
 
 /* A frame: (promised) ones may use the frames held for untouched pages. */
-static uint64_t frame_take(bool promised, bool zero)
+uint64_t mm_frame_take(bool promised, bool zero)
 {
-	if (!promised && frames.nfree <= committed)
+	if (!promised && frames.nfree <= mm_committed)
 		return 0;
 	uint64_t pa = mem_page_alloc(&frames);
-	if (pa && promised && committed)
-		committed--;
+	if (pa && promised && mm_committed)
+		mm_committed--;
 	if (pa && frames_dirty(pa, 1) && zero)
 		memset(x86_phys(pa), 0, PAGE_SIZE);
 	return pa;
@@ -82,12 +74,12 @@ static uint64_t frame_take(bool promised, bool zero)
 
 uint64_t mem_frame_alloc(void)
 {
-	return frame_take(false, true);
+	return mm_frame_take(false, true);
 }
 
 uint64_t mem_frames_alloc(uint64_t n)
 {
-	if (frames.nfree < committed + n)
+	if (frames.nfree < mm_committed + n)
 		return 0;
 	uint64_t pa = mem_pages_alloc(&frames, n);
 	if (pa && frames_dirty(pa, n))
@@ -109,7 +101,7 @@ uint64_t mem_total_bytes(void) { return frames.npages * PAGE_SIZE; }
 static void *heap_grow(void *ctx, size_t npages)
 {
 	(void)ctx;
-	if (frames.nfree < committed + npages)
+	if (frames.nfree < mm_committed + npages)
 		return NULL;
 	uint64_t pa = mem_pages_alloc(&frames, npages);
 	if (pa)
@@ -137,7 +129,7 @@ uint64_t mem_kstack_alloc_try(int pages)
 	if (base + pages * PAGE_SIZE > VMAP_BASE + VMAP_SIZE - PAGE_SIZE)
 		return 0;
 	for (int i = 0; i < pages; i++) {
-		uint64_t pa = frame_take(false, false); /* a stack needs no zeroing */
+		uint64_t pa = mm_frame_take(false, false); /* a stack needs no zeroing */
 		if (!pa || x86_map(x86_pml4, base + i * PAGE_SIZE, pa, PTE_W | PTE_G | x86_nx)) {
 			if (pa)
 				mem_frame_free(pa);
@@ -209,16 +201,16 @@ int mem_init(const struct boot_info *bi)
 
 /* ---- the application's address space ---- */
 
-static uint64_t prot_flags(int prot)
+uint64_t mm_prot_flags(int prot)
 {
 	if (!(prot & (MM_PROT_R | MM_PROT_W | MM_PROT_X)))
 		return 0; /* PROT_NONE: not present, the frame kept (x86_protect) */
 	return PTE_P | ((prot & MM_PROT_W) ? PTE_W : 0) | ((prot & MM_PROT_X) ? 0 : x86_nx);
 }
 
-static struct vma *vma_find(uint64_t addr)
+struct vma *mm_vma_find(uint64_t addr)
 {
-	for (struct vma *v = vmas; v && v->start <= addr; v = v->next)
+	for (struct vma *v = mm_vmas; v && v->start <= addr; v = v->next)
 		if (addr < v->end)
 			return v;
 	return NULL;
@@ -226,7 +218,7 @@ static struct vma *vma_find(uint64_t addr)
 
 static int vma_insert(uint64_t start, uint64_t end, int prot, bool acct)
 {
-	struct vma *n = kmalloc(sizeof(*n)), **pp = &vmas;
+	struct vma *n = kmalloc(sizeof(*n)), **pp = &mm_vmas;
 	if (!n)
 		return -ENOMEM;
 	*n = (struct vma){ start, end, prot, acct, NULL };
@@ -240,7 +232,7 @@ static int vma_insert(uint64_t start, uint64_t end, int prot, bool acct)
 /* Split so that no VMA straddles addr. */
 static int vma_split(uint64_t addr)
 {
-	struct vma *v = vma_find(addr);
+	struct vma *v = mm_vma_find(addr);
 	if (!v || v->start == addr)
 		return 0;
 	struct vma *n = kmalloc(sizeof(*n));
@@ -252,19 +244,19 @@ static int vma_split(uint64_t addr)
 	return 0;
 }
 
-static bool range_free(uint64_t start, uint64_t end)
+bool mm_range_free(uint64_t start, uint64_t end)
 {
-	for (struct vma *v = vmas; v; v = v->next)
+	for (struct vma *v = mm_vmas; v; v = v->next)
 		if (v->start < end && start < v->end)
 			return false;
 	return true;
 }
 
 /* Every page of [start, end) in some VMA. */
-static bool range_mapped(uint64_t start, uint64_t end)
+bool mm_range_mapped(uint64_t start, uint64_t end)
 {
 	for (uint64_t a = start; a < end;) {
-		struct vma *v = vma_find(a);
+		struct vma *v = mm_vma_find(a);
 		if (!v)
 			return false;
 		a = v->end;
@@ -293,8 +285,9 @@ static void uncommit(const struct vma *v, uint64_t pages, uint64_t freed)
 	if (!v->acct)
 		return;
 	uint64_t untouched = pages > freed ? pages - freed : 0;
-	committed = committed > untouched ? committed - untouched : 0;
+	mm_committed = mm_committed > untouched ? mm_committed - untouched : 0;
 }
+
 
 static int populate(uint64_t start, uint64_t end, int prot)
 {
@@ -303,7 +296,7 @@ static int populate(uint64_t start, uint64_t end, int prot)
 		if (pte && (*pte & PTE_ADDR))
 			continue;
 		uint64_t pa = mem_frame_alloc();
-		if (!pa || x86_map(x86_pml4, va, pa, prot_flags(prot)))
+		if (!pa || x86_map(x86_pml4, va, pa, mm_prot_flags(prot)))
 			return -ENOMEM;
 	}
 	return 0;
@@ -312,10 +305,10 @@ static int populate(uint64_t start, uint64_t end, int prot)
 int mm_map_fixed(uint64_t va, uint64_t len, int prot, bool lazy)
 {
 	uint64_t start = PAGE_ROUND_DOWN(va), end = PAGE_ROUND_UP(va + len);
-	if (!range_free(start, end)) {
+	if (!mm_range_free(start, end)) {
 		/* segments of one ELF may share a page: widen the permissions */
 		for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-			struct vma *v = vma_find(a);
+			struct vma *v = mm_vma_find(a);
 			if (v)
 				v->prot |= prot;
 			else if (vma_insert(a, a + PAGE_SIZE, prot, false))
@@ -329,7 +322,7 @@ int mm_map_fixed(uint64_t va, uint64_t len, int prot, bool lazy)
 
 /* Linux's checks for a range argument: page-aligned start, the range inside
  * the user half; (len) rounded up to pages. */
-static int user_range(uint64_t addr, uint64_t len, uint64_t *end)
+int mm_user_range(uint64_t addr, uint64_t len, uint64_t *end)
 {
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
@@ -343,21 +336,21 @@ static int user_range(uint64_t addr, uint64_t len, uint64_t *end)
 int mm_mprotect(uint64_t addr, uint64_t len, int prot)
 {
 	uint64_t end;
-	int r = user_range(addr, len, &end);
+	int r = mm_user_range(addr, len, &end);
 	if (r || len == 0)
 		return r;
-	if (!range_mapped(addr, end))
+	if (!mm_range_mapped(addr, end))
 		return -ENOMEM;
 	if (vma_split(addr) || vma_split(end))
 		return -ENOMEM;
-	for (struct vma *v = vmas; v; v = v->next)
+	for (struct vma *v = mm_vmas; v; v = v->next)
 		if (v->start >= addr && v->end <= end)
 			v->prot = prot;
 	/* PROT_NONE keeps the frames (the data comes back with the permission) */
 	for (uint64_t va = addr, next; va < end; va = next) {
 		uint64_t *pte = x86_pte_next(x86_pml4, va, &next);
 		if (pte && (*pte & PTE_ADDR))
-			x86_protect(x86_pml4, va, prot_flags(prot));
+			x86_protect(x86_pml4, va, mm_prot_flags(prot));
 	}
 	return 0;
 }
@@ -365,11 +358,11 @@ int mm_mprotect(uint64_t addr, uint64_t len, int prot)
 int mm_munmap(uint64_t addr, uint64_t len)
 {
 	uint64_t end;
-	if (len == 0 || user_range(addr, len, &end))
+	if (len == 0 || mm_user_range(addr, len, &end))
 		return -EINVAL;
 	if (vma_split(addr) || vma_split(end))
 		return -ENOMEM;
-	for (struct vma **pp = &vmas; *pp;) {
+	for (struct vma **pp = &mm_vmas; *pp;) {
 		struct vma *v = *pp;
 		if (v->start >= addr && v->end <= end) {
 			uncommit(v, (v->end - v->start) / PAGE_SIZE, unmap_pages(v->start, v->end));
@@ -384,21 +377,31 @@ int mm_munmap(uint64_t addr, uint64_t len)
 
 /* A new region [addr, addr + len) with its page tables; a large writable
  * one gets its frames promised. */
-static int map_anon(uint64_t addr, uint64_t len, int prot)
+int mm_map_anon(uint64_t addr, uint64_t len, int prot)
 {
 	uint64_t pages = len / PAGE_SIZE;
 	bool acct = (prot & MM_PROT_W) && pages >= frames.npages / MM_COMMIT_DIV;
-	if (committed + pages + MM_RESERVE_PAGES > frames.nfree)
+	if (mm_committed + pages + MM_RESERVE_PAGES > frames.nfree)
 		return -ENOMEM;
 	if (vma_insert(addr, addr + len, prot, acct))
 		return -ENOMEM;
 	if (acct)
-		committed += pages;
+		mm_committed += pages;
 	if (x86_prealloc(x86_pml4, addr, addr + len)) {
 		mm_munmap(addr, len);
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* First fit above MMAP_BASE for (len), or 0. */
+uint64_t mm_find_free(uint64_t len)
+{
+	uint64_t addr = MMAP_BASE;
+	for (struct vma *v = mm_vmas; v; v = v->next)
+		if (v->end > addr && v->start < addr + len)
+			addr = v->end;
+	return addr + len > USER_STACK_TOP - (1ULL << 32) ? 0 : addr;
 }
 
 int64_t mm_mmap(uint64_t addr, uint64_t len, int prot, int flags)
@@ -417,43 +420,39 @@ int64_t mm_mmap(uint64_t addr, uint64_t len, int prot, int flags)
 			return -EPERM; /* below mmap_min_addr, as Linux */
 		if (addr > USER_TOP - len)
 			return -ENOMEM; /* the user half ends at USER_TOP */
-		if (!range_free(addr, addr + len)) {
+		if (!mm_range_free(addr, addr + len)) {
 			if (flags & MAP_FIXED_NOREPLACE)
 				return -EEXIST;
 			mm_munmap(addr, len);
 		}
-	} else {
-		/* first fit above MMAP_BASE */
-		addr = MMAP_BASE;
-		for (struct vma *v = vmas; v; v = v->next)
-			if (v->end > addr && v->start < addr + len)
-				addr = v->end;
-		if (addr + len > USER_STACK_TOP - (1ULL << 32))
-			return -ENOMEM;
+	} else if (!(addr = mm_find_free(len))) {
+		return -ENOMEM;
 	}
-	int r = map_anon(addr, len, prot);
-	return r ? r : (int64_t)addr;
+	int r = mm_map_anon(addr, len, prot);
+	if (r)
+		return r;
+	return (int64_t)addr;
 }
 
 void mm_set_brk_base(uint64_t base)
 {
-	brk_base = brk_cur = PAGE_ROUND_UP(base);
+	mm_brk_base = mm_brk_cur = PAGE_ROUND_UP(base);
 }
 
 uint64_t mm_brk(uint64_t newbrk)
 {
-	uint64_t old_end = PAGE_ROUND_UP(brk_cur), new_end = PAGE_ROUND_UP(newbrk);
-	if (newbrk < brk_base || newbrk > brk_base + (1ULL << 32))
-		return brk_cur;
+	uint64_t old_end = PAGE_ROUND_UP(mm_brk_cur), new_end = PAGE_ROUND_UP(newbrk);
+	if (newbrk < mm_brk_base || newbrk > mm_brk_base + (1ULL << 32))
+		return mm_brk_cur;
 	if (new_end > old_end) {
-		if (!range_free(old_end, new_end) ||
-		    map_anon(old_end, new_end - old_end, MM_PROT_R | MM_PROT_W))
-			return brk_cur;
+		if (!mm_range_free(old_end, new_end) ||
+		    mm_map_anon(old_end, new_end - old_end, MM_PROT_R | MM_PROT_W))
+			return mm_brk_cur;
 	} else if (new_end < old_end) {
 		mm_munmap(new_end, old_end - new_end);
 	}
-	brk_cur = newbrk;
-	return brk_cur;
+	mm_brk_cur = newbrk;
+	return mm_brk_cur;
 }
 
 uint64_t mm_stack_reserve(uint64_t size, uint64_t *base)
@@ -468,18 +467,18 @@ bool mm_fault(uint64_t addr, uint64_t err)
 {
 	if (err & 1) /* present: a protection violation, not a lazy page */
 		return false;
-	struct vma *v = vma_find(addr);
+	struct vma *v = mm_vma_find(addr);
 	if (!v || v->prot == 0 || ((err & 2) && !(v->prot & MM_PROT_W)) ||
 	    ((err & 16) && !(v->prot & MM_PROT_X)))
 		return false;
 	uint64_t *pte = x86_pte(x86_pml4, addr);
 	if (pte && (*pte & PTE_ADDR))
 		return false; /* holds a frame yet not present: not ours to supply */
-	uint64_t pa = frame_take(v->acct, true); /* an accounted page's frame was promised */
+	uint64_t pa = mm_frame_take(v->acct, true); /* an accounted page's frame was promised */
 	if (!pa)
 		kpanic(KEXIT_OOM, "out of memory: no frame for address %#lx (%lu KiB total)",
 		       (unsigned long)addr, (unsigned long)(mem_total_bytes() >> 10));
-	if (x86_map(x86_pml4, PAGE_ROUND_DOWN(addr), pa, prot_flags(v->prot)))
+	if (x86_map(x86_pml4, PAGE_ROUND_DOWN(addr), pa, mm_prot_flags(v->prot)))
 		kpanic(KEXIT_OOM, "out of memory for page tables");
 	return true;
 }
@@ -492,7 +491,7 @@ bool mm_user_ok(const void *p, size_t len, bool write)
 	if (end < a || end > USER_TOP)
 		return false;
 	for (uint64_t pg = PAGE_ROUND_DOWN(a); pg < end;) {
-		struct vma *v = vma_find(pg);
+		struct vma *v = mm_vma_find(pg);
 		if (!v || !(v->prot & MM_PROT_R) || (write && !(v->prot & MM_PROT_W)))
 			return false;
 		pg = v->end;
@@ -504,16 +503,16 @@ bool mm_user_ok(const void *p, size_t len, bool write)
 int mm_discard(uint64_t addr, uint64_t len)
 {
 	uint64_t end;
-	int r = user_range(addr, len, &end);
+	int r = mm_user_range(addr, len, &end);
 	if (r)
 		return r == -ENOMEM ? -EINVAL : r;
-	if (!range_mapped(addr, end))
+	if (!mm_range_mapped(addr, end))
 		return -ENOMEM;
 	for (uint64_t a = addr; a < end;) {
-		struct vma *v = vma_find(a);
+		struct vma *v = mm_vma_find(a);
 		uint64_t stop = MIN(v->end, end), freed = unmap_pages(a, stop);
 		if (v->acct)
-			committed += freed;
+			mm_committed += freed;
 		a = stop;
 	}
 	return 0;

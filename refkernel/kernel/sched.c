@@ -42,6 +42,16 @@ void sched_init(void)
 
 int sched_nthreads(void) { return nthreads; }
 
+struct thread *sched_first_unmasked(uint64_t bit)
+{
+	for (struct qnode *p = all.next; p != &all; p = p->next) {
+		struct thread *t = QUEUE_ENTRY(p, struct thread, all);
+		if (t->state != T_ZOMBIE && !(t->sigmask & bit))
+			return t;
+	}
+	return NULL;
+}
+
 struct thread *sched_find(int tid)
 {
 	for (struct qnode *p = all.next; p != &all; p = p->next) {
@@ -278,6 +288,8 @@ int sched_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, ui
 	t->tid = next_tid++;
 	t->state = T_RUNNABLE;
 	t->fs_base = (flags & CLONE_SETTLS) ? tls : sched_current->fs_base;
+	memcpy(t->comm, sched_current->comm, sizeof(t->comm));
+	t->sigmask = sched_current->sigmask; /* inherited; the alternate stack is not (CLONE_VM) */
 	fxsave(t->fx); /* the parent's FPU/SSE state, as Linux copies it */
 	t->uctx = (struct x86_regs){
 		.r15 = f->r15, .r14 = f->r14, .r13 = f->r13, .r12 = f->r12, .r10 = f->r10,

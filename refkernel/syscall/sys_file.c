@@ -7,6 +7,7 @@
  * nobody could ever change it: that is reported as a deadlock, like futex. */
 #include "kernel.h"
 #include "syscall.h"
+#include "sys_proc.h"
 #include "ksched.h"
 
 #define A uint64_t
@@ -198,6 +199,7 @@ static unsigned pipe_poll(struct kfile *f)
 
 static const struct kfile_ops pipe_r_ops = { pipe_read, NULL, NULL, pipe_close, pipe_poll };
 static const struct kfile_ops pipe_w_ops = { NULL, pipe_write, NULL, pipe_close, pipe_poll };
+bool sys_is_pipe(const struct kfile *k) { return k->ops == &pipe_r_ops || k->ops == &pipe_w_ops; }
 
 int64_t sys_pipe2(A fds, A flags, A c, A d, A e, A f)
 {
@@ -238,8 +240,8 @@ int64_t sys_dup3(A uold, A unew, A flags, A d, A e, A f)
 	struct kfile *k = fd_get(oldfd);
 	if ((flags & ~(uint64_t)O_CLOEXEC) || oldfd == newfd)
 		return -EINVAL;
-	if (!k || newfd >= FD_MAX)
-		return -EBADF;
+	if (!k || newfd >= fd_limit())
+		return -EBADF; /* RLIMIT_NOFILE, as Linux */
 	if (fd_get(newfd))
 		sys_close(newfd, 0, 0, 0, 0, 0);
 	k->refs++;

@@ -9,9 +9,11 @@
 #include "syscall.h"
 #include "vfs.h"
 #include "sys_fs.h"
+#include "sys_proc.h"
 #include "kfmt.h"
 
 #define A uint64_t
+#define MAP_POPULATE 0x8000
 #define AT_FDCWD            (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_REMOVEDIR        0x200
@@ -89,6 +91,19 @@ void sys_fs_stdio(void)
 	*k = (struct kfile){ &vfs_kops, f, VFS_O_RDWR, 3, 0 };
 	for (int fd = 0; fd < 3; fd++)
 		fd_set_slot(fd, k);
+	sys_procfs_mount();
+}
+
+bool sys_fs_always_ready(const struct kfile *k)
+{
+	return k->ops == &vfs_kops && (VFS_ISREG(vf((struct kfile *)k)->vn->mode) ||
+				       VFS_ISDIR(vf((struct kfile *)k)->vn->mode));
+}
+
+/* The VFS file behind (k), or NULL: /proc/self/fd names it by its path. */
+struct vfs_file *sys_fs_file(const struct kfile *k)
+{
+	return k->ops == &vfs_kops ? k->priv : NULL;
 }
 
 /* ---- arguments ---- */
@@ -1022,9 +1037,9 @@ int64_t sys_fcntl_fs(A fd, A cmd, A arg, A d, A e, A f)
 		return -EBADF;
 	switch (cmd) {
 	case F_DUPFD: case F_DUPFD_CLOEXEC:
-		if ((int)arg < 0 || (int)arg >= FD_MAX)
-			return -EINVAL;
-		for (int nfd = (int)arg; nfd < FD_MAX; nfd++)
+		if ((int)arg < 0 || (int)arg >= (int)fd_limit())
+			return -EINVAL; /* RLIMIT_NOFILE, as Linux */
+		for (int nfd = (int)arg; nfd < (int)fd_limit(); nfd++)
 			if (!fd_get(nfd)) {
 				k->refs++;
 				fd_set_slot(nfd, k);
@@ -1064,10 +1079,59 @@ int64_t sys_fcntl_fs(A fd, A cmd, A arg, A d, A e, A f)
 #define MAP_ANONYMOUS 0x20
 #define PROT_WRITE    0x2
 
+/* Shared file mappings, written back at msync and munmap (sys_fs.h). */
+struct shmap { struct shmap *next; uint64_t va, len, off; struct vnode *vn; };
+static struct shmap *shmaps;
+
+static void shmap_add(uint64_t va, uint64_t len, uint64_t off, struct vnode *vn)
+{
+	struct shmap *m = kmalloc(sizeof(*m));
+	if (!m)
+		return; /* then it stays a private copy */
+	*m = (struct shmap){ shmaps, va, ALIGN_UP(len, 4096ULL), off, vn };
+	vfs_ref(vn);
+	shmaps = m;
+}
+
+void sys_fs_writeback(uint64_t addr, uint64_t len, bool forget)
+{
+	uint64_t end = addr + ALIGN_UP(len, 4096ULL);
+	if (end < addr)
+		return;
+	for (struct shmap **pp = &shmaps, *m; (m = *pp);) {
+		uint64_t s = MAX(m->va, addr), e = MIN(m->va + m->len, end);
+		if (s < e) {
+			uint64_t foff = m->off + (s - m->va), size = m->vn->size;
+			if (foff < size && m->vn->ops->write && mm_user_ok((void *)s, MIN(e - s, size - foff), false))
+				m->vn->ops->write(m->vn, (void *)s, MIN(e - s, size - foff), foff);
+		}
+		if (forget && s < e && s == m->va && e == m->va + m->len) { /* all of it goes */
+			*pp = m->next;
+			vfs_unref(m->vn);
+			kfree(m);
+			continue;
+		}
+		if (forget && s < e) { /* part of it: keep the rest (a hole is skipped at write-back) */
+			if (s == m->va) {
+				m->off += e - m->va;
+				m->len -= e - m->va;
+				m->va = e;
+			} else if (e == m->va + m->len) {
+				m->len = s - m->va;
+			}
+		}
+		pp = &m->next;
+	}
+}
+
 int64_t sys_mmap_fs(A addr, A len, A prot, A flags, A fd, A off)
 {
-	if (flags & MAP_ANONYMOUS)
-		return sys_mmap(addr, len, prot, flags, fd, off);
+	if (flags & MAP_ANONYMOUS) {
+		int64_t va = sys_mmap(addr, len, prot, flags, fd, off);
+		if (va >= 0 && (flags & MAP_POPULATE) && prot)
+			mm_populate((uint64_t)va, (uint64_t)va + ALIGN_UP(len, 4096ULL));
+		return va;
+	}
 	struct vfs_file *vfile = file_of(fd);
 	if (!vfile)
 		return -EBADF;
@@ -1096,5 +1160,7 @@ int64_t sys_mmap_fs(A addr, A len, A prot, A flags, A fd, A off)
 	}
 	if (!(prot & PROT_WRITE))
 		sys_mprotect((A)va, ALIGN_UP(len, 4096ULL), prot, 0, 0, 0);
+	else if (type != MAP_PRIVATE)
+		shmap_add((uint64_t)va, len, off, vfile->vn);
 	return va;
 }

@@ -2,6 +2,7 @@
  * serial console; other kinds of file (sockets) bring their own kfile_ops. */
 #include "kernel.h"
 #include "syscall.h"
+#include "sys_proc.h"
 
 #define A uint64_t
 #define TIOCGWINSZ 0x5413
@@ -59,7 +60,7 @@ struct kfile *fd_get(unsigned fd)
 
 int fd_install(struct kfile *f)
 {
-	for (int fd = 0; fd < FD_MAX; fd++)
+	for (int fd = 0; fd < (int)fd_limit(); fd++) /* RLIMIT_NOFILE */
 		if (!fds[fd]) {
 			fds[fd] = f;
 			if (!f->id)

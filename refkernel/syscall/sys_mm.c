@@ -1,7 +1,10 @@
-/* sys_mm.c — the memory calls: brk, mmap (anonymous only), munmap, mprotect,
- * madvise, as thin checks over kernel/mm.c. */
+/* sys_mm.c — the memory calls: brk, mmap (anonymous; files in sys_fs.c),
+ * munmap, mprotect, madvise, as thin checks over kernel/mm.c; mremap,
+ * msync and mincore are in sys_mm_more.c (fs.o). A MAP_SHARED file mapping
+ * is written back to its file at munmap (sys_fs_writeback, sys_fs.c). */
 #include "kernel.h"
 #include "syscall.h"
+#include "sys_fs.h"
 
 #define A uint64_t
 #define PROT_MASK 7
@@ -27,6 +30,8 @@ int64_t sys_mmap(A addr, A len, A prot, A flags, A fd, A off)
 int64_t sys_munmap(A addr, A len, A c, A d, A e, A f)
 {
 	(void)c; (void)d; (void)e; (void)f;
+	if (!(addr & 4095) && len && len < (1ULL << 47))
+		sys_fs_writeback(addr, len, true);
 	return mm_munmap(addr, len);
 }
 

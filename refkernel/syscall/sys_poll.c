@@ -6,6 +6,7 @@
  * scan checks them again before writing (-EFAULT then). */
 #include "kernel.h"
 #include "syscall.h"
+#include "sys_fs.h"
 
 #define A uint64_t
 #define EPOLL_CTL_ADD 1
@@ -56,6 +57,9 @@ static bool poll_scan(void *ctx)
 	return p->ready > 0;
 }
 
+/* A wait also ends for a signal to deliver: the call fails with EINTR. */
+static bool poll_scan_intr(void *ctx) { return poll_scan(ctx) || sys_signal_interrupts(); }
+
 static int64_t do_poll(A ufds, A n, uint64_t deadline, bool timeout_zero)
 {
 	if (n > FD_MAX)
@@ -66,8 +70,8 @@ static int64_t do_poll(A ufds, A n, uint64_t deadline, bool timeout_zero)
 	knet_poll();
 	if (poll_scan(&p) || timeout_zero)
 		return p.ready;
-	kwait_until(poll_scan, &p, deadline);
-	return p.ready;
+	kwait_until(poll_scan_intr, &p, deadline);
+	return p.ready || !sys_signal_interrupts() ? p.ready : -EINTR;
 }
 
 int64_t sys_poll(A ufds, A n, A timeout, A d, A e, A f)
@@ -194,6 +198,7 @@ static int ep_close(struct kfile *f)
 }
 
 static const struct kfile_ops epoll_ops = { NULL, NULL, NULL, ep_close, NULL };
+bool sys_is_epoll(const struct kfile *k) { return k->ops == &epoll_ops; }
 
 int64_t sys_epoll_create1(A flags, A b, A c, A d, A e, A f)
 {
@@ -237,6 +242,8 @@ int64_t sys_epoll_ctl(A uepfd, A op, A ufd, A uev, A e, A f)
 		return -EBADF;
 	if (!ep || epfd == fd || epoll_of(fd))
 		return -EINVAL;
+	if (sys_fs_always_ready(target))
+		return -EPERM; /* Linux: regular files and directories cannot be watched (poll: always ready) */
 	struct epoll_event_k ev = { 0, 0 };
 	if (op != EPOLL_CTL_DEL) {
 		if (!mm_user_ok((void *)uev, sizeof(ev), false))
@@ -311,6 +318,8 @@ static bool epoll_scan(void *ctx)
 	return c->got > 0;
 }
 
+static bool epoll_scan_intr(void *ctx) { return epoll_scan(ctx) || sys_signal_interrupts(); }
+
 int64_t sys_epoll_wait(A epfd, A uev, A max, A timeout, A e, A f)
 {
 	(void)e; (void)f;
@@ -325,8 +334,8 @@ int64_t sys_epoll_wait(A epfd, A uev, A max, A timeout, A e, A f)
 	knet_poll();
 	if (epoll_scan(&c) || (int)timeout == 0)
 		return c.got;
-	kwait_until(epoll_scan, &c, deadline_ms((int)timeout));
-	return c.got;
+	kwait_until(epoll_scan_intr, &c, deadline_ms((int)timeout));
+	return c.got || !sys_signal_interrupts() ? c.got : -EINTR;
 }
 
 int64_t sys_epoll_pwait(A epfd, A uev, A max, A timeout, A sigmask, A f)

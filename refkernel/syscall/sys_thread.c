@@ -1,7 +1,7 @@
 /* sys_thread.c — the thread calls musl's pthreads use: clone, exit, futex,
  * set_robust_list, gettid, tkill/tgkill, sched_yield, sched_getaffinity.
- * One process: fork-like clones fail with -ENOSYS, and signals are not
- * delivered (see send_signal for what tkill/tgkill do instead). */
+ * One process: fork-like clones fail with -ENOSYS. tkill/tgkill are in
+ * sys_signal.c. */
 #include "kernel.h"
 #include "syscall.h"
 #include "ksched.h"
@@ -85,61 +85,6 @@ int64_t sys_set_robust_list(A head, A len, A c, A d, A e, A f)
 		return -EINVAL;
 	robust_list = head; /* recorded; robust mutexes matter only when a thread dies holding one */
 	return 0;
-}
-
-/* What Linux's default action does with (sig): 'i'gnore, 's'top, or end. */
-static char default_action(int sig)
-{
-	switch (sig) {
-	case 17: case 18: case 23: case 28: return 'i'; /* SIGCHLD SIGCONT SIGURG SIGWINCH */
-	case 19: case 20: case 21: case 22: return 's'; /* SIGSTOP SIGTSTP SIGTTIN SIGTTOU */
-	default: return 't';
-	}
-}
-
-/* Signals are not delivered yet. What can be done honestly is: check the
- * target, discard what Linux would discard (signal 0, SIG_IGN, default-
- * ignored signals), and end the process for a default-fatal one the way the
- * default action would (status 128 + sig; a blocked one too: musl's raise()
- * blocks around tkill and would take it on unblocking). A signal with a
- * handler, or a stop signal, would need delivery: -ENOSYS, said once. */
-static int64_t send_signal(int tid, int sig)
-{
-	static uint64_t said;
-	if (sig < 0 || sig > 64)
-		return -EINVAL;
-	if (!sched_find(tid))
-		return -ESRCH;
-	uint64_t h = sig ? sys_sig_handler(sig) : 1;
-	if (h == 1 || default_action(sig) == 'i')
-		return 0; /* SIG_IGN or ignored by default: discarded, as on Linux */
-	if (h != 0 || default_action(sig) == 's') {
-		if (!(said & (1ULL << (sig - 1))))
-			kprintf("refkernel: signal %d to thread %d needs %s, which is not implemented: -ENOSYS\n",
-				sig, tid, h ? "its handler run" : "the process stopped");
-		said |= 1ULL << (sig - 1);
-		return -ENOSYS;
-	}
-	kprintf("refkernel: signal %d sent by the application: default action, the process ends\n", sig);
-	sys_exit_all(128 + sig);
-}
-
-int64_t sys_tkill(A tid, A sig, A c, A d, A e, A f)
-{
-	(void)c; (void)d; (void)e; (void)f;
-	if ((int)tid <= 0)
-		return -EINVAL;
-	return send_signal((int)tid, (int)sig);
-}
-
-int64_t sys_tgkill(A tgid, A tid, A sig, A d, A e, A f)
-{
-	(void)d; (void)e; (void)f;
-	if ((int)tgid <= 0 || (int)tid <= 0)
-		return -EINVAL;
-	if ((int)tgid != 1)
-		return -ESRCH;
-	return send_signal((int)tid, (int)sig);
 }
 
 int64_t sys_sched_yield(A a, A b, A c, A d, A e, A f)

@@ -99,10 +99,15 @@ static int64_t sleep_until(uint64_t clk, uint64_t deadline)
 {
 	uint64_t now, seen = irq_events_now();
 	while (!clock_now(clk, &now) && now < deadline) {
+		if (sys_signal_interrupts())
+			return -EINTR; /* a handler runs; nanosleep is not restarted (Linux: EINTR) */
+		uint64_t until = sys_deadline(deadline - now), alarm = sys_signal_timers();
+		if (alarm && alarm < until)
+			until = alarm;
 		if (sched_multi())
-			sched_block(W_SLEEP, sys_deadline(deadline - now));
+			sched_block(W_SLEEP, until);
 		else
-			kwait(sys_deadline(deadline - now), &seen);
+			kwait(until, &seen);
 	}
 	return 0;
 }
@@ -136,10 +141,12 @@ int64_t sys_nanosleep(A req, A rem, A c, A d, A e, A f)
 	int r = sys_timespec_ns(req, &ns);
 	if (r)
 		return r;
-	sleep_until(CLOCK_MONOTONIC, ns >= UINT64_MAX - now ? UINT64_MAX : now + ns);
+	uint64_t end = ns >= UINT64_MAX - now ? UINT64_MAX : now + ns;
+	int64_t r2 = sleep_until(CLOCK_MONOTONIC, end);
+	uint64_t left = r2 && end > time_ns() ? end - time_ns() : 0;
 	if (rem && mm_user_ok((void *)rem, sizeof(struct timespec_k), true))
-		*(struct timespec_k *)rem = (struct timespec_k){ 0, 0 };
-	return 0;
+		*(struct timespec_k *)rem = (struct timespec_k){ (int64_t)(left / 1000000000), (int64_t)(left % 1000000000) };
+	return r2;
 }
 
 /* Sleeping on a CPU-time clock: the thread's own cannot advance while it
@@ -157,8 +164,11 @@ int64_t sys_clock_nanosleep(A clk, A flags, A req, A rem, A e, A f)
 		return r;
 	if ((r = sys_timespec_ns(req, &ns)))
 		return r;
-	sleep_until(clk, (flags & TIMER_ABSTIME) ? ns : ns >= UINT64_MAX - now ? UINT64_MAX : now + ns);
-	if (rem && !(flags & TIMER_ABSTIME) && mm_user_ok((void *)rem, sizeof(struct timespec_k), true))
-		*(struct timespec_k *)rem = (struct timespec_k){ 0, 0 };
-	return 0;
+	uint64_t end = (flags & TIMER_ABSTIME) ? ns : ns >= UINT64_MAX - now ? UINT64_MAX : now + ns;
+	int64_t r2 = sleep_until(clk, end);
+	if (rem && !(flags & TIMER_ABSTIME) && mm_user_ok((void *)rem, sizeof(struct timespec_k), true)) {
+		uint64_t at = 0, left = r2 && !clock_now(clk, &at) && end > at ? end - at : 0;
+		*(struct timespec_k *)rem = (struct timespec_k){ (int64_t)(left / 1000000000), (int64_t)(left % 1000000000) };
+	}
+	return r2;
 }

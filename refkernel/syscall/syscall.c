@@ -6,6 +6,7 @@
 #include "x86.h"
 #include "ksched.h"
 #include "sys_fs.h"
+#include "sys_proc.h"
 
 #define A uint64_t
 static uint64_t nr_calls, nr_enosys;
@@ -33,12 +34,6 @@ static int64_t sys_getpid(A a, A b, A c, A d, A e, A f)
 }
 
 static int64_t sys_getppid(A a, A b, A c, A d, A e, A f)
-{
-	(void)a; (void)b; (void)c; (void)d; (void)e; (void)f;
-	return 0;
-}
-
-static int64_t sys_getuid(A a, A b, A c, A d, A e, A f) /* root, like a container's init */
 {
 	(void)a; (void)b; (void)c; (void)d; (void)e; (void)f;
 	return 0;
@@ -91,11 +86,11 @@ static int64_t sys_uname(A buf, A b, A c, A d, A e, A f)
 		return -EFAULT;
 	memset(u, 0, sizeof(*u));
 	copy_str(u->sysname, "refkernel");
-	copy_str(u->nodename, "refkernel");
+	copy_str(u->nodename, sys_hostname());
 	copy_str(u->release, "0.1");
 	copy_str(u->version, "refkernel 0.1");
 	copy_str(u->machine, "x86_64");
-	copy_str(u->domainname, "(none)");
+	copy_str(u->domainname, sys_domainname());
 	return 0;
 }
 
@@ -110,79 +105,27 @@ static int64_t sys_getrandom(A buf, A len, A flags, A d, A e, A f)
 	return (int64_t)len;
 }
 
-/* Signals: a single-process kernel delivers none (no kill, no other process,
- * faults end in the crash report), so recording the mask and handlers is
- * the whole job. */
-static uint64_t sigmask;
-static int64_t sys_rt_sigprocmask(A how, A set, A old, A size, A e, A f)
-{
-	(void)e; (void)f;
-	if (size != 8)
-		return -EINVAL;
-	if (old) {
-		if (!mm_user_ok((void *)old, 8, true))
-			return -EFAULT;
-		*(uint64_t *)old = sigmask;
-	}
-	if (set) {
-		if (!mm_user_ok((void *)set, 8, false))
-			return -EFAULT;
-		uint64_t s = *(uint64_t *)set;
-		if (how == 0) sigmask |= s;
-		else if (how == 1) sigmask &= ~s;
-		else if (how == 2) sigmask = s;
-		else return -EINVAL;
-	}
-	return 0;
-}
-
-struct ksigaction { uint64_t handler, flags, restorer, mask; };
-static struct ksigaction sigactions[65];
-
-uint64_t sys_sig_handler(int sig)
-{
-	return sig >= 1 && sig <= 64 ? sigactions[sig].handler : 0;
-}
-
-static int64_t sys_rt_sigaction(A usig, A act, A old, A size, A e, A f)
-{
-	(void)e; (void)f;
-	int sig = (int)usig;
-	if (sig < 1 || sig > 64 || size != 8 || ((sig == 9 || sig == 19) && act))
-		return -EINVAL;
-	if (old) {
-		if (!mm_user_ok((void *)old, sizeof(struct ksigaction), true))
-			return -EFAULT;
-		*(struct ksigaction *)old = sigactions[sig];
-	}
-	if (act) {
-		if (!mm_user_ok((void *)act, sizeof(struct ksigaction), false))
-			return -EFAULT;
-		sigactions[sig] = *(const struct ksigaction *)act;
-	}
-	return 0;
-}
-
-
 static const sys_fn table[SYS_MAX] = {
 	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [7] = sys_poll,
 	[9] = sys_mmap_fs, [10] = sys_mprotect, [11] = sys_munmap, [12] = sys_brk,
 	[13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask, [16] = sys_ioctl,
-	[19] = sys_readv, [20] = sys_writev, [22] = sys_pipe, [23] = sys_select, [32] = sys_dup, [33] = sys_dup2, [24] = sys_sched_yield, [28] = sys_madvise,
-	[35] = sys_nanosleep, [39] = sys_getpid,
+	[19] = sys_readv, [20] = sys_writev, [22] = sys_pipe, [23] = sys_select, [32] = sys_dup, [33] = sys_dup2, [24] = sys_sched_yield, [25] = sys_mremap, [26] = sys_msync, [27] = sys_mincore, [28] = sys_madvise,
+	[34] = sys_pause, [35] = sys_nanosleep, [36] = sys_getitimer, [37] = sys_alarm, [38] = sys_setitimer,
+	[39] = sys_getpid,
 	[41] = sys_socket, [42] = sys_connect, [43] = sys_accept, [44] = sys_sendto,
 	[45] = sys_recvfrom, [46] = sys_sendmsg, [47] = sys_recvmsg, [48] = sys_shutdown,
 	[49] = sys_bind, [50] = sys_listen, [51] = sys_getsockname, [52] = sys_getpeername, [53] = sys_socketpair,
-	[54] = sys_setsockopt, [55] = sys_getsockopt, [60] = sys_exit, [63] = sys_uname,
-	[72] = sys_fcntl_fs, [96] = sys_gettimeofday, [102] = sys_getuid, [104] = sys_getuid,
-	[107] = sys_getuid, [108] = sys_getuid, [110] = sys_getppid, [158] = sys_arch_prctl,
+	[54] = sys_setsockopt, [55] = sys_getsockopt, [60] = sys_exit, [62] = sys_kill, [63] = sys_uname,
+	[72] = sys_fcntl_fs, [96] = sys_gettimeofday, [110] = sys_getppid, [158] = sys_arch_prctl,
 	[186] = sys_gettid, [200] = sys_tkill, [201] = sys_time, [202] = sys_futex,
 	[204] = sys_sched_getaffinity, [213] = sys_epoll_create, [218] = sys_set_tid_address,
 	[228] = sys_clock_gettime, [232] = sys_epoll_wait, [233] = sys_epoll_ctl, [234] = sys_tgkill, [229] = sys_clock_getres, [230] = sys_clock_nanosleep,
 	[231] = sys_exit_group, [257] = sys_openat, [270] = sys_pselect6, [271] = sys_ppoll, [273] = sys_set_robust_list,
-	[281] = sys_epoll_pwait, [288] = sys_accept4, [291] = sys_epoll_create1, [292] = sys_dup3, [293] = sys_pipe2,
-	[97] = sys_getrlimit, [160] = sys_setrlimit, [302] = sys_prlimit64, [318] = sys_getrandom,
+	[281] = sys_epoll_pwait, [283] = sys_timerfd_create, [284] = sys_eventfd,
+	[286] = sys_timerfd_settime, [287] = sys_timerfd_gettime, [290] = sys_eventfd2, [288] = sys_accept4, [291] = sys_epoll_create1, [292] = sys_dup3, [293] = sys_pipe2,
+	[318] = sys_getrandom, [127] = sys_rt_sigpending, [130] = sys_rt_sigsuspend, [131] = sys_sigaltstack,
 	SYS_FS_TABLE /* sys_fs.h */
+	SYS_PROC_TABLE /* sys_proc.h */
 };
 
 /* The call the current thread is in, for the crash report of a kernel fault. */
@@ -202,6 +145,8 @@ void sys_dispatch(struct x86_syscall_frame *fr)
 	uint32_t nr = (uint32_t)fr->rax; /* Linux takes eax: the upper half is ignored */
 	static bool out_of_range_said;
 	nr_calls++;
+	if (nr == 15) /* rt_sigreturn: every register comes back from the signal frame */
+		sys_rt_sigreturn_frame(fr);
 	if (nr == 56) { /* clone needs the whole frame: the child starts from it */
 		fr->rax = (uint64_t)sys_clone_frame(fr);
 		if (sched_multi())
@@ -211,8 +156,10 @@ void sys_dispatch(struct x86_syscall_frame *fr)
 	if (nr < SYS_MAX && table[nr]) {
 		struct sys_call_rec *c = &sched_current->call;
 		*c = (struct sys_call_rec){ nr, { fr->rdi, fr->rsi, fr->rdx, fr->r10, fr->r8, fr->r9 }, true };
+		sched_current->call_rsp = fr->rsp + 128;
 		fr->rax = (uint64_t)table[nr](fr->rdi, fr->rsi, fr->rdx, fr->r10, fr->r8, fr->r9);
 		c->in = false;
+		sys_signal_return(fr); /* a pending signal's handler runs first */
 		knet_flush(); /* frames the call queued leave now, in one notification */
 		return;
 	}

@@ -130,13 +130,22 @@ static int load_modules(void)
 		return 0;	/* no modules in this image */
 	for (int i = 0; i < n; i++) {
 		char path[300];
-		int fd;
+		int fd, rc;
 
 		if (ents[i]->d_name[0] == '.')
 			goto next;
 		snprintf(path, sizeof path, "%s/%s", dir, ents[i]->d_name);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)) {
+		rc = fd < 0 ? -1 : (int)syscall(SYS_finit_module, fd, "", 0);
+		/* A kernel built without module support (linux-tiny) has these
+		 * drivers built in: finit_module is ENOSYS, nothing to load. */
+		if (rc != 0 && fd >= 0 && errno == ENOSYS) {
+			close(fd);
+			for (; i < n; i++)
+				free(ents[i]);
+			break;
+		}
+		if (rc != 0 && errno != EEXIST) {
 			say("linux-vm: cannot load module %s: %s", ents[i]->d_name, strerror(errno));
 			power_off(ST_SETUP_FAIL);
 		}

@@ -15,6 +15,7 @@ static const char *const vector_names[32] = {
 };
 
 uint64_t x86_page_faults; /* demand-zero pages supplied */
+bool (*x86_fault_hook)(struct x86_regs *r, uint64_t cr2);
 static int in_crash;
 
 static void print_addr(const char *label, uint64_t a)
@@ -89,5 +90,7 @@ void x86_trap(struct x86_regs *r)
 		sched_preempt_check(r);
 		return;
 	}
+	if (x86_fault_hook && !in_crash && x86_fault_hook(r, read_cr2()))
+		return;
 	crash(r);
 }

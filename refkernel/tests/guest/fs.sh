@@ -27,7 +27,7 @@ count() { grep -cE -- "$1" "$out"; }
 # cpio DIR FILE: a newc archive of DIR's tree
 cpio_of() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$2"; }
 
-echo "1..11"
+echo "1..15"
 mkdir -p "$tmp/a/bin" "$tmp/a/etc" "$tmp/b/bin"
 cp "$B/../workloads/hello" "$tmp/a/bin/prog"
 echo "not a program" > "$tmp/a/etc/motd"
@@ -95,5 +95,55 @@ cpio_of "$tmp/g" "$tmp/g.cpio"
 boot "$B/refkernel.img" "-- /bin/dynamic_pie" -initrd "$tmp/g.cpio"
 check "a dynamic glibc PIE (ET_DYN + PT_INTERP $interp, libc mmap'ed from the root) runs" eval \
 	'[ "$(grep -v "^refkernel: " "$out")" = "$("$dyn")" ] && [ $rc -eq 1 ]'
+
+# tests/guest/progabi.c (signals, eventfd/timerfd/epoll, mmap of files,
+# mremap/mincore, rlimits, ids, prctl, /proc; the glibc build dlopen()s
+# libdso.so): static musl and glibc PIE, each against its own native run.
+cmp_native() { # NAME NATIVE-OUTPUT -> ok/not ok on $out and $rc
+	grep -v "^refkernel: " "$out" > "$tmp/guest.out"
+	if cmp -s "$2" "$tmp/guest.out" && [ $rc -eq 1 ] && grep -q "^progabi: 0 wrong" "$tmp/guest.out"; then
+		ok "$1: output equal to Linux's ($(wc -l < "$2") lines)"
+	else
+		not_ok "$1: output equal to Linux's (rc=$rc)"
+		diff "$2" "$tmp/guest.out" | head -30 | sed 's/^/#   /'
+	fi
+}
+mkdir -p "$tmp/pm/bin" "$tmp/pm/tmp/t" "$tmp/native-pm" "$tmp/native-pg"
+cp "$T/progabi" "$tmp/pm/bin/progabi"
+cpio_of "$tmp/pm" "$tmp/pm.cpio"
+"$T/progabi" "$tmp/native-pm" > "$tmp/native-pm.out" 2>&1
+boot "$B/refkernel.img" "-- /bin/progabi /tmp/t" -initrd "$tmp/pm.cpio"
+cmp_native "process ABI, static musl (signals, event fds, epoll, file mappings, limits, ids)" "$tmp/native-pm.out"
+
+mkdir -p "$tmp/pgr/usr/lib/refkernel-test" "$tmp/pgr/tmp/t"
+cp "$T/libdso.so" "$tmp/pgr/usr/lib/refkernel-test/libdso.so"
+"$B/rootfs" --rootfs "$tmp/pgr" -o "$tmp/pg.cpio" "$T/progabi_glibc" > "$tmp/rootfs.log" 2>&1 || cat "$tmp/rootfs.log"
+"$T/progabi_glibc" "$tmp/native-pg" "$T/libdso.so" > "$tmp/native-pg.out" 2>&1
+boot "$B/refkernel.img" "-- $T/progabi_glibc /tmp/t /usr/lib/refkernel-test/libdso.so" -initrd "$tmp/pg.cpio"
+cmp_native "process ABI, glibc PIE with dlopen() of a shared object of ours" "$tmp/native-pg.out"
+
+# Debian's sqlite3, byte for byte (make rootfs), through refkernel.img +
+# -initrd: a script creates, fills and queries a database on the root.
+SQLITE=/usr/bin/sqlite3
+if [ ! -x "$SQLITE" ]; then
+	ok "sqlite3: the archive holds the host's file # SKIP $SQLITE not installed (scripts/deps.txt: sqlite3)"
+	ok "sqlite3 script on the writable root # SKIP $SQLITE not installed"
+else
+	mkdir -p "$tmp/sq/data" "$tmp/native-sq"
+	cp tests/guest/sqlite.sql "$tmp/sq/data/script.sql"
+	"$B/rootfs" --rootfs "$tmp/sq" -o "$tmp/sq.cpio" "$SQLITE" > "$tmp/rootfs.log" 2>&1 || cat "$tmp/rootfs.log"
+	mkdir -p "$tmp/sqx" && (cd "$tmp/sqx" && cpio -id --quiet "${SQLITE#/}" < "$tmp/sq.cpio")
+	check "sqlite3: the program in the archive is the host's file (sha256)" eval \
+		'[ "$(sha256sum < "$tmp/sqx$SQLITE")" = "$(sha256sum < "$(readlink -f "$SQLITE")")" ]'
+	"$SQLITE" "$tmp/native-sq/db.sqlite2" -init "$tmp/sq/data/script.sql" .quit > "$tmp/native-sq.out" 2>&1
+	TMO=120 boot "$B/refkernel.img" "-- $SQLITE /data/db.sqlite -init /data/script.sql .quit" -initrd "$tmp/sq.cpio" -m 128
+	grep -v "^refkernel: " "$out" > "$tmp/guest.out"
+	if cmp -s "$tmp/native-sq.out" "$tmp/guest.out" && [ $rc -eq 1 ] && [ -s "$tmp/guest.out" ]; then
+		ok "sqlite3 script on the writable root: output equal to Linux's ($(wc -l < "$tmp/native-sq.out") lines)"
+	else
+		not_ok "sqlite3 script on the writable root: output equal to Linux's (rc=$rc)"
+		diff "$tmp/native-sq.out" "$tmp/guest.out" | head -30 | sed 's/^/#   /'
+	fi
+fi
 
 [ $fails -eq 0 ]

@@ -24,7 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -239,7 +242,7 @@ static void one_call(void)
 	long r;
 	uint64_t a, n;
 	unsigned char *s = scratch;
-	switch (pick(44)) {
+	switch (pick(57)) {
 	case 0: call(SYS_read, fd_arg(false), ptr(), len(), 0, 0, 0); break;
 	case 1: call(SYS_write, fd_arg(false), ptr(), len(), 0, 0, 0); break;
 	case 2: case 3: { /* readv/writev with a hostile iovec array */
@@ -546,6 +549,100 @@ static void one_call(void)
 		call(nr, fd_arg(false), ptr(), len(), pick(2) ? 0x40 /* MSG_DONTWAIT */ : rnd(), ptr(), len());
 		break;
 	}
+	/* ---- the process ABI of issue 11: only what cannot hurt the fuzzer natively ---- */
+	case 43: /* event fds: always non-blocking, so a read of the pool never waits */
+		pool_add(pick(2) ? call(SYS_eventfd2, rnd(), EFD_NONBLOCK | ONE_OF(0, EFD_SEMAPHORE, O_CLOEXEC, 1UL << 40), 0, 0, 0, 0)
+				 : call(SYS_timerfd_create, ONE_OF(0, 1, 7, 2, 99, -1UL), TFD_NONBLOCK | ONE_OF(0, O_CLOEXEC, 1, -1UL), 0, 0, 0, 0));
+		break;
+	case 44: { /* timerfd_settime: well-formed values expire in 1 ms or more, others are malformed */
+		int64_t *its = (int64_t *)(s + 256);
+		its[0] = 0; its[1] = ONE_OF(0, 1000000, -1, 1000000000);
+		its[2] = (int64_t)pick(3); its[3] = ONE_OF(0, 1000000, 999999999, -1, 1000000000);
+		if (its[1] > 0 && its[1] < 1000000)
+			its[1] = 1000000;
+		call(SYS_timerfd_settime, fd_arg(false), ONE_OF(0, 1, 2, 3, -1UL), pick(3) ? (uint64_t)its : ptr(),
+		     pick(2) ? 0 : ptr(), 0, 0);
+		break;
+	}
+	case 45: call(SYS_timerfd_gettime, fd_arg(false), ptr(), 0, 0, 0, 0); break;
+	case 46: /* limits: read them; a new limit only from a bad pointer (EFAULT) */
+		if (pick(2))
+			call(SYS_prlimit64, ONE_OF(0, (uint64_t)self_pid, 0x3fffffff, -1UL), ONE_OF(7, 3, 0, 15, 16, -1UL),
+			     pick(2) ? 0 : bad_ptrs[pick(sizeof(bad_ptrs) / 8)], pick(2) ? 0 : ptr(), 0, 0);
+		else
+			call(pick(2) ? SYS_getrlimit : SYS_setrlimit, ONE_OF(7, 3, 16, -1UL),
+			     bad_ptrs[pick(sizeof(bad_ptrs) / 8)], 0, 0, 0, 0);
+		break;
+	case 47:
+		call((long)ONE_OF(SYS_sysinfo, SYS_times), ptr(), 0, 0, 0, 0, 0);
+		call(SYS_getrusage, ONE_OF(0, -1UL, 1, 2, 99), ptr(), 0, 0, 0, 0);
+		break;
+	case 48: /* prctl: the name, and options that do nothing */
+		call(SYS_prctl, ONE_OF(16 /* GET_NAME */, 3 /* GET_DUMPABLE */, 2 /* GET_PDEATHSIG */, 9999, -1UL),
+		     ptr(), 0, 0, 0, 0);
+		call(SYS_prctl, 15 /* SET_NAME */, bad_ptrs[pick(sizeof(bad_ptrs) / 8)], 0, 0, 0, 0);
+		break;
+	case 49: { /* the scheduler's knobs, read; set only with what is refused */
+		long nr = (long)ONE_OF(SYS_sched_getparam, SYS_sched_getscheduler, SYS_sched_get_priority_max,
+				       SYS_sched_get_priority_min, SYS_sched_rr_get_interval, SYS_getpriority,
+				       SYS_sched_setaffinity);
+		call(nr, ONE_OF(0, (uint64_t)self_tid, 0x3fffffff, -1UL, 1, 5, 6, 99), nr == SYS_sched_setaffinity ? len() : ptr(),
+		     ptr(), 0, 0, 0);
+		call(SYS_sched_setscheduler, ONE_OF(0, 0x3fffffff, -1UL), ONE_OF(99, -1UL, 7), ptr(), 0, 0, 0);
+		break;
+	}
+	case 50: { /* ids: read them; change them only in ways that fail */
+		call(SYS_getresuid, ptr(), ptr(), ptr(), 0, 0, 0);
+		call(SYS_getresgid, ptr(), ptr(), ptr(), 0, 0, 0);
+		call(SYS_getgroups, ONE_OF(0, 1, 32, 65536, -1UL), ptr(), 0, 0, 0, 0);
+		call(SYS_setgroups, ONE_OF(65537, -1UL, 1UL << 31, 4), bad_ptrs[pick(sizeof(bad_ptrs) / 8)], 0, 0, 0, 0);
+		call((long)ONE_OF(SYS_setuid, SYS_setgid), -1UL, 0, 0, 0, 0, 0);
+		call(SYS_sethostname, bad_ptrs[pick(sizeof(bad_ptrs) / 8)], ONE_OF(1, 8, 64, 65, -1UL), 0, 0, 0, 0);
+		break;
+	}
+	case 51: { /* signal state: an alternate stack anywhere (no handler uses it), pending, suspend refused */
+		call(SYS_sigaltstack, pick(3) ? 0 : ptr(), ptr(), 0, 0, 0, 0);
+		call(SYS_rt_sigpending, ptr(), ONE_OF(8, 4, 0, 16, -1UL), 0, 0, 0, 0);
+		call(SYS_rt_sigsuspend, pick(2) ? bad_ptrs[pick(sizeof(bad_ptrs) / 8)] : (uint64_t)s, ONE_OF(0, 4, 16, -1UL), 0, 0, 0, 0);
+		break;
+	}
+	case 52: { /* kill: ourselves with harmless signals, anyone else with 0 or bad ones, never -1 or 0 */
+		bool me = pick(2);
+		call(SYS_kill, me ? (uint64_t)self_pid : ONE_OF(0x3fffffff, (1UL << 32) | 0x3ffffffe),
+		     me ? ONE_OF(0, SIGURG, SIGCHLD, SIGWINCH, SIGUSR2, 65, -1UL) : ONE_OF(0, 65, -1UL), 0, 0, 0, 0);
+		break;
+	}
+	case 53: { /* interval timers: SIGALRM has a handler; never sooner than 1 ms, never periodic */
+		int64_t *it = (int64_t *)(s + 512);
+		it[0] = 0; it[1] = ONE_OF(0, -1, 1000000);
+		it[2] = (int64_t)ONE_OF(0, 0, 1000, -1); it[3] = ONE_OF(0, 1000, 999999, -1, 1000000);
+		if (it[1] > 0 || (it[2] == 0 && it[3] > 0 && it[3] < 1000))
+			it[3] = it[2] = 0;
+		call(SYS_setitimer, ONE_OF(0, 0, 1, 2, 3, -1UL), pick(3) ? (uint64_t)it : ptr(), pick(2) ? 0 : ptr(), 0, 0, 0);
+		call(SYS_getitimer, ONE_OF(0, 1, 2, 3, -1UL), ptr(), 0, 0, 0, 0);
+		if (!pick(8))
+			call(SYS_alarm, ONE_OF(0, 1000, 0x7fffffff), 0, 0, 0, 0, 0);
+		break;
+	}
+	case 54: { /* mremap inside the arena: never MREMAP_FIXED outside it */
+		mm_range(&a, &n);
+		uint64_t nl = ONE_OF(0, PG, 2 * PG, 4 * PG, ~0UL, 1UL << 47);
+		uint64_t to = (uint64_t)arena + pick(ARENA_PAGES - 4) * PG; /* a fixed target of 4 pages stays inside */
+		uint64_t fl = ONE_OF(0, 1, 3, 2, 4, 8, -1UL);
+		if ((fl & 2) && !(fl & ~3UL) && (a < (uint64_t)arena || a >= (uint64_t)arena + ARENA_PAGES * PG))
+			fl = 0;
+		r = call(SYS_mremap, a, n, nl, fl, to, 0);
+		if (r > 0 && ((uint64_t)r < (uint64_t)arena || (uint64_t)r >= (uint64_t)arena + ARENA_PAGES * PG))
+			munmap((void *)r, nl); /* moved out of the arena: give it back */
+		break;
+	}
+	case 55:
+		mm_range(&a, &n);
+		if (pick(2))
+			call(SYS_msync, a, n, ONE_OF(0, 1, 2, 4, 5, 6, 8, -1UL), 0, 0, 0);
+		else
+			call(SYS_mincore, a, n, ptr(), 0, 0, 0);
+		break;
 	default:
 		r = call(SYS_socket, ONE_OF(2, 1, 9999, -1UL), ONE_OF(1, 2, 3, 99) | 04000, ONE_OF(0, 6, 17, 9999), 0, 0, 0);
 		if (r >= 0)
@@ -573,6 +670,10 @@ static void on_usr2(int sig) { (void)sig; }
 static int sane(void)
 {
 	int bad = 0;
+	struct itimerval off = { { 0, 0 }, { 0, 0 } }; /* the fuzzer's timers would cut the sleep below short */
+	for (int w = 0; w < 3; w++)
+		setitimer(w, &off, NULL);
+	alarm(0);
 	for (int i = 0; i < npool; i++)
 		close(pool[i]);
 	npool = 0;
@@ -640,6 +741,9 @@ int main(int argc, char **argv)
 	sigaction(SIGFPE, &sa, NULL);
 	sa.sa_handler = on_usr2;
 	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL); /* setitimer/alarm calls of the fuzzer */
+	sigaction(SIGVTALRM, &sa, NULL);
+	sigaction(SIGPROF, &sa, NULL);
 	self_tid = syscall(SYS_gettid);
 	self_pid = getpid();
 

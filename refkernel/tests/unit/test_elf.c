@@ -728,3 +728,128 @@ Test(elf, unaligned_image)
 	free(buf);
 	free(img);
 }
+
+/* ---- forged ET_DYN and PT_INTERP headers (elf_check_flags) -------------- */
+
+#define INTERP "/lib64/ld-linux-x86-64.so.2"
+
+/* A valid PIE: the image of make_valid() at addresses relative to 0, with a
+ * PT_INTERP naming INTERP (NUL included) at file offset 0x200. */
+static void make_dyn(struct himg *h)
+{
+	make_valid(h);
+	h->eh.e_type = ET_DYN;
+	h->eh.e_entry = 0x100;
+	h->ph[0].p_vaddr = 0;
+	h->ph[1].p_vaddr = 0x2000;
+	h->ph[2].p_vaddr = 0x2080;
+	h->eh.e_phnum = 4;
+	h->ph[3] = (Elf64_Phdr){ .p_type = PT_INTERP, .p_flags = PF_R, .p_offset = 0x200,
+				 .p_vaddr = 0x200, .p_filesz = sizeof(INTERP), .p_memsz = sizeof(INTERP), .p_align = 1 };
+	memcpy(h->b + 0x200, INTERP, sizeof(INTERP));
+	flush(h);
+}
+
+static struct elf_info in_dyn; /* holds the reason when it names a segment */
+static const char *dyn_reject(struct himg *h)
+{
+	struct elf_info *ip = &in_dyn;
+	const char *why = NULL;
+	flush(h);
+	int r = elf_check_flags(h->b, h->len, ELF_DYN | ELF_INTERP, ip, &why);
+	cr_assert_eq(r, -ENOEXEC, "accepted a forged header");
+	cr_assert_not_null(why);
+	return why;
+}
+
+Test(elf, forged_dyn_valid)
+{
+	struct himg h;
+	struct elf_info in;
+	const char *why = NULL;
+	make_dyn(&h);
+	cr_assert_eq(elf_check_flags(h.b, h.len, ELF_DYN | ELF_INTERP, &in, &why), 0, "%s", why);
+	cr_assert(in.dyn);
+	cr_assert_str_eq(in.interp, INTERP);
+	cr_assert_eq(in.hi, 0x2300);
+	/* without the flags the same image is refused, with the reason */
+	cr_assert_eq(elf_check_flags(h.b, h.len, ELF_INTERP, &in, &why), -ENOEXEC);
+	cr_assert_str_eq(why, "position-independent executable (ET_DYN) not supported");
+	cr_assert_eq(elf_check_flags(h.b, h.len, ELF_DYN, &in, &why), -ENOEXEC);
+	cr_assert_str_eq(why, "dynamically linked (has PT_INTERP)");
+}
+
+Test(elf, forged_interp)
+{
+	struct himg h;
+	make_dyn(&h);
+	h.ph[3].p_filesz = sizeof(INTERP) - 1; /* the path without its NUL */
+	cr_assert(strncmp(dyn_reject(&h), "bad PT_INTERP", 13) == 0);
+	make_dyn(&h);
+	h.b[0x200 + 5] = 0; /* a NUL inside: the path is not what the header says */
+	cr_assert(strncmp(dyn_reject(&h), "bad PT_INTERP", 13) == 0);
+	make_dyn(&h);
+	h.ph[3].p_filesz = 0;
+	cr_assert(strncmp(dyn_reject(&h), "bad PT_INTERP", 13) == 0);
+	make_dyn(&h);
+	memset(h.b + 0x200, 'a', 400); /* longer than 255 bytes */
+	h.b[0x200 + 399] = 0;
+	h.ph[3].p_filesz = 400;
+	cr_assert(strncmp(dyn_reject(&h), "bad PT_INTERP", 13) == 0);
+	make_dyn(&h);
+	h.ph[3].p_offset = IMG_LEN - 4; /* runs past the end of the file */
+	cr_assert_str_eq(dyn_reject(&h), "segment 3 outside the file");
+	make_dyn(&h);
+	h.ph[3].p_offset = UINT64_MAX - 8; /* offset + size wraps */
+	cr_assert_str_eq(dyn_reject(&h), "segment 3 outside the file");
+	make_dyn(&h);
+	h.ph[3].p_filesz = h.ph[3].p_memsz = UINT64_MAX;
+	dyn_reject(&h);
+	make_dyn(&h); /* a second PT_INTERP */
+	h.eh.e_phnum = 5;
+	h.ph[4] = h.ph[3];
+	cr_assert(strncmp(dyn_reject(&h), "bad PT_INTERP", 13) == 0);
+}
+
+Test(elf, forged_dyn_segments)
+{
+	struct himg h;
+	make_dyn(&h);
+	h.ph[1].p_vaddr = 0x800; /* data inside the text */
+	cr_assert_str_eq(dyn_reject(&h), "segments 0 and 1 overlap");
+	make_dyn(&h);
+	h.ph[1].p_offset = IMG_LEN; /* past the end */
+	cr_assert_str_eq(dyn_reject(&h), "segment 1 outside the file");
+	make_dyn(&h);
+	h.ph[1].p_memsz = UINT64_MAX - 0x1000; /* huge: wraps */
+	dyn_reject(&h);
+	make_dyn(&h);
+	h.ph[1].p_memsz = ELF_USER_MAX; /* no bias can place it below the limit */
+	dyn_reject(&h);
+	make_dyn(&h);
+	h.ph[1].p_filesz = 0x400; /* more file than memory */
+	cr_assert_str_eq(dyn_reject(&h), "segment 1: filesz > memsz");
+	make_dyn(&h);
+	h.eh.e_entry = 0x2010; /* entry in data */
+	cr_assert_str_eq(dyn_reject(&h), "entry point not in an executable segment");
+}
+
+/* Random corruption of the header bytes of a valid PIE: clean errors only. */
+Test(elf, forged_dyn_random_never_crashes)
+{
+	struct himg h, t;
+	make_dyn(&h);
+	srand(11);
+	for (int i = 0; i < 20000; i++) {
+		t = h;
+		for (int k = 0; k < 1 + rand() % 6; k++)
+			t.b[rand() % (0x240)] = (unsigned char)rand();
+		struct elf_info in;
+		const char *why = NULL;
+		int r = elf_check_flags(t.b, t.len, ELF_DYN | ELF_INTERP, &in, &why);
+		cr_assert(r == 0 || (r == -ENOEXEC && why && *why));
+		if (r == 0 && in.interp)
+			cr_assert(strlen(in.interp) < 256 && (const unsigned char *)in.interp >= t.b &&
+				  (const unsigned char *)in.interp < t.b + t.len);
+	}
+}

@@ -1,0 +1,33 @@
+/* mm_impl.h — the application address space's internals (kernel/mm.c),
+ * shared with kernel/mm_more.c (the calls only real programs make: mremap,
+ * mincore, msync's check, MAP_POPULATE, /proc's view), which is part of
+ * fs.o so that images without it stay small. Not a contract: kernel.h is. */
+#ifndef MM_IMPL_H
+#define MM_IMPL_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#define USER_TOP       0x00007ffffffff000ULL /* Linux's TASK_SIZE: the user range ends here */
+#define USER_STACK_TOP USER_TOP
+#define MMAP_BASE      0x0000100000000000ULL
+
+struct vma {
+	uint64_t start, end;
+	int prot;
+	bool acct;          /* its untouched pages count in (mm_committed) */
+	struct vma *next;
+};
+extern struct vma *mm_vmas;             /* sorted by start */
+extern uint64_t mm_committed;           /* frames promised to untouched pages of accounted regions */
+extern uint64_t mm_brk_base, mm_brk_cur;
+
+struct vma *mm_vma_find(uint64_t addr);
+bool     mm_range_free(uint64_t start, uint64_t end);
+bool     mm_range_mapped(uint64_t start, uint64_t end); /* every page in some region */
+int      mm_map_anon(uint64_t addr, uint64_t len, int prot);
+int      mm_user_range(uint64_t addr, uint64_t len, uint64_t *end); /* -EINVAL, -ENOMEM */
+uint64_t mm_prot_flags(int prot);
+uint64_t mm_frame_take(bool promised, bool zero);
+uint64_t mm_find_free(uint64_t len);    /* first fit above MMAP_BASE, 0 if none */
+
+#endif

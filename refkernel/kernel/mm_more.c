@@ -1,0 +1,138 @@
+/* mm_more.c — the address-space calls only real programs make (part of
+ * fs.o, over kernel/mm_impl.h): mremap, mincore, msync's range check,
+ * MAP_POPULATE's frames, and what /proc/self/maps and status show. An
+ * image without fs.o answers the calls with -ENOSYS (kernel/nofs.c). */
+#include "kernel.h"
+#include "mem.h"
+#include "x86.h"
+#include "mm_impl.h"
+
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED   2
+
+/* MAP_POPULATE: frames now, as far as there are (Linux does not fail the mmap). */
+void mm_populate(uint64_t start, uint64_t end)
+{
+	struct vma *v = mm_vma_find(start);
+	for (uint64_t va = start; v && va < end; va += PAGE_SIZE) {
+		uint64_t *pte = x86_pte(x86_pml4, va), pa;
+		if (pte && (*pte & PTE_ADDR))
+			continue;
+		if (!(pa = mm_frame_take(v->acct, true)))
+			return;
+		if (x86_map(x86_pml4, va, pa, mm_prot_flags(v->prot))) {
+			mem_frame_free(pa);
+			return;
+		}
+	}
+}
+
+/* mremap: shrink in place, grow in place when the pages after are free, or
+ * (MREMAP_MAYMOVE) move: the frames themselves move to the new range (no
+ * copy), the old range goes. The old range MUST lie in one region (-EFAULT). */
+int64_t mm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr)
+{
+	if ((old & (PAGE_SIZE - 1)) || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
+		return -EINVAL;
+	uint64_t olen = PAGE_ROUND_UP(old_len), nlen = PAGE_ROUND_UP(new_len);
+	if (!nlen || nlen < new_len || nlen > USER_TOP || olen < old_len || olen > USER_TOP - old)
+		return new_len && nlen >= new_len ? -ENOMEM : -EINVAL;
+	if (!olen)
+		return -EINVAL; /* duplicating a shared mapping: none here */
+	struct vma *v = mm_vma_find(old), *last = mm_vma_find(old + olen - 1);
+	if (!v || !mm_range_mapped(old, old + olen))
+		return -EFAULT; /* adjacent regions count as one (Linux merges them) */
+	int prot = v->prot;
+	if (flags & MREMAP_FIXED) {
+		if ((new_addr & (PAGE_SIZE - 1)) || new_addr < 0x10000 || new_addr > USER_TOP - nlen)
+			return -EINVAL;
+		if (new_addr < old + olen && old < new_addr + nlen)
+			return -EINVAL;
+		mm_munmap(new_addr, nlen);
+	} else if (nlen <= olen) {
+		if (nlen < olen)
+			mm_munmap(old + nlen, olen - nlen);
+		return (int64_t)old;
+	} else if (old + olen == last->end && mm_range_free(old + olen, old + nlen) && old + nlen <= USER_TOP) {
+		int r = mm_map_anon(old + olen, nlen - olen, prot); /* grow in place */
+		return r ? r : (int64_t)old;
+	} else if (!(flags & MREMAP_MAYMOVE)) {
+		return -ENOMEM;
+	} else if (!(new_addr = mm_find_free(nlen))) {
+		return -ENOMEM;
+	}
+	int r = mm_map_anon(new_addr, nlen, prot);
+	if (r)
+		return r;
+	struct vma *n = mm_vma_find(new_addr);
+	uint64_t keep = MIN(olen, nlen);
+	for (uint64_t off = 0, next; off < keep; off = next - old) {
+		uint64_t *pte = x86_pte_next(x86_pml4, old + off, &next);
+		if (next > old + keep)
+			next = old + keep;
+		if (!pte || !(*pte & PTE_ADDR))
+			continue;
+		uint64_t pa = x86_unmap(x86_pml4, old + off);
+		if (x86_map(x86_pml4, new_addr + off, pa, mm_prot_flags(prot))) {
+			mem_frame_free(pa);
+			continue;
+		}
+		if (n->acct && mm_committed)
+			mm_committed--; /* a promised page of the new region is touched */
+		if (v->acct)
+			mm_committed++; /* the old region's page counts as untouched until it goes */
+	}
+	mm_munmap(old, olen);
+	return (int64_t)new_addr;
+}
+
+/* mincore: one byte per page, 1 when it has a frame. */
+int mm_mincore(uint64_t addr, uint64_t len, uint8_t *vec)
+{
+	uint64_t end;
+	int r = mm_user_range(addr, len, &end);
+	if (r)
+		return r;
+	if (!mm_range_mapped(addr, end))
+		return -ENOMEM;
+	for (uint64_t va = addr; va < end; va += PAGE_SIZE) {
+		uint64_t *pte = x86_pte(x86_pml4, va);
+		vec[(va - addr) / PAGE_SIZE] = pte && (*pte & PTE_ADDR) ? 1 : 0;
+	}
+	return 0;
+}
+
+/* msync's range check: every page mapped (-ENOMEM otherwise). */
+int mm_range_check(uint64_t addr, uint64_t len)
+{
+	uint64_t end;
+	int r = mm_user_range(addr, len, &end);
+	if (r)
+		return r;
+	return mm_range_mapped(addr, end) ? 0 : -ENOMEM;
+}
+
+/* ---- what /proc tells of the address space ---- */
+
+bool mm_region_next(uint64_t addr, struct mm_region *out)
+{
+	for (struct vma *v = mm_vmas; v; v = v->next)
+		if (v->end > addr) {
+			*out = (struct mm_region){ MAX(v->start, addr), v->end, v->prot, 0 };
+			for (uint64_t va = out->start, next; va < out->end; va = next) {
+				uint64_t *pte = x86_pte_next(x86_pml4, va, &next);
+				if (pte && (*pte & PTE_ADDR))
+					out->resident++;
+			}
+			return true;
+		}
+	return false;
+}
+
+uint64_t mm_brk_start(uint64_t *cur)
+{
+	*cur = mm_brk_cur;
+	return mm_brk_base;
+}
+

@@ -1,0 +1,386 @@
+/* progabi: the process ABI real programs use, run in a fresh directory
+ * (argv[1]); every line it prints is the same on the refkernel and natively
+ * on Linux (tests/guest/fs.sh compares them). Built twice: static with
+ * musl, and as a glibc PIE with the host's gcc (-DWITH_DLOPEN: it also
+ * dlopen()s tests/guest/dso.c from argv[2]). No pids, times of day, sizes
+ * of memory or other values that differ between the two systems. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/timerfd.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef WITH_DLOPEN
+#include <dlfcn.h>
+#endif
+
+static int fails;
+
+static void expect(const char *what, int ok)
+{
+	printf("%s: %s\n", what, ok ? "ok" : "WRONG");
+	fails += !ok;
+}
+
+static void show(const char *what, long r)
+{
+	if (r < 0)
+		printf("%s: -1 %s\n", what, strerror(errno));
+	else
+		printf("%s: %ld\n", what, r);
+}
+#define T(call) show(#call, (long)(call))
+
+/* ---- signals ---- */
+
+static volatile sig_atomic_t got, got_sig, got_code, on_alt;
+static volatile uintptr_t got_addr;
+static char altstack[65536];
+static sigjmp_buf jb;
+
+static void on_usr1(int sig) { got++; got_sig = sig; }
+
+static void on_info(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	got++;
+	got_sig = sig;
+	got_code = si->si_code;
+	char here;
+	on_alt = (uintptr_t)&here >= (uintptr_t)altstack && (uintptr_t)&here < (uintptr_t)altstack + sizeof(altstack);
+}
+
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	got_sig = sig;
+	got_code = si->si_code;
+	got_addr = (uintptr_t)si->si_addr;
+	siglongjmp(jb, 1);
+}
+
+static void on_alarm(int sig) { (void)sig; got++; }
+
+static void signals(void)
+{
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_usr1;
+	T(sigaction(SIGUSR1, &sa, NULL));
+	got = 0;
+	T(raise(SIGUSR1));
+	expect("raise: the handler ran once, with SIGUSR1", got == 1 && got_sig == SIGUSR1);
+
+	/* blocked: pending until unblocked */
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	T(sigprocmask(SIG_BLOCK, &set, &old));
+	got = 0;
+	T(kill(getpid(), SIGUSR1));
+	sigset_t pend;
+	sigpending(&pend);
+	expect("kill while blocked: pending, not run", got == 0 && sigismember(&pend, SIGUSR1));
+	T(sigprocmask(SIG_SETMASK, &old, NULL));
+	expect("unblocked: it ran", got == 1);
+
+	/* SA_SIGINFO on the alternate stack, from tgkill */
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack), .ss_flags = 0 };
+	T(sigaltstack(&ss, NULL));
+	stack_t cur;
+	T(sigaltstack(NULL, &cur));
+	expect("sigaltstack reads back", cur.ss_sp == altstack && cur.ss_size == sizeof(altstack) && cur.ss_flags == 0);
+	sa.sa_handler = NULL;
+	sa.sa_sigaction = on_info;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	T(sigaction(SIGUSR2, &sa, NULL));
+	got = 0;
+	T(syscall(SYS_tgkill, getpid(), (pid_t)syscall(SYS_gettid), SIGUSR2));
+	expect("tgkill: SA_SIGINFO handler on the alternate stack, si_code SI_TKILL",
+	       got == 1 && got_sig == SIGUSR2 && on_alt && got_code == SI_TKILL);
+
+	/* synchronous faults to a handler */
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO;
+	T(sigaction(SIGSEGV, &sa, NULL));
+	T(sigaction(SIGFPE, &sa, NULL));
+	T(sigaction(SIGILL, &sa, NULL));
+	volatile int *bad = (int *)(uintptr_t)0x10;
+	if (!sigsetjmp(jb, 1))
+		*bad = 1;
+	expect("SIGSEGV on a NULL-page write: handler, si_addr and SEGV_MAPERR",
+	       got_sig == SIGSEGV && got_addr == 0x10 && got_code == SEGV_MAPERR);
+	char *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!sigsetjmp(jb, 1))
+		*(volatile char *)ro = 1;
+	expect("SIGSEGV on a read-only page: SEGV_ACCERR", got_sig == SIGSEGV && got_code == SEGV_ACCERR &&
+	       got_addr == (uintptr_t)ro);
+	volatile int zero = 0, n = 7;
+	if (!sigsetjmp(jb, 1))
+		n = n / zero;
+	expect("SIGFPE on a division by zero: FPE_INTDIV", got_sig == SIGFPE && got_code == FPE_INTDIV);
+	if (!sigsetjmp(jb, 1))
+		__asm__ volatile("ud2");
+	expect("SIGILL on ud2: ILL_ILLOPN", got_sig == SIGILL && got_code == ILL_ILLOPN);
+	expect("the signal mask is back after siglongjmp", sigprocmask(SIG_SETMASK, NULL, &set) == 0 &&
+	       !sigismember(&set, SIGSEGV));
+
+	/* alarm and setitimer end a sleep */
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = 0;
+	T(sigaction(SIGALRM, &sa, NULL));
+	got = 0;
+	struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+	T(setitimer(ITIMER_REAL, &it, NULL));
+	struct timespec ts = { 5, 0 };
+	int r = nanosleep(&ts, &ts);
+	expect("setitimer: SIGALRM ends nanosleep with EINTR", r == -1 && errno == EINTR && got == 1 && ts.tv_sec >= 3);
+	got = 0;
+	T(alarm(1) == 0);
+	T(pause());
+	expect("alarm: SIGALRM ends pause", got == 1);
+	got = 0;
+	struct itimerval per = { { 0, 10000 }, { 0, 10000 } };
+	T(setitimer(ITIMER_REAL, &per, NULL));
+	while (got < 3)
+		pause();
+	struct itimerval off = { 0 };
+	T(setitimer(ITIMER_REAL, &off, &per));
+	expect("a periodic timer fires again and reads back its interval", per.it_interval.tv_usec == 10000);
+
+	/* SIG_IGN and default-ignored signals are discarded */
+	signal(SIGUSR1, SIG_IGN);
+	T(raise(SIGUSR1));
+	T(raise(SIGCHLD));
+	sigpending(&pend);
+	expect("ignored signals are not left pending", !sigismember(&pend, SIGUSR1) && !sigismember(&pend, SIGCHLD));
+	ss.ss_flags = SS_DISABLE;
+	T(sigaltstack(&ss, NULL));
+}
+
+/* ---- event fds and epoll ---- */
+
+static void events(const char *dir)
+{
+	int efd = eventfd(3, EFD_NONBLOCK), ep = epoll_create1(EPOLL_CLOEXEC);
+	uint64_t v = 0;
+	T(read(efd, &v, 8));
+	expect("eventfd: read gives the count", v == 3);
+	T(read(efd, &v, 8));
+	v = 5;
+	T(write(efd, &v, 8));
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+	struct itimerspec its = { { 0, 0 }, { 0, 30000000 } }, cur;
+	T(timerfd_settime(tfd, 0, &its, NULL));
+	T(timerfd_gettime(tfd, &cur));
+	expect("timerfd_gettime: armed, at most 30 ms left", cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec > 0 &&
+	       cur.it_value.tv_nsec <= 30000000);
+	T(read(tfd, &v, 8));
+	char path[256];
+	snprintf(path, sizeof(path), "%s/epoll-file", dir);
+	int file = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	int p[2];
+	T(pipe(p));
+	struct epoll_event e = { .events = EPOLLIN };
+	e.data.u32 = 1; T(epoll_ctl(ep, EPOLL_CTL_ADD, efd, &e));
+	e.data.u32 = 2; T(epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &e));
+	e.data.u32 = 3; T(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &e));
+	struct epoll_event out[8];
+	int n = epoll_wait(ep, out, 8, 1000);
+	expect("epoll: the eventfd is ready at once", n == 1 && out[0].data.u32 == 1);
+	T(read(efd, &v, 8));
+	n = epoll_wait(ep, out, 8, 2000);
+	expect("epoll: then the timerfd, when it expires", n == 1 && out[0].data.u32 == 2);
+	T(read(tfd, &v, 8));
+	expect("timerfd: one expiration", v == 1);
+	T(write(p[1], "x", 1));
+	n = epoll_wait(ep, out, 8, 1000);
+	expect("epoll: a pipe with data", n == 1 && out[0].data.u32 == 3);
+	struct epoll_event fe = { .events = EPOLLIN | EPOLLOUT, .data.u32 = 4 };
+	int fr = epoll_ctl(ep, EPOLL_CTL_ADD, file, &fe);
+	printf("epoll_ctl on a regular file: %s\n", fr ? strerror(errno) : "added");
+	its = (struct itimerspec){ { 0, 5000000 }, { 0, 5000000 } };
+	T(timerfd_settime(tfd, 0, &its, NULL));
+	int fl = fcntl(tfd, F_GETFL);
+	T(fcntl(tfd, F_SETFL, fl & ~O_NONBLOCK));
+	T(read(tfd, &v, 8) == 8 && v >= 1);
+	close(p[0]); close(p[1]); close(file); close(tfd); close(efd); close(ep);
+}
+
+/* ---- memory ---- */
+
+static void memory(const char *dir)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/mapped", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	char buf[8192];
+	memset(buf, 'a', sizeof(buf));
+	T(write(fd, buf, sizeof(buf)));
+	char *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	expect("mmap MAP_SHARED of a file", m != MAP_FAILED && m[0] == 'a' && m[8191] == 'a');
+	memcpy(m + 4096, "shared", 6);
+	T(msync(m, 8192, MS_SYNC));
+	char back[8] = { 0 };
+	T(pread(fd, back, 6, 4096));
+	expect("msync: the file has what was written through the mapping", memcmp(back, "shared", 6) == 0);
+	memcpy(m, "unmap", 5);
+	T(munmap(m, 8192));
+	T(pread(fd, back, 5, 0));
+	expect("munmap: written back too", memcmp(back, "unmap", 5) == 0);
+	char *pm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	pm[0] = 'Z';
+	T(pread(fd, back, 1, 0));
+	expect("MAP_PRIVATE: writes stay private", back[0] == 'u' && pm[0] == 'Z');
+	T(munmap(pm, 4096));
+	T(msync(buf + 1, 4096, MS_SYNC));
+	T(msync(m, 4096, MS_SYNC | MS_ASYNC));
+	close(fd);
+
+	char *a = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char vec[3];
+	T(mincore(a, 3 * 4096, vec));
+	expect("mincore: untouched pages are not resident", vec[0] == 0 && vec[1] == 0 && vec[2] == 0);
+	a[4096] = 1;
+	T(mincore(a, 3 * 4096, vec));
+	expect("mincore: the touched one is", vec[0] == 0 && vec[1] == 1 && vec[2] == 0);
+	memset(a, 7, 3 * 4096);
+	T(madvise(a, 4096, MADV_DONTNEED));
+	expect("MADV_DONTNEED: the page reads back zero", a[0] == 0 && a[4096] == 7);
+	char *b = mremap(a, 3 * 4096, 64 * 4096, MREMAP_MAYMOVE);
+	expect("mremap grows, contents kept", b != MAP_FAILED && b[4096] == 7 && b[2 * 4096 + 4095] == 7 && b[40 * 4096] == 0);
+	char *c = mremap(b, 64 * 4096, 4096, 0);
+	expect("mremap shrinks in place", c == b);
+	T(munmap(c, 4096));
+	void *fx = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *nr = mmap(fx, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	printf("MAP_FIXED_NOREPLACE over a mapping: %s\n", nr == MAP_FAILED ? strerror(errno) : "mapped");
+	char *pop = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	T(mincore(pop, 4 * 4096, vec) == 0 && 1);
+	unsigned char v4[4];
+	mincore(pop, 4 * 4096, v4);
+	expect("MAP_POPULATE: resident at once", v4[0] && v4[1] && v4[2] && v4[3]);
+	errno = 0;
+	void *huge = malloc((size_t)1 << 40);
+	printf("malloc(1 << 40): %s errno %s\n", huge ? "memory" : "NULL", errno == ENOMEM ? "ENOMEM" : "other");
+	free(huge);
+	T(mincore(a + 1, 4096, vec));
+}
+
+/* ---- the process ---- */
+
+static void process(void)
+{
+	struct rlimit rl;
+	T(getrlimit(RLIMIT_NOFILE, &rl));
+	struct rlimit low = { 16, rl.rlim_max };
+	T(setrlimit(RLIMIT_NOFILE, &low));
+	int fds[32], n = 0, e = 0;
+	for (; n < 32; n++)
+		if ((fds[n] = open("/dev/null", O_RDONLY)) < 0) {
+			e = errno;
+			break;
+		}
+	expect("RLIMIT_NOFILE 16: open fails with EMFILE at fd 16", n > 0 && fds[n - 1] == 15 && e == EMFILE);
+	printf("dup2 to fd 20 under the limit: %s\n", dup2(0, 20) < 0 ? strerror(errno) : "done");
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	T(setrlimit(RLIMIT_NOFILE, &rl));
+	struct rlimit big = { rl.rlim_max + 1, rl.rlim_max + 1 };
+	printf("RLIMIT_NOFILE above the hard limit: %s\n", setrlimit(RLIMIT_NOFILE, &big) ? strerror(errno) : "set");
+	T(prlimit(0, RLIMIT_STACK, NULL, &rl) == 0 && rl.rlim_cur > 0);
+	char name[16] = { 0 };
+	T(prctl(PR_SET_NAME, "abi-test-name-long"));
+	T(prctl(PR_GET_NAME, name));
+	printf("PR_GET_NAME: %s\n", name);
+	FILE *cf = fopen("/proc/self/comm", "r");
+	char comm[32] = { 0 };
+	if (cf && fgets(comm, sizeof(comm), cf))
+		printf("/proc/self/comm: %s", comm);
+	if (cf)
+		fclose(cf);
+	T(prctl(9999, 0, 0, 0, 0));
+	struct rusage ru;
+	T(getrusage(RUSAGE_SELF, &ru));
+	T(sched_yield());
+	cpu_set_t cs;
+	CPU_ZERO(&cs);
+	CPU_SET(0, &cs);
+	T(sched_setaffinity(0, sizeof(cs), &cs));
+	T(sched_getscheduler(0));
+	T(sched_get_priority_max(SCHED_FIFO));
+	T(getpriority(PRIO_PROCESS, 0));
+	T(setpriority(PRIO_PROCESS, 0, 5));
+	T(getpriority(PRIO_PROCESS, 0));
+	struct utsname u;
+	char host[128];
+	T(uname(&u));
+	T(gethostname(host, sizeof(host)));
+	expect("gethostname equals uname's nodename", strcmp(host, u.nodename) == 0);
+	T(syscall(SYS_rseq, NULL, 0, 0, 0) < 0 || 1);
+	/* last: root becomes nobody, and stays so */
+	T(getuid());
+	T(setgroups(0, NULL));
+	T(setgid(65534));
+	T(setuid(65534));
+	T(getuid());
+	T(geteuid());
+	T(getgid());
+	printf("setuid(0) as nobody: %s\n", setuid(0) ? strerror(errno) : "done");
+	FILE *st = fopen("/proc/self/status", "r");
+	char line[256];
+	while (st && fgets(line, sizeof(line), st))
+		if (!strncmp(line, "Uid:", 4) || !strncmp(line, "Gid:", 4))
+			printf("%s", line);
+	if (st)
+		fclose(st);
+}
+
+#ifdef WITH_DLOPEN
+static void dl(const char *so)
+{
+	void *h = dlopen(so, RTLD_NOW);
+	if (!h) {
+		printf("dlopen: %s\n", dlerror());
+		fails++;
+		return;
+	}
+	int (*fn)(int) = (int (*)(int))dlsym(h, "dso_triple");
+	const char *(*hello)(void) = (const char *(*)(void))dlsym(h, "dso_hello");
+	expect("dlopen/dlsym: dso_triple(14) == 42", fn && fn(14) == 42);
+	printf("dso_hello: %s\n", hello ? hello() : "(missing)");
+	T(dlclose(h));
+}
+#endif
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	const char *dir = argc > 1 ? argv[1] : "/tmp";
+	signals();
+	events(dir);
+	memory(dir);
+#ifdef WITH_DLOPEN
+	if (argc > 2)
+		dl(argv[2]);
+#endif
+	process();
+	printf("progabi: %d wrong\n", fails);
+	return fails ? 1 : 0;
+}
