@@ -24,6 +24,6 @@ int unix_type(const struct kfile *f);
 uint32_t unix_nread(const struct kfile *f);   /* FIONREAD */
 
 /* sys_socket.c: -EPIPE from a socket write; unless (nosignal) (MSG_NOSIGNAL)
- * it is SIGPIPE, whose default action ends the program with status 141. */
+ * or ignored, SIGPIPE goes to the thread too (default action: status 141). */
 int64_t sock_epipe(bool nosignal);
 #endif

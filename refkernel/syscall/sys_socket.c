@@ -55,17 +55,10 @@ static struct kfile *unix_of(A fd)
 
 int64_t sock_epipe(bool nosignal)
 {
-	/* SIGPIPE's default action ends the process, as Linux's does (status
-	 * 128+13); SIG_IGN leaves -EPIPE; a handler gets the signal sent to
-	 * this thread (tkill: delivered where signals are, said once where not)
-	 * and the call still returns -EPIPE, as on Linux. */
-	uint64_t h = nosignal ? 1 : sys_sig_handler(SIGPIPE);
-	if (h == 0) {
-		kprintf("refkernel: SIGPIPE (a write to a closed socket), not ignored: exit status %d\n",
-			128 + SIGPIPE);
-		sys_exit_all(128 + SIGPIPE);
-	}
-	if (h != 1)
+	/* SIGPIPE goes to this thread (tkill): its handler runs, or its default
+	 * action ends the process (status 128+13), or it waits while blocked,
+	 * as on Linux; the call itself returns -EPIPE. */
+	if (!nosignal && sys_sig_handler(SIGPIPE) != 1)
 		sys_tkill((uint64_t)sched_current->tid, SIGPIPE, 0, 0, 0, 0);
 	return -EPIPE;
 }
