@@ -1,8 +1,8 @@
 /* app_tg.c: apps on the targets. Each target's prepare (and launch, for
  * native and container) hands an app to these: the same build/apps/<app>.cpio
  * everywhere — unpacked and chrooted into (native), unpacked as the bundle's
- * rootfs (container), the initramfs with our init appended (linux-vm); the
- * refkernel column fails with its reason until the kernel boots an -initrd.
+ * rootfs (container), the initramfs with our init appended (linux-vm), the
+ * -initrd of the bare kernel build/refkernel/refkernel.img (refkernel).
  * Then app_measure() replaces tg_measure_common()'s body for apps. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,14 +119,36 @@ int app_linuxvm_initrd(struct tg_run *r, const struct app_def *a, char *initrd, 
 	return 0;
 }
 
+/* The bare kernel with the app's cpio as -initrd, the program's command
+ * line after "--": the same QEMU options as every refkernel run. */
 int app_refkernel_prepare(struct tg_run *r, const struct app_def *a, char *why, size_t n)
 {
-	(void)r;
-	snprintf(why, n,
-		 "app %s: the refkernel cannot run Debian's programs yet (needs the bare kernel "
-		 "build/refkernel/refkernel.img booting an -initrd cpio: issue 11)",
-		 a->name);
-	return -1;
+	char cpio[UKB_PATH], cmd[1024];
+	long long ksz;
+
+	ut_path(r->image, sizeof r->image, "build/refkernel/refkernel.img");
+	ksz = ut_file_size(r->image);
+	if (ksz < 0) {
+		snprintf(why, n, "%s not found: the bare refkernel is not built (make -C refkernel)",
+			 r->image);
+		return -1;
+	}
+	if (app_build(a, NULL, cpio, sizeof cpio, why, n) != 0)
+		return -1;
+	ut_strlcpy(r->files[0], r->image, sizeof r->files[0]);
+	r->nfiles = 1;
+	/* the program's bytes are the cpio's (the manifest lists them) */
+	app_files(r, cpio, a->program);
+	r->image_size = ksz + ut_file_size(cpio);
+	app_cmdline(a, r, cmd, sizeof cmd);
+	tg_qemu_base(r, "microvm");
+	tg_arg(r, "-kernel");
+	tg_arg(r, "%s", r->image);
+	tg_arg(r, "-initrd");
+	tg_arg(r, "%s", cpio);
+	tg_arg(r, "-append");
+	tg_arg(r, "%stsc_khz=%.0f -- %s", nt_guest_cmdline(&r->net), ut_tsc_khz(), cmd);
+	return 0;
 }
 
 int app_measure(struct tg_run *r, const struct app_def *a, char *why, size_t n)

@@ -26,6 +26,8 @@
 #include "netdev.h"
 
 #define NET_TIMER_TICK_MS 10
+/* The loopback interface's address (127.0.0.0/8 is all ours). */
+#define NET_IP_LOOPBACK 0x7f000001u
 
 struct net_stack;
 struct sock;
@@ -43,6 +45,9 @@ struct net_config {
  * NULL when out of memory. Sets dev->stack. */
 struct net_stack *net_stack_create(struct netdev *dev, const struct net_config *cfg,
 				   uint64_t now_ms);
+/* Announce our address (an ARP announcement, RFC 5227 §2.3): once, when the
+ * interface comes up. Nothing when the address is 0. */
+void net_announce(struct net_stack *stk);
 /* Frees the stack, every socket and every connection, without sending. */
 void net_stack_destroy(struct net_stack *stk);
 
@@ -90,6 +95,11 @@ int net_parse_ipv4(const char *s, size_t len, uint32_t *out);
 	X(ip_drop_dst, "not addressed to us") \
 	X(ip_drop_proto, "unknown protocol") \
 	X(ip_drop_noroute, "no route to destination") \
+	X(ip_drop_martian, "from the wire to or from 127.0.0.0/8") \
+	X(lo_tx, "packets looped back inside the stack (127/8, our address)") \
+	X(lo_rx, "looped-back packets delivered") \
+	X(lo_drop_full, "looped-back packet dropped: queue full") \
+	X(lo_drop_nomem, "looped-back packet dropped: no memory") \
 	X(icmp_rx, "ICMP messages received") \
 	X(icmp_tx, "ICMP messages sent") \
 	X(icmp_drop_bad, "short or bad checksum") \
@@ -153,6 +163,7 @@ int net_counters_format(const struct net_stack *stk, char *buf, size_t size);
 #define NET_IPPROTO_TCP 6
 #define NET_TCP_NODELAY 1
 #define NET_TCP_MAXSEG 2
+#define NET_TCP_CORK 3
 #define NET_TCP_KEEPIDLE 4
 #define NET_TCP_KEEPINTVL 5
 #define NET_TCP_KEEPCNT 6

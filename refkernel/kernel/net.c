@@ -1,10 +1,12 @@
 /* net.c — the kernel side of the network: the stack's platform hooks
  * (net/net_platform.h), bring-up from the command line (ip=ADDR/PREFIX
- * gw=ADDR, arp_reachable_ms=N for tests) over the first virtio-net device, and knet_poll(), which every
+ * gw=ADDR, arp_reachable_ms=N for tests) over the first virtio-net device
+ * (without ip=, a stack with the loopback interface only), and knet_poll(), which every
  * socket call and every wait (kwait_until) runs: take received frames, run
  * due timers. Linked only into images baked with NET=1 (kernel/nonet.c has
  * the stand-ins). Call order: knet_init at boot -> knet_poll from syscalls. */
 #include "kernel.h"
+#include "ksched.h"
 #include "cmdline.h"
 #include "net.h"
 #include "netdev.h"
@@ -51,12 +53,28 @@ static int parse_ip_param(const char *s, uint32_t *ip, uint32_t *mask)
 	return 0;
 }
 
+/* No device: what would leave the loopback interface cannot. */
+static int nodev_tx(struct netdev *dev, const void *frame, size_t len)
+{
+	(void)dev; (void)frame; (void)len;
+	return -ENETDOWN;
+}
+
 void knet_init(const struct cmdline *cl)
 {
 	const char *ip = cmdline_get(cl, "ip"), *gw = cmdline_get(cl, "gw");
 	struct net_config cfg = { 0 };
-	if (!ip)
-		return; /* no network configured: socket() fails with -ENETDOWN */
+	if (!ip) {
+		/* 127.0.0.0/8 only: a program may still talk to itself; any other
+		 * destination is unreachable (a /32 with no gateway) */
+		cfg.netmask = 0xffffffffu;
+		netdev.tx = nodev_tx;
+		knet_stack = net_stack_create(&netdev, &cfg, time_ns() / 1000000);
+		if (!knet_stack)
+			kpanic(KEXIT_OOM, "out of memory for the network stack");
+		next_tick_ns = time_ns() + NET_TIMER_TICK_MS * 1000000ULL;
+		return;
+	}
 	if (parse_ip_param(ip, &cfg.ip, &cfg.netmask))
 		kpanic(KEXIT_CMDLINE, "bad command line: ip=%s (want ip=A.B.C.D/PREFIX)", ip);
 	if (gw && net_parse_ipv4(gw, strlen(gw), &cfg.gateway))
@@ -88,6 +106,10 @@ void knet_init(const struct cmdline *cl)
 	knet_stack = net_stack_create(&netdev, &cfg, time_ns() / 1000000);
 	if (!knet_stack)
 		kpanic(KEXIT_OOM, "out of memory for the network stack");
+	/* A peer that asked for us while the device was not up yet (QEMU drops
+	 * those frames) would wait a second to ask again: tell it now. */
+	net_announce(knet_stack);
+	vnet_flush();
 	next_tick_ns = time_ns() + NET_TIMER_TICK_MS * 1000000ULL;
 }
 
@@ -96,7 +118,7 @@ uint64_t knet_poll(void)
 {
 	if (!knet_stack)
 		return 0;
-	while (netdev.ops->poll(&netdev, 64) == 64)
+	while (netdev.ops && netdev.ops->poll(&netdev, 64) == 64)
 		;
 	uint64_t now = time_ns();
 	if (now >= next_tick_ns) {
@@ -107,17 +129,26 @@ uint64_t knet_poll(void)
 	return next_tick_ns;
 }
 
+/* After every system call and switch: frames to the device leave, and a
+ * thread waiting for what another one sent it over the loopback wakes (no
+ * interrupt tells it). */
 void knet_flush(void)
 {
+	static uint64_t lo_seen;
 	vnet_flush();
+	if (knet_stack && net_counters(knet_stack)->lo_rx != lo_seen) {
+		lo_seen = net_counters(knet_stack)->lo_rx;
+		sched_events();
+	}
 }
 
 void knet_print_counters(void)
 {
-	if (!knet_stack)
-		return;
-	char line[1024];
+	if (!knet_stack || (!netdev.ops && !net_counters(knet_stack)->lo_tx))
+		return;   /* a loopback nobody used says nothing */
+	char line[2048];
 	net_counters_format(knet_stack, line, sizeof(line));
 	kprintf("%s\n", line);
-	vnet_print_counters();
+	if (netdev.ops)
+		vnet_print_counters();
 }

@@ -31,6 +31,13 @@ __attribute__((weak)) int64_t sys_socket(uint64_t a, uint64_t b, uint64_t c, uin
 	return -ENETDOWN;
 }
 
+/* AF_UNIX lives beside the network stack (syscall/sys_unix.c) */
+__attribute__((weak)) int64_t sys_socketpair(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f)
+{
+	(void)a; (void)b; (void)c; (void)d; (void)e; (void)f;
+	return -EAFNOSUPPORT;
+}
+
 #define NONET(name) int64_t name(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) \
 	__attribute__((weak, alias("sys_nonet")))
 NONET(sys_bind); NONET(sys_listen); NONET(sys_accept); NONET(sys_accept4);

@@ -41,6 +41,15 @@ static void arp_send(struct net_stack *stk, uint16_t op, const uint8_t *tha, uin
 		CNT(stk, arp_tx);
 }
 
+/* RFC 5227 §2.3 announcement: a broadcast request for our own address.
+ * A neighbour still resolving us (its request came before our device was
+ * up) learns our MAC from it and sends what it had queued for us. */
+void net_announce(struct net_stack *stk)
+{
+	if (stk->ip)
+		arp_send(stk, ARP_OP_REQUEST, arp_zero, stk->ip, arp_bcast);
+}
+
 /* A request for (e)'s address: broadcast while PENDING; a unicast probe to
  * the MAC we have otherwise (RFC 1122 §2.3.2.1 (2), as Linux's PROBE). */
 static void arp_request(struct net_stack *stk, struct arp_entry *e)

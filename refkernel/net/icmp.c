@@ -40,7 +40,7 @@ void icmp_input(struct net_stack *stk, const uint8_t *ip, size_t iplen, size_t h
 	r[1] = 0;
 	wr16(r + 2, 0);
 	wr16(r + 2, net_csum_fold(net_csum_add(0, r, len)));
-	if (ip_output(stk, frame, len, rd32(ip + 12), IP_PROTO_ICMP) == 0)
+	if (ip_output(stk, frame, len, dst, rd32(ip + 12), IP_PROTO_ICMP) == 0)
 		CNT(stk, icmp_tx);
 	if (frame != small)
 		netp_free(frame);
@@ -60,6 +60,6 @@ void icmp_port_unreach(struct net_stack *stk, const uint8_t *ip, size_t iplen)
 	wr32(r + 4, 0);
 	memcpy(r + ICMP_HLEN, ip, quote);
 	wr16(r + 2, net_csum_fold(net_csum_add(0, r, ICMP_HLEN + quote)));
-	if (ip_output(stk, frame, ICMP_HLEN + quote, rd32(ip + 12), IP_PROTO_ICMP) == 0)
+	if (ip_output(stk, frame, ICMP_HLEN + quote, dst, rd32(ip + 12), IP_PROTO_ICMP) == 0)
 		CNT(stk, icmp_tx);
 }

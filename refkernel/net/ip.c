@@ -9,7 +9,12 @@
 
 bool ip_is_local(const struct net_stack *stk, uint32_t ip)
 {
-	return ip == stk->ip;
+	return ip == stk->ip || ip_is_loopback(ip);
+}
+
+uint32_t ip_src_for(const struct net_stack *stk, uint32_t dst)
+{
+	return ip_is_loopback(dst) ? NET_IP_LOOPBACK : stk->ip;
 }
 
 static bool ip_is_broadcast(const struct net_stack *stk, uint32_t ip)
@@ -38,6 +43,10 @@ void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len, const uint8
 		return;
 	}
 	uint32_t src = rd32(pkt + 12), dst = rd32(pkt + 16);
+	if (ip_is_loopback(src) || ip_is_loopback(dst)) {
+		CNT(stk, ip_drop_martian);   /* RFC 1122 §3.2.1.3: never on a wire */
+		return;
+	}
 	if (src == 0xffffffff || (src >> 28) == 0xe) {
 		CNT(stk, ip_drop_hdr);   /* a broadcast or multicast source */
 		return;
@@ -77,8 +86,8 @@ void ip_deliver(struct net_stack *stk, const uint8_t *pkt, size_t total, size_t 
 }
 
 /* Header of a packet of (total) bytes, DF unless it is a fragment. */
-static void ip_fill_header(struct net_stack *stk, uint8_t *h, size_t total, uint16_t id,
-			   uint16_t frag, uint8_t proto, uint32_t dst)
+static void ip_fill_header(uint8_t *h, size_t total, uint16_t id, uint16_t frag,
+			   uint8_t proto, uint32_t src, uint32_t dst)
 {
 	h[0] = 0x45;
 	h[1] = 0;
@@ -88,20 +97,25 @@ static void ip_fill_header(struct net_stack *stk, uint8_t *h, size_t total, uint
 	h[8] = IP_TTL;
 	h[9] = proto;
 	wr16(h + 10, 0);
-	wr32(h + 12, stk->ip);
+	wr32(h + 12, src);
 	wr32(h + 16, dst);
 	wr16(h + 10, net_csum_fold(net_csum_add(0, h, IP_HLEN)));
 }
 
-int ip_output(struct net_stack *stk, uint8_t *frame, size_t l4len, uint32_t dst, uint8_t proto)
+int ip_output(struct net_stack *stk, uint8_t *frame, size_t l4len, uint32_t src, uint32_t dst,
+	      uint8_t proto)
 {
 	size_t total = IP_HLEN + l4len;
 	if (total > IP_MAX_PACKET || (total > stk->mtu && proto == IP_PROTO_TCP))
 		return -EMSGSIZE;
+	if (!src)
+		src = ip_src_for(stk, dst);
 	uint32_t nexthop = dst;
-	if (ip_is_local(stk, dst) || (dst >> 24) == 127) {
-		CNT(stk, ip_drop_noroute);   /* no loopback interface */
-		return -ENETUNREACH;
+	if (ip_is_local(stk, dst)) {
+		/* the loopback interface: its MTU is the largest packet, no fragments */
+		ip_fill_header(frame + ETH_HLEN, total, stk->ip_id++, IP_FLAG_DF, proto, src, dst);
+		CNT(stk, ip_tx);
+		return lo_output(stk, frame + ETH_HLEN, total);
 	}
 	if (!ip_is_broadcast(stk, dst) && (dst & stk->netmask) != (stk->ip & stk->netmask)) {
 		if (!stk->gateway) {
@@ -112,7 +126,7 @@ int ip_output(struct net_stack *stk, uint8_t *frame, size_t l4len, uint32_t dst,
 	}
 	uint16_t id = stk->ip_id++;
 	if (total <= stk->mtu) {
-		ip_fill_header(stk, frame + ETH_HLEN, total, id, IP_FLAG_DF, proto, dst);
+		ip_fill_header(frame + ETH_HLEN, total, id, IP_FLAG_DF, proto, src, dst);
 		CNT(stk, ip_tx);
 		return eth_output_ip(stk, frame, total, nexthop);
 	}
@@ -124,7 +138,7 @@ int ip_output(struct net_stack *stk, uint8_t *frame, size_t l4len, uint32_t dst,
 		uint8_t f[NET_FRAME_MAX];
 		memcpy(f + NET_HDR_ROOM, frame + NET_HDR_ROOM + off, n);
 		uint16_t fl = (uint16_t)(off / 8) | (off + n < l4len ? IP_FLAG_MF : 0);
-		ip_fill_header(stk, f + ETH_HLEN, IP_HLEN + n, id, fl, proto, dst);
+		ip_fill_header(f + ETH_HLEN, IP_HLEN + n, id, fl, proto, src, dst);
 		CNT(stk, ip_tx);
 		CNT(stk, ip_frag_tx);
 		int rc = eth_output_ip(stk, f, IP_HLEN + n, nexthop);

@@ -75,6 +75,7 @@
 #define TCP_BACKLOG_MAX 1024
 #define TCP_DEFAULT_MSS 536       /* RFC 9293 §3.7.1 when no MSS option */
 
+#define LO_QUEUE_MAX 1024         /* looped-back packets waiting for lo_drain */
 #define IP_REASS_SLOTS 4          /* datagrams being reassembled at once */
 #define IP_REASS_TIMEOUT_MS 5000
 #define IP_REASS_ROOM 60          /* header room before the payload */
@@ -112,6 +113,7 @@ struct arp_entry {
 };
 
 struct tcp_pcb;
+struct lo_packet;
 struct udp_pcb;
 
 struct net_stack {
@@ -131,6 +133,10 @@ struct net_stack {
 	struct tcp_pcb *tcp_all;        /* every TCP pcb (timers, port checks) */
 	struct tcp_pcb *tcp_hash[TCP_HASH_SIZE];   /* connected, by 4-tuple */
 	struct udp_pcb *udp_all;
+	/* loopback (loop.c): packets to ourselves, delivered by lo_drain() */
+	struct lo_packet *lo_head, *lo_tail;
+	unsigned lo_len;
+	bool lo_busy;                   /* lo_drain() is running: do not recurse */
 };
 
 #define CNT(stk, name) ((stk)->cnt.name++)
@@ -253,6 +259,7 @@ struct tcp_pcb {
 
 	/* options */
 	bool nodelay, keepalive;
+	bool cork;                      /* TCP_CORK: only full segments until uncorked */
 	uint32_t keepidle_s, keepintvl_s, keepcnt;
 	uint16_t user_mss;
 };
@@ -274,8 +281,9 @@ uint16_t net_csum_fold(uint32_t sum);
 uint32_t net_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 /* The checksum field of an outgoing TCP or UDP packet (l4, len) to (dst):
  * the full checksum, or only the pseudo-header sum when the device
- * completes it (NETDEV_F_TX_CSUM). The field must be zero on entry. */
-uint16_t net_l4_csum(const struct net_stack *stk, uint32_t dst, uint8_t proto,
+ * completes it (NETDEV_F_TX_CSUM) or the packet loops back (loop.c). The
+ * field must be zero on entry. (src) 0: ip_src_for(dst). */
+uint16_t net_l4_csum(const struct net_stack *stk, uint32_t src, uint32_t dst, uint8_t proto,
 		     const uint8_t *l4, size_t len);
 int nring_write(struct nring *r, const uint8_t *data, uint32_t n);  /* bytes stored */
 void nring_peek(const struct nring *r, uint32_t off, uint8_t *dst, uint32_t n);
@@ -306,12 +314,26 @@ void arp_flush(struct net_stack *stk);
 void ip_input(struct net_stack *stk, const uint8_t *pkt, size_t len, const uint8_t *src_mac,
 	      unsigned flags);
 /* (frame) holds the transport packet of (l4len) bytes at frame + NET_HDR_ROOM;
- * fills the IP and Ethernet headers and sends. */
-int ip_output(struct net_stack *stk, uint8_t *frame, size_t l4len, uint32_t dst, uint8_t proto);
+ * fills the IP and Ethernet headers and sends, or loops it back when (dst)
+ * is ours. (src) 0: ip_src_for(dst). */
+int ip_output(struct net_stack *stk, uint8_t *frame, size_t l4len, uint32_t src, uint32_t dst,
+	      uint8_t proto);
+/* Ours: the interface's address or 127.0.0.0/8 (the loopback interface). */
 bool ip_is_local(const struct net_stack *stk, uint32_t ip);
+static inline bool ip_is_loopback(uint32_t ip) { return (ip >> 24) == 127; }
+/* The source address a packet to (dst) leaves with (Linux: the route's). */
+uint32_t ip_src_for(const struct net_stack *stk, uint32_t dst);
 /* A whole packet (maybe reassembled) to ICMP, UDP or TCP. */
 void ip_deliver(struct net_stack *stk, const uint8_t *pkt, size_t total, size_t hlen,
 		unsigned flags);
+
+/* ---- loop.c: the loopback interface ---- */
+/* Queue a copy of the IP packet (pkt, len) for delivery inside the stack. */
+int lo_output(struct net_stack *stk, const uint8_t *pkt, size_t len);
+/* Deliver what is queued (and what that makes the stack send to itself).
+ * Every entry point of the stack calls it before returning. */
+void lo_drain(struct net_stack *stk);
+void lo_flush(struct net_stack *stk);
 
 /* ---- ip_frag.c ---- */
 void ip_reass_input(struct net_stack *stk, const uint8_t *pkt, size_t total, size_t hlen);

@@ -1,6 +1,7 @@
 /* stack.c — the stack's entry points: create/destroy, net_input (from the
  * driver), net_timer (from the kernel's clock) and the counters line.
- * net_input -> eth_input; net_timer -> arp_timer, tcp_timer. */
+ * net_input -> eth_input; net_timer -> arp_timer, tcp_timer; each ends with
+ * lo_drain (what the stack sent itself meanwhile). */
 #include "net_impl.h"
 
 struct net_stack *net_stack_create(struct netdev *dev, const struct net_config *cfg,
@@ -32,6 +33,7 @@ void net_stack_destroy(struct net_stack *stk)
 	udp_destroy_all(stk);
 	arp_flush(stk);
 	ip_reass_flush(stk);
+	lo_flush(stk);
 	stk->dev->stack = NULL;
 	netp_free(stk);
 }
@@ -39,8 +41,10 @@ void net_stack_destroy(struct net_stack *stk)
 void net_input_flags(struct netdev *dev, const void *frame, size_t len, unsigned flags)
 {
 	struct net_stack *stk = dev->stack;
-	if (stk)
+	if (stk) {
 		eth_input(stk, frame, len, flags);
+		lo_drain(stk);
+	}
 }
 
 void net_input(struct netdev *dev, const void *frame, size_t len)
@@ -55,6 +59,7 @@ void net_timer(struct net_stack *stk, uint64_t now_ms)
 	arp_timer(stk);
 	ip_reass_timer(stk);
 	tcp_timer(stk);
+	lo_drain(stk);
 }
 
 const struct net_counters *net_counters(const struct net_stack *stk)

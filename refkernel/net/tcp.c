@@ -354,7 +354,7 @@ int tcp_bind(struct sock *s, const struct net_addr *a)
 	struct tcp_pcb *pcb = s->tcp;
 	if (pcb->lport || pcb->state != TCP_CLOSED)
 		return -EINVAL;
-	if (a->ip && a->ip != s->stk->ip)
+	if (a->ip && !ip_is_local(s->stk, a->ip))
 		return -EADDRNOTAVAIL;
 	return tcp_bind_port(pcb, a->ip, a->port);
 }
@@ -419,17 +419,18 @@ int tcp_connect(struct sock *s, const struct net_addr *a)
 	default:
 		return -EISCONN;
 	}
-	if (a->ip == stk->ip || (a->ip >> 24) == 127 ||
-	    ((a->ip & stk->netmask) != (stk->ip & stk->netmask) && !stk->gateway))
+	if (!ip_is_local(stk, a->ip) &&
+	    (a->ip & stk->netmask) != (stk->ip & stk->netmask) && !stk->gateway)
 		return -ENETUNREACH;
+	uint32_t lip = pcb->lip ? pcb->lip : ip_src_for(stk, a->ip);
 	if (!pcb->lport) {
 		int rc = tcp_bind_port(pcb, 0, 0);
 		if (rc < 0)
 			return rc;
 	}
-	if (tcp_lookup(stk, stk->ip, pcb->lport, a->ip, a->port))
+	if (tcp_lookup(stk, lip, pcb->lport, a->ip, a->port))
 		return -EADDRNOTAVAIL;
-	pcb->lip = stk->ip;
+	pcb->lip = lip;
 	pcb->rip = a->ip;
 	pcb->rport = a->port;
 	pcb->err = 0;
@@ -643,6 +644,11 @@ int tcp_setopt(struct sock *s, int level, int name, int v)
 		if (pcb->nodelay && pcb->state >= TCP_ESTABLISHED)
 			tcp_output(pcb);
 		return 0;
+	case NET_TCP_CORK:
+		pcb->cork = v != 0;
+		if (!pcb->cork && pcb->state >= TCP_ESTABLISHED)
+			tcp_output(pcb);
+		return 0;
 	case NET_TCP_MAXSEG:
 		if (v < 88 || v > 65535)
 			return -EINVAL;
@@ -680,6 +686,9 @@ int tcp_getopt(struct sock *s, int level, int name, int *v)
 	switch (name) {
 	case NET_TCP_NODELAY:
 		*v = pcb->nodelay;
+		return 0;
+	case NET_TCP_CORK:
+		*v = pcb->cork;
 		return 0;
 	case NET_TCP_MAXSEG:
 		*v = pcb->mss;

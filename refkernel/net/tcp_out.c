@@ -72,12 +72,13 @@ static bool tcp_fin_sent(const struct tcp_pcb *pcb)
 	       SEQ_GT(pcb->snd_max, seq_add(pcb->snd_una, pcb->sndbuf.len));
 }
 
-/* Checksum the segment at frame + NET_HDR_ROOM and send it to (dst). */
-static int tcp_checksum_and_send(struct net_stack *stk, uint8_t *frame, uint32_t dst, size_t seglen)
+/* Checksum the segment at frame + NET_HDR_ROOM and send it from (src) to (dst). */
+static int tcp_checksum_and_send(struct net_stack *stk, uint8_t *frame, uint32_t src, uint32_t dst,
+				 size_t seglen)
 {
 	uint8_t *h = frame + NET_HDR_ROOM;
-	wr16(h + 16, net_l4_csum(stk, dst, IP_PROTO_TCP, h, seglen));
-	int rc = ip_output(stk, frame, seglen, dst, IP_PROTO_TCP);
+	wr16(h + 16, net_l4_csum(stk, src, dst, IP_PROTO_TCP, h, seglen));
+	int rc = ip_output(stk, frame, seglen, src, dst, IP_PROTO_TCP);
 	if (rc == 0)
 		CNT(stk, tcp_tx);
 	return rc;
@@ -146,7 +147,7 @@ int tcp_xmit(struct tcp_pcb *pcb, tcp_seq_t seq, uint32_t len, uint8_t flags)
 	}
 	if (flags & TCP_RST)
 		CNT(stk, tcp_rst_tx);
-	return tcp_checksum_and_send(stk, frame, pcb->rip, hlen + len);
+	return tcp_checksum_and_send(stk, frame, pcb->lip, pcb->rip, hlen + len);
 }
 
 void tcp_send_syn(struct tcp_pcb *pcb)
@@ -182,7 +183,6 @@ void tcp_send_rst_for(struct tcp_pcb *pcb)
 void tcp_reply_rst(struct net_stack *stk, uint32_t src, uint32_t dst, uint16_t sport,
 		   uint16_t dport, tcp_seq_t seq, tcp_seq_t ack, uint8_t flags, uint32_t seglen)
 {
-	(void)dst;    /* always our address: ip_output fills it in */
 	if (flags & TCP_RST)
 		return;   /* never answer a reset */
 	uint8_t frame[NET_FRAME_MAX];
@@ -206,7 +206,7 @@ void tcp_reply_rst(struct net_stack *stk, uint32_t src, uint32_t dst, uint16_t s
 	wr16(h + 16, 0);
 	wr16(h + 18, 0);
 	CNT(stk, tcp_rst_tx);
-	tcp_checksum_and_send(stk, frame, src, TCP_HLEN);
+	tcp_checksum_and_send(stk, frame, dst, src, TCP_HLEN);
 }
 
 void tcp_retransmit_first(struct tcp_pcb *pcb)
@@ -276,6 +276,8 @@ void tcp_output(struct tcp_pcb *pcb)
 				/* Window-limited: wait for a useful window (RFC 9293 §3.8.6.2.1). */
 				if (len < pcb->snd_wnd_max / 2)
 					break;
+			} else if (pcb->cork) {
+				break;   /* TCP_CORK: the tail waits for the uncork */
 			} else if (!pcb->nodelay && SEQ_GT(pcb->snd_sml, pcb->snd_una)) {
 				/* Nagle (RFC 896) as Minshall refined it (and Linux does):
 				 * wait only while an earlier small segment is unacknowledged,

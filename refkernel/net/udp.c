@@ -95,7 +95,7 @@ int udp_bind(struct sock *s, const struct net_addr *a)
 	struct udp_pcb *u = s->udp;
 	if (u->lport)
 		return -EINVAL;
-	if (a->ip && a->ip != stk->ip)
+	if (a->ip && !ip_is_local(stk, a->ip))
 		return -EADDRNOTAVAIL;
 	uint16_t port = a->port;
 	if (port == 0) {
@@ -167,8 +167,8 @@ long udp_sendmsg(struct sock *s, const struct net_iov *iov, int n, const struct 
 	wr16(h + 2, dport);
 	wr16(h + 4, ulen);
 	wr16(h + 6, 0);
-	wr16(h + 6, net_l4_csum(stk, dip, IP_PROTO_UDP, h, ulen));
-	int rc = ip_output(stk, frame, ulen, dip, IP_PROTO_UDP);
+	wr16(h + 6, net_l4_csum(stk, u->lip, dip, IP_PROTO_UDP, h, ulen));
+	int rc = ip_output(stk, frame, ulen, u->lip, dip, IP_PROTO_UDP);
 	if (frame != small)
 		netp_free(frame);
 	if (rc < 0)

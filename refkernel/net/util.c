@@ -49,11 +49,14 @@ uint32_t net_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len
 	return s + proto + len;
 }
 
-uint16_t net_l4_csum(const struct net_stack *stk, uint32_t dst, uint8_t proto,
+uint16_t net_l4_csum(const struct net_stack *stk, uint32_t src, uint32_t dst, uint8_t proto,
 		     const uint8_t *l4, size_t len)
 {
-	uint32_t pseudo = net_csum_pseudo(stk->ip, dst, proto, (uint16_t)len);
+	uint32_t pseudo = net_csum_pseudo(src ? src : ip_src_for(stk, dst), dst, proto, (uint16_t)len);
 	size_t mtu = stk->dev->mtu ? stk->dev->mtu : NETDEV_MTU_DEFAULT;
+	/* looped back: delivered as checked (NETDEV_RX_CSUM_OK), like Linux's lo */
+	if (ip_is_local(stk, dst))
+		return (uint16_t)~net_csum_fold(pseudo);
 	/* offload only what leaves in one frame: a device cannot finish the
 	 * checksum of a datagram that ip_output() will fragment */
 	if ((stk->dev->features & NETDEV_F_TX_CSUM) && len + 20 <= mtu)

@@ -114,7 +114,7 @@ static const sys_fn table[SYS_MAX] = {
 	[39] = sys_getpid,
 	[41] = sys_socket, [42] = sys_connect, [43] = sys_accept, [44] = sys_sendto,
 	[45] = sys_recvfrom, [46] = sys_sendmsg, [47] = sys_recvmsg, [48] = sys_shutdown,
-	[49] = sys_bind, [50] = sys_listen, [51] = sys_getsockname, [52] = sys_getpeername,
+	[49] = sys_bind, [50] = sys_listen, [51] = sys_getsockname, [52] = sys_getpeername, [53] = sys_socketpair,
 	[54] = sys_setsockopt, [55] = sys_getsockopt, [60] = sys_exit, [62] = sys_kill, [63] = sys_uname,
 	[72] = sys_fcntl_fs, [96] = sys_gettimeofday, [110] = sys_getppid, [158] = sys_arch_prctl,
 	[186] = sys_gettid, [200] = sys_tkill, [201] = sys_time, [202] = sys_futex,

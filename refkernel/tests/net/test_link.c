@@ -629,3 +629,16 @@ NET_TEST(ip, large_ping_is_answered_in_fragments)
 	}
 	cr_assert_eq(bytes, 4008);
 }
+
+NET_TEST(arp, announcement_is_a_broadcast_request_for_our_own_address)
+{
+	net_announce(A.stk);
+	cr_assert_eq(A.ntx, 1);
+	const uint8_t *f = A.tx[0];
+	cr_assert_eq(memcmp(f, "\xff\xff\xff\xff\xff\xff", 6), 0, "broadcast");
+	cr_assert_eq(rd16(f + 12), ETH_TYPE_ARP);
+	cr_assert_eq(rd16(f + ETH_HLEN + 6), 1, "a request");
+	cr_assert_eq(rd32(f + ETH_HLEN + 14), T_IP_A, "sender: our address");
+	cr_assert_eq(rd32(f + ETH_HLEN + 24), T_IP_A, "target: our address too");
+	cr_assert_eq(A.stk->cnt.arp_tx, 1);
+}
