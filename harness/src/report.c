@@ -2,7 +2,9 @@
  * failures.csv (sm_load, also used by plot.c) and prints one markdown table:
  * a row per (workload, metric) of each job, a column per target, each cell the
  * median with its order-statistic interval, n and the interval's real
- * coverage, and the ratio to the baseline target's median.
+ * coverage, and the ratio to the baseline target's median. sm_group() sets an
+ * app's rows right after those of our workload it compares with (nginx after
+ * httpd), for the markdown table and report_html.c's alike.
  */
 #define _GNU_SOURCE
 #include <jansson.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app.h"
 #include "ukb.h"
 
 int report_resolve_dir(const char *arg, char *out, size_t n)
@@ -278,6 +281,104 @@ static int seen_before(const struct sm_table *t, int i)
 	return 0;
 }
 
+/* The same workload, its tests aside: "redis/SET-P1" is redis. */
+static int same(const char *a, const char *b)
+{
+	size_t n = strcspn(a, "/");
+
+	return n == strcspn(b, "/") && !strncmp(a, b, n);
+}
+
+/* What the workload (w) is set beside: "" if nothing. */
+static const char *beside(const struct sm_table *t, const char *w)
+{
+	for (int i = 0; i < t->np; i++)
+		if (same(t->pair[i].app, w))
+			return t->pair[i].ours;
+	return "";
+}
+
+static int has_workload(const struct sm_table *t, const char *w)
+{
+	for (int i = 0; i < t->nr; i++)
+		if (same(t->r[i].workload, w))
+			return 1;
+	return 0;
+}
+
+/* A pair both of whose sides have rows; no chains (ours is never an app set
+ * beside something else). */
+static void add_pair(struct sm_table *t, const char *app, const char *ours)
+{
+	if (!app[0] || !ours[0] || !strcmp(app, ours) || t->np == SM_PAIRS || beside(t, app)[0] ||
+	    beside(t, ours)[0] || !has_workload(t, app) || !has_workload(t, ours))
+		return;
+	for (int i = 0; i < t->np; i++)
+		if (same(t->pair[i].ours, app))
+			return;
+	ut_strlcpy(t->pair[t->np].app, app, UKB_NAME);
+	ut_strlcpy(t->pair[t->np++].ours, ours, UKB_NAME);
+}
+
+static int first_of_label(const struct sm_table *t, int i)
+{
+	return first_row_of(t, &t->r[i]) == &t->r[i];
+}
+
+void sm_group(struct sm_table *t, json_t *meta)
+{
+	json_t *jobs = json_object_get(meta, "jobs"), *j;
+	int recorded = 0, *lab, nl = 0, nr = 0;
+	struct sm_row *r;
+	size_t k;
+
+	t->np = 0;
+	json_array_foreach(jobs, k, j) {	/* run.c wrote "compare" for every job */
+		if (!json_object_get(j, "compare"))
+			continue;
+		recorded = 1;
+		add_pair(t, js_str(j, "workload"), js_str(j, "compare"));
+	}
+	for (int i = 0; i < t->nr && !recorded; i++) {	/* an older set: the app registry */
+		char w[UKB_NAME];
+		const struct app_def *a;
+
+		snprintf(w, sizeof w, "%.*s", (int)strcspn(t->r[i].workload, "/"), t->r[i].workload);
+		a = app_find(w);
+		if (a)
+			add_pair(t, a->name, a->compare);
+	}
+	if (!t->np)
+		return;
+	/* labels in order of first appearance; an app's right after the last
+	 * label of the workload it is set beside; then the rows, label by label */
+	lab = malloc(sizeof *lab * (size_t)t->nr);
+	r = malloc(sizeof *r * (size_t)t->nr);
+	for (int i = 0; lab && r && i < t->nr; i++) {
+		int last = 1;
+
+		if (!first_of_label(t, i) || beside(t, t->r[i].workload)[0])
+			continue;
+		lab[nl++] = i;
+		for (int q = i + 1; q < t->nr && last; q++)
+			last = !first_of_label(t, q) || !same(t->r[q].workload, t->r[i].workload);
+		for (int q = 0; q < t->nr && last; q++)
+			if (first_of_label(t, q) && same(beside(t, t->r[q].workload), t->r[i].workload))
+				lab[nl++] = q;
+	}
+	for (int l = 0; lab && r && l < nl; l++)
+		for (int i = 0; i < t->nr; i++)
+			if (!strcmp(t->r[i].label, t->r[lab[l]].label))
+				r[nr++] = t->r[i];
+	if (r && nr == t->nr) {
+		free(t->r);
+		t->r = r;
+	} else {
+		free(r);
+	}
+	free(lab);
+}
+
 /* One cell: the median, the order-statistic interval around it, how many
  * samples and the interval's real coverage (n = 3: 75%, n = 5: 93.75%). */
 static void print_cell(const struct sm_row *c)
@@ -381,6 +482,10 @@ int report_main(int argc, char **argv)
 		ut_err("report: %s", why);
 		return 2;
 	}
+	/* an app's rows beside ours (nginx after httpd), from meta.json's jobs */
+	json_t *mj = js_meta_load(dir, why, sizeof why);
+
+	sm_group(&t, mj);
 	char meta_base[UKB_NAME] = "", mp[UKB_PATH + 16];
 	struct ut_buf meta = { 0 };
 	const char *k;
@@ -414,6 +519,7 @@ int report_main(int argc, char **argv)
 		if (t.missing[0])
 			ut_err("report: incomplete result set: %s", t.missing);
 		ut_buf_free(&meta);
+		json_decref(mj);
 		sm_free(&t);
 		return rc ? 1 : 0;
 	}
@@ -449,7 +555,6 @@ int report_main(int argc, char **argv)
 	ut_buf_free(&meta);
 	/* a merged set (bench --slurm): rows grouped by host, ratios within one */
 	struct hm_map hm;
-	json_t *mj = js_meta_load(dir, why, sizeof why);
 	int multi;
 
 	hm_load(mj, &hm);
@@ -457,6 +562,9 @@ int report_main(int argc, char **argv)
 	multi = hm.nh > 1;
 	if (multi)
 		hm_print_hosts(&hm, stdout);
+	for (int i = 0; i < t.np; i++)
+		printf("%s%s (Debian) beside %s (ours)%s", i ? "; " : "Set beside each other: ",
+		       t.pair[i].app, t.pair[i].ours, i + 1 < t.np ? "" : ".\n\n");
 	printf("| workload | metric | unit |%s", multi ? " host |" : "");
 	for (int i = 0; i < t.nt; i++)
 		printf(" %s |", t.targets[i]);

@@ -284,6 +284,13 @@ static void summary_table(struct ut_buf *b, const struct sm_table *t, const char
 			 "(95%% needs n &ge; 6)%s%s%s. Red cells: every launch failed (reasons below).</p>\n",
 		      baseline ? "; &times;: ratio to " : "", baseline ? baseline : "",
 		      baseline ? "'s median" : "");
+	for (int i = 0; i < t->np; i++) {	/* sm_group() put these rows together */
+		ut_buf_printf(b, "%s<b>", i ? "; " : "<p id=\"pairs\">Set beside each other: ");
+		rh_esc(b, t->pair[i].app);
+		ut_buf_printf(b, "</b> (Debian) beside <b>");
+		rh_esc(b, t->pair[i].ours);
+		ut_buf_printf(b, "</b> (ours)%s", i + 1 < t->np ? "" : ".</p>\n");
+	}
 	ut_buf_printf(b, "<table id=\"summary-table\"><tr><th>workload</th><th>metric</th><th>unit</th>");
 	for (int k = 0; k < t->nt; k++) {
 		ut_buf_printf(b, "<th>");

@@ -178,6 +178,8 @@ static void build_meta(struct ut_buf *b, const struct run_plan *p, const struct 
 		ut_json_str(b, ji[i].cpu);
 		ut_buf_printf(b, ", \"baseline\": ");
 		ut_json_str(b, j->baseline);	/* its own; "" = the experiment's */
+		ut_buf_printf(b, ", \"compare\": ");	/* an app's: ours it is set beside */
+		ut_json_str(b, app_find(j->workload) ? app_find(j->workload)->compare : "");
 		ut_buf_printf(b, ", \"ended\": {");
 		for (int e = 0; e < JI_ENDS && ji[i].ends[e].n; e++) {
 			ut_buf_printf(b, "%s", e ? ", " : "");

@@ -457,6 +457,7 @@ struct sm_row {	/* one line of summary.csv */
 	int n;
 	double median, min, max, p25, p75, ci_lo, ci_hi, ci_level;
 };
+#define SM_PAIRS 16
 struct sm_table {
 	struct sm_row *r;
 	int nr;
@@ -465,8 +466,16 @@ struct sm_table {
 	char targets[16][UKB_NAME];	/* in order of first appearance */
 	int nt;
 	char missing[512];	/* what the set lacks or had cut off, "" if whole */
+	struct {
+		char app[UKB_NAME], ours[UKB_NAME];	/* nginx beside httpd */
+	} pair[SM_PAIRS];	/* sm_group(): the pairs whose both sides have rows */
+	int np;
 };
 int sm_load(const char *dir, struct sm_table *t, char *why, size_t n);
+/* Reorders (t)'s rows so that an app's rows follow those of the workload it
+ * is set beside (its app.conf's compare, as meta.json's jobs recorded it; the
+ * app registry for sets without it); without a pair the order is kept. */
+void sm_group(struct sm_table *t, json_t *meta);
 const struct sm_row *sm_find(const struct sm_table *t, const char *target,
 			     const char *label, const char *metric);	/* label: sm_row.label */
 void sm_label(const struct sm_table *t, const char *job, const char *workload, char *out,
