@@ -57,7 +57,7 @@ run: refkernel
 debug: refkernel
 	$(MAKE) -C refkernel debug W=$(W)
 bake:
-	$(MAKE) -C refkernel bake BIN=$(abspath $(BIN)) IMG=$(abspath $(IMG))
+	$(MAKE) -C refkernel bake BIN=$(abspath $(BIN)) IMG=$(abspath $(IMG)) $(if $(ROOTFS),ROOTFS=$(abspath $(ROOTFS)))
 # make rootfs BIN=<x86-64 ELF> [ROOTFS=<dir>] OUT=<file.cpio>
 rootfs:
 	@test -n "$(BIN)" -a -n "$(OUT)" || { echo "usage: make rootfs BIN=<x86-64 ELF> [ROOTFS=<dir>] OUT=<file.cpio>"; exit 2; }

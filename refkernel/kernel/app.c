@@ -137,11 +137,14 @@ void app_start(int argc, char **argv)
 	struct elf_info ei;
 	const char *why = "empty";
 
-	if (len == 0) { /* no baked program: argv[1] names it */
-		if (argc < 2)
-			kpanic(KEXIT_NOPROG, "no program: name one after \"--\" (-append \"-- /path/prog args\")");
-		argc--;
-		argv++;
+	if (len == 0) { /* no baked program: the image names one in its root
+			 * (make bake of a dynamic program), else argv[1] does */
+		if (argv[0][0] != '/') {
+			if (argc < 2)
+				kpanic(KEXIT_NOPROG, "no program: name one after \"--\" (-append \"-- /path/prog args\")");
+			argc--;
+			argv++;
+		}
 		img = kfs_program(argv[0], &len);
 		if (len == 0 || elf_check_flags(img, len, ELF_DYN | ELF_INTERP, &ei, &why))
 			kpanic(KEXIT_NOPROG, "%s: not an x86-64 executable the kernel can run: %s", argv[0], why);

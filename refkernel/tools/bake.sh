@@ -9,7 +9,7 @@
 # set, adds the network (otherwise kernel/nonet.c's stand-ins remain), and
 # $FS_OBJ the file system (otherwise kernel/nofs.c's).
 # BIN "-" bakes no program: the kernel runs the one named after "--" from
-# its root. $ROOTFS_CPIO, when set, is a cpio newc archive baked in as the
+# its root, or $PROGRAM (an absolute path in the baked root) when set. $ROOTFS_CPIO, when set, is a cpio newc archive baked in as the
 # root file system (.rootfs; an -initrd archive is laid over it at boot).
 set -eu
 [ $# -eq 5 ] || { echo "usage: bake.sh KERNEL_O LDSCRIPT ELFCHECK BIN IMG" >&2; exit 2; }
@@ -17,7 +17,7 @@ kobj=$1 lds=$2 elfcheck=$3 bin=$4 img=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 if [ "$bin" = - ]; then
-	name= incbin=
+	name=${PROGRAM:-} incbin=
 else
 	[ -f "$bin" ] || { echo "bake: $bin: no such file" >&2; exit 1; }
 	"$elfcheck" "$bin" || exit 1

@@ -27,7 +27,7 @@ count() { grep -cE -- "$1" "$out"; }
 # cpio DIR FILE: a newc archive of DIR's tree
 cpio_of() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$2"; }
 
-echo "1..15"
+echo "1..16"
 mkdir -p "$tmp/a/bin" "$tmp/a/etc" "$tmp/b/bin"
 cp "$B/../workloads/hello" "$tmp/a/bin/prog"
 echo "not a program" > "$tmp/a/etc/motd"
@@ -95,6 +95,15 @@ cpio_of "$tmp/g" "$tmp/g.cpio"
 boot "$B/refkernel.img" "-- /bin/dynamic_pie" -initrd "$tmp/g.cpio"
 check "a dynamic glibc PIE (ET_DYN + PT_INTERP $interp, libc mmap'ed from the root) runs" eval \
 	'[ "$(grep -v "^refkernel: " "$out")" = "$("$dyn")" ] && [ $rc -eq 1 ]'
+# make bake of the same program: its interpreter and libraries (the rootfs
+# tool's closure) baked in as the root, run by its path, no -initrd.
+if make -s -C "$(dirname "$0")/../.." bake BIN="$dyn" IMG="$tmp/dyn.img" > "$tmp/bake.log" 2>&1; then
+	boot "$tmp/dyn.img" ""
+	check "make bake of a dynamic PIE: the image holds its closure and runs it, no -initrd" eval \
+		'[ "$(grep -v "^refkernel: " "$out")" = "$("$dyn")" ] && [ $rc -eq 1 ]'
+else
+	not_ok "make bake BIN=$dyn failed: $(tail -n 1 "$tmp/bake.log")"
+fi
 
 # tests/guest/progabi.c (signals, eventfd/timerfd/epoll, mmap of files,
 # mremap/mincore, rlimits, ids, prctl, /proc; the glibc build dlopen()s
