@@ -75,8 +75,8 @@ boot tcg microvm 16 "$T/bigbss.img" "tsc_khz=$KHZ"
 check "memory too small for the application: one error line, status 247" eval \
 	'has "^refkernel: error: .*memory" && ! has "bigbss: loaded" && [ $rc -eq 247 ]'
 bake() { make -s -C "$(dirname "$0")/../.." bake BIN="$1" IMG="$2" > "$out" 2>&1; rc=$?; }
-bake "$T/dynamic" "$T/dynamic.img"
-check "bake refuses a dynamic binary with one line" eval 'has "dynamically linked" && [ $rc -ne 0 ] && [ ! -e "$T/dynamic.img" ]'
+bake "$T/no-such-program" "$T/none.img"	# (a dynamic one is baked with its root: fs.sh)
+check "bake of a missing file: one line naming it, no image" eval 'has "^bake: .*no-such-program: no such file" && [ $rc -ne 0 ] && [ ! -e "$T/none.img" ]'
 bake "$(dirname "$0")/run.sh" "$T/script.img"
 check "bake refuses a file that is not ELF" eval 'has "not an ELF" && [ $rc -ne 0 ]'
 bake "$T/abi" "$T/abi-user.img"
