@@ -12,40 +12,25 @@
 /* summary.json: {"experiment": E, "rows": [{job, target, workload, metric,
  * unit, n, median, min, max, p25, p75, ci_lo, ci_hi, ci_level}, ...]} in the
  * order of summary.csv (first appearance in samples). */
+static void json_row(void *rows, const struct rs_sample *a, const struct st_summary *st)
+{
+	json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+		"job", a->job, "target", a->target, "workload", a->workload,
+		"metric", a->metric, "unit", rs_unit(a->metric), "n", st->n,
+		"median", st->median, "min", st->min, "max", st->max, "p25", st->p25,
+		"p75", st->p75, "ci_lo", st->ci_lo, "ci_hi", st->ci_hi,
+		"ci_level", st->ci_level));
+}
+
 int js_summary_json(const struct rs_set *r, struct ut_buf *b)
 {
 	json_t *root = json_object(), *rows = json_array();
-	char *done = calloc((size_t)r->ns + 1, 1), *text = NULL;
-	double *v = malloc(sizeof *v * ((size_t)r->ns + 1));
+	char *text = NULL;
 	int rc = -1;
 
-	if (!root || !rows || !done || !v)
+	if (!root || !rows || rs_summary_each(r, json_row, rows) != 0)
 		goto out;
 	json_object_set_new(root, "experiment", json_string(r->experiment));
-	for (int i = 0; i < r->ns; i++) {
-		const struct rs_sample *a = &r->s[i];
-		struct st_summary st;
-		int k = 0;
-
-		if (done[i])
-			continue;
-		for (int j = i; j < r->ns; j++) {
-			const struct rs_sample *c = &r->s[j];
-
-			if (!done[j] && !strcmp(a->job, c->job) && !strcmp(a->target, c->target) &&
-			    !strcmp(a->workload, c->workload) && !strcmp(a->metric, c->metric)) {
-				done[j] = 1;
-				v[k++] = c->value;
-			}
-		}
-		st_summarize(v, k, &st);
-		json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
-			"job", a->job, "target", a->target, "workload", a->workload,
-			"metric", a->metric, "unit", rs_unit(a->metric), "n", st.n,
-			"median", st.median, "min", st.min, "max", st.max, "p25", st.p25,
-			"p75", st.p75, "ci_lo", st.ci_lo, "ci_hi", st.ci_hi,
-			"ci_level", st.ci_level));
-	}
 	json_object_set(root, "rows", rows);
 	text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	if (text) {
@@ -57,8 +42,6 @@ out:
 	free(text);
 	json_decref(rows);
 	json_decref(root);
-	free(done);
-	free(v);
 	return rc;
 }
 

@@ -185,16 +185,13 @@ void rs_samples_csv(const struct rs_set *r, struct ut_buf *b)
 	}
 }
 
-void rs_summary_csv(const struct rs_set *r, struct ut_buf *b)
+int rs_summary_each(const struct rs_set *r, rs_row_fn fn, void *ctx)
 {
 	char *done = calloc((size_t)r->ns + 1, 1);
 	double *v = malloc(sizeof *v * ((size_t)r->ns + 1));
+	int rc = done && v ? 0 : -1;
 
-	ut_buf_printf(b, "experiment,job,target,workload,metric,unit,n,median,min,max,p25,p75,"
-			 "ci_lo,ci_hi,ci_level\n");
-	if (!done || !v)
-		goto out;
-	for (int i = 0; i < r->ns; i++) {
+	for (int i = 0; rc == 0 && i < r->ns; i++) {
 		const struct rs_sample *a = &r->s[i];
 		struct st_summary st;
 		int k = 0;
@@ -211,19 +208,41 @@ void rs_summary_csv(const struct rs_set *r, struct ut_buf *b)
 			}
 		}
 		st_summarize(v, k, &st);
-		ut_buf_printf(b, "%s,%s,%s,%s,%s,%s,%d", r->experiment, a->job, a->target,
-			      a->workload, a->metric, rs_unit(a->metric), st.n);
-		double f[] = { st.median, st.min, st.max, st.p25, st.p75, st.ci_lo, st.ci_hi };
-
-		for (size_t j = 0; j < sizeof f / sizeof f[0]; j++) {
-			ut_buf_add(b, ",", 1);
-			fmt_value(b, f[j]);
-		}
-		ut_buf_printf(b, ",%.4f\n", st.ci_level);
+		fn(ctx, a, &st);
 	}
-out:
 	free(done);
 	free(v);
+	return rc;
+}
+
+struct csv_ctx {
+	struct ut_buf *b;
+	const struct rs_set *r;
+};
+
+static void csv_row(void *arg, const struct rs_sample *a, const struct st_summary *st)
+{
+	const struct csv_ctx *c = arg;
+	struct ut_buf *b = c->b;
+	const struct rs_set *r = c->r;
+	double f[] = { st->median, st->min, st->max, st->p25, st->p75, st->ci_lo, st->ci_hi };
+
+	ut_buf_printf(b, "%s,%s,%s,%s,%s,%s,%d", r->experiment, a->job, a->target, a->workload,
+		      a->metric, rs_unit(a->metric), st->n);
+	for (size_t j = 0; j < sizeof f / sizeof f[0]; j++) {
+		ut_buf_add(b, ",", 1);
+		fmt_value(b, f[j]);
+	}
+	ut_buf_printf(b, ",%.4f\n", st->ci_level);
+}
+
+void rs_summary_csv(const struct rs_set *r, struct ut_buf *b)
+{
+	struct csv_ctx ctx = { b, r };
+
+	ut_buf_printf(b, "experiment,job,target,workload,metric,unit,n,median,min,max,p25,p75,"
+			 "ci_lo,ci_hi,ci_level\n");
+	rs_summary_each(r, csv_row, &ctx);
 }
 
 void rs_failures_csv(const struct rs_set *r, struct ut_buf *b)

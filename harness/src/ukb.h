@@ -246,6 +246,10 @@ void rs_fail(struct rs_set *r, const char *target, const char *workload, int rep
 int rs_create(struct rs_set *r, const char *experiment, const char *outdir, char *why, size_t n);
 void rs_samples_csv(const struct rs_set *r, struct ut_buf *b);
 void rs_summary_csv(const struct rs_set *r, struct ut_buf *b);
+/* Every (job, target, workload, metric) in order of first appearance, with
+ * its summary: fn(ctx, first sample, summary). -1 without memory. */
+typedef void (*rs_row_fn)(void *ctx, const struct rs_sample *a, const struct st_summary *st);
+int rs_summary_each(const struct rs_set *r, rs_row_fn fn, void *ctx);
 void rs_failures_csv(const struct rs_set *r, struct ut_buf *b);
 int rs_write(const struct rs_set *r, const char *meta_json);	/* atomic, all files */
 int rs_link_latest(const struct rs_set *r);
