@@ -9,6 +9,13 @@
  * are per thread. The application runs with interrupts off until it creates
  * its first thread (hello never needs the APIC).
  *
+ * Kernel threads (sched_kthread) run kernel code only, on their own kernel
+ * stack, with interrupts off like every kernel path: they run until they
+ * block. They are not the application's: the process ends when its last
+ * application thread exits, signals never pick them, and the process's CPU
+ * time leaves them out. The first one turns preemption on, so that an
+ * interrupt that wakes one can take the CPU from a spinning application.
+ *
  * CPU time is counted per thread: the time it held the CPU, less the time
  * the CPU halted (idle_ns) meanwhile.
  * Errors are negative errno. Blocking calls take an absolute deadline in
@@ -53,6 +60,8 @@ struct thread {
 	uint64_t ss_sp, ss_size;   /* sigaltstack; size 0: none */
 	uint64_t call_rsp;         /* the application's rsp at its current syscall */
 	struct sig_info cur_info, siginfo[64];
+	void (*kfn)(void *);       /* a kernel thread's body (NULL: an application thread) */
+	void *karg;
 };
 
 extern struct thread *sched_current;
@@ -66,12 +75,14 @@ __attribute__((noreturn)) void sched_exit_thread(void);
 void sched_yield(void);
 int  sched_block(enum wait_kind kind, uint64_t deadline); /* current must be queued/recorded first */
 void sched_wake(struct thread *t, int result);
-int  sched_nthreads(void);
+int  sched_kthread(const char *name, void (*fn)(void *), void *arg); /* tid or -errno */
+int  sched_nthreads(void);                             /* application threads */
 bool sched_multi(void);                                /* more than one thread exists */
 void sched_tick(void);                                 /* timer/IRQ: wake sleepers, maybe preempt */
 void sched_events(void);                               /* an interrupt came: wake W_EVENT waiters */
 void sched_preempt_check(struct x86_regs *r);          /* from x86_trap after an interrupt */
-struct thread *sched_find(int tid);                    /* a live thread, or NULL */
+struct thread *sched_find(int tid);                    /* a live application thread, or NULL */
+struct thread *sched_next(struct thread *prev);        /* every live thread, kernel ones too: from NULL */
 struct thread *sched_first_unmasked(uint64_t bit);     /* a live thread not blocking (bit), or NULL */
 uint64_t sched_cpu_ns(bool process);                   /* CPU time of the current thread or of all */
 

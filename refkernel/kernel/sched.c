@@ -46,7 +46,7 @@ struct thread *sched_first_unmasked(uint64_t bit)
 {
 	for (struct qnode *p = all.next; p != &all; p = p->next) {
 		struct thread *t = QUEUE_ENTRY(p, struct thread, all);
-		if (t->state != T_ZOMBIE && !(t->sigmask & bit))
+		if (t->state != T_ZOMBIE && !t->kfn && !(t->sigmask & bit))
 			return t;
 	}
 	return NULL;
@@ -56,10 +56,16 @@ struct thread *sched_find(int tid)
 {
 	for (struct qnode *p = all.next; p != &all; p = p->next) {
 		struct thread *t = QUEUE_ENTRY(p, struct thread, all);
-		if (t->tid == tid && t->state != T_ZOMBIE)
+		if (t->tid == tid && t->state != T_ZOMBIE && !t->kfn)
 			return t;
 	}
 	return NULL;
+}
+
+struct thread *sched_next(struct thread *prev)
+{
+	struct qnode *p = prev ? prev->all.next : all.next;
+	return p == &all ? NULL : QUEUE_ENTRY(p, struct thread, all);
 }
 
 /* The current run of (t) so far, idle time taken out. */
@@ -83,7 +89,7 @@ uint64_t sched_cpu_ns(bool process)
 	ns += dead_cpu_ns;
 	for (struct qnode *p = all.next; p != &all; p = p->next) {
 		struct thread *t = QUEUE_ENTRY(p, struct thread, all);
-		if (t != sched_current)
+		if (t != sched_current && !t->kfn)
 			ns += t->cpu_ns;
 	}
 	return ns;
@@ -253,6 +259,26 @@ static __attribute__((noreturn)) void thread_start(void)
 	x86_resume_app(&t->uctx);
 }
 
+static __attribute__((noreturn)) void thread_end(struct thread *t)
+{
+	t->state = T_ZOMBIE;
+	q_remove(&t->all);
+	if (t != &boot_thread)
+		q_push(&dead, &t->rq); /* freed by the next thread, off this stack */
+	schedule();
+	kpanic(KEXIT_PANIC, "a dead thread was scheduled");
+}
+
+/* A kernel thread's first code; it ends when its body returns. */
+static __attribute__((noreturn)) void kthread_start(void)
+{
+	struct thread *t = sched_current;
+	fxrstor(t->fx);
+	reap();
+	t->kfn(t->karg);
+	thread_end(t);
+}
+
 static void go_multi(void)
 {
 	if (multi)
@@ -262,6 +288,51 @@ static void go_multi(void)
 	irq_register(APIC_VEC_TIMER, NULL, NULL);
 	multi = true;
 	sched_current->slice_start = time_ns();
+}
+
+/* A new thread of its own whose first kernel code is (start): x86_switch
+ * pops six registers, then returns into it. */
+static struct thread *thread_new(void (*start)(void))
+{
+	struct thread *t = kmalloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	memset(t, 0, sizeof(*t));
+	t->kstack_top = mem_kstack_alloc_try(KSTACK_PAGES);
+	if (!t->kstack_top) {
+		kfree(t);
+		return NULL;
+	}
+	go_multi();
+	t->tid = next_tid++;
+	t->state = T_RUNNABLE;
+	fxsave(t->fx);
+	uint64_t *sp = (uint64_t *)(t->kstack_top - 64);
+	memset(sp, 0, 64);
+	sp[6] = (uint64_t)start;
+	t->ksp = (uint64_t)sp;
+	return t;
+}
+
+static void thread_run(struct thread *t)
+{
+	q_push(&all, &t->all);
+	q_push(&runq, &t->rq);
+	arm_timer();
+}
+
+int sched_kthread(const char *name, void (*fn)(void *), void *arg)
+{
+	struct thread *t = thread_new(kthread_start);
+	if (!t)
+		return -ENOMEM;
+	t->kfn = fn;
+	t->karg = arg;
+	t->sigmask = ~0ull;
+	size_t n = strlen(name);
+	memcpy(t->comm, name, n < sizeof(t->comm) - 1 ? n : sizeof(t->comm) - 1);
+	thread_run(t);
+	return t->tid;
 }
 
 int sched_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, uint64_t tls,
@@ -275,22 +346,13 @@ int sched_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, ui
 		return -EFAULT;
 	if ((flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)) && !mm_user_ok((void *)ctid, 4, true))
 		return -EFAULT;
-	struct thread *t = kmalloc(sizeof(*t));
+	struct thread *t = thread_new(thread_start);
 	if (!t)
 		return -EAGAIN;
-	memset(t, 0, sizeof(*t));
-	t->kstack_top = mem_kstack_alloc_try(KSTACK_PAGES);
-	if (!t->kstack_top) {
-		kfree(t);
-		return -ENOMEM;
-	}
-	go_multi();
-	t->tid = next_tid++;
-	t->state = T_RUNNABLE;
 	t->fs_base = (flags & CLONE_SETTLS) ? tls : sched_current->fs_base;
 	memcpy(t->comm, sched_current->comm, sizeof(t->comm));
 	t->sigmask = sched_current->sigmask; /* inherited; the alternate stack is not (CLONE_VM) */
-	fxsave(t->fx); /* the parent's FPU/SSE state, as Linux copies it */
+	/* thread_new copied the parent's FPU/SSE state, as Linux does */
 	t->uctx = (struct x86_regs){
 		.r15 = f->r15, .r14 = f->r14, .r13 = f->r13, .r12 = f->r12, .r10 = f->r10,
 		.r9 = f->r9, .r8 = f->r8, .rbp = f->rbp, .rdi = f->rdi, .rsi = f->rsi,
@@ -303,15 +365,8 @@ int sched_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, ui
 		*(uint32_t *)ptid = (uint32_t)t->tid;
 	if (flags & CLONE_CHILD_SETTID)
 		*(uint32_t *)ctid = (uint32_t)t->tid;
-	/* x86_switch pops six registers, then returns into thread_start */
-	uint64_t *sp = (uint64_t *)(t->kstack_top - 64);
-	memset(sp, 0, 64);
-	sp[6] = (uint64_t)thread_start;
-	t->ksp = (uint64_t)sp;
-	q_push(&all, &t->all);
-	q_push(&runq, &t->rq);
 	nthreads++;
-	arm_timer();
+	thread_run(t);
 	return t->tid;
 }
 
@@ -326,10 +381,5 @@ void sched_exit_thread(void)
 		sys_exit_all(0); /* the last thread: the process ends */
 	dead_cpu_ns += t->cpu_ns + run_ns(t, time_ns());
 	t->cpu_ns = 0; t->run_start = time_ns(); t->idle_mark = idle_ns; /* schedule() adds nothing more */
-	t->state = T_ZOMBIE;
-	q_remove(&t->all);
-	if (t != &boot_thread)
-		q_push(&dead, &t->rq); /* freed by the next thread, off this stack */
-	schedule();
-	kpanic(KEXIT_PANIC, "a dead thread was scheduled");
+	thread_end(t);
 }
