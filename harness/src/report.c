@@ -509,8 +509,11 @@ int report_main(int argc, char **argv)
 			if (!strcmp(t.targets[i], "native"))
 				baseline = "native";
 	}
+	static struct rb_map bases;	/* per-job baselines (baseline_of, [run] baseline) */
+
+	rb_load(user_base ? NULL : meta.p, &bases);
 	if (html) {	/* report_html.c */
-		int rc = rh_report(dir, &t, baseline, why, sizeof why);
+		int rc = rh_report(dir, &t, baseline, &bases, why, sizeof why);
 
 		if (rc != 0)
 			ut_err("report: %s", why);
@@ -525,24 +528,17 @@ int report_main(int argc, char **argv)
 	}
 	char real[PATH_MAX], expname[UKB_NAME] = "";
 	const char *name = realpath(dir, real) ? strrchr(real, '/') + 1 : dir;
-	static struct rb_map bases;	/* per-job baselines (baseline_of, [run] baseline) */
-
 	if (meta.p && (k = strstr(meta.p, "\"experiment\": \""))) {
 		k += strlen("\"experiment\": \"");
 		snprintf(expname, sizeof expname, "%.*s", (int)strcspn(k, "\""), k);
 	}
-	rb_load(user_base ? NULL : meta.p, &bases);
 	if (expname[0])
 		printf("## Experiment %s (%s)\n\n", expname, name);
 	else
 		printf("## %s\n\n", name);
-	for (int i = 0; i < bases.n; i++)
-		if (!i || strcmp(bases.e[i].baseline, bases.e[i - 1].baseline) ||
-		    strcmp(bases.e[i].target, bases.e[i - 1].target))
-			printf("%s%s against %s", i ? "; " : "Baselines per job: ", bases.e[i].target,
-			       bases.e[i].baseline);
+	rb_print(&bases, stdout);
 	if (bases.n)
-		printf(".\n\n");
+		printf("\n\n");
 	printf("Each cell: median [lo, hi] n=N, C%%: the distribution-free interval of the median\n"
 	       "from order statistics, N samples, C its real coverage (n=3: 75%%, n=5: 93.75%%;\n"
 	       "95%% needs n >= 6); n=1 is one sample, no interval%s%s%s.\n\n",
@@ -597,7 +593,6 @@ int report_main(int argc, char **argv)
 			if (!strstr(metrics, key))
 				continue;
 		}
-		base = baseline ? sm_find(&t, baseline, row->label, row->metric) : NULL;
 		printf("| %s | %s | %s |", row->label, row->metric, row->unit);
 		if (multi) {
 			int h = hm_index(&hm, row->job, row->workload);
@@ -621,14 +616,8 @@ int report_main(int argc, char **argv)
 				continue;
 			}
 			print_cell(c);
-			const char *own = rb_find(&bases, c->job, c->target);
-			const struct sm_row *ob = own ? sm_find(&t, own, row->label, row->metric) : NULL;
-
-			base = ob ? ob : baseline ? sm_find(&t, baseline, row->label, row->metric) : NULL;
-			if (base && multi && hm_index(&hm, base->job, base->workload) !=
-					     hm_index(&hm, c->job, c->workload))
-				base = NULL;	/* never one host's median over another's */
-			if (base && base->median != 0) {
+			base = rb_base(&t, &bases, multi ? &hm : NULL, baseline, c);
+			if (base) {
 				char ratio[32];
 
 				report_fmt(ratio, sizeof ratio, c->median / base->median);

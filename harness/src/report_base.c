@@ -2,7 +2,7 @@
  * ("target", "job", ..., "baseline" per job object), so that one table can
  * hold two machine types, each row read against its own null guest
  * (baseline_of in a [target], baseline in a [run]). rb_load() once,
- * rb_find() per cell.
+ * rb_base() per cell (the markdown and the HTML report both).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,4 +45,28 @@ const char *rb_find(const struct rb_map *m, const char *job, const char *target)
 		if (!strcmp(m->e[i].target, target) && (!job[0] || !strcmp(m->e[i].job, job)))
 			return m->e[i].baseline;
 	return NULL;
+}
+
+const struct sm_row *rb_base(const struct sm_table *t, const struct rb_map *m,
+			     const struct hm_map *hm, const char *baseline, const struct sm_row *c)
+{
+	const char *own = rb_find(m, c->job, c->target);
+	const struct sm_row *b = own ? sm_find(t, own, c->label, c->metric) : NULL;
+
+	if (!b && baseline)
+		b = sm_find(t, baseline, c->label, c->metric);
+	if (b && hm && hm_index(hm, b->job, b->workload) != hm_index(hm, c->job, c->workload))
+		return NULL;	/* never one host's median over another's */
+	return b && b->median != 0 ? b : NULL;
+}
+
+void rb_print(const struct rb_map *m, FILE *f)
+{
+	for (int i = 0; i < m->n; i++)
+		if (!i || strcmp(m->e[i].baseline, m->e[i - 1].baseline) ||
+		    strcmp(m->e[i].target, m->e[i - 1].target))
+			fprintf(f, "%s%s against %s", i ? "; " : "Baselines per job: ", m->e[i].target,
+				m->e[i].baseline);
+	if (m->n)
+		fprintf(f, ".");
 }

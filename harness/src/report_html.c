@@ -277,13 +277,28 @@ static const struct rs_failure *failure_for(const struct sm_table *t, const char
 	return NULL;
 }
 
-static void summary_table(struct ut_buf *b, const struct sm_table *t, const char *baseline)
+static void summary_table(struct ut_buf *b, const struct sm_table *t, const char *baseline,
+			  const struct rb_map *bases, const struct hm_map *hm)
 {
 	ut_buf_printf(b, "<h2 id=\"summary\">Summary</h2>\n<p>Each cell: the median, its "
 			 "order-statistic interval [lo, hi], n samples and the interval's real coverage "
 			 "(95%% needs n &ge; 6)%s%s%s. Red cells: every launch failed (reasons below).</p>\n",
 		      baseline ? "; &times;: ratio to " : "", baseline ? baseline : "",
 		      baseline ? "'s median" : "");
+	if (bases->n) {
+		char *s = NULL;
+		size_t n = 0;
+		FILE *f = open_memstream(&s, &n);
+
+		if (f) {
+			rb_print(bases, f);
+			fclose(f);
+			ut_buf_printf(b, "<p id=\"bases\">");
+			rh_esc(b, s);
+			ut_buf_printf(b, "</p>\n");
+		}
+		free(s);
+	}
 	for (int i = 0; i < t->np; i++) {	/* sm_group() put these rows together */
 		ut_buf_printf(b, "%s<b>", i ? "; " : "<p id=\"pairs\">Set beside each other: ");
 		rh_esc(b, t->pair[i].app);
@@ -306,7 +321,6 @@ static void summary_table(struct ut_buf *b, const struct sm_table *t, const char
 			dup = !strcmp(t->r[k].label, row->label) && !strcmp(t->r[k].metric, row->metric);
 		if (dup)
 			continue;
-		base = baseline ? sm_find(t, baseline, row->label, row->metric) : NULL;
 		ut_buf_printf(b, "<tr class=\"row\" data-metric=\"");
 		rh_esc(b, row->metric);
 		ut_buf_printf(b, "\"><td>");
@@ -343,7 +357,8 @@ static void summary_table(struct ut_buf *b, const struct sm_table *t, const char
 			else
 				ut_buf_printf(b, "<td class=\"num\">%s [%s, %s] n=%d, %.4g%%", m, lo, hi,
 					      c->n, c->ci_level * 100);
-			if (base && base->median != 0) {
+			base = rb_base(t, bases, hm->nh > 1 ? hm : NULL, baseline, c);
+			if (base) {
 				report_fmt(r, sizeof r, c->median / base->median);
 				ut_buf_printf(b, " <span class=\"ratio\">&times;%s</span>", r);
 			}
@@ -541,9 +556,10 @@ static void pcap_section(struct ut_buf *b, const char *dir)
 		closedir(d);
 }
 
-int rh_report(const char *dir, const struct sm_table *t, const char *baseline, char *why,
-	      size_t n)
+int rh_report(const char *dir, const struct sm_table *t, const char *baseline,
+	      const struct rb_map *bases, char *why, size_t n)
 {
+	struct hm_map hm = { 0 };
 	struct ut_buf b = { 0 }, doc = { 0 };
 	char real[PATH_MAX], out[UKB_PATH + 16], mwhy[UKB_WHY], title[UKB_PATH + 32], docpath[UKB_PATH];
 	const char *set = realpath(dir, real) ? strrchr(real, '/') + 1 : dir;
@@ -568,7 +584,6 @@ int rh_report(const char *dir, const struct sm_table *t, const char *baseline, c
 		ut_buf_printf(&b, ". What follows is what it has.</p>\n");
 	}
 	if (meta) {	/* a merged set (bench --slurm): its hosts, the odd accelerator */
-		struct hm_map hm;
 		int odd = 0;
 
 		hm_load(meta, &hm);
@@ -591,12 +606,12 @@ int rh_report(const char *dir, const struct sm_table *t, const char *baseline, c
 			ut_buf_printf(&b, "<p class=\"warn\" id=\"accel-warning\">The hosts' accelerators "
 					  "differ: the blocks of the marked hosts are kept, but compare with "
 					  "nothing measured elsewhere.</p>\n");
-		hm_free(&hm);
 	}
 	ut_buf_printf(&b, "<p><a href=\"#summary\">Summary</a> &middot; <a href=\"#plots\">Plots</a>"
 			  " &middot; <a href=\"#failures\">Failures</a> &middot; <a href=\"#meta\">Where and how it ran</a>"
 			  " &middot; <a href=\"#how\">How to read this</a></p>\n");
-	summary_table(&b, t, baseline);
+	summary_table(&b, t, baseline, bases, &hm);
+	hm_free(&hm);
 	plots_section(&b, t, dir, set);
 	failures_section(&b, t, dir);
 	pcap_section(&b, dir);

@@ -497,13 +497,20 @@ struct rb_map {
 };
 int rb_load(const char *meta_json, struct rb_map *m);	/* entries with a baseline */
 const char *rb_find(const struct rb_map *m, const char *job, const char *target);
+struct hm_map;
+/* The row cell (c) reads as a ratio to: its job's own baseline, else (baseline);
+ * NULL when there is none, its median is 0, or it ran on another host (hm may be NULL). */
+const struct sm_row *rb_base(const struct sm_table *t, const struct rb_map *m,
+			     const struct hm_map *hm, const char *baseline, const struct sm_row *c);
+void rb_print(const struct rb_map *m, FILE *f);	/* "Baselines per job: A against B; ...." */
 int plot_main(int argc, char **argv);
 int plot_all(const struct sm_table *t, const char *dir, const char *outdir, const char *set,
 	     int quiet);	/* every metric's bars and the CDFs; 1 if any failed */
 
 /* ---- report_html.c: report.html and compare's page; compare.c ---- */
 void rh_esc(struct ut_buf *b, const char *s);	/* HTML text */
-int rh_report(const char *dir, const struct sm_table *t, const char *baseline, char *why,
+int rh_report(const char *dir, const struct sm_table *t, const char *baseline,
+	      const struct rb_map *bases, char *why,
 	      size_t n);	/* DIR/report.html */
 void rh_compare_row(struct ut_buf *b, const struct rs_sample *k, const char *a, const char *bb,
 		    const char *ratio, double p, int verdict, const char *text);	/* verdict -1/0/1 */

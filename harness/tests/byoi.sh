@@ -19,7 +19,7 @@ status() { timeout -k 5 180 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
 # meta JSON-PATH-ish checks with python3 (json.load must succeed)
 py() { python3 -c "$1" "$2" >"$tmp/py" 2>&1; }
 
-echo "1..26"
+echo "1..27"
 
 # ---- bad input: file:line, one line, exit 2, before anything starts ----
 bad() {	# bad DESC EXPECTED-TEXT: the experiment in $tmp/bad.ini
@@ -250,6 +250,12 @@ npc=$(awk -F, '$3=="null-pc" && $5=="boot_to_ready" {print $8}' "$tmp/r5/samples
 ratio=$(awk -v a="$xpc" -v b="$npc" 'BEGIN {if (b > 0) printf "%.3g", a / b}')
 grep -q 'Baselines per job: x-pc against null-pc' "$tmp/out" && echo "$row" | grep -q "×$ratio" &&
 	ok "baseline_of: x-pc's ratio is to null-pc (×$ratio), the rest to null-mv" || nok "baseline per group (×$ratio)" "$tmp/out"
+status "$UK" report --html "$tmp/r5"
+hrow=$(grep -A0 'data-metric="boot_to_ready"><td>hello<' "$tmp/r5/report.html" | head -1)
+grep -q 'id="bases">Baselines per job: x-pc against null-pc' "$tmp/r5/report.html" &&
+	echo "$hrow" | grep -q "&times;$ratio</span></td></tr>" &&
+	ok "the HTML report reads x-pc against null-pc too (×$ratio in its last cell)" ||
+	nok "HTML baseline per group (×$ratio)" "$tmp/r5/report.html"
 
 # ---- kind = command: a tiny program of ours, a tap by name, cleanup ----
 cat >"$tmp/tapper.c" <<'EOT'
