@@ -444,3 +444,31 @@ void tconn_ack(struct tconn *c, uint32_t ack, uint16_t wnd)
 	c->rcv = ack;
 	t_send_tcp(c->t, c->rport, c->lport, c->snd, ack, TCP_ACK, wnd, NULL, 0, NULL, 0);
 }
+
+static struct tstack *fx_a, *fx_b;
+static struct tlink *fx_l;
+
+static void fixture_end(void)
+{
+	if (fx_l)
+		tlink_fini(fx_l);
+	tstack_fini(fx_a);
+	if (fx_b)
+		tstack_fini(fx_b);
+	t_check_no_leaks();
+}
+
+void t_fixture_one(struct tstack *a)
+{
+	fx_a = a, fx_b = NULL, fx_l = NULL;
+	t_teardown = fixture_end;
+	tstack_init(a, T_IP_A, 0x02);
+}
+
+void t_fixture_two(struct tstack *a, struct tstack *b, struct tlink *l)
+{
+	t_fixture_one(a);
+	fx_b = b, fx_l = l;
+	tstack_init(b, T_IP_B, 0x03);
+	tlink_init(l, a, b);
+}

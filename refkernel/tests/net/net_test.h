@@ -115,6 +115,12 @@ void t_check_no_leaks(void);
  * not left to .fini because Criterion 2.4 does not fail a test for an
  * assertion in .fini. */
 extern void (*t_teardown)(void);
+/* The usual fixtures, called from a suite's .init: one stack (a) at T_IP_A,
+ * or two (a at T_IP_A, b at T_IP_B) joined by the in-memory link (l). They
+ * set t_teardown to finish what they made and check for leaks. */
+void t_fixture_one(struct tstack *a);
+void t_fixture_two(struct tstack *a, struct tstack *b, struct tlink *l);
+
 #define NET_TEST(suite, name, ...) \
 	static void suite##_##name##_body(void); \
 	Test(suite, name, ##__VA_ARGS__) \

@@ -11,37 +11,8 @@ static struct tstack A, B;
 static struct tlink L;
 static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x03 };
 
-static void teardown(void);
-
-static void setup(void)
-{
-	t_teardown = teardown;
-	tstack_init(&A, T_IP_A, 0x02);
-}
-
-static void teardown(void)
-{
-	tstack_fini(&A);
-	t_check_no_leaks();
-}
-
-static void teardown2(void);
-
-static void setup2(void)
-{
-	t_teardown = teardown2;
-	tstack_init(&A, T_IP_A, 0x02);
-	tstack_init(&B, T_IP_B, 0x03);
-	tlink_init(&L, &A, &B);
-}
-
-static void teardown2(void)
-{
-	tlink_fini(&L);
-	tstack_fini(&A);
-	tstack_fini(&B);
-	t_check_no_leaks();
-}
+static void setup(void) { t_fixture_one(&A); }
+static void setup2(void) { t_fixture_two(&A, &B, &L); }
 
 TestSuite(arp_nud, .init = setup);
 TestSuite(arp_link, .init = setup2, .timeout = 60);

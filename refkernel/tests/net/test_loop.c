@@ -8,20 +8,7 @@
 
 static struct tstack A;
 
-static void teardown(void);
-
-static void setup(void)
-{
-	t_teardown = teardown;
-	tstack_init(&A, T_IP_A, 0x02);
-}
-
-static void teardown(void)
-{
-	tstack_fini(&A);
-	t_check_no_leaks();
-}
-
+static void setup(void) { t_fixture_one(&A); }
 TestSuite(loop, .init = setup);
 
 /* A listener on (port) and a client connected to (ip):(port); returns the

@@ -8,19 +8,10 @@
 
 static struct tstack A;
 
-static void teardown(void);
-
 static void setup(void)
 {
-	t_teardown = teardown;
-	tstack_init(&A, T_IP_A, 0x02);
+	t_fixture_one(&A);
 	tstack_learn_peer(&A);
-}
-
-static void teardown(void)
-{
-	tstack_fini(&A);
-	t_check_no_leaks();
 }
 
 TestSuite(tcp, .init = setup);

@@ -12,23 +12,7 @@
 static struct tstack A, B;
 static struct tlink L;
 
-static void teardown(void);
-
-static void setup(void)
-{
-	t_teardown = teardown;
-	tstack_init(&A, T_IP_A, 0x02);
-	tstack_init(&B, T_IP_B, 0x03);
-	tlink_init(&L, &A, &B);
-}
-
-static void teardown(void)
-{
-	tlink_fini(&L);
-	tstack_fini(&A);
-	tstack_fini(&B);
-	t_check_no_leaks();
-}
+static void setup(void) { t_fixture_two(&A, &B, &L); }
 
 TestSuite(tcplink, .init = setup, .timeout = 60);
 
