@@ -15,8 +15,7 @@ bench=ukbt-bench-$$; ctr=ukbt-ctr-$$; tapif=ukbt$$
 pids=()
 mkdir -p "$res"
 tap=$res/baselines-net.tap
-n=0; failed=0
-: > "$tap"
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
@@ -25,10 +24,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-emit() { echo "$1" | tee -a "$tap"; }
-ok() { n=$((n + 1)); emit "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=1; emit "not ok $n - $1"; [ -f "$tmp/log" ] && sed 's/^/# /' "$tmp/log" | tail -n 15 | tee -a "$tap"; }
-skip() { n=$((n + 1)); emit "ok $n - $1 # SKIP $2"; }
 inb() { ip netns exec "$bench" "$@"; }
 # wait_ready LOG SECONDS: until the workload prints its ready line
 wait_ready() {

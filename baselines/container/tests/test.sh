@@ -13,14 +13,7 @@ ns=ukbt-ctr-$$
 trap 'rm -rf "$tmp"; ip netns del "$ns" 2>/dev/null' EXIT
 mkdir -p "$res"
 tap=$res/baselines-container.tap
-n=0; failed=0
-: > "$tap"
-emit() { echo "$1" | tee -a "$tap"; }
-ok() { n=$((n + 1)); emit "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=1; emit "not ok $n - $1"; [ -f "$tmp/log" ] && sed 's/^/# /' "$tmp/log" | tail -n 15 | tee -a "$tap"; }
-skip() { n=$((n + 1)); emit "ok $n - $1 # SKIP $2"; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
-one_line() { "$@" >/dev/null 2>"$tmp/err"; local st=$?; cp "$tmp/err" "$tmp/log"; [ $st -ne 0 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ]; }
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/tap.sh"
 # Containers get names of this test's own (others may run containers too).
 nctr=0
 ctr() { nctr=$((nctr + 1)); CTR_ID=ukbt-$$-$nctr timeout 90 "$here/run.sh" "$@" > "$tmp/log" 2>&1; }

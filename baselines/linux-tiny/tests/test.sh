@@ -16,8 +16,7 @@ bench=ukbt-tiny-$$; tapif=ukbtt$$
 pids=()
 mkdir -p "$res"
 tap=$res/baselines-linux-tiny.tap
-n=0; failed=0
-: > "$tap"
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/tap.sh"
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
@@ -26,13 +25,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-emit() { echo "$1" | tee -a "$tap"; }
-ok() { n=$((n + 1)); emit "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=1; emit "not ok $n - $1"; [ -f "$tmp/log" ] && sed 's/^/# /' "$tmp/log" | tail -n 15 | tee -a "$tap"; }
-skip() { n=$((n + 1)); emit "ok $n - $1 # SKIP $2"; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
-# one_line CMD...: true when CMD fails with exactly one line on stderr
-one_line() { "$@" >/dev/null 2>"$tmp/err"; local st=$?; cp "$tmp/err" "$tmp/log"; [ $st -ne 0 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ]; }
 sha() { sha256sum | cut -d' ' -f1; }
 # in_cpio W: sha256 of bin/W inside linux-vm's W.cpio.gz
 in_cpio() { gzip -dc "$vmout/$1.cpio.gz" | (cd "$tmp" && cpio -i --quiet --to-stdout "bin/$1") | sha; }

@@ -12,15 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$res"
 tap=$res/baselines-linux.tap
-n=0; failed=0
-: > "$tap"
-emit() { echo "$1" | tee -a "$tap"; }
-ok() { n=$((n + 1)); emit "ok $n - $1"; }
-notok() { n=$((n + 1)); failed=1; emit "not ok $n - $1"; [ -f "$tmp/log" ] && sed 's/^/# /' "$tmp/log" | tail -n 15 | tee -a "$tap"; }
-skip() { n=$((n + 1)); emit "ok $n - $1 # SKIP $2"; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
-# one_line CMD...: true when CMD fails with exactly one line on stderr
-one_line() { "$@" >/dev/null 2>"$tmp/err"; local st=$?; cp "$tmp/err" "$tmp/log"; [ $st -ne 0 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ]; }
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/tap.sh"
 le32() { local v=$1; printf "\\$(printf %03o $((v & 255)))\\$(printf %03o $((v >> 8 & 255)))\\$(printf %03o $((v >> 16 & 255)))\\$(printf %03o $((v >> 24 & 255)))"; }
 # fake_bzimage PAYLOAD OUT: a minimal boot-protocol-2.15 header (setup_sects=1)
 # followed by PAYLOAD at protected-mode offset 0.
