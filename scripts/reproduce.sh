@@ -72,7 +72,7 @@ plot_fig() {	# plot_fig FIG SETDIR: the figure in the paper's form
 	unikraft-fig09-image-size)
 		pivot "$s" target workload image_size 0.000001 "hello nginx redis" >"$out.dat"
 		grouped "$out.dat" "$out" "hello nginx redis" "image size (MB)" \
-			"Unikraft Fig. 9: image size per system (ours: $(basename "$2"))" 0 ;;
+			"Unikraft Fig. 9: image size per system, log scale (ours: $(basename "$2"))" 1 ;;
 	unikraft-fig10-boot)
 		# VMM share (vmm_start) and guest share (cont_to_ready) per target
 		awk -F, 'NR > 1 && ($5 == "vmm_start" || $5 == "cont_to_ready") {
