@@ -6,7 +6,7 @@ W       ?= hello
 COMPONENTS := workloads refkernel baselines harness
 export BUILD
 
-.PHONY: all deps deps-check test fuzz bench run debug bake rootfs clean $(COMPONENTS)
+.PHONY: all deps deps-check test fuzz bench reproduce run debug bake rootfs clean $(COMPONENTS)
 
 all: deps-check $(COMPONENTS)
 
@@ -51,6 +51,13 @@ bench: all
 	$(BUILD)/ukbench report results/latest; \
 	$(BUILD)/ukbench plot results/latest > /dev/null; \
 	$(BUILD)/ukbench report --html results/latest; exit $$st
+
+# The published figures (docs/reproduce.md): every experiments/papers/*.ini,
+# or FIG=<name> (blank-separated names: several); each writes its result set
+# with report.md and the plot in the paper's form (paper-<fig>.svg). Long:
+# progress and the time left on a terminal. Peers' images: UKB_PEERS.
+reproduce: all
+	./scripts/reproduce.sh $(FIG)
 
 run: refkernel
 	$(MAKE) -C refkernel run W=$(W)

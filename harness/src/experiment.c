@@ -88,12 +88,63 @@ static int common_key(const struct ini_kv *kv, struct defaults *d, const char *p
 	return 0;
 }
 
-/* A path as written in the file: absolute, or relative to the file's folder. */
+/* ${NAME} and ${NAME:-default} in a path: the user's environment says where
+ * another system's images are (experiments/papers: UKB_PEERS). An unset or
+ * empty NAME without a default is "" (the file is then not found at run time,
+ * which an optional target reports as skipped). */
+static int env_expand(const char *in, char *out, size_t cap)
+{
+	size_t k = 0;
+
+	for (const char *p = in; *p; p++) {
+		const char *end, *dflt, *v;
+		char name[64];
+		size_t nl;
+
+		if (p[0] != '$' || p[1] != '{' || !(end = strchr(p + 2, '}'))) {
+			if (k + 1 >= cap)
+				return -1;
+			out[k++] = *p;
+			continue;
+		}
+		dflt = strstr(p + 2, ":-");
+		if (dflt && dflt > end)
+			dflt = NULL;
+		nl = (size_t)((dflt ? dflt : end) - (p + 2));
+		if (!nl || nl >= sizeof name)
+			return -1;
+		memcpy(name, p + 2, nl);
+		name[nl] = '\0';
+		v = getenv(name);
+		if (v && *v) {
+			nl = strlen(v);
+		} else {
+			v = dflt ? dflt + 2 : "";
+			nl = (size_t)(end - v);
+			if (!dflt)
+				nl = 0;
+		}
+		if (k + nl >= cap)
+			return -1;
+		memcpy(out + k, v, nl);
+		k += nl;
+		p = end;
+	}
+	out[k] = '\0';
+	return 0;
+}
+
+/* A path as written in the file (${NAME} expanded): absolute, or relative to
+ * the file's folder. */
 static int file_path(char *dst, size_t cap, const char *dir, const struct ini_kv *kv,
 		     const char *path, char *why, size_t n)
 {
-	if ((size_t)snprintf(dst, cap, "%s%s%s", kv->val[0] == '/' ? "" : dir,
-			     kv->val[0] == '/' ? "" : "/", kv->val) >= cap)
+	char val[sizeof kv->val];
+
+	if (env_expand(kv->val, val, sizeof val) != 0)
+		return bad(why, n, path, kv->line, "bad ${NAME} or value too long in '%s'", kv->key);
+	if ((size_t)snprintf(dst, cap, "%s%s%s", val[0] == '/' ? "" : dir,
+			     val[0] == '/' ? "" : "/", val) >= cap)
 		return bad(why, n, path, kv->line, "value of '%s' too long", kv->key);
 	return 0;
 }
@@ -125,9 +176,9 @@ static int int_list(const struct ini_kv *kv, int lo, int hi, int *out, int max, 
 /* Which keys each kind takes: built-in kinds only baseline_of. */
 static const char *const image_keys[] = { "kernel", "initrd", "disk", "machine", "append",
 	"qemu_args", "ready", "exit_status", "exit_code", "exit_device", "reset_ok", "net_device",
-	"cpu", NULL };
+	"cpu", "optional", NULL };
 static const char *const command_keys[] = { "command", "cleanup", "tap", "kernel", "initrd",
-	"disk", "ready", "exit_status", NULL };
+	"disk", "ready", "exit_status", "optional", NULL };
 
 static int takes(const struct tg_ops *o, const char *key)
 {
@@ -138,6 +189,14 @@ static int takes(const struct tg_ops *o, const char *key)
 		if (!strcmp(*k, key))
 			return 1;
 	return 0;
+}
+
+/* optional = yes anywhere in the section (keys are read in order) */
+static int optional_target(const struct ini_sec *s)
+{
+	const struct ini_kv *o = ini_get(s, "optional");
+
+	return o && !strcmp(o->val, "yes");
 }
 
 static int parse_target(const struct ini_sec *s, const char *name, struct tg_spec *t,
@@ -198,7 +257,8 @@ static int parse_target(const struct ini_sec *s, const char *name, struct tg_spe
 				if (file_path(t->disks[t->ndisks], sizeof t->disks[0], dir, &one, path, why, n))
 					return -1;
 				/* a disk named with %w is checked per workload (ex_load) */
-				if (!strchr(t->disks[t->ndisks], '%') && ut_file_size(t->disks[t->ndisks]) < 0)
+				if (!strchr(t->disks[t->ndisks], '%') && ut_file_size(t->disks[t->ndisks]) < 0 &&
+				    !optional_target(s))
 					return bad(why, n, path, kv->line, "disk %s does not exist",
 						   t->disks[t->ndisks]);
 				t->disk_line[t->ndisks++] = kv->line;
@@ -251,6 +311,12 @@ static int parse_target(const struct ini_sec *s, const char *name, struct tg_spe
 					   "exit_device is an I/O port from 0x100 to 0xfffe (e.g. 0x501), not '%s'",
 					   kv->val);
 			t->exit_device = (int)v;
+			continue;
+		} else if (!strcmp(kv->key, "optional")) {	/* absent files: skipped */
+			if (strcmp(kv->val, "yes") && strcmp(kv->val, "no"))
+				return bad(why, n, path, kv->line, "optional must be yes or no, not '%s'",
+					   kv->val);
+			t->optional = !strcmp(kv->val, "yes");
 			continue;
 		} else if (!strcmp(kv->key, "reset_ok")) {
 			if (strcmp(kv->val, "yes") && strcmp(kv->val, "no"))
@@ -554,7 +620,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 						continue;
 					snprintf(pc, sizeof dp - (size_t)(pc - dp), "%s%s", j.workload,
 						 strstr(j.spec.disks[dk], "%w") + 2);
-					if (ut_file_size(dp) < 0) {
+					if (ut_file_size(dp) < 0 && !j.spec.optional) {
 						bad(why, n, path, j.spec.disk_line[dk], "disk %s does not exist", dp);
 						goto out;
 					}

@@ -20,6 +20,7 @@ static void usage(FILE *f)
 		"      [-f FILE]            run workloads on targets (comma lists run several;\n"
 		"                           -f: targets defined in an experiment file)\n"
 		"  bench EXPERIMENT         run an experiment file (experiments/*.ini) end to end\n"
+		"      [--dry-run]          ... or only list its jobs and a rough duration\n"
 		"      [--slurm ...]        ... as a Slurm job array, one host per block\n"
 		"  merge OUT DIR...         combine partial result sets (Slurm blocks) into one\n"
 		"  report DIR               print the summary table of a result set (markdown)\n"
@@ -239,20 +240,28 @@ static int bench_main(int argc, char **argv, int full_argc, char **full_argv)
 	int rc;
 
 	const char *outdir = NULL;
+	int dry = 0;
 
 	if (sl_bench_wants(argc, argv))	/* --slurm, --block: slurm.c */
 		return sl_bench_main(argc, argv, full_argc, full_argv);
+	if (argc >= 2 && !strcmp(argv[1], "--dry-run")) {	/* dryrun.c */
+		dry = 1;
+		argv++;
+		argc--;
+	}
 	if (argc == 4 && !strcmp(argv[1], "-o")) {
 		outdir = argv[2];
 		argv += 2;
 		argc -= 2;
 	}
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: ukbench bench [-o DIR] EXPERIMENT.ini\n"
+		printf("usage: ukbench bench [--dry-run] [-o DIR] EXPERIMENT.ini\n"
 		       "Run every [run] section of an experiment file (targets x workloads x reps),\n"
 		       "write a result set under results/<experiment>-<UTC time>/ and point\n"
 		       "results/latest at it. Then: ukbench report results/latest; ukbench plot\n"
-		       "results/latest (-o DIR: write there instead, no latest link). The file\n"
+		       "results/latest (-o DIR: write there instead, no latest link). --dry-run:\n"
+		       "check the file and list its jobs (targets x workloads x configurations x\n"
+		       "reps), the files each needs and a rough duration; nothing starts. The file\n"
 		       "format is described in experiments/README.md. On a Slurm cluster:\n"
 		       "ukbench bench --slurm --help.\n");
 		return 0;
@@ -272,7 +281,7 @@ static int bench_main(int argc, char **argv, int full_argc, char **full_argv)
 		free(p.jobs);
 		return 2;
 	}
-	rc = run_execute(&p, full_argc, full_argv);
+	rc = dry ? ex_dry_run(&p, stdout) : run_execute(&p, full_argc, full_argv);
 	free(p.jobs);
 	return rc;
 }

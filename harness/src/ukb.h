@@ -298,6 +298,7 @@ struct tg_spec {	/* a target as configured (built-in, or [target X] in an .ini) 
 	int want_net;		/* the run needs a network (ready = port, or a tap) */
 	char baseline_of[UKB_NAME];	/* the report's ratio column for this target */
 	int foreign;		/* not ours: exit codes are not the refkernel's */
+	int optional;		/* optional = yes: absent files skip the job, with the reason */
 };
 
 struct tg_run {		/* one launch of one workload on one target */
@@ -441,6 +442,8 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n);
 int ex_parse_accel(const char *s);	/* ACCEL_*, -1 if unknown */
 /* The [target NAME] sections of (path) only, for ukbench run --experiment. */
 int ex_targets(const char *path, struct tg_spec *out, int max, int *nout, char *why, size_t n);
+/* dryrun.c: list (p)'s jobs, the files each lacks and a rough duration; 0 */
+int ex_dry_run(const struct run_plan *p, FILE *f);
 
 /* ---- env.c: what this host can do ---- */
 struct env_probe {
