@@ -61,7 +61,8 @@ int dn_check(const struct run_job *j, char *why, size_t n)
 	return 0;
 }
 
-int dn_up(const struct run_job *j, struct dn_set *s, char *why, size_t n)
+int dn_up(const struct run_job *j, struct dn_set *s, struct rs_set *rs, int rep, char *why,
+	  size_t n)
 {
 	const struct tg_ops *o = j->spec.ops;
 	const struct wl_info *w = wl_find(j->workload);
@@ -83,6 +84,13 @@ int dn_up(const struct run_job *j, struct dn_set *s, char *why, size_t n)
 		    o->wait_ready(b, one, sizeof one)) {
 			snprintf(why, n, "density %d: background instance %d did not come up: %s",
 				 j->density, i + 1, one);
+			if (rs && b->proc.out.len && !ukb_interrupted) {
+				char kind[16];
+
+				b->rep = rep < 0 ? 0 : rep;	/* names the log only: b records nothing */
+				snprintf(kind, sizeof kind, "bg%d", i + 1);
+				run_save_log(rs, b, kind, b->proc.out.p, b->proc.out.len);
+			}
 			return -1;
 		}
 	}

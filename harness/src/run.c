@@ -375,7 +375,7 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 
 	run_init(&r, j, rs, rep);
 	/* density: N instances up first; the measured launch's clock starts after */
-	if (j->density > 0 && dn_up(j, &bg, why, n) != 0)
+	if (j->density > 0 && dn_up(j, &bg, rs, rep, why, n) != 0)
 		goto out;
 	r.deadline = ut_now_ns() + (uint64_t)j->timeout_ms * 1000000ull;
 	const struct wl_info *w = wl_find(j->workload);

@@ -453,7 +453,9 @@ struct dn_set {
 	int n;			/* started (each needs dn_down) */
 };
 int dn_check(const struct run_job *j, char *why, size_t n);	/* preflight: stays up, memory */
-int dn_up(const struct run_job *j, struct dn_set *s, char *why, size_t n);
+/* a failed instance's console: logs/<target>-<workload>-rep<R>.bg<i> of (rs) */
+int dn_up(const struct run_job *j, struct dn_set *s, struct rs_set *rs, int rep, char *why,
+	  size_t n);
 int dn_sample(struct dn_set *s, struct tg_run *measured, char *why, size_t n);
 void dn_down(struct dn_set *s);
 
