@@ -136,3 +136,44 @@ void dn_down(struct dn_set *s)
 	s->r = NULL;
 	s->n = 0;
 }
+
+/* /proc/PID/smaps: a header line per mapping ("start-end perms offset dev
+ * inode [path]"), then "Size:", "Pss:", ... in kB. */
+int dn_qemu_split(pid_t pid, long mem_kib, long *guest_kib, long *tcg_kib)
+{
+	char path[64];
+	struct ut_buf b = { 0 };
+	int anon = 0, rwx = 0, found = 0;
+	long size = 0;
+
+	*guest_kib = *tcg_kib = 0;
+	snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
+	if (mem_kib <= 0 || ut_read_file(path, &b) != 0 || !b.p) {
+		ut_buf_free(&b);
+		return -1;
+	}
+	for (char *line = b.p, *next; line && *line; line = next) {
+		char perms[8], name[16] = "";
+		unsigned long lo, hi, inode;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu %15s", &lo, &hi, perms, &inode, name) >= 4) {
+			anon = inode == 0 && !name[0];
+			rwx = !strcmp(perms, "rwxp");
+			size = (long)((hi - lo) / 1024);
+		} else if (!strncmp(line, "Pss:", 4) && anon) {
+			long pss = atol(line + 4);
+
+			if (size == mem_kib && !strncmp(perms, "rw-p", 4) && !found) {
+				*guest_kib = pss;
+				found = 1;
+			} else if (rwx) {
+				*tcg_kib += pss;
+			}
+		}
+	}
+	ut_buf_free(&b);
+	return found ? 0 : -1;
+}

@@ -48,7 +48,7 @@ watch_qemu() {
 	echo "$max"
 }
 
-echo "1..11"
+echo "1..12"
 
 ini() {	# ini NAME TARGET WORKLOAD DENSITY [more lines]
 	f=$tmp/$1.ini; shift
@@ -75,7 +75,7 @@ status "$UK" bench -o "$tmp/r-huge" "$tmp/huge.ini"
 
 if ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$BUILD/refkernel/echo.img" ]; then
 	for d in "N+1 QEMUs while the extra one is measured" "density_up = N, pss_per_instance, names -nN" \
-		 "meta.json records density" "nothing left after the run" "hung background: fails, one reason" \
+		 "meta.json records density" "QEMU's PSS split" "nothing left after the run" "hung background: fails, one reason" \
 		 "hung background: nothing left" "Ctrl-C with instances up: exits" "Ctrl-C: nothing left"; do
 		skip "$d" "qemu-system-x86_64 or build/refkernel/echo.img missing (make -C refkernel)"
 	done
@@ -96,6 +96,10 @@ grep -q '^[^,]*,d,refkernel-n1,echo,density_up,count,1,1,' "$sm" &&
 	awk -F, '$5 == "pss_per_instance" && $8 > 1000 { k++ } END { exit k != 2 }' "$sm" &&
 	grep -q '^[^,]*,d,refkernel-n4,echo,boot_to_ready,' "$sm" &&
 	ok "density_up = N, pss_per_instance, targets named refkernel-nN" || nok "density samples" "$sm"
+# QEMU's PSS split at readiness: guest RAM + the VMM's own = pss_ready
+awk -F, '$3 == "refkernel-n4" { v[$5] = $8 } END { exit !(v["pss_guest_ram"] > 0 && v["pss_vmm"] > 1000 &&
+	v["pss_guest_ram"] + v["pss_vmm"] == v["pss_ready"] && v["pss_tcg_buffer"] > 0) }' "$sm" &&
+	ok "QEMU's PSS split: pss_guest_ram + pss_vmm = pss_ready, TCG buffer seen" || nok "pss split" "$sm"
 grep -q '"target": "refkernel-n4".*"density": 4' "$tmp/r-up/meta.json" &&
 	ok "meta.json records density per job" || nok "meta.json density" "$tmp/r-up/meta.json"
 [ "$(leftovers $pid)" = 0 ] && ok "nothing left after the run (QEMU, namespaces, temp dirs)" ||
