@@ -442,7 +442,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 		char rbase[UKB_NAME] = "";
 		int tline = s->line, wline = s->line, ntv, nwv, mm = 0;
 		int mems[8] = { d.mem }, nmem = 1, cpus[8] = { d.vcpus }, ncpu = 1;
-		int dens[8] = { 0 }, nden = 1;
+		int dens[8] = { 0 }, nden = 1, has_den = 0;	/* density 0: none up (the curve's start) */
 
 		if (strncmp(s->name, "run ", 4))
 			continue;
@@ -471,11 +471,12 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				}
 				for (int x = 0; x < cnt; x++) {
 					ut_strlcpy(one.val, v[x], sizeof one.val);
-					if (num(&one, mem ? 0 : 1, mem ? 65536 : den ? DN_MAX : 64, &dst[x], path,
-						why, n))
+					if (num(&one, mem || den ? 0 : 1, mem ? 65536 : den ? DN_MAX : 64, &dst[x],
+						path, why, n))
 						goto out;
 				}
 				*(mem ? &nmem : den ? &nden : &ncpu) = cnt;
+				has_den |= den;
 				continue;
 			}
 			c = common_key(kv, &rd, path, why, n);
@@ -539,7 +540,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				j.spec = targets[k];
 				/* sweeps: the value goes into the target's name, e.g. refkernel-m128;
 				 * density always (refkernel-n4: N instances already up) */
-				if (nmem > 1 || ncpu > 1 || dens[di]) {
+				if (nmem > 1 || ncpu > 1 || has_den) {
 					size_t l = strlen(j.spec.name);
 
 					if (nmem > 1)
@@ -548,7 +549,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 					if (ncpu > 1 && l < sizeof j.spec.name)
 						l += (size_t)snprintf(j.spec.name + l, sizeof j.spec.name - l,
 								      "-c%d", cpus[ci]);
-					if (dens[di] && l < sizeof j.spec.name)
+					if (has_den && l < sizeof j.spec.name)
 						snprintf(j.spec.name + l, sizeof j.spec.name - l, "-n%d",
 							 dens[di]);
 				}

@@ -66,7 +66,7 @@ status "$UK" bench -o "$tmp/r-exits" "$tmp/exits.ini"
 	ok "density with a workload that exits: refused, one line, exit 2" || nok "density with hello: exit 2 (got $st)" "$tmp/err"
 ini many refkernel echo 65
 status "$UK" bench -o "$tmp/r-many" "$tmp/many.ini"
-[ $st = 2 ] && grep -q "many.ini:12: density must be an integer from 1 to 64" "$tmp/err" &&
+[ $st = 2 ] && grep -q "many.ini:12: density must be an integer from 0 to 64" "$tmp/err" &&
 	ok "density 65: file:line, exit 2" || nok "density 65: exit 2 (got $st)" "$tmp/err"
 ini huge refkernel echo 64 "mem = 65536"
 status "$UK" bench -o "$tmp/r-huge" "$tmp/huge.ini"
