@@ -139,14 +139,14 @@ void dn_down(struct dn_set *s)
 
 /* /proc/PID/smaps: a header line per mapping ("start-end perms offset dev
  * inode [path]"), then "Size:", "Pss:", ... in kB. */
-int dn_qemu_split(pid_t pid, long mem_kib, long *guest_kib, long *tcg_kib)
+int dn_qemu_split(pid_t pid, long mem_kib, long *guest_kib, long *tcg_kib, long *anon_kib)
 {
 	char path[64];
 	struct ut_buf b = { 0 };
 	int anon = 0, rwx = 0, found = 0;
 	long size = 0;
 
-	*guest_kib = *tcg_kib = 0;
+	*guest_kib = *tcg_kib = *anon_kib = 0;
 	snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
 	if (mem_kib <= 0 || ut_read_file(path, &b) != 0 || !b.p) {
 		ut_buf_free(&b);
@@ -169,9 +169,11 @@ int dn_qemu_split(pid_t pid, long mem_kib, long *guest_kib, long *tcg_kib)
 			if (size == mem_kib && !strncmp(perms, "rw-p", 4) && !found) {
 				*guest_kib = pss;
 				found = 1;
-			} else if (rwx) {
-				*tcg_kib += pss;
+				continue;
 			}
+			*anon_kib += pss;
+			if (rwx)
+				*tcg_kib += pss;
 		}
 	}
 	ut_buf_free(&b);

@@ -25,7 +25,7 @@ static const struct {
 	{ "ctx_switches", "count" }, { "page_faults", "count" }, { "tps", "1/s" }, { "errors", "count" }, { "first_frame", "ms" },
 	{ "mib_per_s", "MiB/s" },
 	{ "density_up", "count" }, { "pss_per_instance", "KiB" },
-	{ "pss_guest_ram", "KiB" }, { "pss_vmm", "KiB" }, { "pss_tcg_buffer", "KiB" }, { "us_per_op", "us" }, { "ms", "ms" }, { "s", "s" },
+	{ "pss_guest_ram", "KiB" }, { "pss_vmm", "KiB" }, { "pss_tcg_buffer", "KiB" }, { "pss_vmm_anon", "KiB" }, { "us_per_op", "us" }, { "ms", "ms" }, { "s", "s" },
 };
 
 const char *rs_unit(const char *metric)

@@ -348,7 +348,8 @@ void tg_ready_footprint(struct tg_run *r)
 		/* QEMU: how much of it is the guest's RAM (density.c) */
 		r->pss_split = r->argc && !strncmp(r->argv[0], "qemu-system", 11) &&
 			       dn_qemu_split(r->proc.pid, r->mem_kib > 0 ? r->mem_kib :
-					     r->mem_mib * 1024L, &r->pss_guest, &r->pss_tcg) == 0;
+					     r->mem_mib * 1024L, &r->pss_guest, &r->pss_tcg,
+					     &r->pss_anon) == 0;
 	}
 }
 
@@ -380,6 +381,7 @@ void tg_peak_rss(struct tg_run *r)
 		tg_sample(r, "pss_guest_ram", (double)r->pss_guest);
 		tg_sample(r, "pss_vmm", (double)(r->pss_ready - r->pss_guest));
 		tg_sample(r, "pss_tcg_buffer", (double)r->pss_tcg);
+		tg_sample(r, "pss_vmm_anon", (double)r->pss_anon);
 	}
 	if (peak > 0)
 		tg_sample(r, "rss_peak", (double)peak);

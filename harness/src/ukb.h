@@ -339,6 +339,7 @@ struct tg_run {		/* one launch of one workload on one target */
 	long pss_ready;		/* KiB at readiness, 0 if not read */
 	int pss_split;		/* QEMU: the two below were read at readiness */
 	long pss_guest, pss_tcg;	/* KiB of pss_ready in guest RAM, in TCG's code buffer */
+	long pss_anon;		/* KiB in anonymous mappings other than guest RAM */
 };
 
 struct tg_ops {
@@ -461,9 +462,10 @@ int dn_up(const struct run_job *j, struct dn_set *s, struct rs_set *rs, int rep,
 int dn_sample(struct dn_set *s, struct tg_run *measured, char *why, size_t n);
 void dn_down(struct dn_set *s);
 /* A QEMU process's PSS in its guest RAM (the anonymous mapping of exactly
- * (mem_kib)) and in TCG's translation buffer (anonymous rwx mappings), from
- * /proc/PID/smaps; -1 if unreadable or no mapping of that size. */
-int dn_qemu_split(pid_t pid, long mem_kib, long *guest_kib, long *tcg_kib);
+ * (mem_kib)), in TCG's translation buffer (anonymous rwx mappings) and in all
+ * other anonymous mappings (heap, ROM blobs, TCG buffer: not shared with
+ * other QEMUs), from /proc/PID/smaps; -1 if unreadable or no such mapping. */
+int dn_qemu_split(pid_t pid, long mem_kib, long *guest_kib, long *tcg_kib, long *anon_kib);
 
 /* ---- experiment.c: .ini -> run_plan ---- */
 int ex_load(const char *path, struct run_plan *p, char *why, size_t n);
