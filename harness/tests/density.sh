@@ -35,6 +35,11 @@ leftovers() {
 	  ip netns list 2>/dev/null | awk '{print $1}' | grep "^ukb$1n" || true
 	  ls -d /tmp/ukbench."$1".* 2>/dev/null || true; } | wc -l
 }
+leftlist() {	# what leftovers counted, as TAP comments
+	{ pgrep -af "ukbench\.$1\." || true
+	  ip netns list 2>/dev/null | awk '{print $1}' | grep "^ukb$1n" || true
+	  ls -d /tmp/ukbench."$1".* 2>/dev/null || true; } | sed 's/^/# /' | cut -c1-200
+}
 # running PID: alive and not yet a zombie (kill -0 succeeds on zombies)
 running() { ps -o stat= -p "$1" 2>/dev/null | grep -qv '^Z'; }
 # watch PID: the most QEMU children of PID seen at once, every 50 ms until it exits
@@ -103,7 +108,7 @@ awk -F, '$3 == "refkernel-n4" { v[$5] = $8 } END { exit !(v["pss_guest_ram"] > 0
 grep -q '"target": "refkernel-n4".*"density": 4' "$tmp/r-up/meta.json" &&
 	ok "meta.json records density per job" || nok "meta.json density" "$tmp/r-up/meta.json"
 [ "$(leftovers $pid)" = 0 ] && ok "nothing left after the run (QEMU, namespaces, temp dirs)" ||
-	nok "leftovers after the run: $(leftovers $pid)"
+	{ nok "leftovers after the run: $(leftovers $pid)"; leftlist $pid; }
 
 # ---- a background instance that never answers: timed out, everything stopped ----
 ini hung hung echo 2 "timeout = 3" "[target hung]" "kind = qemu-image" \
@@ -131,6 +136,6 @@ wait $pid; st=$?
 [ "$up" -ge 3 ] && [ $alive = 0 ] && [ $st = 1 ] && grep -q "interrupted" "$tmp/err" &&
 	ok "Ctrl-C with $up instances up: ukbench exits 1, interrupted" || nok "Ctrl-C (up $up, alive $alive, exit $st)" "$tmp/err"
 [ "$(leftovers $pid)" = 0 ] && ok "Ctrl-C: nothing left (QEMU, namespaces, temp dirs)" ||
-	nok "leftovers after Ctrl-C: $(leftovers $pid)"
+	{ nok "leftovers after Ctrl-C: $(leftovers $pid)"; leftlist $pid; }
 
 [ $failed = 0 ]
