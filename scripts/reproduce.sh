@@ -73,13 +73,13 @@ plot_fig() {	# plot_fig FIG SETDIR: the figure in the paper's form
 		pivot "$s" target workload image_size 0.000001 "hello nginx redis" >"$out.dat"
 		grouped "$out.dat" "$out" "hello nginx redis" "image size (MB)" \
 			"Unikraft Fig. 9: image size per system, log scale (ours: $(basename "$2"))" 1 ;;
-	unikraft-fig10-boot)
+	unikraft-fig10-boot|firecracker-boot)
 		# VMM share (vmm_start) and guest share (cont_to_ready) per target
 		awk -F, 'NR > 1 && ($5 == "vmm_start" || $5 == "cont_to_ready") {
 			if (!($3 in seen)) { seen[$3] = 1; o[++n] = $3 }
 			v[$3, $5] = $8 }
 			END { for (i = 1; i <= n; i++) printf "%s %s %s\n", o[i], v[o[i], "vmm_start"], v[o[i], "cont_to_ready"] }' "$s" >"$out.dat"
-		gnuplot -e "datafile='$out.dat'; outbase='$out'; plottitle='Unikraft Fig. 10: boot time, VMM and guest (ours: $(basename "$2"))'" \
+		gnuplot -e "datafile='$out.dat'; outbase='$out'; plottitle='$1: boot time, VMM and guest (ours: $(basename "$2"))'" \
 			"$root/plots/paper-stacked.gp" ;;
 	unikraft-fig11-min-mem)
 		pivot "$s" target workload min_mem 1 "hello nginx redis" >"$out.dat"
@@ -113,6 +113,8 @@ plot_fig() {	# plot_fig FIG SETDIR: the figure in the paper's form
 		grouped "$out-apps.dat" "$out-apps" "ring0(refkernel) ring3(prot=ring3) linux-vm" "throughput / ring 0" \
 			"Lupine: nginx and redis at ring 0 vs ring 3 (ours: $(basename "$2"))" 0
 		rm -f "$out.sys.csv" ;;
+	lightvm-density|firecracker-memory)
+		"$root/plots/paper-density.sh" "$1" "$2" ;;
 	*)
 		echo "reproduce: $1: no paper-form plot; ukbench plot draws its bars" >&2
 		"$UK" plot "$2" >/dev/null ;;

@@ -55,7 +55,8 @@ static double launch_secs(const struct run_job *j)
 
 static double job_secs(const struct run_job *j)
 {
-	double l = launch_secs(j), s = l * (j->warmup + j->reps);
+	/* density = N: N more boots (each waited for) before every launch */
+	double l = launch_secs(j), s = l * (j->warmup + j->reps) * (1 + j->density);
 
 	/* min_mem: ~9 bisection probes over 1..256 MiB and ~3 in 128 KiB steps */
 	if (j->min_mem && j->spec.ops != &tg_native_ops && j->spec.ops != &tg_command_ops)

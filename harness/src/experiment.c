@@ -2,7 +2,8 @@
  *   [experiment]   name, reps, warmup, timeout, mem, vcpus, accel, baseline
  *   [target NAME]  kind (qemu-image, or a built-in kind) and, for qemu-image,
  *                  kernel, initrd, machine, append, qemu_args, ready, exit_status
- *   [run NAME]     targets, workloads, args, and any [experiment] default
+ *   [run NAME]     targets, workloads, args, min_mem, baseline, sweeps (mem,
+ *                  vcpus, density: lists) and any [experiment] default
  * Every mistake is one line naming file and line; nothing starts before the
  * whole file has been checked.
  */
@@ -507,6 +508,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 		char rbase[UKB_NAME] = "";
 		int tline = s->line, wline = s->line, ntv, nwv, mm = 0;
 		int mems[8] = { d.mem }, nmem = 1, cpus[8] = { d.vcpus }, ncpu = 1;
+		int dens[8] = { 0 }, nden = 1, has_den = 0;	/* density 0: none up (the curve's start) */
 
 		if (strncmp(s->name, "run ", 4))
 			continue;
@@ -519,9 +521,11 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 			const struct ini_kv *kv = &s->kv[k];
 			int c;
 
-			/* mem and vcpus may be lists in a [run]: one job per value */
-			if (!strcmp(kv->key, "mem") || !strcmp(kv->key, "vcpus")) {
-				int mem = !strcmp(kv->key, "mem"), *dst = mem ? mems : cpus, cnt;
+			/* mem, vcpus and density may be lists in a [run]: one job per value */
+			if (!strcmp(kv->key, "mem") || !strcmp(kv->key, "vcpus") ||
+			    !strcmp(kv->key, "density")) {
+				int mem = !strcmp(kv->key, "mem"), den = kv->key[0] == 'd';
+				int *dst = mem ? mems : den ? dens : cpus, cnt;
 				char list[512], *v[8];
 				struct ini_kv one = *kv;
 
@@ -533,10 +537,12 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				}
 				for (int x = 0; x < cnt; x++) {
 					ut_strlcpy(one.val, v[x], sizeof one.val);
-					if (num(&one, mem ? 0 : 1, mem ? 65536 : 64, &dst[x], path, why, n))
+					if (num(&one, mem || den ? 0 : 1, mem ? 65536 : den ? DN_MAX : 64, &dst[x],
+						path, why, n))
 						goto out;
 				}
-				*(mem ? &nmem : &ncpu) = cnt;
+				*(mem ? &nmem : den ? &nden : &ncpu) = cnt;
+				has_den |= den;
 				continue;
 			}
 			c = common_key(kv, &rd, path, why, n);
@@ -590,23 +596,28 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				    tv[t]);
 				goto out;
 			}
-			for (int w = 0; w < nwv * nmem * ncpu; w++) {
-				int mi = w / nwv % nmem, ci = w / nwv / nmem;
+			for (int w = 0; w < nwv * nmem * ncpu * nden; w++) {
+				int mi = w / nwv % nmem, ci = w / nwv / nmem % ncpu;
+				int di = w / nwv / nmem / ncpu;
 				struct run_job j;
 
 				memset(&j, 0, sizeof j);
 				ut_strlcpy(j.run, s->name + 4, sizeof j.run);
 				j.spec = targets[k];
-				/* sweeps: the value goes into the target's name, e.g. refkernel-m128 */
-				if (nmem > 1 || ncpu > 1) {
+				/* sweeps: the value goes into the target's name, e.g. refkernel-m128;
+				 * density always (refkernel-n4: N instances already up) */
+				if (nmem > 1 || ncpu > 1 || has_den) {
 					size_t l = strlen(j.spec.name);
 
 					if (nmem > 1)
 						l += (size_t)snprintf(j.spec.name + l, sizeof j.spec.name - l,
 								      "-m%d", mems[mi]);
 					if (ncpu > 1 && l < sizeof j.spec.name)
-						snprintf(j.spec.name + l, sizeof j.spec.name - l, "-c%d",
-							 cpus[ci]);
+						l += (size_t)snprintf(j.spec.name + l, sizeof j.spec.name - l,
+								      "-c%d", cpus[ci]);
+					if (has_den && l < sizeof j.spec.name)
+						snprintf(j.spec.name + l, sizeof j.spec.name - l, "-n%d",
+							 dens[di]);
 				}
 				ut_strlcpy(j.workload, wv[w % nwv], sizeof j.workload);
 				/* the ratio column: the target's baseline_of, the [run]'s, the plan's */
@@ -630,6 +641,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				j.warmup = rd.warmup;
 				j.mem_mib = mems[mi];
 				j.vcpus = cpus[ci];
+				j.density = dens[di];
 				j.accel = rd.accel;
 				j.timeout_ms = rd.timeout_ms;
 				j.duration_ms = rd.duration_ms;

@@ -146,12 +146,11 @@ int nt_setup(struct nt_net *net, int kind, char *why, size_t n)
 	seq++;
 	snprintf(net->ns, sizeof net->ns, "ukb%dn%d", (int)getpid(), seq);
 	ns = net->ns;
-	if (ip(why, n, "netns", "add", ns, NULL) != 0) {
-		net->ns[0] = '\0';
-		return -1;
-	}
+	/* registered first: an `ip netns add` cut short by Ctrl-C may still
+	 * have made the namespace (deleting an absent one is harmless) */
 	net->cleanup_id = pr_cleanup_push(nt_cleanup, net);
-	if (ip(why, n, "-n", ns, "link", "set", "lo", "up", NULL) ||
+	if (ip(why, n, "netns", "add", ns, NULL) ||
+	    ip(why, n, "-n", ns, "link", "set", "lo", "up", NULL) ||
 	    ip(why, n, "-n", ns, "link", "add", "br0", "type", "bridge", NULL) ||
 	    ip(why, n, "-n", ns, "addr", "add", NT_HOST_IP "/24", "dev", "br0", NULL) ||
 	    ip(why, n, "-n", ns, "link", "set", "br0", "up", NULL))
@@ -164,11 +163,9 @@ int nt_setup(struct nt_net *net, int kind, char *why, size_t n)
 			goto err;
 		net->pkt = nt_frame_socket(net);	/* optional: no cross-check without it */
 	} else if (kind == NT_VETH) {
-		snprintf(net->cns, sizeof net->cns, "%sc", ns);
-		if (ip(why, n, "netns", "add", net->cns, NULL)) {
-			net->cns[0] = '\0';
+		snprintf(net->cns, sizeof net->cns, "%sc", ns);	/* removed by nt_cleanup too */
+		if (ip(why, n, "netns", "add", net->cns, NULL))
 			goto err;
-		}
 		if (ip(why, n, "-n", ns, "link", "add", "veth0", "type", "veth", "peer", "name",
 		       "eth0", "netns", net->cns, NULL) ||
 		    ip(why, n, "-n", ns, "link", "set", "veth0", "master", "br0", NULL) ||

@@ -21,8 +21,10 @@
 
 #include "ukb.h"
 
-#define PR_MAX_LIVE 64
-#define PR_MAX_CLEANUP 64
+/* density.c keeps up to DN_MAX instances beside the measured one, each with
+ * a child, a network namespace and a temp dir or container */
+#define PR_MAX_LIVE (2 * DN_MAX + 64)
+#define PR_MAX_CLEANUP (3 * DN_MAX + 64)
 #define PR_OUT_CAP (8u << 20)	/* keep at most 8 MiB of a child's output */
 
 volatile sig_atomic_t ukb_interrupted;

@@ -23,7 +23,9 @@ static const struct {
 	{ "ops_per_s", "1/s" }, { "gbit_per_s", "Gbit/s" }, { "lat_p50_us", "us" },
 	{ "lat_p99_us", "us" }, { "ns_per_op", "ns" }, { "task_clock", "ms" },
 	{ "ctx_switches", "count" }, { "page_faults", "count" }, { "tps", "1/s" }, { "errors", "count" }, { "first_frame", "ms" },
-	{ "mib_per_s", "MiB/s" }, { "us_per_op", "us" }, { "ms", "ms" }, { "s", "s" },
+	{ "mib_per_s", "MiB/s" },
+	{ "density_up", "count" }, { "pss_per_instance", "KiB" },
+	{ "pss_guest_ram", "KiB" }, { "pss_vmm", "KiB" }, { "pss_tcg_buffer", "KiB" }, { "pss_vmm_anon", "KiB" }, { "us_per_op", "us" }, { "ms", "ms" }, { "s", "s" },
 };
 
 const char *rs_unit(const char *metric)

@@ -160,10 +160,11 @@ static void build_meta(struct ut_buf *b, const struct run_plan *p, const struct 
 		ut_json_str(b, j->workload);
 		ut_buf_printf(b, ", \"args\": ");
 		ut_json_str(b, j->args);
-		ut_buf_printf(b, ", \"reps\": %d, \"warmup\": %d, \"mem_mib\": %d, \"vcpus\": %d, "
+		ut_buf_printf(b, ", \"reps\": %d, \"warmup\": %d, \"mem_mib\": %d, \"vcpus\": %d, \"density\": %d, "
 				 "\"timeout_s\": %.1f, \"samples_ok\": %d, \"samples_failed\": %d,\n"
 				 "     \"pcap\": \"%s\", \"accel\": ",
-			      j->reps, j->warmup, ji[i].mem_mib, j->vcpus, j->timeout_ms / 1000.0,
+			      j->reps, j->warmup, ji[i].mem_mib, j->vcpus, j->density,
+			      j->timeout_ms / 1000.0,
 			      ji[i].ok, ji[i].failed, pc_mode_name(j->pcap));
 		ut_json_str(b, ji[i].accel_note);
 		ut_buf_printf(b, ", \"image\": ");
@@ -327,36 +328,55 @@ static void count_end(struct job_info *ji, const char *how)
 	ji->ends[e].n++;
 }
 
+/* A launch of job (j) before prepare: its settings, no process, no network;
+ * (rs) NULL records nothing (density's background instances). The deadline
+ * is (j)'s timeout from now. */
+void run_init(struct tg_run *r, const struct run_job *j, struct rs_set *rs, int rep)
+{
+	memset(r, 0, sizeof *r);
+	r->spec = &j->spec;
+	ut_strlcpy(r->workload, j->workload, sizeof r->workload);
+	ut_strlcpy(r->args, j->args, sizeof r->args);
+	r->mem_mib = j->mem_mib;
+	r->mem_kib = j->mem_kib;
+	r->vcpus = j->vcpus > 0 ? j->vcpus : 1;
+	r->accel = j->accel;
+	r->timeout_ms = j->timeout_ms;
+	r->qmp = -1;
+	r->cleanup_id = -1;
+	r->proc.pid = -1;
+	r->proc.fd = -1;
+	for (int i = 0; i < 4; i++)
+		r->proc.perf[i] = -1;
+	for (int i = 0; i < PF_KVM_N; i++)
+		r->proc.kvm[i] = -1;
+	r->rs = rs;
+	r->rep = rep < 0 ? 0 : rep;
+	r->duration_ms = j->duration_ms > 0 ? j->duration_ms : 3000;
+	r->net.cleanup_id = -1;
+	r->net.pkt = -1;
+	r->net.active = 0;
+	r->deadline = ut_now_ns() + (uint64_t)j->timeout_ms * 1000000ull;
+}
+
+/* The network kind of a server launch on (o). */
+int run_net_kind(const struct tg_ops *o)
+{
+	return o == &tg_native_ops ? NT_NONE : o == &tg_container_ops ? NT_VETH : NT_TAP;
+}
+
 static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_set *rs, int rep,
 		      char *why, size_t n)
 {
 	struct tg_run r;
+	struct dn_set bg = { 0 };
 	const struct tg_ops *o = j->spec.ops;
 	int rc = -1, ns0 = rs ? rs->ns : 0;
 
-	memset(&r, 0, sizeof r);
-	r.spec = &j->spec;
-	ut_strlcpy(r.workload, j->workload, sizeof r.workload);
-	ut_strlcpy(r.args, j->args, sizeof r.args);
-	r.mem_mib = j->mem_mib;
-	r.mem_kib = j->mem_kib;
-	r.vcpus = j->vcpus > 0 ? j->vcpus : 1;
-	r.accel = j->accel;
-	r.timeout_ms = j->timeout_ms;
-	r.qmp = -1;
-	r.cleanup_id = -1;
-	r.proc.pid = -1;
-	r.proc.fd = -1;
-	for (int i = 0; i < 4; i++)
-		r.proc.perf[i] = -1;
-	for (int i = 0; i < PF_KVM_N; i++)
-		r.proc.kvm[i] = -1;
-	r.rs = rs;
-	r.rep = rep < 0 ? 0 : rep;
-	r.duration_ms = j->duration_ms > 0 ? j->duration_ms : 3000;
-	r.net.cleanup_id = -1;
-	r.net.pkt = -1;
-	r.net.active = 0;
+	run_init(&r, j, rs, rep);
+	/* density: N instances up first; the measured launch's clock starts after */
+	if (j->density > 0 && dn_up(j, &bg, rs, rep, why, n) != 0)
+		goto out;
 	r.deadline = ut_now_ns() + (uint64_t)j->timeout_ms * 1000000ull;
 	const struct wl_info *w = wl_find(j->workload);
 
@@ -365,9 +385,7 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 	/* servers get a network: built-in targets by workload, qemu-image and
 	 * command by ready = port (or a tap) */
 	if (tg_spec_net(&j->spec, w)) {
-		int kind = o == &tg_native_ops ? NT_NONE : o == &tg_container_ops ? NT_VETH : NT_TAP;
-
-		if (nt_setup(&r.net, kind, why, n) != 0)
+		if (nt_setup(&r.net, run_net_kind(o), why, n) != 0)
 			goto out;
 		if (rs && rep > 0)
 			pcap_launch(j, &r, rs);
@@ -396,6 +414,7 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 	}
 	r.probe_only = rep < 0;
 	if (o->launch(&r, why, n) != 0 || o->wait_ready(&r, why, n) != 0 ||
+	    (bg.n && dn_sample(&bg, &r, why, n) != 0) ||
 	    (!r.probe_only && o->measure(&r, why, n) != 0))
 		goto out;
 	rc = 0;
@@ -425,6 +444,7 @@ out:
 	if (!r.probe_only)
 		count_end(ji, r.end);
 	nt_teardown(&r.net);
+	dn_down(&bg);
 	return rc;
 }
 
@@ -459,6 +479,8 @@ int run_preflight(const struct run_plan *p, char *why, size_t n)
 			need[2] = "wrk";
 		else if (server && w && !strcmp(w->name, "kvstore"))
 			need[2] = "redis-benchmark";
+		if (dn_check(j, why, n) != 0)
+			return -1;
 		const struct app_def *app = app_find(j->workload);
 		if (app && app_check(app, why, n) != 0)	/* its Debian package */
 			return -1;
@@ -536,6 +558,7 @@ static void min_mem(const struct run_job *j, struct job_info *ji, struct rs_set 
 		return;	/* a host process (or another VMM) has no memory size we set */
 	memset(&c, 0, sizeof c);
 	c.job = *j;
+	c.job.density = 0;	/* min_mem is probed alone */
 	c.ji = ji;
 	c.rs = rs;
 	if (c.job.timeout_ms > 20000)

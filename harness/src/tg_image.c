@@ -343,8 +343,14 @@ int tg_exit_check(struct tg_run *r, char *why, size_t n)
 
 void tg_ready_footprint(struct tg_run *r)
 {
-	if (r->proc.pid > 0 && !r->proc.exited)
+	if (r->proc.pid > 0 && !r->proc.exited) {
 		r->pss_ready = tg_pss_kib(r->proc.pid);
+		/* QEMU: how much of it is the guest's RAM (density.c) */
+		r->pss_split = r->argc && !strncmp(r->argv[0], "qemu-system", 11) &&
+			       dn_qemu_split(r->proc.pid, r->mem_kib > 0 ? r->mem_kib :
+					     r->mem_mib * 1024L, &r->pss_guest, &r->pss_tcg,
+					     &r->pss_anon) == 0;
+	}
 }
 
 static long vm_hwm(pid_t pid)
@@ -362,7 +368,8 @@ static long vm_hwm(pid_t pid)
 }
 
 /* pss_ready: PSS of the VMM and its children at readiness (alive only: a
- * guest ready at exit has none). rss_peak: the VMM's peak RSS, from wait4's
+ * guest ready at exit has none); QEMU's split into pss_guest_ram, pss_vmm
+ * (the rest) and pss_tcg_buffer (part of pss_vmm). rss_peak: the VMM's peak RSS, from wait4's
  * ru_maxrss once it exited, else /proc/PID/status VmHWM so far. */
 void tg_peak_rss(struct tg_run *r)
 {
@@ -370,6 +377,12 @@ void tg_peak_rss(struct tg_run *r)
 
 	if (r->pss_ready > 0)
 		tg_sample(r, "pss_ready", (double)r->pss_ready);
+	if (r->pss_ready > 0 && r->pss_split) {	/* the VMM's own share (docs/methodology.md) */
+		tg_sample(r, "pss_guest_ram", (double)r->pss_guest);
+		tg_sample(r, "pss_vmm", (double)(r->pss_ready - r->pss_guest));
+		tg_sample(r, "pss_tcg_buffer", (double)r->pss_tcg);
+		tg_sample(r, "pss_vmm_anon", (double)r->pss_anon);
+	}
 	if (peak > 0)
 		tg_sample(r, "rss_peak", (double)peak);
 }

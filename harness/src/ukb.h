@@ -338,6 +338,9 @@ struct tg_run {		/* one launch of one workload on one target */
 	char end[48];		/* how it ended: "exit 1", "guest-reset", "killed after ready" */
 	char cpu_note[96];	/* the -cpu chosen and why (meta.json) */
 	long pss_ready;		/* KiB at readiness, 0 if not read */
+	int pss_split;		/* QEMU: the two below were read at readiness */
+	long pss_guest, pss_tcg;	/* KiB of pss_ready in guest RAM, in TCG's code buffer */
+	long pss_anon;		/* KiB in anonymous mappings other than guest RAM */
 };
 
 struct tg_ops {
@@ -419,6 +422,7 @@ struct run_job {
 	char baseline[UKB_NAME];	/* ratio column of this job's rows ("" = the plan's) */
 	int mem_kib;		/* min_mem probes: the size in KiB (0: mem_mib) */
 	int start_ms;		/* min_mem probes: no output by then = never started (0: off) */
+	int density;		/* N instances kept up around each launch (density.c), 0: none */
 };
 struct run_plan {
 	char experiment[UKB_NAME];
@@ -436,6 +440,33 @@ int run_preflight(const struct run_plan *p, char *why, size_t n);	/* tools prese
 void run_save_log(struct rs_set *rs, const struct tg_run *r, const char *kind, const char *data,
 	      size_t len);	/* logs/<target>-<workload>-rep<N>.<kind> */
 int run_resolve_accel(int accel, char *note, size_t n);
+void run_init(struct tg_run *r, const struct run_job *j, struct rs_set *rs, int rep);
+int run_net_kind(const struct tg_ops *o);	/* NT_* of a server launch on (o) */
+
+/* ---- density.c: N background instances kept up around a measured launch ---- */
+/* LightVM's density: before each launch of a job with density = N, N
+ * instances of the same target and workload are started one after the
+ * other, each waited for until ready (a server answering, in its own
+ * network namespace); then the measured launch runs as usual and, once it is
+ * ready, dn_sample records density_up (how many are still up, must be N)
+ * and pss_per_instance (the mean PSS of their process trees); dn_down stops
+ * them on every path. Their cleanups are registered (Ctrl-C). */
+#define DN_MAX 64
+struct dn_set {
+	struct tg_run *r;	/* N of them, calloc'd */
+	int n;			/* started (each needs dn_down) */
+};
+int dn_check(const struct run_job *j, char *why, size_t n);	/* preflight: stays up, memory */
+/* a failed instance's console: logs/<target>-<workload>-rep<R>.bg<i> of (rs) */
+int dn_up(const struct run_job *j, struct dn_set *s, struct rs_set *rs, int rep, char *why,
+	  size_t n);
+int dn_sample(struct dn_set *s, struct tg_run *measured, char *why, size_t n);
+void dn_down(struct dn_set *s);
+/* A QEMU process's PSS in its guest RAM (the anonymous mapping of exactly
+ * (mem_kib)), in TCG's translation buffer (anonymous rwx mappings) and in all
+ * other anonymous mappings (heap, ROM blobs, TCG buffer: not shared with
+ * other QEMUs), from /proc/PID/smaps; -1 if unreadable or no such mapping. */
+int dn_qemu_split(pid_t pid, long mem_kib, long *guest_kib, long *tcg_kib, long *anon_kib);
 
 /* ---- experiment.c: .ini -> run_plan ---- */
 int ex_load(const char *path, struct run_plan *p, char *why, size_t n);

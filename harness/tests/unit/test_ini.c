@@ -126,3 +126,34 @@ Test(experiment, memory_and_vcpu_sweeps)
 	free(p.jobs);
 	ex_error("[run a]\ntargets = native\nworkloads = hello\nmem = 64, lots\n", ":4: mem must be an integer");
 }
+
+Test(experiment, density_sweep)
+{
+	struct run_plan p;
+	char why[256];
+	const char *text = "[run d]\ntargets = refkernel, container\nworkloads = echo\n"
+			   "density = 0, 4\nmem = 64, 128\n";
+
+	cr_assert_eq(load(text, &p, why, sizeof why), 0, "%s", why);
+	cr_assert_eq(p.njobs, 8);
+	cr_assert_str_eq(p.jobs[0].spec.name, "refkernel-m64-n0");	/* density always named */
+	cr_assert_eq(p.jobs[0].density, 0);
+	cr_assert_str_eq(p.jobs[3].spec.name, "refkernel-m128-n4");
+	cr_assert_eq(p.jobs[3].density, 4);
+	cr_assert_eq(p.jobs[3].mem_mib, 128);
+	cr_assert_str_eq(p.jobs[7].spec.name, "container-m128-n4");
+	/* preflight: a server fits; an exiting workload or too much memory does not */
+	cr_assert_eq(dn_check(&p.jobs[3], why, sizeof why), 0, "%s", why);
+	struct run_job j = p.jobs[3];
+	ut_strlcpy(j.workload, "hello", sizeof j.workload);
+	cr_assert_eq(dn_check(&j, why, sizeof why), -1);
+	cr_assert(strstr(why, "density needs instances that stay up"), "%s", why);
+	j = p.jobs[3];
+	j.mem_mib = 65536;
+	j.density = 64;
+	cr_assert_eq(dn_check(&j, why, sizeof why), -1);
+	cr_assert(strstr(why, "65 instances x 65536 MiB") && strstr(why, "MemAvailable"), "%s", why);
+	free(p.jobs);
+	ex_error("[run a]\ntargets = refkernel\nworkloads = echo\ndensity = 65\n",
+		 ":4: density must be an integer from 0 to 64");
+}
