@@ -37,9 +37,5 @@ struct kfile;
 struct vfs_file *sys_fs_file(const struct kfile *k); /* NULL unless a VFS file */
 bool sys_fs_always_ready(const struct kfile *k);   /* a regular file or directory */
 void sys_procfs_mount(void);
-/* MAP_SHARED of a file is a copy written back: msync and munmap of
- * [addr, addr + len) write the shared file mappings there back to their
- * files (within the file's size); (forget): the range is unmapped. */
-void sys_fs_writeback(uint64_t addr, uint64_t len, bool forget);             /* sys_procfs.c: /proc and /sys */
 
 #endif

@@ -221,7 +221,7 @@ static int vma_insert(uint64_t start, uint64_t end, int prot, bool acct)
 	struct vma *n = kmalloc(sizeof(*n)), **pp = &mm_vmas;
 	if (!n)
 		return -ENOMEM;
-	*n = (struct vma){ start, end, prot, acct, NULL };
+	*n = (struct vma){ .start = start, .end = end, .prot = prot, .acct = acct };
 	while (*pp && (*pp)->start < start)
 		pp = &(*pp)->next;
 	n->next = *pp;
@@ -238,7 +238,12 @@ static int vma_split(uint64_t addr)
 	struct vma *n = kmalloc(sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	*n = (struct vma){ addr, v->end, v->prot, v->acct, v->next };
+	*n = *v;
+	n->start = addr;
+	if (v->pager) { /* the new half maps the file further on, with its own reference */
+		n->off = v->off + (addr - v->start);
+		v->pager->hold(v->obj, v->shared);
+	}
 	v->end = addr;
 	v->next = n;
 	return 0;
@@ -264,15 +269,18 @@ bool mm_range_mapped(uint64_t start, uint64_t end)
 	return true;
 }
 
-/* Free the frames of [start, end); returns how many there were. Missing
- * page tables are skipped whole, so a huge untouched range costs little. */
-static uint64_t unmap_pages(uint64_t start, uint64_t end)
+/* Unmap the frames of [start, end) of region (v), freed unless they are
+ * a shared file's; returns how many there were. Missing page tables are
+ * skipped whole, so a huge untouched range costs little. */
+uint64_t mm_unmap_pages(const struct vma *v, uint64_t start, uint64_t end)
 {
 	uint64_t freed = 0;
 	for (uint64_t va = start, next; va < end; va = next) {
 		uint64_t *pte = x86_pte_next(x86_pml4, va, &next);
 		if (pte && (*pte & PTE_ADDR)) {
-			mem_frame_free(x86_unmap(x86_pml4, va));
+			uint64_t pa = x86_unmap(x86_pml4, va);
+			if (!v->shared)
+				mem_frame_free(pa);
 			freed++;
 		}
 	}
@@ -365,8 +373,10 @@ int mm_munmap(uint64_t addr, uint64_t len)
 	for (struct vma **pp = &mm_vmas; *pp;) {
 		struct vma *v = *pp;
 		if (v->start >= addr && v->end <= end) {
-			uncommit(v, (v->end - v->start) / PAGE_SIZE, unmap_pages(v->start, v->end));
+			uncommit(v, (v->end - v->start) / PAGE_SIZE, mm_unmap_pages(v, v->start, v->end));
 			*pp = v->next;
+			if (v->pager)
+				v->pager->drop(v->obj, v->shared);
 			kfree(v);
 		} else {
 			pp = &v->next;
@@ -390,6 +400,25 @@ int mm_map_anon(uint64_t addr, uint64_t len, int prot)
 	if (x86_prealloc(x86_pml4, addr, addr + len)) {
 		mm_munmap(addr, len);
 		return -ENOMEM;
+	}
+	return 0;
+}
+
+int mm_map_file(uint64_t addr, uint64_t len, const struct mm_pager *pg, void *obj, uint64_t off, bool shared)
+{
+	uint64_t end = addr + PAGE_ROUND_UP(len);
+	if (vma_split(addr) || vma_split(end))
+		return -ENOMEM;
+	for (struct vma *v = mm_vma_find(addr); v && v->start < end; v = v->next) {
+		if (v->pager)
+			v->pager->drop(v->obj, v->shared);
+		if (shared && v->acct) { /* the file holds the frames: none promised */
+			uncommit(v, (v->end - v->start) / PAGE_SIZE, 0);
+			v->acct = false;
+		}
+		*v = (struct vma){ .start = v->start, .end = v->end, .prot = v->prot, .acct = v->acct,
+			.shared = shared, .pager = pg, .obj = obj, .off = off + (v->start - addr), .next = v->next };
+		pg->hold(obj, shared);
 	}
 	return 0;
 }
@@ -463,6 +492,18 @@ uint64_t mm_stack_reserve(uint64_t size, uint64_t *base)
 	return USER_STACK_TOP;
 }
 
+/* A page of a shared file mapping: the file's own frame (none past its end). */
+static bool mm_fault_shared(const struct vma *v, uint64_t addr)
+{
+	uint64_t va = PAGE_ROUND_DOWN(addr);
+	uint64_t pa = v->pager->frame(v->obj, (v->off + (va - v->start)) / PAGE_SIZE);
+	if (!pa)
+		return false;
+	if (x86_map(x86_pml4, va, pa, mm_prot_flags(v->prot)))
+		kpanic(KEXIT_OOM, "out of memory for page tables");
+	return true;
+}
+
 bool mm_fault(uint64_t addr, uint64_t err)
 {
 	if (err & 1) /* present: a protection violation, not a lazy page */
@@ -474,6 +515,8 @@ bool mm_fault(uint64_t addr, uint64_t err)
 	uint64_t *pte = x86_pte(x86_pml4, addr);
 	if (pte && (*pte & PTE_ADDR))
 		return false; /* holds a frame yet not present: not ours to supply */
+	if (v->shared)
+		return mm_fault_shared(v, addr);
 	uint64_t pa = mm_frame_take(v->acct, true); /* an accounted page's frame was promised */
 	if (!pa)
 		kpanic(KEXIT_OOM, "out of memory: no frame for address %#lx (%lu KiB total)",
@@ -510,8 +553,8 @@ int mm_discard(uint64_t addr, uint64_t len)
 		return -ENOMEM;
 	for (uint64_t a = addr; a < end;) {
 		struct vma *v = mm_vma_find(a);
-		uint64_t stop = MIN(v->end, end), freed = unmap_pages(a, stop);
-		if (v->acct)
+		uint64_t stop = MIN(v->end, end), freed = mm_unmap_pages(v, a, stop);
+		if (v->acct) /* a shared file's pages come back from the file, not zeroed */
 			mm_committed += freed;
 		a = stop;
 	}

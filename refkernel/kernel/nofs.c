@@ -61,10 +61,6 @@ __attribute__((weak)) int64_t sys_mmap_fs(uint64_t a, uint64_t b, uint64_t c, ui
 	return sys_mmap(a, b, c, d, e, f);
 }
 
-__attribute__((weak)) void sys_fs_writeback(uint64_t addr, uint64_t len, bool forget)
-{
-	(void)addr; (void)len; (void)forget;
-}
 __attribute__((weak)) bool sys_fs_always_ready(const struct kfile *k) { (void)k; return false; }
 __attribute__((weak)) unsigned fd_limit(void) { return FD_MAX; }
 __attribute__((weak)) const char *sys_hostname(void) { return "refkernel"; }

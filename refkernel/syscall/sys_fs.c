@@ -1068,61 +1068,18 @@ int64_t sys_fcntl_fs(A fd, A cmd, A arg, A d, A e, A f)
 	}
 }
 
-/* mmap of a file: an anonymous mapping (sys_mmap: placement, MAP_FIXED,
- * accounting) filled from the file, then given its protection. Copy
- * semantics: right for MAP_PRIVATE (what ld.so maps libraries with);
- * MAP_SHARED is the same documented stand-in (one process: only its own
- * later write()s to the file, not seen through the mapping, tell). */
+/* mmap of a file. MAP_SHARED: a region whose pages are the file's own
+ * (kfs_pager, kernel/fs.c): every mapping of the file and read(2)/write(2)
+ * see one another's writes at once; msync has nothing to do. MAP_PRIVATE:
+ * an anonymous region (placement, MAP_FIXED, accounting as sys_mmap) filled
+ * from the file, then given its protection: copy semantics, which is what
+ * ld.so maps libraries with (later writes to the file are not seen through
+ * it, as POSIX allows). Both are named after the file (/proc/self/maps). */
 #define MAP_SHARED    0x01
 #define MAP_PRIVATE   0x02
 #define MAP_TYPE      0x0f
 #define MAP_ANONYMOUS 0x20
 #define PROT_WRITE    0x2
-
-/* Shared file mappings, written back at msync and munmap (sys_fs.h). */
-struct shmap { struct shmap *next; uint64_t va, len, off; struct vnode *vn; };
-static struct shmap *shmaps;
-
-static void shmap_add(uint64_t va, uint64_t len, uint64_t off, struct vnode *vn)
-{
-	struct shmap *m = kmalloc(sizeof(*m));
-	if (!m)
-		return; /* then it stays a private copy */
-	*m = (struct shmap){ shmaps, va, ALIGN_UP(len, 4096ULL), off, vn };
-	vfs_ref(vn);
-	shmaps = m;
-}
-
-void sys_fs_writeback(uint64_t addr, uint64_t len, bool forget)
-{
-	uint64_t end = addr + ALIGN_UP(len, 4096ULL);
-	if (end < addr)
-		return;
-	for (struct shmap **pp = &shmaps, *m; (m = *pp);) {
-		uint64_t s = MAX(m->va, addr), e = MIN(m->va + m->len, end);
-		if (s < e) {
-			uint64_t foff = m->off + (s - m->va), size = m->vn->size;
-			if (foff < size && m->vn->ops->write && mm_user_ok((void *)s, MIN(e - s, size - foff), false))
-				m->vn->ops->write(m->vn, (void *)s, MIN(e - s, size - foff), foff);
-		}
-		if (forget && s < e && s == m->va && e == m->va + m->len) { /* all of it goes */
-			*pp = m->next;
-			vfs_unref(m->vn);
-			kfree(m);
-			continue;
-		}
-		if (forget && s < e) { /* part of it: keep the rest (a hole is skipped at write-back) */
-			if (s == m->va) {
-				m->off += e - m->va;
-				m->len -= e - m->va;
-				m->va = e;
-			} else if (e == m->va + m->len) {
-				m->len = s - m->va;
-			}
-		}
-		pp = &m->next;
-	}
-}
 
 int64_t sys_mmap_fs(A addr, A len, A prot, A flags, A fd, A off)
 {
@@ -1146,11 +1103,27 @@ int64_t sys_mmap_fs(A addr, A len, A prot, A flags, A fd, A off)
 		return -EACCES;
 	if (!VFS_ISREG(vfile->vn->mode))
 		return VFS_ISCHR(vfile->vn->mode) ? -ENODEV : -EACCES;
+	struct vnode *vn = vfile->vn;
+	if (type != MAP_PRIVATE) {
+		if (!vn->ops->page)
+			return -ENODEV;
+		int64_t va = sys_mmap(addr, len, prot, (flags & ~(A)MAP_TYPE) | MAP_PRIVATE | MAP_ANONYMOUS, (A)-1, 0);
+		if (va < 0)
+			return va;
+		int r = mm_map_file((uint64_t)va, len, &kfs_pager, vn, off, true);
+		if (r) {
+			sys_munmap((A)va, len, 0, 0, 0, 0);
+			return r;
+		}
+		if ((flags & MAP_POPULATE) && prot)
+			mm_populate((uint64_t)va, (uint64_t)va + ALIGN_UP(len, 4096ULL));
+		return va;
+	}
 	int64_t va = sys_mmap(addr, len, prot | PROT_WRITE, (flags & ~(A)MAP_TYPE) | MAP_PRIVATE | MAP_ANONYMOUS,
 			      (A)-1, 0);
 	if (va < 0)
 		return va;
-	uint64_t size = vfile->vn->size;
+	uint64_t size = vn->size;
 	if (off < size) {
 		int64_t r = vfs_pread(vfile, (void *)va, MIN(len, size - off), off);
 		if (r < 0) {
@@ -1158,9 +1131,8 @@ int64_t sys_mmap_fs(A addr, A len, A prot, A flags, A fd, A off)
 			return r;
 		}
 	}
+	mm_map_file((uint64_t)va, len, &kfs_pager, vn, off, false); /* only its name: no memory, no name */
 	if (!(prot & PROT_WRITE))
 		sys_mprotect((A)va, ALIGN_UP(len, 4096ULL), prot, 0, 0, 0);
-	else if (type != MAP_PRIVATE)
-		shmap_add((uint64_t)va, len, off, vfile->vn);
 	return va;
 }

@@ -285,6 +285,99 @@ static void memory(const char *dir)
 
 /* ---- the process ---- */
 
+/* ---- shared file mappings and /proc/self/maps ---- */
+
+/* The /proc/self/maps line of the region holding (p) into (line). */
+static int maps_line(const void *p, char *line, size_t n)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return 0;
+	int found = 0;
+	while (!found && fgets(line, (int)n, f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && (uintptr_t)p >= lo && (uintptr_t)p < hi)
+			found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The name column of a maps line starts at byte 73, as Linux pads it. */
+static int maps_named(const char *line, const char *suffix)
+{
+	size_t len = strlen(line), sl = strlen(suffix);
+	return len > 73 + sl && line[72] == ' ' && line[73] != ' ' && strncmp(line + len - 1 - sl, suffix, sl) == 0 &&
+	       line[len - 1] == '\n';
+}
+
+static void shared_maps(const char *dir)
+{
+	char path[256], line[512];
+	snprintf(path, sizeof(path), "%s/shared", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	T(ftruncate(fd, 8192));
+	char *m1 = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	char *m2 = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	expect("two MAP_SHARED mappings of one file", m1 != MAP_FAILED && m2 != MAP_FAILED && m1 != m2);
+	strcpy(m1 + 100, "one");
+	expect("a write through one mapping is seen through the other at once", strcmp(m2 + 100, "one") == 0);
+	char back[8] = { 0 };
+	T(pread(fd, back, 3, 100));
+	expect("read(2) sees the mapped write without msync", strcmp(back, "one") == 0);
+	T(pwrite(fd, "two", 3, 4096 + 7));
+	expect("a write(2) is seen through both mappings", memcmp(m1 + 4096 + 7, "two", 3) == 0 &&
+	       memcmp(m2 + 4096 + 7, "two", 3) == 0);
+	char *m3 = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 4096);
+	expect("a mapping at a file offset sees the same page", m3 != MAP_FAILED && memcmp(m3 + 7, "two", 3) == 0);
+	expect("maps: a shared file mapping is rw-s and named after its file",
+	       maps_line(m1, line, sizeof(line)) && strstr(line, " rw-s 00000000 ") && maps_named(line, "/shared"));
+	expect("maps: its offset is shown", maps_line(m3, line, sizeof(line)) && strstr(line, " r--s 00001000 ") &&
+	       maps_named(line, "/shared"));
+	T(munmap(m1, 8192));
+	expect("after munmap of one, the other still sees the data", strcmp(m2 + 100, "one") == 0);
+	T(msync(m2, 8192, MS_SYNC));
+	T(munmap(m2, 8192));
+	T(munmap(m3, 4096));
+	char *pm = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	expect("maps: a private file mapping is r--p and named", maps_line(pm, line, sizeof(line)) &&
+	       strstr(line, " r--p 00000000 ") && maps_named(line, "/shared"));
+	T(munmap(pm, 4096));
+	close(fd);
+
+	/* a file of the boot archive (served from the archive's pages) */
+	snprintf(path, sizeof(path), "%s/archived", dir);
+	fd = open(path, O_RDWR);
+	char *am = fd < 0 ? MAP_FAILED : mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	expect("MAP_SHARED of a file from the archive shows its contents",
+	       am != MAP_FAILED && am[0] == 'A' && am[4095] == 'A' && am[4096] == 'B' && am[8191] == 'B');
+	if (am != MAP_FAILED) {
+		am[1] = 'x';
+		am[5000] = 'y';
+		char two[2] = { 0 };
+		T(pread(fd, two, 1, 1));
+		T(pread(fd, two + 1, 1, 5000));
+		expect("its mapped writes reach read(2)", two[0] == 'x' && two[1] == 'y');
+		T(pwrite(fd, "z", 1, 2));
+		expect("and write(2)s reach the mapping", am[2] == 'z');
+		T(munmap(am, 8192));
+	}
+	close(fd);
+
+	/* the same memfd mapped twice, and across ftruncate */
+	int mfd = (int)syscall(SYS_memfd_create, "shm", 0);
+	T(ftruncate(mfd, 4096));
+	char *s1 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	char *s2 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	s1[10] = 42;
+	expect("two mappings of one memfd share their pages", s1 != MAP_FAILED && s2 != MAP_FAILED && s2[10] == 42);
+	T(munmap(s1, 4096));
+	T(munmap(s2, 4096));
+	close(mfd);
+
+	expect("maps: [stack] is named", maps_line(&line, line, sizeof(line)) && maps_named(line, "[stack]"));
+}
+
 static void process(void)
 {
 	struct rlimit rl;
@@ -376,6 +469,7 @@ int main(int argc, char **argv)
 	signals();
 	events(dir);
 	memory(dir);
+	shared_maps(dir);
 #ifdef WITH_DLOPEN
 	if (argc > 2)
 		dl(argv[2]);
