@@ -62,6 +62,9 @@ __attribute__((weak)) int64_t sys_mmap_fs(uint64_t a, uint64_t b, uint64_t c, ui
 }
 
 __attribute__((weak)) bool sys_fs_always_ready(const struct kfile *k) { (void)k; return false; }
+__attribute__((weak)) int sys_fs_sock_bind(const char *p, void **vn) { (void)p; (void)vn; return -ENOSYS; }
+__attribute__((weak)) int sys_fs_sock_find(const char *p, void **vn) { (void)p; (void)vn; return -ENOSYS; }
+__attribute__((weak)) void sys_fs_sock_put(void *vn) { (void)vn; }
 __attribute__((weak)) unsigned fd_limit(void) { return FD_MAX; }
 __attribute__((weak)) const char *sys_hostname(void) { return "refkernel"; }
 __attribute__((weak)) const char *sys_domainname(void) { return "(none)"; }

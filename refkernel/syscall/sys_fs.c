@@ -244,6 +244,37 @@ int64_t sys_memfd_create(A uname, A flags, A c, A d, A e, A f)
 	return install_file(vfile);
 }
 
+/* ---- AF_UNIX socket files (sys_fs.h) ---- */
+
+int sys_fs_sock_bind(const char *path, void **out)
+{
+	struct vnode *vn;
+	int r = vfs_mknod(NULL, path, VFS_IFSOCK | 0777, 0, &vn);
+	if (r)
+		return r == -EEXIST ? -EADDRINUSE : r;
+	vfs_ref(vn);
+	*out = vn;
+	return 0;
+}
+
+int sys_fs_sock_find(const char *path, void **out)
+{
+	struct vnode *vn;
+	int r = vfs_walk(NULL, path, VFS_FOLLOW, &vn);
+	if (r)
+		return r;
+	if (!VFS_ISTYPE(vn->mode, VFS_IFSOCK))
+		return -ECONNREFUSED;
+	vfs_ref(vn);
+	*out = vn;
+	return 0;
+}
+
+void sys_fs_sock_put(void *vn)
+{
+	vfs_unref(vn);
+}
+
 /* ---- positioned I/O ---- */
 
 int64_t sys_lseek(A fd, A off, A whence, A d, A e, A f)

@@ -21,6 +21,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -532,6 +534,54 @@ static void sigfds(void)
 	T(sigprocmask(SIG_SETMASK, &old, NULL));
 }
 
+/* ---- AF_UNIX sockets bound to paths ---- */
+
+static void unix_paths(const char *dir)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX }, b = { .sun_family = AF_UNIX }, got;
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/sock", dir);
+	snprintf(b.sun_path, sizeof(b.sun_path), "%s/nothing", dir);
+	mode_t um = umask(022);
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	T(bind(l, (struct sockaddr *)&a, sizeof(a)));
+	struct stat st;
+	T(stat(a.sun_path, &st));
+	expect("bind makes a socket file (S_IFSOCK, 0777 less the umask)", S_ISSOCK(st.st_mode) &&
+	       (st.st_mode & 0777) == 0755);
+	socklen_t gl = sizeof(got);
+	T(getsockname(l, (struct sockaddr *)&got, &gl));
+	expect("getsockname gives the path", strcmp(got.sun_path, a.sun_path) == 0);
+	T(listen(l, 4));
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	T(connect(c, (struct sockaddr *)&a, sizeof(a)));
+	int s = accept(l, NULL, NULL);
+	char ch = 0;
+	T(write(c, "u", 1));
+	T(read(s, &ch, 1));
+	expect("connect by path reaches the listener", s >= 0 && ch == 'u');
+	int d = socket(AF_UNIX, SOCK_STREAM, 0);
+	expect("bind to an existing name: EADDRINUSE", bind(d, (struct sockaddr *)&a, sizeof(a)) == -1 && errno == EADDRINUSE);
+	int e = socket(AF_UNIX, SOCK_STREAM, 0);
+	expect("connect to a missing name: ENOENT", connect(e, (struct sockaddr *)&b, sizeof(b)) == -1 && errno == ENOENT);
+	snprintf(b.sun_path, sizeof(b.sun_path), "%s/archived", dir);
+	expect("connect to a file that is no socket: ECONNREFUSED",
+	       connect(e, (struct sockaddr *)&b, sizeof(b)) == -1 && errno == ECONNREFUSED);
+	expect("open of a socket file: ENXIO", open(a.sun_path, O_RDWR) == -1 && errno == ENXIO);
+	T(unlink(a.sun_path));
+	expect("unlink removes the name", stat(a.sun_path, &st) == -1 && errno == ENOENT &&
+	       connect(e, (struct sockaddr *)&a, sizeof(a)) == -1 && errno == ENOENT);
+	T(bind(d, (struct sockaddr *)&a, sizeof(a)));
+	T(close(d));
+	expect("a name whose socket is closed stays, refusing: ECONNREFUSED",
+	       stat(a.sun_path, &st) == 0 && connect(e, (struct sockaddr *)&a, sizeof(a)) == -1 && errno == ECONNREFUSED);
+	T(unlink(a.sun_path));
+	close(e);
+	close(s);
+	close(c);
+	close(l);
+	umask(um);
+}
+
 /* ---- shared file mappings and /proc/self/maps ---- */
 
 /* The /proc/self/maps line of the region holding (p) into (line). */
@@ -719,6 +769,7 @@ int main(int argc, char **argv)
 	sigfds();
 	memory(dir);
 	shared_maps(dir);
+	unix_paths(dir);
 #ifdef WITH_DLOPEN
 	if (argc > 2)
 		dl(argv[2]);
