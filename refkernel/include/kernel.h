@@ -141,6 +141,8 @@ void     time_vdso_publish(struct vdso_data *d);
 void kfs_init(const struct boot_info *bi);
 const uint8_t *kfs_program(const char *path, size_t *len); /* the file, in one buffer */
 extern const struct mm_pager kfs_pager;   /* file mappings of vnodes (obj: struct vnode *) */
+struct elf_info;
+void kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias); /* /proc/self/maps */
 
 /* kernel/app.c: load the baked application and start it */
 __attribute__((noreturn)) void app_start(int argc, char **argv);

@@ -8,6 +8,7 @@
 #include "../fs/vfs_platform.h"
 #include "x86.h"
 #include "mem.h"
+#include "elf.h"
 
 /* Data pages leave this many frames free: page faults of mappings made
  * earlier and the kernel's own allocations need them (cf. mm.c's reserve). */
@@ -104,6 +105,21 @@ static int64_t pg_name(void *obj, char *buf, size_t n, uint64_t *dev, uint64_t *
 }
 
 const struct mm_pager kfs_pager = { pg_frame, pg_hold, pg_drop, pg_name };
+
+/* The loaded segments of the program at (path) (bias added) are named
+ * after it in /proc/self/maps, as far as they hold file bytes. */
+void kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias)
+{
+	struct vnode *vn;
+	if (vfs_walk(NULL, path, VFS_FOLLOW, &vn))
+		return;
+	for (int i = 0; i < ei->nsegs; i++) {
+		const struct elf_seg *s = &ei->segs[i];
+		uint64_t start = PAGE_ROUND_DOWN(s->vaddr + bias), end = PAGE_ROUND_UP(s->vaddr + bias + s->filesz);
+		if (s->filesz && end > start)
+			mm_map_file(start, end - start, &kfs_pager, vn, PAGE_ROUND_DOWN(s->offset), false);
+	}
+}
 
 /* The program at (path) in the root, as one buffer (*len bytes). */
 const uint8_t *kfs_program(const char *path, size_t *len)

@@ -18,6 +18,11 @@ __attribute__((weak)) const uint8_t *kfs_program(const char *path, size_t *len)
 	kpanic(KEXIT_NOPROG, "%s: this image has no file system (FS=0) and no baked program", path);
 }
 
+__attribute__((weak)) void kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias)
+{
+	(void)path; (void)ei; (void)bias;
+}
+
 /* Every stand-in call is one function (weak aliases): a few bytes each. */
 static int64_t nofs_enosys(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f)
 {

@@ -675,6 +675,26 @@ static void shared_maps(const char *dir)
 	expect("maps: [stack] is named", maps_line(&line, line, sizeof(line)) && maps_named(line, "[stack]"));
 }
 
+/* The program's own code is named after it in /proc/self/maps (and a
+ * dynamic one's interpreter after its file). */
+static void exe_maps(void)
+{
+	char exe[256] = { 0 }, line[512];
+	T(readlink("/proc/self/exe", exe, sizeof(exe) - 1) > 0);
+	expect("maps: the program's code is named after /proc/self/exe",
+	       maps_line((void *)(uintptr_t)exe_maps, line, sizeof(line)) && maps_named(line, exe) &&
+	       strstr(line, " r-xp "));
+#ifdef WITH_DLOPEN
+	FILE *f = fopen("/proc/self/maps", "r");
+	int ld = 0;
+	while (f && fgets(line, sizeof(line), f))
+		ld |= strstr(line, "/ld-linux-x86-64.so.2\n") != NULL && strstr(line, " r-xp ") != NULL;
+	if (f)
+		fclose(f);
+	expect("maps: the interpreter's code is named after its file", ld);
+#endif
+}
+
 static void process(void)
 {
 	struct rlimit rl;
@@ -770,6 +790,7 @@ int main(int argc, char **argv)
 	memory(dir);
 	shared_maps(dir);
 	unix_paths(dir);
+	exe_maps();
 #ifdef WITH_DLOPEN
 	if (argc > 2)
 		dl(argv[2]);
