@@ -26,9 +26,9 @@ static uint64_t vmap_next = VMAP_BASE;
  * and has no frame yet counts in (mm_committed); the kernel's own allocations
  * and other pages may not take those frames, and such a mapping that does
  * not fit in what is left, less MM_RESERVE_PAGES for the kernel, fails with
- * -ENOMEM up front. Page tables are made at mmap time, so the first touch of
- * a promised page needs exactly its frame: two large mappings that each fit
- * but not together fail at the second mmap, not at a touch. Smaller and
+ * -ENOMEM up front. Their page tables are made at mmap time, so the first
+ * touch of a promised page needs exactly its frame: two large mappings that
+ * each fit but not together fail at the second mmap, not at a touch. Smaller and
  * read-only/PROT_NONE mappings are backed on touch only, like the stack:
  * that is Linux's overcommit, and what programs count on (musl's malloc
  * maps 1 MiB groups it fills slowly, glibc reserves 64 MiB arenas PROT_NONE;
@@ -278,7 +278,9 @@ uint64_t mm_unmap_pages(const struct vma *v, uint64_t start, uint64_t end)
 	for (uint64_t va = start, next; va < end; va = next) {
 		uint64_t *pte = x86_pte_next(x86_pml4, va, &next);
 		if (pte && (*pte & PTE_ADDR)) {
-			uint64_t pa = x86_unmap(x86_pml4, va);
+			uint64_t pa = *pte & PTE_ADDR; /* x86_unmap's work, without a second walk */
+			*pte = 0;
+			invlpg(va);
 			if (!v->shared)
 				mem_frame_free(pa);
 			freed++;
@@ -314,13 +316,20 @@ int mm_map_fixed(uint64_t va, uint64_t len, int prot, bool lazy)
 {
 	uint64_t start = PAGE_ROUND_DOWN(va), end = PAGE_ROUND_UP(va + len);
 	if (!mm_range_free(start, end)) {
-		/* segments of one ELF may share a page: widen the permissions */
+		/* segments of one ELF may share a page: widen the permissions
+		 * (of the frames already there too: see mm_fault) */
 		for (uint64_t a = start; a < end; a += PAGE_SIZE) {
 			struct vma *v = mm_vma_find(a);
-			if (v)
+			if (v && (v->prot | prot) != v->prot) {
 				v->prot |= prot;
-			else if (vma_insert(a, a + PAGE_SIZE, prot, false))
+				for (uint64_t va = v->start, next; va < v->end; va = next) {
+					uint64_t *pte = x86_pte_next(x86_pml4, va, &next);
+					if (pte && (*pte & PTE_ADDR))
+						x86_protect(x86_pml4, va, mm_prot_flags(v->prot));
+				}
+			} else if (!v && vma_insert(a, a + PAGE_SIZE, prot, false)) {
 				return -ENOMEM;
+			}
 		}
 	} else if (vma_insert(start, end, prot, false)) {
 		return -ENOMEM;
@@ -385,8 +394,8 @@ int mm_munmap(uint64_t addr, uint64_t len)
 	return 0;
 }
 
-/* A new region [addr, addr + len) with its page tables; a large writable
- * one gets its frames promised. */
+/* A new region [addr, addr + len); a large writable one gets its frames
+ * promised and its page tables now (others get them at their faults). */
 int mm_map_anon(uint64_t addr, uint64_t len, int prot)
 {
 	uint64_t pages = len / PAGE_SIZE;
@@ -397,7 +406,7 @@ int mm_map_anon(uint64_t addr, uint64_t len, int prot)
 		return -ENOMEM;
 	if (acct)
 		mm_committed += pages;
-	if (x86_prealloc(x86_pml4, addr, addr + len)) {
+	if (acct && x86_prealloc(x86_pml4, addr, addr + len)) { /* a promised page's touch needs only its frame */
 		mm_munmap(addr, len);
 		return -ENOMEM;
 	}
@@ -512,9 +521,10 @@ bool mm_fault(uint64_t addr, uint64_t err)
 	if (!v || v->prot == 0 || ((err & 2) && !(v->prot & MM_PROT_W)) ||
 	    ((err & 16) && !(v->prot & MM_PROT_X)))
 		return false;
-	uint64_t *pte = x86_pte(x86_pml4, addr);
-	if (pte && (*pte & PTE_ADDR))
-		return false; /* holds a frame yet not present: not ours to supply */
+	/* Not present in a region with a protection: no frame yet. (Only
+	 * PROT_NONE keeps a frame not present, and whatever gives its region a
+	 * protection again, mm_mprotect or mm_map_fixed's widening, makes every
+	 * frame of it present: no page walk is needed here to tell.) */
 	if (v->shared)
 		return mm_fault_shared(v, addr);
 	uint64_t pa = mm_frame_take(v->acct, true); /* an accounted page's frame was promised */

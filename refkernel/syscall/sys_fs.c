@@ -1,6 +1,6 @@
 /* sys_fs.c — the file system calls on the VFS (fs/, vfs.h): argument and
  * user-pointer checks, then one call down. Open files are kfiles whose
- * priv is a struct vfs_file (vfs_kops), so read/write/readv/writev/close/
+ * priv is a struct vfs_file (vfs_kops; dev_kops for a device), so read/write/readv/writev/close/
  * dup/poll work on them through the generic fd code of sys_io.c. Part of
  * fs.o: an image baked with FS=0 gets kernel/nofs.c's stand-ins.
  * One process: POSIX and flock locks cannot conflict (a process never
@@ -56,6 +56,34 @@ static unsigned vk_poll(struct kfile *k)
 
 static const struct kfile_ops vfs_kops = { vk_read, vk_write, vk_ioctl, vk_close, vk_poll };
 
+/* A device node opened (the console as fds 0-2, /dev/null...): read and
+ * write go to dev.c at once, the access mode checked as vfs_pread/pwrite
+ * check it. The rest is a file's. */
+static bool dk_denied(const struct vfs_file *f, int deny)
+{
+	return (f->flags & VFS_O_PATH) || (f->flags & VFS_O_ACCMODE) == deny;
+}
+
+static int64_t dk_read(struct kfile *k, void *b, uint64_t n)
+{
+	struct vfs_file *f = vf(k);
+	return dk_denied(f, VFS_O_WRONLY) ? -EBADF : dev_read(f->vn->rdev, b, n);
+}
+
+static int64_t dk_write(struct kfile *k, const void *b, uint64_t n)
+{
+	struct vfs_file *f = vf(k);
+	return dk_denied(f, VFS_O_RDONLY) ? -EBADF : dev_write(f->vn->rdev, b, n);
+}
+
+static const struct kfile_ops dev_kops = { dk_read, dk_write, vk_ioctl, vk_close, vk_poll };
+
+static bool is_vfs(const struct kfile *k) { return k->ops == &vfs_kops || k->ops == &dev_kops; }
+static const struct kfile_ops *kops_of(const struct vfs_file *f)
+{
+	return VFS_ISCHR(f->vn->mode) ? &dev_kops : &vfs_kops;
+}
+
 static int install_file(struct vfs_file *f)
 {
 	struct kfile *k = kmalloc(sizeof(*k));
@@ -63,7 +91,7 @@ static int install_file(struct vfs_file *f)
 		vfs_close(f);
 		return -ENOMEM;
 	}
-	*k = (struct kfile){ &vfs_kops, f, f->flags & (VFS_O_ACCMODE | VFS_O_NONBLOCK | VFS_O_APPEND | VFS_O_PATH), 1, 0 };
+	*k = (struct kfile){ kops_of(f), f, f->flags & (VFS_O_ACCMODE | VFS_O_NONBLOCK | VFS_O_APPEND | VFS_O_PATH), 1, 0 };
 	int fd = fd_install(k);
 	if (fd < 0)
 		vk_close(k);
@@ -74,7 +102,7 @@ static int install_file(struct vfs_file *f)
 static struct vfs_file *file_of(uint64_t fd)
 {
 	struct kfile *k = fd_get((int)(unsigned)fd);
-	return k && k->ops == &vfs_kops ? k->priv : NULL;
+	return k && is_vfs(k) ? k->priv : NULL;
 }
 
 /* fds 0, 1 and 2: /dev/console as a file (fstat, /proc/self/fd see it). */
@@ -88,7 +116,7 @@ void sys_fs_stdio(void)
 		vfs_close(f);
 		return;
 	}
-	*k = (struct kfile){ &vfs_kops, f, VFS_O_RDWR, 3, 0 };
+	*k = (struct kfile){ kops_of(f), f, VFS_O_RDWR, 3, 0 };
 	for (int fd = 0; fd < 3; fd++)
 		fd_set_slot(fd, k);
 	sys_procfs_mount();
@@ -96,14 +124,14 @@ void sys_fs_stdio(void)
 
 bool sys_fs_always_ready(const struct kfile *k)
 {
-	return k->ops == &vfs_kops && (VFS_ISREG(vf((struct kfile *)k)->vn->mode) ||
+	return is_vfs(k) && (VFS_ISREG(vf((struct kfile *)k)->vn->mode) ||
 				       VFS_ISDIR(vf((struct kfile *)k)->vn->mode));
 }
 
 /* The VFS file behind (k), or NULL: /proc/self/fd names it by its path. */
 struct vfs_file *sys_fs_file(const struct kfile *k)
 {
-	return k->ops == &vfs_kops ? k->priv : NULL;
+	return is_vfs(k) ? k->priv : NULL;
 }
 
 /* ---- arguments ---- */
@@ -512,7 +540,7 @@ int64_t sys_fstat(A fd, A ust, A c, A d, A e, A f)
 	if (!k)
 		return -EBADF;
 	struct stat_k st;
-	if (k->ops == &vfs_kops)
+	if (is_vfs(k))
 		fill_stat(vf(k)->vn, &st);
 	else
 		fill_stat_other(k, &st);

@@ -592,8 +592,19 @@ static bool deliver(struct x86_regs *r)
 	return any;
 }
 
-/* From sys_dispatch, before a system call returns: deliver on its frame. */
+static void signal_return_deliver(struct x86_syscall_frame *fr);
+
+/* From sys_dispatch, before a system call returns: deliver on its frame.
+ * Every call passes here: the common case (no timer, nothing to deliver)
+ * is a few loads, the rest is out of line. */
 void sys_signal_return(struct x86_syscall_frame *fr)
+{
+	struct thread *t = sched_current;
+	if (__builtin_expect((alarm_at | (uint64_t)ptimers_armed) || deliverable(t) || t->restore_mask, 0))
+		signal_return_deliver(fr);
+}
+
+__attribute__((noinline)) static void signal_return_deliver(struct x86_syscall_frame *fr)
 {
 	struct thread *t = sched_current;
 	if (alarm_at | (uint64_t)ptimers_armed)
