@@ -747,6 +747,10 @@ struct ptimer {
 	int32_t last_overrun;
 };
 static struct ptimer ptimers[NPTIMERS + 2];
+/* The table is scanned only when the earliest wall-clock expiry is due
+ * (UINT64_MAX: none; 0: scan, something changed) or a CPU-time timer is armed. */
+static uint64_t ptimer_due;
+static bool ptimer_cpu_armed;
 
 static uint64_t cpu_now(const struct ptimer *p)
 {
@@ -808,10 +812,14 @@ static void ptimer_expire(struct ptimer *p, uint64_t now)
 static uint64_t ptimers_check(void)
 {
 	uint64_t next = 0, now = time_ns();
+	if (!ptimer_cpu_armed && now < ptimer_due)
+		return ptimer_due == UINT64_MAX ? 0 : ptimer_due;
+	ptimer_cpu_armed = false;
 	for (int i = 0; i < NPTIMERS + 2; i++) {
 		struct ptimer *p = &ptimers[i];
 		if (!p->used || !p->at)
 			continue;
+		ptimer_cpu_armed |= p->cpu;
 		if (p->cpu && p->owner && p->owner != sched_current->tid)
 			continue; /* another thread's CPU time: checked when it runs */
 		uint64_t c = p->cpu ? cpu_now(p) : now;
@@ -820,6 +828,7 @@ static uint64_t ptimers_check(void)
 		if (p->at && !p->cpu && (!next || p->at < next))
 			next = p->at;
 	}
+	ptimer_due = next ? next : UINT64_MAX;
 	return next;
 }
 
@@ -931,6 +940,7 @@ static void ptimer_arm(struct ptimer *p, uint64_t value, uint64_t every, bool ab
 {
 	if (p->at)
 		ptimers_armed--;
+	ptimer_due = 0; /* look again */
 	p->every = value ? every : 0;
 	p->overrun = 0;
 	uint64_t now = ptimer_now(p);
@@ -1005,6 +1015,7 @@ int64_t sys_timer_delete(A id, A b, A c, A d, A e, A f)
 		return -EINVAL;
 	if (p->at)
 		ptimers_armed--;
+	ptimer_due = 0;
 	*p = (struct ptimer){ 0 };
 	return 0;
 }
