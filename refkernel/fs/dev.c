@@ -16,12 +16,16 @@ static const struct { const char *name; uint64_t rdev; int kind; uint32_t perm; 
 	{ "console", VFS_DEV(5, 1), D_TTY, 0600 },
 };
 
-static int kind_of(uint64_t rdev)
+static int kind_of(uint64_t rdev) /* as devs[] says, as a switch: on every console write */
 {
-	for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
-		if (devs[i].rdev == rdev)
-			return devs[i].kind;
-	return -1;
+	switch (rdev) {
+	case VFS_DEV(1, 3): return D_NULL;
+	case VFS_DEV(1, 5): return D_ZERO;
+	case VFS_DEV(1, 7): return D_FULL;
+	case VFS_DEV(1, 8): case VFS_DEV(1, 9): return D_RANDOM;
+	case VFS_DEV(5, 0): case VFS_DEV(5, 1): return D_TTY;
+	default: return -1;
+	}
 }
 
 bool dev_known(uint64_t rdev) { return kind_of(rdev) >= 0; }

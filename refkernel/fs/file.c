@@ -62,20 +62,29 @@ int64_t vfs_pwrite(struct vfs_file *f, const void *buf, uint64_t n, uint64_t off
 	return f->vn->ops->write(f->vn, buf, n, off);
 }
 
+/* read/write at the position; a device has none and goes straight to dev.c. */
 int64_t vfs_read(struct vfs_file *f, void *buf, uint64_t n)
 {
+	if (VFS_ISCHR(f->vn->mode)) {
+		int r = can(f, false);
+		return r ? r : dev_read(f->vn->rdev, buf, n);
+	}
 	int64_t r = vfs_pread(f, buf, n, f->pos);
-	if (r > 0 && !VFS_ISCHR(f->vn->mode))
+	if (r > 0)
 		f->pos += (uint64_t)r;
 	return r;
 }
 
 int64_t vfs_write(struct vfs_file *f, const void *buf, uint64_t n)
 {
+	if (VFS_ISCHR(f->vn->mode)) {
+		int r = can(f, true);
+		return r ? r : dev_write(f->vn->rdev, buf, n);
+	}
 	if ((f->flags & VFS_O_APPEND) && VFS_ISREG(f->vn->mode) && can(f, true) == 0)
 		f->pos = f->vn->size;
 	int64_t r = vfs_pwrite(f, buf, n, f->pos);
-	if (r > 0 && !VFS_ISCHR(f->vn->mode))
+	if (r > 0)
 		f->pos += (uint64_t)r;
 	return r;
 }

@@ -73,8 +73,30 @@ bool     mm_user_ok(const void *p, size_t len, bool write);
 uint64_t mm_stack_reserve(uint64_t size, uint64_t *base); /* returns top */
 /* The region holding (addr) or the first after it (start clipped to addr),
  * with its resident pages; false past the last. For /proc/self/maps. */
-struct mm_region { uint64_t start, end; int prot; uint64_t resident; };
+struct mm_pager;
+struct mm_region {
+	uint64_t start, end; int prot; uint64_t resident;
+	const struct mm_pager *pager; void *obj; uint64_t off; bool shared; /* a file mapping (pager set) */
+};
 bool     mm_region_next(uint64_t addr, struct mm_region *out);
+/* File mappings: the layer above (fs) pages them through this table.
+ * frame: the physical frame of page (pgoff) of (obj), which a shared mapping
+ * maps (the file's own page: writes reach read(2) and every other mapping);
+ * 0 when there is none (past the end of the file, no memory): the fault is
+ * not resolved. hold/drop: one reference per region (a split region takes
+ * another; (shared) tells whether its pages are the file's). name: the path
+ * (length, no NUL; < 0: none) and st_dev/st_ino, for /proc/self/maps. */
+struct mm_pager {
+	uint64_t (*frame)(void *obj, uint64_t pgoff);
+	void    (*hold)(void *obj, bool shared);
+	void    (*drop)(void *obj, bool shared);
+	int64_t (*name)(void *obj, char *buf, size_t n, uint64_t *dev, uint64_t *ino);
+};
+/* Make the fresh regions of [addr, addr + len) (just made by mm_mmap, no
+ * frames yet) a mapping of (obj) from file byte (off): (shared): its pages
+ * are the file's, supplied by (pg)->frame at each fault, never freed here;
+ * else a private copy the caller fills, only named after the file. */
+int      mm_map_file(uint64_t addr, uint64_t len, const struct mm_pager *pg, void *obj, uint64_t off, bool shared);
 uint64_t mm_brk_start(uint64_t *cur);     /* brk's base; (*cur) its end now */
 
 void    *mem_map_mmio(uint64_t pa, uint64_t len);  /* uncached device registers */
@@ -118,6 +140,9 @@ void     time_vdso_publish(struct vdso_data *d);
  * archives; kernel/nofs.c's stand-ins in an image baked without it (FS=0) */
 void kfs_init(const struct boot_info *bi);
 const uint8_t *kfs_program(const char *path, size_t *len); /* the file, in one buffer */
+extern const struct mm_pager kfs_pager;   /* file mappings of vnodes (obj: struct vnode *) */
+struct elf_info;
+void kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias); /* /proc/self/maps */
 
 /* kernel/app.c: load the baked application and start it */
 __attribute__((noreturn)) void app_start(int argc, char **argv);

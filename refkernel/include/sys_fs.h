@@ -37,9 +37,14 @@ struct kfile;
 struct vfs_file *sys_fs_file(const struct kfile *k); /* NULL unless a VFS file */
 bool sys_fs_always_ready(const struct kfile *k);   /* a regular file or directory */
 void sys_procfs_mount(void);
-/* MAP_SHARED of a file is a copy written back: msync and munmap of
- * [addr, addr + len) write the shared file mappings there back to their
- * files (within the file's size); (forget): the range is unmapped. */
-void sys_fs_writeback(uint64_t addr, uint64_t len, bool forget);             /* sys_procfs.c: /proc and /sys */
+
+/* AF_UNIX names that are paths (sys_unix.c): bind makes the socket file at
+ * (path) (S_IFSOCK, 0777 less the umask; -EADDRINUSE when the name exists,
+ * the path walk's errors otherwise); find looks one up (-ECONNREFUSED when
+ * it is no socket file). Both hand back the vnode, held until
+ * sys_fs_sock_put. An image without the file system answers -ENOSYS. */
+int  sys_fs_sock_bind(const char *path, void **vn);
+int  sys_fs_sock_find(const char *path, void **vn);
+void sys_fs_sock_put(void *vn);
 
 #endif

@@ -28,8 +28,11 @@ uint64_t sys_sig_blocked(void);            /* the current thread's mask */
 uint64_t sys_sig_pending(void);            /* process-wide and the current thread's */
 uint64_t sys_sig_ignored(void);
 uint64_t sys_sig_caught(void);
+struct kfile;
+bool sys_is_signalfd(const struct kfile *k);    /* for /proc/self/fd */
 
-/* The calls of sys_proc.c, in the dispatch table as SYS_PROC_TABLE. */
+/* The calls of sys_proc.c (and sys_signal.c's timers, rt_sigtimedwait and
+ * signalfd), in the dispatch table as SYS_PROC_TABLE. */
 #define SYS_PROC_CALLS(X) \
 	X(97, getrlimit) X(98, getrusage) X(99, sysinfo) X(100, times) X(102, getuid) \
 	X(104, getgid) X(105, setuid) X(106, setgid) X(107, geteuid) X(108, getegid) \
@@ -40,7 +43,9 @@ uint64_t sys_sig_caught(void);
 	X(144, sched_setscheduler) X(145, sched_getscheduler) X(146, sched_get_priority_max) \
 	X(147, sched_get_priority_min) X(148, sched_rr_get_interval) X(157, prctl) \
 	X(160, setrlimit) X(170, sethostname) X(171, setdomainname) X(203, sched_setaffinity) \
-	X(302, prlimit64) X(334, rseq) X(435, clone3)
+	X(302, prlimit64) X(334, rseq) X(435, clone3) \
+	X(128, rt_sigtimedwait) X(222, timer_create) X(223, timer_settime) X(224, timer_gettime) \
+	X(225, timer_getoverrun) X(226, timer_delete) X(282, signalfd) X(289, signalfd4) /* sys_signal.c */
 #define SYS_PROC_DECL(nr, name) \
 	int64_t sys_##name(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 SYS_PROC_CALLS(SYS_PROC_DECL)

@@ -160,8 +160,10 @@ void app_start(int argc, char **argv)
 		kpanic(r == -ENOMEM ? KEXIT_OOM : KEXIT_BADELF,
 		       "cannot load the application (%d): %lu KiB of memory free",
 		       r, (unsigned long)(mem_free_bytes() >> 10));
-	if (!baked)
+	if (!baked) {
 		protect_segments(&ei, bias);
+		kfs_name_segments(argv[0], &ei, bias);
+	}
 	uint64_t entry = ei.entry + bias, ibias = 0;
 	if (ei.interp) { /* dynamic: the interpreter starts it (kernel -> ld.so -> libc -> main) */
 		struct elf_info ii;
@@ -175,6 +177,7 @@ void app_start(int argc, char **argv)
 			kpanic(r == -ENOMEM ? KEXIT_OOM : KEXIT_NOPROG, "%s: cannot load the interpreter (%d)",
 			       ei.interp, r);
 		protect_segments(&ii, ibias);
+		kfs_name_segments(ei.interp, &ii, ibias);
 		entry = ii.entry + ibias;
 	}
 	boot_stage("app_load");

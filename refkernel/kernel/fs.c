@@ -8,6 +8,7 @@
 #include "../fs/vfs_platform.h"
 #include "x86.h"
 #include "mem.h"
+#include "elf.h"
 
 /* Data pages leave this many frames free: page faults of mappings made
  * earlier and the kernel's own allocations need them (cf. mm.c's reserve). */
@@ -66,6 +67,58 @@ void kfs_init(const struct boot_info *bi)
 	int r = dev_populate(vfs_root());
 	if (r)
 		kpanic(r == -ENOMEM || r == -ENOSPC ? KEXIT_OOM : KEXIT_BADROOT, "cannot make /dev (%d)", r);
+}
+
+/* File mappings (mm_pager over vnodes): a shared mapping maps the file's
+ * own pages (vnode op page, own: archive data is copied up at the first
+ * fault), none past the end of the file. */
+static uint64_t pg_frame(void *obj, uint64_t pgoff)
+{
+	struct vnode *vn = obj;
+	void *kva;
+	if (pgoff >= (vn->size + PAGE_SIZE - 1) / PAGE_SIZE || !vn->ops->page || vn->ops->page(vn, pgoff, true, &kva))
+		return 0;
+	return VIRT_TO_PHYS(kva);
+}
+
+static void pg_hold(void *obj, bool shared)
+{
+	vfs_ref(obj);
+	if (shared)
+		((struct vnode *)obj)->maps++;
+}
+
+static void pg_drop(void *obj, bool shared)
+{
+	if (shared)
+		((struct vnode *)obj)->maps--;
+	vfs_unref(obj);
+}
+
+static int64_t pg_name(void *obj, char *buf, size_t n, uint64_t *dev, uint64_t *ino)
+{
+	struct vnode *vn = obj;
+	*dev = vn->mnt->dev;
+	*ino = vn->ino;
+	int64_t r = vfs_name_of(vn, buf, n);
+	return r > 0 ? r - 1 : r;
+}
+
+const struct mm_pager kfs_pager = { pg_frame, pg_hold, pg_drop, pg_name };
+
+/* The loaded segments of the program at (path) (bias added) are named
+ * after it in /proc/self/maps, as far as they hold file bytes. */
+void kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias)
+{
+	struct vnode *vn;
+	if (vfs_walk(NULL, path, VFS_FOLLOW, &vn))
+		return;
+	for (int i = 0; i < ei->nsegs; i++) {
+		const struct elf_seg *s = &ei->segs[i];
+		uint64_t start = PAGE_ROUND_DOWN(s->vaddr + bias), end = PAGE_ROUND_UP(s->vaddr + bias + s->filesz);
+		if (s->filesz && end > start)
+			mm_map_file(start, end - start, &kfs_pager, vn, PAGE_ROUND_DOWN(s->offset), false);
+	}
 }
 
 /* The program at (path) in the root, as one buffer (*len bytes). */

@@ -26,9 +26,9 @@ static uint64_t vmap_next = VMAP_BASE;
  * and has no frame yet counts in (mm_committed); the kernel's own allocations
  * and other pages may not take those frames, and such a mapping that does
  * not fit in what is left, less MM_RESERVE_PAGES for the kernel, fails with
- * -ENOMEM up front. Page tables are made at mmap time, so the first touch of
- * a promised page needs exactly its frame: two large mappings that each fit
- * but not together fail at the second mmap, not at a touch. Smaller and
+ * -ENOMEM up front. Their page tables are made at mmap time, so the first
+ * touch of a promised page needs exactly its frame: two large mappings that
+ * each fit but not together fail at the second mmap, not at a touch. Smaller and
  * read-only/PROT_NONE mappings are backed on touch only, like the stack:
  * that is Linux's overcommit, and what programs count on (musl's malloc
  * maps 1 MiB groups it fills slowly, glibc reserves 64 MiB arenas PROT_NONE;
@@ -221,7 +221,7 @@ static int vma_insert(uint64_t start, uint64_t end, int prot, bool acct)
 	struct vma *n = kmalloc(sizeof(*n)), **pp = &mm_vmas;
 	if (!n)
 		return -ENOMEM;
-	*n = (struct vma){ start, end, prot, acct, NULL };
+	*n = (struct vma){ .start = start, .end = end, .prot = prot, .acct = acct };
 	while (*pp && (*pp)->start < start)
 		pp = &(*pp)->next;
 	n->next = *pp;
@@ -238,7 +238,12 @@ static int vma_split(uint64_t addr)
 	struct vma *n = kmalloc(sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	*n = (struct vma){ addr, v->end, v->prot, v->acct, v->next };
+	*n = *v;
+	n->start = addr;
+	if (v->pager) { /* the new half maps the file further on, with its own reference */
+		n->off = v->off + (addr - v->start);
+		v->pager->hold(v->obj, v->shared);
+	}
 	v->end = addr;
 	v->next = n;
 	return 0;
@@ -264,15 +269,20 @@ bool mm_range_mapped(uint64_t start, uint64_t end)
 	return true;
 }
 
-/* Free the frames of [start, end); returns how many there were. Missing
- * page tables are skipped whole, so a huge untouched range costs little. */
-static uint64_t unmap_pages(uint64_t start, uint64_t end)
+/* Unmap the frames of [start, end) of region (v), freed unless they are
+ * a shared file's; returns how many there were. Missing page tables are
+ * skipped whole, so a huge untouched range costs little. */
+uint64_t mm_unmap_pages(const struct vma *v, uint64_t start, uint64_t end)
 {
 	uint64_t freed = 0;
 	for (uint64_t va = start, next; va < end; va = next) {
 		uint64_t *pte = x86_pte_next(x86_pml4, va, &next);
 		if (pte && (*pte & PTE_ADDR)) {
-			mem_frame_free(x86_unmap(x86_pml4, va));
+			uint64_t pa = *pte & PTE_ADDR; /* x86_unmap's work, without a second walk */
+			*pte = 0;
+			invlpg(va);
+			if (!v->shared)
+				mem_frame_free(pa);
 			freed++;
 		}
 	}
@@ -306,13 +316,20 @@ int mm_map_fixed(uint64_t va, uint64_t len, int prot, bool lazy)
 {
 	uint64_t start = PAGE_ROUND_DOWN(va), end = PAGE_ROUND_UP(va + len);
 	if (!mm_range_free(start, end)) {
-		/* segments of one ELF may share a page: widen the permissions */
+		/* segments of one ELF may share a page: widen the permissions
+		 * (of the frames already there too: see mm_fault) */
 		for (uint64_t a = start; a < end; a += PAGE_SIZE) {
 			struct vma *v = mm_vma_find(a);
-			if (v)
+			if (v && (v->prot | prot) != v->prot) {
 				v->prot |= prot;
-			else if (vma_insert(a, a + PAGE_SIZE, prot, false))
+				for (uint64_t va = v->start, next; va < v->end; va = next) {
+					uint64_t *pte = x86_pte_next(x86_pml4, va, &next);
+					if (pte && (*pte & PTE_ADDR))
+						x86_protect(x86_pml4, va, mm_prot_flags(v->prot));
+				}
+			} else if (!v && vma_insert(a, a + PAGE_SIZE, prot, false)) {
 				return -ENOMEM;
+			}
 		}
 	} else if (vma_insert(start, end, prot, false)) {
 		return -ENOMEM;
@@ -365,8 +382,10 @@ int mm_munmap(uint64_t addr, uint64_t len)
 	for (struct vma **pp = &mm_vmas; *pp;) {
 		struct vma *v = *pp;
 		if (v->start >= addr && v->end <= end) {
-			uncommit(v, (v->end - v->start) / PAGE_SIZE, unmap_pages(v->start, v->end));
+			uncommit(v, (v->end - v->start) / PAGE_SIZE, mm_unmap_pages(v, v->start, v->end));
 			*pp = v->next;
+			if (v->pager)
+				v->pager->drop(v->obj, v->shared);
 			kfree(v);
 		} else {
 			pp = &v->next;
@@ -375,8 +394,8 @@ int mm_munmap(uint64_t addr, uint64_t len)
 	return 0;
 }
 
-/* A new region [addr, addr + len) with its page tables; a large writable
- * one gets its frames promised. */
+/* A new region [addr, addr + len); a large writable one gets its frames
+ * promised and its page tables now (others get them at their faults). */
 int mm_map_anon(uint64_t addr, uint64_t len, int prot)
 {
 	uint64_t pages = len / PAGE_SIZE;
@@ -387,9 +406,28 @@ int mm_map_anon(uint64_t addr, uint64_t len, int prot)
 		return -ENOMEM;
 	if (acct)
 		mm_committed += pages;
-	if (x86_prealloc(x86_pml4, addr, addr + len)) {
+	if (acct && x86_prealloc(x86_pml4, addr, addr + len)) { /* a promised page's touch needs only its frame */
 		mm_munmap(addr, len);
 		return -ENOMEM;
+	}
+	return 0;
+}
+
+int mm_map_file(uint64_t addr, uint64_t len, const struct mm_pager *pg, void *obj, uint64_t off, bool shared)
+{
+	uint64_t end = addr + PAGE_ROUND_UP(len);
+	if (vma_split(addr) || vma_split(end))
+		return -ENOMEM;
+	for (struct vma *v = mm_vma_find(addr); v && v->start < end; v = v->next) {
+		if (v->pager)
+			v->pager->drop(v->obj, v->shared);
+		if (shared && v->acct) { /* the file holds the frames: none promised */
+			uncommit(v, (v->end - v->start) / PAGE_SIZE, 0);
+			v->acct = false;
+		}
+		*v = (struct vma){ .start = v->start, .end = v->end, .prot = v->prot, .acct = v->acct,
+			.shared = shared, .pager = pg, .obj = obj, .off = off + (v->start - addr), .next = v->next };
+		pg->hold(obj, shared);
 	}
 	return 0;
 }
@@ -463,6 +501,18 @@ uint64_t mm_stack_reserve(uint64_t size, uint64_t *base)
 	return USER_STACK_TOP;
 }
 
+/* A page of a shared file mapping: the file's own frame (none past its end). */
+static bool mm_fault_shared(const struct vma *v, uint64_t addr)
+{
+	uint64_t va = PAGE_ROUND_DOWN(addr);
+	uint64_t pa = v->pager->frame(v->obj, (v->off + (va - v->start)) / PAGE_SIZE);
+	if (!pa)
+		return false;
+	if (x86_map(x86_pml4, va, pa, mm_prot_flags(v->prot)))
+		kpanic(KEXIT_OOM, "out of memory for page tables");
+	return true;
+}
+
 bool mm_fault(uint64_t addr, uint64_t err)
 {
 	if (err & 1) /* present: a protection violation, not a lazy page */
@@ -471,9 +521,12 @@ bool mm_fault(uint64_t addr, uint64_t err)
 	if (!v || v->prot == 0 || ((err & 2) && !(v->prot & MM_PROT_W)) ||
 	    ((err & 16) && !(v->prot & MM_PROT_X)))
 		return false;
-	uint64_t *pte = x86_pte(x86_pml4, addr);
-	if (pte && (*pte & PTE_ADDR))
-		return false; /* holds a frame yet not present: not ours to supply */
+	/* Not present in a region with a protection: no frame yet. (Only
+	 * PROT_NONE keeps a frame not present, and whatever gives its region a
+	 * protection again, mm_mprotect or mm_map_fixed's widening, makes every
+	 * frame of it present: no page walk is needed here to tell.) */
+	if (v->shared)
+		return mm_fault_shared(v, addr);
 	uint64_t pa = mm_frame_take(v->acct, true); /* an accounted page's frame was promised */
 	if (!pa)
 		kpanic(KEXIT_OOM, "out of memory: no frame for address %#lx (%lu KiB total)",
@@ -510,8 +563,8 @@ int mm_discard(uint64_t addr, uint64_t len)
 		return -ENOMEM;
 	for (uint64_t a = addr; a < end;) {
 		struct vma *v = mm_vma_find(a);
-		uint64_t stop = MIN(v->end, end), freed = unmap_pages(a, stop);
-		if (v->acct)
+		uint64_t stop = MIN(v->end, end), freed = mm_unmap_pages(v, a, stop);
+		if (v->acct) /* a shared file's pages come back from the file, not zeroed */
 			mm_committed += freed;
 		a = stop;
 	}

@@ -15,6 +15,10 @@ struct vma {
 	uint64_t start, end;
 	int prot;
 	bool acct;          /* its untouched pages count in (mm_committed) */
+	bool shared;        /* a shared file mapping: its frames are the file's (pager) */
+	const struct mm_pager *pager; /* a file mapping (shared or private), else NULL */
+	void *obj;          /* the pager's file, held once per region */
+	uint64_t off;       /* file offset of (start) */
 	struct vma *next;
 };
 extern struct vma *mm_vmas;             /* sorted by start */
@@ -29,5 +33,6 @@ int      mm_user_range(uint64_t addr, uint64_t len, uint64_t *end); /* -EINVAL, 
 uint64_t mm_prot_flags(int prot);
 uint64_t mm_frame_take(bool promised, bool zero);
 uint64_t mm_find_free(uint64_t len);    /* first fit above MMAP_BASE, 0 if none */
+uint64_t mm_unmap_pages(const struct vma *v, uint64_t start, uint64_t end); /* frames dropped (freed unless shared) */
 
 #endif

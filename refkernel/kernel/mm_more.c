@@ -18,6 +18,13 @@ void mm_populate(uint64_t start, uint64_t end)
 		uint64_t *pte = x86_pte(x86_pml4, va), pa;
 		if (pte && (*pte & PTE_ADDR))
 			continue;
+		if (v->shared) {
+			if (!(pa = v->pager->frame(v->obj, (v->off + (va - v->start)) / PAGE_SIZE)))
+				return;
+			if (x86_map(x86_pml4, va, pa, mm_prot_flags(v->prot)))
+				return;
+			continue;
+		}
 		if (!(pa = mm_frame_take(v->acct, true)))
 			return;
 		if (x86_map(x86_pml4, va, pa, mm_prot_flags(v->prot))) {
@@ -27,9 +34,17 @@ void mm_populate(uint64_t start, uint64_t end)
 	}
 }
 
+/* The grown or moved range [va, va + len) maps the file of (v) further on
+ * from (off), as (v) does. */
+static int same_file(const struct vma *v, uint64_t va, uint64_t len, uint64_t off)
+{
+	return v->pager ? mm_map_file(va, len, v->pager, v->obj, off, v->shared) : 0;
+}
+
 /* mremap: shrink in place, grow in place when the pages after are free, or
  * (MREMAP_MAYMOVE) move: the frames themselves move to the new range (no
- * copy), the old range goes. The old range MUST lie in one region (-EFAULT). */
+ * copy; a shared file mapping's are the file's and are found again at the
+ * faults), the old range goes. The old range MUST lie in one region (-EFAULT). */
 int64_t mm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, uint64_t new_addr)
 {
 	if ((old & (PAGE_SIZE - 1)) || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
@@ -56,6 +71,8 @@ int64_t mm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, u
 		return (int64_t)old;
 	} else if (old + olen == last->end && mm_range_free(old + olen, old + nlen) && old + nlen <= USER_TOP) {
 		int r = mm_map_anon(old + olen, nlen - olen, prot); /* grow in place */
+		if (!r && (r = same_file(last, old + olen, nlen - olen, last->off + (old + olen - last->start))))
+			mm_munmap(old + olen, nlen - olen);
 		return r ? r : (int64_t)old;
 	} else if (!(flags & MREMAP_MAYMOVE)) {
 		return -ENOMEM;
@@ -63,10 +80,12 @@ int64_t mm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, u
 		return -ENOMEM;
 	}
 	int r = mm_map_anon(new_addr, nlen, prot);
+	if (!r && (r = same_file(v, new_addr, nlen, v->off + (old - v->start))))
+		mm_munmap(new_addr, nlen);
 	if (r)
 		return r;
 	struct vma *n = mm_vma_find(new_addr);
-	uint64_t keep = MIN(olen, nlen);
+	uint64_t keep = v->shared ? 0 : MIN(olen, nlen);
 	for (uint64_t off = 0, next; off < keep; off = next - old) {
 		uint64_t *pte = x86_pte_next(x86_pml4, old + off, &next);
 		if (next > old + keep)
@@ -119,7 +138,8 @@ bool mm_region_next(uint64_t addr, struct mm_region *out)
 {
 	for (struct vma *v = mm_vmas; v; v = v->next)
 		if (v->end > addr) {
-			*out = (struct mm_region){ MAX(v->start, addr), v->end, v->prot, 0 };
+			*out = (struct mm_region){ MAX(v->start, addr), v->end, v->prot, 0, v->pager, v->obj,
+				v->off + (MAX(v->start, addr) - v->start), v->shared };
 			for (uint64_t va = out->start, next; va < out->end; va = next) {
 				uint64_t *pte = x86_pte_next(x86_pml4, va, &next);
 				if (pte && (*pte & PTE_ADDR))

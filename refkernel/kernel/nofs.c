@@ -18,6 +18,11 @@ __attribute__((weak)) const uint8_t *kfs_program(const char *path, size_t *len)
 	kpanic(KEXIT_NOPROG, "%s: this image has no file system (FS=0) and no baked program", path);
 }
 
+__attribute__((weak)) void kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias)
+{
+	(void)path; (void)ei; (void)bias;
+}
+
 /* Every stand-in call is one function (weak aliases): a few bytes each. */
 static int64_t nofs_enosys(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f)
 {
@@ -61,11 +66,10 @@ __attribute__((weak)) int64_t sys_mmap_fs(uint64_t a, uint64_t b, uint64_t c, ui
 	return sys_mmap(a, b, c, d, e, f);
 }
 
-__attribute__((weak)) void sys_fs_writeback(uint64_t addr, uint64_t len, bool forget)
-{
-	(void)addr; (void)len; (void)forget;
-}
 __attribute__((weak)) bool sys_fs_always_ready(const struct kfile *k) { (void)k; return false; }
+__attribute__((weak)) int sys_fs_sock_bind(const char *p, void **vn) { (void)p; (void)vn; return -ENOSYS; }
+__attribute__((weak)) int sys_fs_sock_find(const char *p, void **vn) { (void)p; (void)vn; return -ENOSYS; }
+__attribute__((weak)) void sys_fs_sock_put(void *vn) { (void)vn; }
 __attribute__((weak)) unsigned fd_limit(void) { return FD_MAX; }
 __attribute__((weak)) const char *sys_hostname(void) { return "refkernel"; }
 __attribute__((weak)) const char *sys_domainname(void) { return "(none)"; }

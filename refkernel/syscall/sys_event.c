@@ -8,6 +8,7 @@
 #include "kernel.h"
 #include "syscall.h"
 #include "ksched.h"
+#include "sys_proc.h"
 
 #define A uint64_t
 #define EFD_SEMAPHORE 1
@@ -182,6 +183,8 @@ bool sys_is_event(const struct kfile *k, const char **kind)
 		*kind = "anon_inode:[eventfd]";
 	else if (k->ops == &tfd_ops)
 		*kind = "anon_inode:[timerfd]";
+	else if (sys_is_signalfd(k))
+		*kind = "anon_inode:[signalfd]";
 	else
 		return false;
 	return true;

@@ -107,23 +107,26 @@ static int pipe_wait(struct kfile *f, bool (*ready)(void *), const char *what)
 
 /* After a wait: a user buffer may have been unmapped by another thread; a
  * kernel one (sendfile's bounce buffer, in the high half) stays mapped. */
-static bool buf_still_ok(const void *b, uint64_t n, bool write)
+/* The caller checked (b); after a wait another thread may have unmapped it. */
+static bool buf_still_ok(const void *b, uint64_t n, bool write, bool waited)
 {
-	return (uintptr_t)b >= DMAP_BASE || mm_user_ok(b, n, write);
+	return !waited || (uintptr_t)b >= DMAP_BASE || mm_user_ok(b, n, write);
 }
 
 static int64_t pipe_read(struct kfile *f, void *b, uint64_t n)
 {
 	struct pipe *p = f->priv;
+	bool waited = false;
 	if (!n)
 		return 0;
 	while (!pipe_readable(p)) {
 		int r = pipe_wait(f, pipe_readable, "read");
 		if (r)
 			return r;
+		waited = true;
 	}
 	uint64_t k = MIN(n, p->tail - p->head);
-	if (!buf_still_ok(b, k, true))
+	if (!buf_still_ok(b, k, true, waited))
 		return -EFAULT;
 	for (uint64_t i = 0; i < k; i++)
 		((uint8_t *)b)[i] = p->buf[(p->head + i) % PIPE_SIZE];
@@ -139,6 +142,7 @@ static int64_t pipe_write(struct kfile *f, const void *b, uint64_t n)
 {
 	struct pipe *p = f->priv;
 	uint64_t done = 0;
+	bool waited = false;
 	while (done < n) {
 		if (!p->readers)
 			return done ? (int64_t)done : -EPIPE;
@@ -147,10 +151,11 @@ static int64_t pipe_write(struct kfile *f, const void *b, uint64_t n)
 			int r = pipe_wait(f, pipe_writable, "write");
 			if (r)
 				return done ? (int64_t)done : r;
+			waited = true;
 			continue;
 		}
 		uint64_t k = MIN(n - done, room);
-		if (!buf_still_ok((const uint8_t *)b + done, k, false))
+		if (!buf_still_ok((const uint8_t *)b + done, k, false, waited))
 			return done ? (int64_t)done : -EFAULT;
 		for (uint64_t i = 0; i < k; i++)
 			p->buf[(p->tail + i) % PIPE_SIZE] = ((const uint8_t *)b)[done + i];

@@ -1,6 +1,6 @@
 /* sys_fs.c — the file system calls on the VFS (fs/, vfs.h): argument and
  * user-pointer checks, then one call down. Open files are kfiles whose
- * priv is a struct vfs_file (vfs_kops), so read/write/readv/writev/close/
+ * priv is a struct vfs_file (vfs_kops; dev_kops for a device), so read/write/readv/writev/close/
  * dup/poll work on them through the generic fd code of sys_io.c. Part of
  * fs.o: an image baked with FS=0 gets kernel/nofs.c's stand-ins.
  * One process: POSIX and flock locks cannot conflict (a process never
@@ -56,6 +56,34 @@ static unsigned vk_poll(struct kfile *k)
 
 static const struct kfile_ops vfs_kops = { vk_read, vk_write, vk_ioctl, vk_close, vk_poll };
 
+/* A device node opened (the console as fds 0-2, /dev/null...): read and
+ * write go to dev.c at once, the access mode checked as vfs_pread/pwrite
+ * check it. The rest is a file's. */
+static bool dk_denied(const struct vfs_file *f, int deny)
+{
+	return (f->flags & VFS_O_PATH) || (f->flags & VFS_O_ACCMODE) == deny;
+}
+
+static int64_t dk_read(struct kfile *k, void *b, uint64_t n)
+{
+	struct vfs_file *f = vf(k);
+	return dk_denied(f, VFS_O_WRONLY) ? -EBADF : dev_read(f->vn->rdev, b, n);
+}
+
+static int64_t dk_write(struct kfile *k, const void *b, uint64_t n)
+{
+	struct vfs_file *f = vf(k);
+	return dk_denied(f, VFS_O_RDONLY) ? -EBADF : dev_write(f->vn->rdev, b, n);
+}
+
+static const struct kfile_ops dev_kops = { dk_read, dk_write, vk_ioctl, vk_close, vk_poll };
+
+static bool is_vfs(const struct kfile *k) { return k->ops == &vfs_kops || k->ops == &dev_kops; }
+static const struct kfile_ops *kops_of(const struct vfs_file *f)
+{
+	return VFS_ISCHR(f->vn->mode) ? &dev_kops : &vfs_kops;
+}
+
 static int install_file(struct vfs_file *f)
 {
 	struct kfile *k = kmalloc(sizeof(*k));
@@ -63,7 +91,7 @@ static int install_file(struct vfs_file *f)
 		vfs_close(f);
 		return -ENOMEM;
 	}
-	*k = (struct kfile){ &vfs_kops, f, f->flags & (VFS_O_ACCMODE | VFS_O_NONBLOCK | VFS_O_APPEND | VFS_O_PATH), 1, 0 };
+	*k = (struct kfile){ kops_of(f), f, f->flags & (VFS_O_ACCMODE | VFS_O_NONBLOCK | VFS_O_APPEND | VFS_O_PATH), 1, 0 };
 	int fd = fd_install(k);
 	if (fd < 0)
 		vk_close(k);
@@ -74,7 +102,7 @@ static int install_file(struct vfs_file *f)
 static struct vfs_file *file_of(uint64_t fd)
 {
 	struct kfile *k = fd_get((int)(unsigned)fd);
-	return k && k->ops == &vfs_kops ? k->priv : NULL;
+	return k && is_vfs(k) ? k->priv : NULL;
 }
 
 /* fds 0, 1 and 2: /dev/console as a file (fstat, /proc/self/fd see it). */
@@ -88,7 +116,7 @@ void sys_fs_stdio(void)
 		vfs_close(f);
 		return;
 	}
-	*k = (struct kfile){ &vfs_kops, f, VFS_O_RDWR, 3, 0 };
+	*k = (struct kfile){ kops_of(f), f, VFS_O_RDWR, 3, 0 };
 	for (int fd = 0; fd < 3; fd++)
 		fd_set_slot(fd, k);
 	sys_procfs_mount();
@@ -96,14 +124,14 @@ void sys_fs_stdio(void)
 
 bool sys_fs_always_ready(const struct kfile *k)
 {
-	return k->ops == &vfs_kops && (VFS_ISREG(vf((struct kfile *)k)->vn->mode) ||
+	return is_vfs(k) && (VFS_ISREG(vf((struct kfile *)k)->vn->mode) ||
 				       VFS_ISDIR(vf((struct kfile *)k)->vn->mode));
 }
 
 /* The VFS file behind (k), or NULL: /proc/self/fd names it by its path. */
 struct vfs_file *sys_fs_file(const struct kfile *k)
 {
-	return k->ops == &vfs_kops ? k->priv : NULL;
+	return is_vfs(k) ? k->priv : NULL;
 }
 
 /* ---- arguments ---- */
@@ -242,6 +270,37 @@ int64_t sys_memfd_create(A uname, A flags, A c, A d, A e, A f)
 		return r;
 	vfs_unlink(NULL, tmp, 0);
 	return install_file(vfile);
+}
+
+/* ---- AF_UNIX socket files (sys_fs.h) ---- */
+
+int sys_fs_sock_bind(const char *path, void **out)
+{
+	struct vnode *vn;
+	int r = vfs_mknod(NULL, path, VFS_IFSOCK | 0777, 0, &vn);
+	if (r)
+		return r == -EEXIST ? -EADDRINUSE : r;
+	vfs_ref(vn);
+	*out = vn;
+	return 0;
+}
+
+int sys_fs_sock_find(const char *path, void **out)
+{
+	struct vnode *vn;
+	int r = vfs_walk(NULL, path, VFS_FOLLOW, &vn);
+	if (r)
+		return r;
+	if (!VFS_ISTYPE(vn->mode, VFS_IFSOCK))
+		return -ECONNREFUSED;
+	vfs_ref(vn);
+	*out = vn;
+	return 0;
+}
+
+void sys_fs_sock_put(void *vn)
+{
+	vfs_unref(vn);
 }
 
 /* ---- positioned I/O ---- */
@@ -481,7 +540,7 @@ int64_t sys_fstat(A fd, A ust, A c, A d, A e, A f)
 	if (!k)
 		return -EBADF;
 	struct stat_k st;
-	if (k->ops == &vfs_kops)
+	if (is_vfs(k))
 		fill_stat(vf(k)->vn, &st);
 	else
 		fill_stat_other(k, &st);
@@ -1068,61 +1127,18 @@ int64_t sys_fcntl_fs(A fd, A cmd, A arg, A d, A e, A f)
 	}
 }
 
-/* mmap of a file: an anonymous mapping (sys_mmap: placement, MAP_FIXED,
- * accounting) filled from the file, then given its protection. Copy
- * semantics: right for MAP_PRIVATE (what ld.so maps libraries with);
- * MAP_SHARED is the same documented stand-in (one process: only its own
- * later write()s to the file, not seen through the mapping, tell). */
+/* mmap of a file. MAP_SHARED: a region whose pages are the file's own
+ * (kfs_pager, kernel/fs.c): every mapping of the file and read(2)/write(2)
+ * see one another's writes at once; msync has nothing to do. MAP_PRIVATE:
+ * an anonymous region (placement, MAP_FIXED, accounting as sys_mmap) filled
+ * from the file, then given its protection: copy semantics, which is what
+ * ld.so maps libraries with (later writes to the file are not seen through
+ * it, as POSIX allows). Both are named after the file (/proc/self/maps). */
 #define MAP_SHARED    0x01
 #define MAP_PRIVATE   0x02
 #define MAP_TYPE      0x0f
 #define MAP_ANONYMOUS 0x20
 #define PROT_WRITE    0x2
-
-/* Shared file mappings, written back at msync and munmap (sys_fs.h). */
-struct shmap { struct shmap *next; uint64_t va, len, off; struct vnode *vn; };
-static struct shmap *shmaps;
-
-static void shmap_add(uint64_t va, uint64_t len, uint64_t off, struct vnode *vn)
-{
-	struct shmap *m = kmalloc(sizeof(*m));
-	if (!m)
-		return; /* then it stays a private copy */
-	*m = (struct shmap){ shmaps, va, ALIGN_UP(len, 4096ULL), off, vn };
-	vfs_ref(vn);
-	shmaps = m;
-}
-
-void sys_fs_writeback(uint64_t addr, uint64_t len, bool forget)
-{
-	uint64_t end = addr + ALIGN_UP(len, 4096ULL);
-	if (end < addr)
-		return;
-	for (struct shmap **pp = &shmaps, *m; (m = *pp);) {
-		uint64_t s = MAX(m->va, addr), e = MIN(m->va + m->len, end);
-		if (s < e) {
-			uint64_t foff = m->off + (s - m->va), size = m->vn->size;
-			if (foff < size && m->vn->ops->write && mm_user_ok((void *)s, MIN(e - s, size - foff), false))
-				m->vn->ops->write(m->vn, (void *)s, MIN(e - s, size - foff), foff);
-		}
-		if (forget && s < e && s == m->va && e == m->va + m->len) { /* all of it goes */
-			*pp = m->next;
-			vfs_unref(m->vn);
-			kfree(m);
-			continue;
-		}
-		if (forget && s < e) { /* part of it: keep the rest (a hole is skipped at write-back) */
-			if (s == m->va) {
-				m->off += e - m->va;
-				m->len -= e - m->va;
-				m->va = e;
-			} else if (e == m->va + m->len) {
-				m->len = s - m->va;
-			}
-		}
-		pp = &m->next;
-	}
-}
 
 int64_t sys_mmap_fs(A addr, A len, A prot, A flags, A fd, A off)
 {
@@ -1146,11 +1162,27 @@ int64_t sys_mmap_fs(A addr, A len, A prot, A flags, A fd, A off)
 		return -EACCES;
 	if (!VFS_ISREG(vfile->vn->mode))
 		return VFS_ISCHR(vfile->vn->mode) ? -ENODEV : -EACCES;
+	struct vnode *vn = vfile->vn;
+	if (type != MAP_PRIVATE) {
+		if (!vn->ops->page)
+			return -ENODEV;
+		int64_t va = sys_mmap(addr, len, prot, (flags & ~(A)MAP_TYPE) | MAP_PRIVATE | MAP_ANONYMOUS, (A)-1, 0);
+		if (va < 0)
+			return va;
+		int r = mm_map_file((uint64_t)va, len, &kfs_pager, vn, off, true);
+		if (r) {
+			sys_munmap((A)va, len, 0, 0, 0, 0);
+			return r;
+		}
+		if ((flags & MAP_POPULATE) && prot)
+			mm_populate((uint64_t)va, (uint64_t)va + ALIGN_UP(len, 4096ULL));
+		return va;
+	}
 	int64_t va = sys_mmap(addr, len, prot | PROT_WRITE, (flags & ~(A)MAP_TYPE) | MAP_PRIVATE | MAP_ANONYMOUS,
 			      (A)-1, 0);
 	if (va < 0)
 		return va;
-	uint64_t size = vfile->vn->size;
+	uint64_t size = vn->size;
 	if (off < size) {
 		int64_t r = vfs_pread(vfile, (void *)va, MIN(len, size - off), off);
 		if (r < 0) {
@@ -1158,9 +1190,8 @@ int64_t sys_mmap_fs(A addr, A len, A prot, A flags, A fd, A off)
 			return r;
 		}
 	}
+	mm_map_file((uint64_t)va, len, &kfs_pager, vn, off, false); /* only its name: no memory, no name */
 	if (!(prot & PROT_WRITE))
 		sys_mprotect((A)va, ALIGN_UP(len, 4096ULL), prot, 0, 0, 0);
-	else if (type != MAP_PRIVATE)
-		shmap_add((uint64_t)va, len, off, vfile->vn);
 	return va;
 }

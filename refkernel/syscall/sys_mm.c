@@ -1,7 +1,7 @@
 /* sys_mm.c — the memory calls: brk, mmap (anonymous; files in sys_fs.c),
  * munmap, mprotect, madvise, as thin checks over kernel/mm.c; mremap,
  * msync and mincore are in sys_mm_more.c (fs.o). A MAP_SHARED file mapping
- * is written back to its file at munmap (sys_fs_writeback, sys_fs.c). */
+ * maps the file's own pages (sys_fs.c, kernel/fs.c). */
 #include "kernel.h"
 #include "syscall.h"
 #include "sys_fs.h"
@@ -30,8 +30,6 @@ int64_t sys_mmap(A addr, A len, A prot, A flags, A fd, A off)
 int64_t sys_munmap(A addr, A len, A c, A d, A e, A f)
 {
 	(void)c; (void)d; (void)e; (void)f;
-	if (!(addr & 4095) && len && len < (1ULL << 47))
-		sys_fs_writeback(addr, len, true);
 	return mm_munmap(addr, len);
 }
 

@@ -1,5 +1,5 @@
 /* sys_mm_more.c — the memory calls only real programs make: mremap, msync
- * (the MAP_SHARED write-back of sys_fs.c), mincore, over kernel/mm_more.c.
+ * (a check: a shared file mapping holds the file's own pages), mincore, over kernel/mm_more.c.
  * Part of fs.o; kernel/nofs.c answers them with -ENOSYS elsewhere. */
 #include "kernel.h"
 #include "syscall.h"
@@ -10,7 +10,6 @@
 int64_t sys_mremap(A old, A old_len, A new_len, A flags, A new_addr, A f)
 {
 	(void)f;
-	sys_fs_writeback(old, old_len, true); /* a shared file mapping that moves is a copy from now on */
 	return mm_mremap(old, old_len, new_len, (int)flags, new_addr);
 }
 
@@ -25,8 +24,7 @@ int64_t sys_msync(A addr, A len, A flags, A d, A e, A f)
 	int r = mm_range_check(addr, len);
 	if (r)
 		return r;
-	sys_fs_writeback(addr, len, false);
-	return 0;
+	return 0; /* MS_SYNC: memory is the medium, and the pages are the file's */
 }
 
 int64_t sys_mincore(A addr, A len, A vec, A d, A e, A f)

@@ -123,13 +123,23 @@ static struct vm vm_now(void)
 	return v;
 }
 
+/* As Linux's show_map_vma: the name (a file's path, or [heap], [stack],
+ * [vdso], [vvar]) after the line is padded to 72 characters and a space;
+ * a file mapping shows its offset, device and inode, 's' when shared. */
 static void gen_maps(struct pfs_buf *b)
 {
 	struct mm_region r;
 	uint64_t brk_cur, brk = mm_brk_start(&brk_cur);
+	char path[VFS_PATH_MAX];
 	for (uint64_t a = 0; mm_region_next(a, &r); a = r.end) {
 		const char *name = "";
-		if (r.start >= app_stack_base && r.end <= app_stack_top)
+		uint64_t dev = 0, ino = 0, off = 0;
+		if (r.pager) {
+			int64_t n = r.pager->name(r.obj, path, sizeof(path), &dev, &ino);
+			path[n >= 0 && (size_t)n < sizeof(path) ? n : 0] = 0;
+			name = path;
+			off = r.off;
+		} else if (r.start >= app_stack_base && r.end <= app_stack_top)
 			name = "[stack]";
 		else if (r.start >= brk && r.end <= ALIGN_UP(brk_cur, 4096) && brk_cur > brk)
 			name = "[heap]";
@@ -137,15 +147,16 @@ static void gen_maps(struct pfs_buf *b)
 			name = "[vdso]";
 		else if (r.start == VDSO_DATA_ADDR)
 			name = "[vvar]";
-		int len = kfmt_snprintf(NULL, 0, "%08lx-%08lx %c%c%cp 00000000 00:00 0",
+		char head[128];
+		int len = kfmt_snprintf(head, sizeof(head), "%08lx-%08lx %c%c%c%c %08lx %02lx:%02lx %lu ",
 					(unsigned long)r.start, (unsigned long)r.end, "-r"[!!(r.prot & MM_PROT_R)],
-					"-w"[!!(r.prot & MM_PROT_W)], "-x"[!!(r.prot & MM_PROT_X)]);
-		pfs_printf(b, "%08lx-%08lx %c%c%cp 00000000 00:00 0", (unsigned long)r.start,
-			   (unsigned long)r.end, "-r"[!!(r.prot & MM_PROT_R)], "-w"[!!(r.prot & MM_PROT_W)],
-			   "-x"[!!(r.prot & MM_PROT_X)]);
+					"-w"[!!(r.prot & MM_PROT_W)], "-x"[!!(r.prot & MM_PROT_X)], "ps"[r.shared],
+					(unsigned long)off, (unsigned long)((dev >> 8) & 0xfff), (unsigned long)(dev & 0xff),
+					(unsigned long)ino);
 		if (*name)
-			pfs_printf(b, "%*s%s", len < 73 ? 73 - len : 1, "", name);
-		pfs_printf(b, "\n");
+			pfs_printf(b, "%s%*s%s\n", head, len < 72 ? 73 - len : 1, "", name);
+		else
+			pfs_printf(b, "%s\n", head);
 	}
 }
 

@@ -1,6 +1,7 @@
 /* sys_signal.c — signals that arrive: rt_sigaction, rt_sigprocmask,
  * sigaltstack, rt_sigreturn, rt_sigpending, rt_sigsuspend, pause, kill,
- * tkill/tgkill, alarm/setitimer/getitimer, and synchronous faults.
+ * tkill/tgkill, alarm/setitimer/getitimer, the POSIX timers (timer_create
+ * and friends), rt_sigtimedwait, signalfd, and synchronous faults.
  *
  * A signal is made pending on a thread (tgkill, a fault) or on the process
  * (kill, a timer); it is delivered when the thread goes back to application
@@ -95,6 +96,14 @@ static bool discarded(int sig)
 	return h == 1 || (h == 0 && default_action(sig) != 't');
 }
 
+static bool ptimer_queued_info(const struct sig_info *si, int32_t *overrun);
+static uint64_t ptimers_check(void);
+static int ptimers_armed;
+struct ptimer;
+static struct ptimer *itimer_cpu(int which);
+static int itimer_cpu_get(int which, uint64_t *value, uint64_t *every);
+static void itimer_cpu_set(int which, uint64_t value, uint64_t every);
+
 /* ---- sending ---- */
 
 static uint64_t deliverable(const struct thread *t)
@@ -119,6 +128,8 @@ static void post(struct thread *t, int sig, const struct sig_info *si)
 		t->sigpend |= BIT(sig);
 		t->siginfo[sig - 1] = *si;
 		kick(t, sig);
+		if (sched_multi())
+			sched_events(); /* waiters on a signalfd or in rt_sigtimedwait look again */
 		return;
 	}
 	proc_pending |= BIT(sig);
@@ -126,6 +137,8 @@ static void post(struct thread *t, int sig, const struct sig_info *si)
 	struct thread *u = sched_first_unmasked(BIT(sig)); /* it takes the signal first */
 	if (u)
 		kick(u, sig);
+	if (sched_multi())
+		sched_events(); /* waiters on a signalfd or in rt_sigtimedwait look again */
 }
 
 int64_t sys_kill(A pid, A usig, A c, A d, A e, A f)
@@ -302,8 +315,9 @@ bool sys_signal_posted(void)
  * the waits. Returns the next deadline (0: none). */
 uint64_t sys_signal_timers(void)
 {
+	uint64_t pt = ptimers_armed ? ptimers_check() : 0;
 	if (!alarm_at)
-		return 0;
+		return pt;
 	uint64_t now = time_ns();
 	if (now >= alarm_at) {
 		post(NULL, SIGALRM, &(struct sig_info){ .code = SI_KERNEL });
@@ -315,7 +329,7 @@ uint64_t sys_signal_timers(void)
 			alarm_at = 0;
 		}
 	}
-	return alarm_at;
+	return pt && (!alarm_at || pt < alarm_at) ? pt : alarm_at;
 }
 
 static uint64_t tv_ns(const struct ktimeval *tv)
@@ -347,9 +361,14 @@ int64_t sys_getitimer(A which, A uold, A c, A d, A e, A f)
 	if (!mm_user_ok((void *)uold, sizeof(struct kitimerval), true))
 		return -EFAULT;
 	struct kitimerval o = { 0 };
-	if (which == 0)
+	uint64_t v, every;
+	if (which == 0) {
 		itimer_now(&o);
-	*(struct kitimerval *)uold = o; /* the CPU-time timers are never armed */
+	} else {
+		itimer_cpu_get((int)which, &v, &every);
+		o = (struct kitimerval){ ns_tv(every, false), ns_tv(v, true) };
+	}
+	*(struct kitimerval *)uold = o;
 	return 0;
 }
 
@@ -366,9 +385,11 @@ int64_t sys_setitimer(A which, A unew, A uold, A d, A e, A f)
 	if (n.value.usec < 0 || n.value.usec >= 1000000 || n.interval.usec < 0 ||
 	    n.interval.usec >= 1000000 || n.value.sec < 0 || n.interval.sec < 0)
 		return -EINVAL;
-	if (which != 0) { /* ITIMER_VIRTUAL/PROF: CPU time is not sampled for them */
-		if (tv_ns(&n.value))
-			return -EINVAL;
+	if (which != 0) { /* ITIMER_VIRTUAL/PROF: on the process's CPU time */
+		uint64_t v, every;
+		itimer_cpu_get((int)which, &v, &every);
+		o = (struct kitimerval){ ns_tv(every, false), ns_tv(v, true) };
+		itimer_cpu_set((int)which, tv_ns(&n.value), tv_ns(&n.interval));
 		if (uold)
 			*(struct kitimerval *)uold = o;
 		return 0;
@@ -443,6 +464,7 @@ struct ksiginfo {
 	union {
 		struct { int32_t pid; uint32_t uid; } kill;
 		struct { uint64_t addr; } fault;
+		struct { int32_t tid, overrun; uint64_t value; } timer;
 		uint8_t _b[112];
 	};
 };
@@ -527,6 +549,8 @@ static bool push_frame(struct thread *t, int sig, struct x86_regs *r)
 		f->info.fault.addr = t->cur_info.addr;
 	else
 		f->info.kill.pid = t->cur_info.pid, f->info.kill.uid = sys_cred.ruid;
+	if (ptimer_queued_info(&t->cur_info, &f->info.timer.overrun)) /* SI_TIMER */
+		f->info.timer.tid = t->cur_info.pid, f->info.timer.value = t->cur_info.addr;
 	t->sigmask |= a->mask | ((a->flags & SA_NODEFER) ? 0 : BIT(sig));
 	t->sigmask &= ~UNBLOCKABLE;
 	if (a->flags & SA_RESETHAND)
@@ -568,11 +592,22 @@ static bool deliver(struct x86_regs *r)
 	return any;
 }
 
-/* From sys_dispatch, before a system call returns: deliver on its frame. */
+static void signal_return_deliver(struct x86_syscall_frame *fr);
+
+/* From sys_dispatch, before a system call returns: deliver on its frame.
+ * Every call passes here: the common case (no timer, nothing to deliver)
+ * is a few loads, the rest is out of line. */
 void sys_signal_return(struct x86_syscall_frame *fr)
 {
 	struct thread *t = sched_current;
-	if (alarm_at)
+	if (__builtin_expect((alarm_at | (uint64_t)ptimers_armed) || deliverable(t) || t->restore_mask, 0))
+		signal_return_deliver(fr);
+}
+
+__attribute__((noinline)) static void signal_return_deliver(struct x86_syscall_frame *fr)
+{
+	struct thread *t = sched_current;
+	if (alarm_at | (uint64_t)ptimers_armed)
 		sys_signal_timers();
 	if (!deliverable(t)) {
 		if (t->restore_mask) {
@@ -628,7 +663,7 @@ __attribute__((noreturn)) void sys_rt_sigreturn_frame(const struct x86_syscall_f
 	if (m->fpstate)
 		fxrstor((void *)m->fpstate);
 	sched_current->call.in = false;
-	if (alarm_at)
+	if (alarm_at | (uint64_t)ptimers_armed)
 		sys_signal_timers();
 	deliver(&r);
 	x86_resume_app(&r);
@@ -665,6 +700,522 @@ static bool fault(struct x86_regs *r, uint64_t cr2)
 	if (!push_frame(t, sig, r))
 		return false;
 	return true;
+}
+
+/* ---- POSIX timers: timer_create, timer_settime/gettime/getoverrun/delete ---- */
+
+/* A timer counts on CLOCK_REALTIME or CLOCK_MONOTONIC (kept in time_ns(),
+ * a realtime expiry converted when armed: the clock is never set here), or
+ * on a CPU-time clock (the process's, or a thread's: checked when that
+ * thread makes a system call, as CPU time only passes while it runs). At
+ * expiry it posts its signal to the process (SIGEV_SIGNAL) or to one thread
+ * (SIGEV_THREAD_ID; libc builds SIGEV_THREAD on it), or does nothing
+ * (SIGEV_NONE). An expiry while its signal is still pending counts as an
+ * overrun, as Linux's; the count reaches the siginfo and timer_getoverrun
+ * at delivery. ITIMER_VIRTUAL and ITIMER_PROF are two more such timers on
+ * the process's CPU time (SIGVTALRM, SIGPROF; user and system time are one
+ * here). Expiries are noticed where alarms are (see the top). */
+#define SIGEV_SIGNAL 0
+#define SIGEV_NONE 1
+#define SIGEV_THREAD 2
+#define SIGEV_THREAD_ID 4
+#define SI_TIMER (-2)
+#define SIGVTALRM 26
+#define SIGPROF 27
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_BOOTTIME 7
+#define CLOCK_REALTIME_ALARM 8
+#define CLOCK_BOOTTIME_ALARM 9
+#define TIMER_ABSTIME 1
+#define NPTIMERS 64
+#define IT_VIRTUAL NPTIMERS /* the two itimers' slots, after the timer ids */
+#define IT_PROF (NPTIMERS + 1)
+
+struct ksigevent { uint64_t value; int32_t signo, notify, tid, pad[11]; };
+struct kitimerspec { int64_t isec, insec, vsec, vnsec; };
+
+struct ptimer {
+	bool used, cpu;      /* cpu: on CPU time (owner 0: the process's) */
+	bool realtime;       /* CLOCK_REALTIME: an absolute time is a time of day */
+	int notify, sig, tid, owner;
+	uint64_t value;      /* sigev_value */
+	uint64_t at, every;  /* next expiry on its clock (0: disarmed), period */
+	uint64_t overrun;    /* expiries since its signal was posted, less one */
+	int32_t last_overrun;
+};
+static struct ptimer ptimers[NPTIMERS + 2];
+/* The table is scanned only when the earliest wall-clock expiry is due
+ * (UINT64_MAX: none; 0: scan, something changed) or a CPU-time timer is armed. */
+static uint64_t ptimer_due;
+static bool ptimer_cpu_armed;
+
+static uint64_t cpu_now(const struct ptimer *p)
+{
+	if (!p->owner)
+		return sched_cpu_ns(true);
+	if (p->owner == sched_current->tid)
+		return sched_cpu_ns(false);
+	struct thread *t = sched_find(p->owner);
+	return t ? t->cpu_ns : 0;
+}
+
+static uint64_t ptimer_now(const struct ptimer *p) { return p->cpu ? cpu_now(p) : time_ns(); }
+
+/* Its signal is pending still, from this expiry of it. */
+static bool ptimer_pending(const struct ptimer *p, int id)
+{
+	uint64_t b = BIT(p->sig);
+	const struct sig_info *si;
+	if (p->tid) {
+		struct thread *t = sched_find(p->tid);
+		if (!t || !(t->sigpend & b))
+			return false;
+		si = &t->siginfo[p->sig - 1];
+	} else {
+		if (!(proc_pending & b))
+			return false;
+		si = &proc_info[p->sig];
+	}
+	return id >= NPTIMERS || (si->code == SI_TIMER && si->pid == id);
+}
+
+static void ptimer_expire(struct ptimer *p, uint64_t now)
+{
+	int id = (int)(p - ptimers);
+	uint64_t n = 1;
+	if (p->every) {
+		n += (now - p->at) / p->every;
+		p->at += n * p->every;
+	} else {
+		p->at = 0;
+		ptimers_armed--;
+	}
+	if (p->notify == SIGEV_NONE)
+		return;
+	if (ptimer_pending(p, id)) {
+		p->overrun += n;
+		return;
+	}
+	struct thread *t = p->tid ? sched_find(p->tid) : NULL;
+	if (p->tid && !t)
+		return; /* its thread is gone */
+	p->overrun = n - 1;
+	post(t, p->sig, id < NPTIMERS ? &(struct sig_info){ .code = SI_TIMER, .pid = id, .addr = p->value }
+				      : &(struct sig_info){ .code = SI_KERNEL });
+	posted = true;
+}
+
+/* Fire what is due; the earliest wall-clock expiry still to come (0: none). */
+static uint64_t ptimers_check(void)
+{
+	uint64_t next = 0, now = time_ns();
+	if (!ptimer_cpu_armed && now < ptimer_due)
+		return ptimer_due == UINT64_MAX ? 0 : ptimer_due;
+	ptimer_cpu_armed = false;
+	for (int i = 0; i < NPTIMERS + 2; i++) {
+		struct ptimer *p = &ptimers[i];
+		if (!p->used || !p->at)
+			continue;
+		ptimer_cpu_armed |= p->cpu;
+		if (p->cpu && p->owner && p->owner != sched_current->tid)
+			continue; /* another thread's CPU time: checked when it runs */
+		uint64_t c = p->cpu ? cpu_now(p) : now;
+		if (c >= p->at)
+			ptimer_expire(p, c);
+		if (p->at && !p->cpu && (!next || p->at < next))
+			next = p->at;
+	}
+	ptimer_due = next ? next : UINT64_MAX;
+	return next;
+}
+
+/* At delivery of (si) (a frame, rt_sigtimedwait, a signalfd read): a
+ * timer's signal takes its overrun count; false when it is no timer's. */
+static bool ptimer_queued_info(const struct sig_info *si, int32_t *overrun)
+{
+	if (si->code != SI_TIMER || si->pid < 0 || si->pid >= NPTIMERS || !ptimers[si->pid].used)
+		return false;
+	struct ptimer *p = &ptimers[si->pid];
+	p->last_overrun = p->overrun > INT32_MAX ? INT32_MAX : (int32_t)p->overrun; /* DELAYTIMER_MAX */
+	p->overrun = 0;
+	*overrun = p->last_overrun;
+	return true;
+}
+
+/* (clock) as timer_create takes it: the CPU-time ones also as
+ * clock_getcpuclockid/pthread_getcpuclockid encode them. */
+static int ptimer_clock(int64_t clk, struct ptimer *p)
+{
+	switch (clk) {
+	case CLOCK_REALTIME: case CLOCK_REALTIME_ALARM:
+		p->realtime = true;
+		return 0;
+	case CLOCK_MONOTONIC: case CLOCK_BOOTTIME: case CLOCK_BOOTTIME_ALARM:
+		return 0;
+	case CLOCK_PROCESS_CPUTIME_ID:
+		p->cpu = true;
+		return 0;
+	case CLOCK_THREAD_CPUTIME_ID:
+		p->cpu = true;
+		p->owner = sched_current->tid;
+		return 0;
+	}
+	if (clk >= 0)
+		return -EOPNOTSUPP; /* MONOTONIC_RAW, the COARSE clocks: no timers, as Linux */
+	int id = (int)~(clk >> 3);
+	if ((clk & 7) == 7)
+		return -EINVAL;
+	p->cpu = true;
+	if (clk & 4) { /* a thread's */
+		if (id && !sched_find(id))
+			return -EINVAL;
+		p->owner = id ? id : sched_current->tid;
+	} else if (id != 0 && id != 1) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int64_t sys_timer_create(A clock, A usev, A uid, A d, A e, A f)
+{
+	(void)d; (void)e; (void)f;
+	struct ptimer n = { .used = true, .notify = SIGEV_SIGNAL, .sig = SIGALRM };
+	int r = ptimer_clock((int64_t)(int32_t)clock, &n);
+	if (r)
+		return r;
+	if (usev && !mm_user_ok((void *)usev, sizeof(struct ksigevent), false))
+		return -EFAULT;
+	if (!mm_user_ok((void *)uid, sizeof(int32_t), true))
+		return -EFAULT;
+	int id = 0;
+	while (id < NPTIMERS && ptimers[id].used)
+		id++;
+	if (id == NPTIMERS)
+		return -EAGAIN;
+	n.value = (uint64_t)id;
+	if (usev) {
+		const struct ksigevent *ev = (const void *)usev;
+		n.notify = ev->notify;
+		n.sig = ev->signo;
+		n.value = ev->value;
+		if (n.notify == SIGEV_THREAD_ID) {
+			if (!sched_find(ev->tid))
+				return -EINVAL;
+			n.tid = ev->tid;
+		} else if (n.notify != SIGEV_SIGNAL && n.notify != SIGEV_THREAD && n.notify != SIGEV_NONE) {
+			return -EINVAL;
+		}
+		if (n.notify != SIGEV_NONE && (n.sig < 1 || n.sig > NSIG))
+			return -EINVAL;
+	}
+	ptimers[id] = n;
+	*(int32_t *)uid = id;
+	return 0;
+}
+
+static struct ptimer *ptimer_of(A id)
+{
+	return (int)id >= 0 && (int)id < NPTIMERS && ptimers[(int)id].used ? &ptimers[(int)id] : NULL;
+}
+
+static void ptimer_get(const struct ptimer *p, struct kitimerspec *o)
+{
+	uint64_t now = ptimer_now(p), left = p->at > now ? p->at - now : p->at ? 1 : 0;
+	*o = (struct kitimerspec){ (int64_t)(p->every / 1000000000), (int64_t)(p->every % 1000000000),
+				   (int64_t)(left / 1000000000), (int64_t)(left % 1000000000) };
+}
+
+static bool its_ok(int64_t s, int64_t ns) { return s >= 0 && ns >= 0 && ns < 1000000000; }
+
+static uint64_t its_ns(int64_t s, int64_t ns)
+{
+	return (uint64_t)s >= SYS_NS_MAX / 1000000000 ? SYS_NS_MAX : (uint64_t)s * 1000000000 + (uint64_t)ns;
+}
+
+/* Arm (value ns from now, or at (value) when (abs), 0: disarm) every (every). */
+static void ptimer_arm(struct ptimer *p, uint64_t value, uint64_t every, bool abs, bool realtime)
+{
+	if (p->at)
+		ptimers_armed--;
+	ptimer_due = 0; /* look again */
+	p->every = value ? every : 0;
+	p->overrun = 0;
+	uint64_t now = ptimer_now(p);
+	if (!value) {
+		p->at = 0;
+		return;
+	}
+	if (abs && realtime) { /* to time_ns() */
+		uint64_t rt = time_realtime_ns();
+		p->at = value > rt ? (value - rt >= SYS_NS_MAX - now ? SYS_NS_MAX : now + (value - rt)) : now;
+	} else if (abs) {
+		p->at = value > now ? value : now;
+	} else {
+		p->at = value >= SYS_NS_MAX - now ? SYS_NS_MAX : now + value;
+	}
+	if (!p->at)
+		p->at = 1;
+	ptimers_armed++;
+}
+
+static int64_t ptimer_settime(struct ptimer *p, A flags, A unew, A uold)
+{
+	if (!mm_user_ok((void *)unew, sizeof(struct kitimerspec), false))
+		return -EFAULT;
+	if (uold && !mm_user_ok((void *)uold, sizeof(struct kitimerspec), true))
+		return -EFAULT;
+	struct kitimerspec n = *(struct kitimerspec *)unew, o;
+	if (!its_ok(n.isec, n.insec) || !its_ok(n.vsec, n.vnsec))
+		return -EINVAL;
+	ptimer_get(p, &o);
+	ptimer_arm(p, its_ns(n.vsec, n.vnsec), its_ns(n.isec, n.insec), flags & TIMER_ABSTIME, p->realtime);
+	if (uold)
+		*(struct kitimerspec *)uold = o;
+	return 0;
+}
+
+int64_t sys_timer_settime(A id, A flags, A unew, A uold, A e, A f)
+{
+	(void)e; (void)f;
+	struct ptimer *p = ptimer_of(id);
+	if (!p)
+		return -EINVAL;
+	if (flags & ~(A)TIMER_ABSTIME)
+		return -EINVAL;
+	return ptimer_settime(p, flags, unew, uold);
+}
+
+int64_t sys_timer_gettime(A id, A ucur, A c, A d, A e, A f)
+{
+	(void)c; (void)d; (void)e; (void)f;
+	struct ptimer *p = ptimer_of(id);
+	if (!p)
+		return -EINVAL;
+	if (!mm_user_ok((void *)ucur, sizeof(struct kitimerspec), true))
+		return -EFAULT;
+	ptimer_get(p, (struct kitimerspec *)ucur);
+	return 0;
+}
+
+int64_t sys_timer_getoverrun(A id, A b, A c, A d, A e, A f)
+{
+	(void)b; (void)c; (void)d; (void)e; (void)f;
+	struct ptimer *p = ptimer_of(id);
+	return p ? p->last_overrun : -EINVAL;
+}
+
+int64_t sys_timer_delete(A id, A b, A c, A d, A e, A f)
+{
+	(void)b; (void)c; (void)d; (void)e; (void)f;
+	struct ptimer *p = ptimer_of(id);
+	if (!p)
+		return -EINVAL;
+	if (p->at)
+		ptimers_armed--;
+	ptimer_due = 0;
+	*p = (struct ptimer){ 0 };
+	return 0;
+}
+
+/* ITIMER_VIRTUAL / ITIMER_PROF (setitimer, getitimer): (which) 1 or 2. */
+static struct ptimer *itimer_cpu(int which)
+{
+	struct ptimer *p = &ptimers[which == 1 ? IT_VIRTUAL : IT_PROF];
+	if (!p->used)
+		*p = (struct ptimer){ .used = true, .cpu = true, .sig = which == 1 ? SIGVTALRM : SIGPROF };
+	return p;
+}
+
+static int itimer_cpu_get(int which, uint64_t *value, uint64_t *every)
+{
+	struct kitimerspec o;
+	ptimer_get(itimer_cpu(which), &o);
+	*value = its_ns(o.vsec, o.vnsec);
+	*every = its_ns(o.isec, o.insec);
+	return 0;
+}
+
+static void itimer_cpu_set(int which, uint64_t value, uint64_t every)
+{
+	ptimer_arm(itimer_cpu(which), value, every, false, false);
+}
+
+/* ---- rt_sigtimedwait ---- */
+
+/* Take a pending signal of (set) for (t) (its own first, then the
+ * process's) into (*si); 0 when none. */
+static int take_in(struct thread *t, uint64_t set, struct sig_info *si)
+{
+	uint64_t d = (t->sigpend | proc_pending) & set;
+	if (!d)
+		return 0;
+	int sig = __builtin_ctzll(d) + 1;
+	if (t->sigpend & BIT(sig)) {
+		t->sigpend &= ~BIT(sig);
+		*si = t->siginfo[sig - 1];
+	} else {
+		proc_pending &= ~BIT(sig);
+		*si = proc_info[sig];
+	}
+	return sig;
+}
+
+struct sigwait { uint64_t set; };
+
+static bool sigwait_ready(void *ctx)
+{
+	struct thread *t = sched_current;
+	sys_signal_timers();
+	return ((t->sigpend | proc_pending) & (((struct sigwait *)ctx)->set | ~t->sigmask)) != 0;
+}
+
+/* Wait until a signal of (set) is pending (0: it is taken into *si) or
+ * another one can be delivered (-EINTR), until (deadline) (-EAGAIN; 0: none). */
+static int wait_set(uint64_t set, uint64_t deadline, bool nonblock, struct sig_info *si, int *sig)
+{
+	struct sigwait w = { set };
+	for (;;) {
+		sys_signal_timers();
+		if ((*sig = take_in(sched_current, set, si)))
+			return 0;
+		if (deliverable(sched_current))
+			return -EINTR;
+		if (nonblock || (deadline && time_ns() >= deadline))
+			return -EAGAIN;
+		if (!sched_multi() && !deadline && !alarm_at && !ptimers_armed)
+			kpanic(KEXIT_PANIC, "deadlock: the only thread waits for a signal nothing can send");
+		int r = kwait_until(sigwait_ready, &w, deadline);
+		if (r == -ETIMEDOUT)
+			return -EAGAIN;
+	}
+}
+
+int64_t sys_rt_sigtimedwait(A uset, A uinfo, A uts, A size, A e, A f)
+{
+	(void)e; (void)f;
+	if (size != 8)
+		return -EINVAL;
+	if (!mm_user_ok((void *)uset, 8, false))
+		return -EFAULT;
+	if (uinfo && !mm_user_ok((void *)uinfo, sizeof(struct ksiginfo), true))
+		return -EFAULT;
+	uint64_t ns = 0, set = *(const uint64_t *)uset & ~UNBLOCKABLE;
+	if (uts) {
+		int r = sys_timespec_ns(uts, &ns);
+		if (r)
+			return r;
+	}
+	struct sig_info si;
+	int sig, r = wait_set(set, uts && ns ? sys_deadline(ns) : 0, uts && !ns, &si, &sig);
+	if (r)
+		return r;
+	int32_t overrun = 0;
+	bool timer = ptimer_queued_info(&si, &overrun);
+	if (uinfo) {
+		struct ksiginfo *k = (void *)uinfo;
+		memset(k, 0, sizeof(*k));
+		k->signo = sig;
+		k->code = si.code;
+		if (timer)
+			k->timer.tid = si.pid, k->timer.overrun = overrun, k->timer.value = si.addr;
+		else if (si.code == SI_USER || si.code == SI_TKILL)
+			k->kill.pid = si.pid, k->kill.uid = sys_cred.ruid;
+		else
+			k->fault.addr = si.addr;
+	}
+	return sig;
+}
+
+/* ---- signalfd ---- */
+
+/* A read takes pending signals of the mask (the reader's own and the
+ * process's) as struct signalfd_siginfo; poll says readable when one is. */
+#define SFD_NONBLOCK 04000
+#define SFD_CLOEXEC  02000000
+struct sfd { uint64_t mask; };
+struct ksfdinfo {
+	uint32_t signo; int32_t err, code; uint32_t pid, uid; int32_t fd; uint32_t tid, band, overrun, trapno;
+	int32_t status, int_; uint64_t ptr, utime, stime, addr; uint16_t addr_lsb; uint8_t pad[46];
+};
+_Static_assert(sizeof(struct ksfdinfo) == 128, "struct signalfd_siginfo is 128 bytes");
+
+static int64_t sfd_read(struct kfile *f, void *buf, uint64_t n)
+{
+	struct sfd *s = f->priv;
+	if (n < sizeof(struct ksfdinfo))
+		return -EINVAL;
+	if (!mm_user_ok(buf, n, true))
+		return -EFAULT;
+	uint64_t got = 0;
+	for (; got + sizeof(struct ksfdinfo) <= n; got += sizeof(struct ksfdinfo)) {
+		struct sig_info si;
+		int sig, r = wait_set(s->mask, 0, got || (f->flags & KF_NONBLOCK), &si, &sig);
+		if (r)
+			return got ? (int64_t)got : r;
+		struct ksfdinfo k = { .signo = (uint32_t)sig, .code = si.code };
+		int32_t overrun;
+		if (ptimer_queued_info(&si, &overrun))
+			k.tid = (uint32_t)si.pid, k.overrun = (uint32_t)overrun, k.int_ = (int32_t)si.addr, k.ptr = si.addr;
+		else if (si.code == SI_USER || si.code == SI_TKILL)
+			k.pid = (uint32_t)si.pid, k.uid = sys_cred.ruid;
+		else
+			k.addr = si.addr;
+		memcpy((uint8_t *)buf + got, &k, sizeof(k));
+	}
+	return (int64_t)got;
+}
+
+static unsigned sfd_poll(struct kfile *f)
+{
+	sys_signal_timers();
+	return ((sched_current->sigpend | proc_pending) & ((struct sfd *)f->priv)->mask) ? KPOLLIN | KPOLLRDNORM : 0;
+}
+
+static int sfd_close(struct kfile *f)
+{
+	kfree(f->priv);
+	kfree(f);
+	return 0;
+}
+
+static const struct kfile_ops sfd_ops = { sfd_read, NULL, NULL, sfd_close, sfd_poll };
+
+bool sys_is_signalfd(const struct kfile *k) { return k->ops == &sfd_ops; }
+
+int64_t sys_signalfd4(A ufd, A umask, A size, A flags, A e, A f)
+{
+	(void)e; (void)f;
+	if (size != 8 || (flags & ~(A)(SFD_NONBLOCK | SFD_CLOEXEC)))
+		return -EINVAL;
+	if (!mm_user_ok((void *)umask, 8, false))
+		return -EFAULT;
+	uint64_t mask = *(const uint64_t *)umask & ~UNBLOCKABLE;
+	if ((int)ufd != -1) {
+		struct kfile *k = fd_get((unsigned)ufd);
+		if (!k)
+			return -EBADF;
+		if (k->ops != &sfd_ops)
+			return -EINVAL;
+		((struct sfd *)k->priv)->mask = mask;
+		return (int)ufd;
+	}
+	struct sfd *s = kmalloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->mask = mask;
+	int fd = fd_install_new(&sfd_ops, s, (int)flags & KF_NONBLOCK);
+	if (fd < 0)
+		kfree(s);
+	return fd;
+}
+
+int64_t sys_signalfd(A ufd, A umask, A size, A d, A e, A f)
+{
+	(void)d; (void)e; (void)f;
+	return sys_signalfd4(ufd, umask, size, 0, 0, 0);
 }
 
 void sys_signal_init(void)

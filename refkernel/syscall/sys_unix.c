@@ -1,8 +1,12 @@
 /* sys_unix.c — AF_UNIX sockets, entirely in the kernel: socketpair (nginx's
- * channels, its EPOLLRDHUP probe), and sockets bound to names held in a table
- * of the kernel's own (not files on the ramfs, so a bound name is invisible
- * to stat). connect() to a name nobody bound is -ENOENT, as glibc's nscd
- * probe expects. SOCK_STREAM carries bytes; SOCK_DGRAM and SOCK_SEQPACKET
+ * channels, its EPOLLRDHUP probe), and sockets bound to names. A path name
+ * is a socket file on the file system (sys_fs_sock_bind: stat shows
+ * S_IFSOCK, unlink removes the name, binding an existing name is
+ * -EADDRINUSE) and connect() finds it through the path walk (-ENOENT when
+ * nothing is there, as glibc's nscd probe expects; -ECONNREFUSED for a file
+ * no socket listens on); the table of bound sockets maps its vnode to the
+ * socket. Abstract names (a leading NUL) live in that table only, as do
+ * paths in an image without the file system. SOCK_STREAM carries bytes; SOCK_DGRAM and SOCK_SEQPACKET
  * whole messages, over a socketpair only. No descriptors or credentials
  * pass: control data is -EOPNOTSUPP. Blocking works as for pipes
  * (sys_file.c): the waiter sleeps in kwait_until() and every change wakes
@@ -11,6 +15,7 @@
 #include "syscall.h"
 #include "ksched.h"
 #include "sys_unix.h"
+#include "sys_fs.h"
 #include "x86.h"
 
 #define A uint64_t
@@ -45,6 +50,7 @@ struct usock {
 	int backlog, npending;
 	uint32_t namelen;      /* bound: sun_path's bytes (abstract names start with NUL) */
 	char name[UNIX_PATH];
+	void *vn;              /* bound to a path: its socket file (held), else NULL */
 };
 
 static struct usock *names[UNIX_NAMES];
@@ -96,6 +102,8 @@ static void us_free(struct usock *u)
 	for (int i = 0; i < UNIX_NAMES; i++)
 		if (names[i] == u)
 			names[i] = NULL;
+	if (u->vn)
+		sys_fs_sock_put(u->vn); /* the file stays, as on Linux: connect finds no one */
 	struct umsg *m;
 	while ((m = u->head)) {
 		u->head = m->next;
@@ -171,12 +179,24 @@ static int get_name(A uaddr, A alen, char *name, uint32_t *len)
 	return 0;
 }
 
-static struct usock *lookup(const char *name, uint32_t len)
+/* The socket bound to (vn) if set, else to the name (name, len). */
+static struct usock *lookup(void *vn, const char *name, uint32_t len)
 {
 	for (int i = 0; i < UNIX_NAMES; i++)
-		if (names[i] && names[i]->namelen == len && !memcmp(names[i]->name, name, len))
+		if (names[i] && (vn ? names[i]->vn == vn : !names[i]->vn && names[i]->namelen == len &&
+						   !memcmp(names[i]->name, name, len)))
 			return names[i];
 	return NULL;
+}
+
+/* (name, len) as a C string, when it is a path (else ""). */
+static const char *path_of(const char *name, uint32_t len, char *buf)
+{
+	if (!name[0])
+		return "";
+	memcpy(buf, name, len);
+	buf[len] = 0;
+	return buf;
 }
 
 int64_t unix_bind(struct kfile *f, A uaddr, A alen)
@@ -189,16 +209,23 @@ int64_t unix_bind(struct kfile *f, A uaddr, A alen)
 		return r;
 	if (u->namelen)
 		return -EINVAL;
-	if (lookup(name, len))
+	int slot = 0;
+	while (slot < UNIX_NAMES && names[slot])
+		slot++;
+	if (slot == UNIX_NAMES)
+		return -ENOSPC;
+	char buf[UNIX_PATH + 1];
+	const char *path = path_of(name, len, buf);
+	void *vn = NULL;
+	if (*path && (r = sys_fs_sock_bind(path, &vn)) && r != -ENOSYS)
+		return r;
+	if (!vn && lookup(NULL, name, len))
 		return -EADDRINUSE;
-	for (int i = 0; i < UNIX_NAMES; i++)
-		if (!names[i]) {
-			names[i] = u;
-			memcpy(u->name, name, len);
-			u->namelen = len;
-			return 0;
-		}
-	return -ENOSPC;
+	names[slot] = u;
+	memcpy(u->name, name, len);
+	u->namelen = len;
+	u->vn = vn;
+	return 0;
 }
 
 int64_t unix_listen(struct kfile *f, A backlog)
@@ -223,9 +250,16 @@ int64_t unix_connect(struct kfile *f, A uaddr, A alen)
 		return r;
 	if (u->peer || u->peer_gone)
 		return -EISCONN;
-	struct usock *l = lookup(name, len);
+	char buf[UNIX_PATH + 1];
+	const char *path = path_of(name, len, buf);
+	void *vn = NULL;
+	if (*path && (r = sys_fs_sock_find(path, &vn)) && r != -ENOSYS)
+		return r;
+	struct usock *l = lookup(vn, name, len);
+	if (vn)
+		sys_fs_sock_put(vn);
 	if (!l)
-		return -ENOENT;
+		return vn ? -ECONNREFUSED : -ENOENT;
 	if (!l->listening || l->type != u->type || u->type == SOCK_DGRAM)
 		return -ECONNREFUSED;
 	if (l->npending >= l->backlog)

@@ -117,14 +117,18 @@ cmp_native() { # NAME NATIVE-OUTPUT -> ok/not ok on $out and $rc
 		diff "$2" "$tmp/guest.out" | head -30 | sed 's/^/#   /'
 	fi
 }
-mkdir -p "$tmp/pm/bin" "$tmp/pm/tmp/t" "$tmp/native-pm" "$tmp/native-pg"
+mkdir -p "$tmp/pm/bin" "$tmp/pm/tmp/t" "$tmp/native-pm" "$tmp/native-pg" "$tmp/pgr/tmp/t"
 cp "$T/progabi" "$tmp/pm/bin/progabi"
+# a file of the archive for MAP_SHARED (two pages: A..., B...)
+for d in pm/tmp/t pgr/tmp/t native-pm native-pg; do
+	{ head -c 4096 /dev/zero | tr '\0' A; head -c 4096 /dev/zero | tr '\0' B; } > "$tmp/$d/archived"
+done
 cpio_of "$tmp/pm" "$tmp/pm.cpio"
 "$T/progabi" "$tmp/native-pm" > "$tmp/native-pm.out" 2>&1
 boot "$B/refkernel.img" "-- /bin/progabi /tmp/t" -initrd "$tmp/pm.cpio"
-cmp_native "process ABI, static musl (signals, event fds, epoll, file mappings, limits, ids)" "$tmp/native-pm.out"
+cmp_native "process ABI, static musl (signals, timers, signalfd, event fds, epoll, shared file mappings, /proc/self/maps, AF_UNIX paths, limits, ids)" "$tmp/native-pm.out"
 
-mkdir -p "$tmp/pgr/usr/lib/refkernel-test" "$tmp/pgr/tmp/t"
+mkdir -p "$tmp/pgr/usr/lib/refkernel-test"
 cp "$T/libdso.so" "$tmp/pgr/usr/lib/refkernel-test/libdso.so"
 "$B/rootfs" --rootfs "$tmp/pgr" -o "$tmp/pg.cpio" "$T/progabi_glibc" > "$tmp/rootfs.log" 2>&1 || cat "$tmp/rootfs.log"
 "$T/progabi_glibc" "$tmp/native-pg" "$T/libdso.so" > "$tmp/native-pg.out" 2>&1

@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -164,6 +165,7 @@ static void unix_sockets(void)
 	close(u);
 	struct sockaddr_un name = { .sun_family = AF_UNIX, .sun_path = "/tmp/sockets-test.sock" };
 	int l = socket(AF_UNIX, SOCK_STREAM, 0), c = socket(AF_UNIX, SOCK_STREAM, 0);
+	mkdir("/tmp", 01777); /* a path name is a socket file: its directory must exist (the guest's root has none) */
 	unlink(name.sun_path);
 	CHECK(bind(l, (struct sockaddr *)&name, sizeof(name)) == 0 && listen(l, 4) == 0, "bind and listen on a name");
 	CHECK(connect(c, (struct sockaddr *)&name, sizeof(name)) == 0, "connect to the name");

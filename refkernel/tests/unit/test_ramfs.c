@@ -152,6 +152,37 @@ Test(ramfs, extern_data_in_place_then_copied)
 	vfs_close(f);
 }
 
+/* A shared mapping points at the file's own pages (vn->maps): a write(2)
+ * lands in the page the mapping holds, and a truncation keeps (zeroes) the
+ * pages instead of freeing them while mapped. */
+Test(ramfs, mapped_pages_are_the_files_and_survive_truncate)
+{
+	struct vfs_file *f = open_rw("/m");
+	char buf[4096];
+	memset(buf, 'q', sizeof(buf));
+	cr_assert_eq(vfs_pwrite(f, buf, 4096, 4096), 4096);
+	void *pg, *again;
+	cr_assert_eq(f->vn->ops->page(f->vn, 1, true, &pg), 0);
+	cr_assert_eq(((char *)pg)[0], 'q');
+	cr_assert_eq(vfs_pwrite(f, "w", 1, 4096 + 5), 1);
+	cr_assert_eq(((char *)pg)[5], 'w', "write(2) reaches the page a mapping holds");
+	memcpy((char *)pg + 6, "m", 1);
+	char b = 0;
+	cr_assert_eq(vfs_pread(f, &b, 1, 4096 + 6), 1);
+	cr_assert_eq(b, 'm', "a store to the page reaches read(2)");
+	f->vn->maps++;
+	cr_assert_eq(vfs_truncate(f->vn, 100), 0);
+	cr_assert_eq(ramfs_pages_used(fs), 1, "mapped: the page is kept");
+	cr_assert_eq(((char *)pg)[5], 0, "and zeroed");
+	cr_assert_eq(vfs_truncate(f->vn, 8192), 0);
+	cr_assert_eq(f->vn->ops->page(f->vn, 1, true, &again), 0);
+	cr_assert_eq(again, pg, "grown again: the same page, still mapped");
+	f->vn->maps--;
+	cr_assert_eq(vfs_truncate(f->vn, 0), 0);
+	cr_assert_eq(ramfs_pages_used(fs), 0, "not mapped: truncation frees it");
+	vfs_close(f);
+}
+
 Test(ramfs, many_entries_and_readdir_while_removing)
 {
 	char name[32];

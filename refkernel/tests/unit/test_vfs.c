@@ -361,3 +361,32 @@ Test(vfs, devices)
 	cr_assert_eq(vfs_mknod(NULL, "/dev/odd", VFS_IFCHR | 0600, VFS_DEV(42, 0), NULL), 0);
 	cr_assert_eq(vfs_open(NULL, "/dev/odd", VFS_O_RDONLY, 0, &f), -ENXIO);
 }
+
+/* Device reads and writes at the file position go straight to dev.c:
+ * the access mode still counts. A socket file (what an AF_UNIX bind makes)
+ * is a node like any other: its name exists (EEXIST), unlink removes it,
+ * open is ENXIO. */
+Test(vfs, device_access_and_socket_nodes)
+{
+	cr_assert_eq(dev_populate(vfs_root()), 0);
+	struct vfs_file *f;
+	char buf[4] = "abc";
+	cr_assert_eq(vfs_open(NULL, "/dev/null", VFS_O_RDONLY, 0, &f), 0);
+	cr_assert_eq(vfs_write(f, buf, 3), -EBADF, "read-only");
+	vfs_close(f);
+	cr_assert_eq(vfs_open(NULL, "/dev/zero", VFS_O_WRONLY, 0, &f), 0);
+	cr_assert_eq(vfs_read(f, buf, 3), -EBADF, "write-only");
+	cr_assert_eq(vfs_write(f, buf, 3), 3);
+	cr_assert_eq(f->pos, 0, "a device has no position");
+	vfs_close(f);
+	struct vnode *vn;
+	cr_assert_eq(vfs_mkdir(NULL, "/run", 0755), 0);
+	cr_assert_eq(vfs_mknod(NULL, "/run/s", VFS_IFSOCK | 0777, 0, &vn), 0);
+	cr_assert(VFS_ISTYPE(walk("/run/s", 0)->mode, VFS_IFSOCK));
+	cr_assert_eq(walk("/run/s", 0)->mode & 0777, 0755, "0777 less the umask");
+	cr_assert_eq(vfs_mknod(NULL, "/run/s", VFS_IFSOCK | 0777, 0, NULL), -EEXIST);
+	cr_assert_eq(vfs_open(NULL, "/run/s", VFS_O_RDWR, 0, &f), -ENXIO);
+	cr_assert_eq(vfs_mknod(NULL, "/nodir/s", VFS_IFSOCK | 0777, 0, NULL), -ENOENT);
+	cr_assert_eq(vfs_unlink(NULL, "/run/s", 0), 0);
+	cr_assert_eq(vfs_walk(NULL, "/run/s", 0, &vn), -ENOENT);
+}
