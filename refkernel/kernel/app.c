@@ -44,11 +44,12 @@ static int map_segment(void *ctx, uint64_t vaddr, uint64_t memsz, const void *sr
 }
 
 /* Can segment (s) of the image at (img) be mapped in place? Read-only, no
- * zero-filled tail, and its file offset congruent to its address. */
+ * zero-filled tail, and its bytes in memory congruent to its address
+ * (tools/apppack.c lays the baked program out so, without page padding). */
 static bool in_place_ok(const uint8_t *img, const struct elf_seg *s)
 {
-	return !(s->prot & ELF_PROT_W) && s->filesz == s->memsz && ((uint64_t)img & 0xfff) == 0 &&
-	       ((s->offset ^ s->vaddr) & 0xfff) == 0;
+	return !(s->prot & ELF_PROT_W) && s->filesz == s->memsz &&
+	       ((((uint64_t)img + s->offset) ^ s->vaddr) & 0xfff) == 0;
 }
 
 /* Load the baked program (img, in the kernel image): writable segments
@@ -86,7 +87,7 @@ static int load_in_place(const uint8_t *img, const struct elf_info *ei, uint64_t
 				memcpy((void *)lo, img + s->offset + (lo - va), hi - lo);
 				continue;
 			}
-			if ((r = x86_map(x86_pml4, pg, img_pa + PAGE_ROUND_DOWN(s->offset) + (pg - start), flags)))
+			if ((r = x86_map(x86_pml4, pg, PAGE_ROUND_DOWN(img_pa + s->offset) + (pg - start), flags)))
 				return r;
 		}
 	}
