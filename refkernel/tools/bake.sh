@@ -94,6 +94,6 @@ sec() { size -A "$img.elf" | awk -v s="$1" '$1 == s { print $2 }'; }
 sym() { nm "$img.elf" | awk -v s="$1" '$3 == s { print substr($1, 9) }'; } # low 32 bits
 app=$(( 0x$(sym _app_end) - 0x$(sym _app_start) ))
 rfs=$(( 0x$(sym _rootfs_end) - 0x$(sym _rootfs_start) ))
-echo "bake: $(basename "$img") $(stat -c %s "$img") bytes: kernel text $(sec .text)," \
-	"rodata $(( $(sec .rodata) )), data $(( $(sec .data) + $(sec .ksyms) )) (symbols $(sec .ksyms))," \
-	"program $app, rootfs $rfs"
+total=$(stat -c %s "$img") text=$(sec .text) ro=$(sec .rodata) data=$(( $(sec .data) + $(sec .ksyms) ))
+echo "bake: $(basename "$img") $total bytes: kernel text $text, rodata $ro, data $data" \
+	"(symbols $(sec .ksyms)), program $app, rootfs $rfs, headers and padding $(( total - text - ro - data - app - rfs ))"

@@ -129,8 +129,9 @@ img_size=$(stat -c %s "$B/hello.img")
 # issue 13; 95,560 after its first part (-Os for cold code, no file padding,
 # 8-byte symbol entries); 81,548 after the second (the program packed
 # without page padding, --gc-sections, unaligned code, no section headers,
-# ULEB128 symbol table, a stripped vDSO). make bake prints the breakdown.
-check "hello.img is at most 80 KiB ($img_size bytes)" eval '[ "$img_size" -le 81920 ]'
+# ULEB128 symbol table, a stripped vDSO), 82,171 with the calibration check.
+# make bake prints the breakdown.
+check "hello.img is at most 81 KiB ($img_size bytes)" eval '[ "$img_size" -le 82944 ]'
 
 # KVM: only where it is usable, i.e. not slower than TCG for ring-0 code.
 # The probe decides: hello booted under both, KVM given at most 10 s. Only
