@@ -30,7 +30,7 @@ check() { # DESC CONDITION...
 has() { grep -qE -- "$1" "$out"; }
 count() { grep -cE -- "$1" "$out"; }
 
-echo "1..35"
+echo "1..36"
 boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ"
 check "hello prints hello from refkernel and exits 0" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
 check "boot_us line before the application" eval 'has "^refkernel: boot_us=[0-9]+ entry_to_main"'
@@ -124,6 +124,29 @@ check "syscall fuzzer (-n 50000 5) in an 8 MiB guest: out of memory is an errno,
 	'has "^fuzz: [0-9]+ calls from [0-9]+ seeds, kernel ok" && ! has "^refkernel: crash" && [ $rc -eq 1 ]'
 timeout 120 "$T/fuzz" $FUZZ_ARGS > "$out" 2>&1; rc=$?
 check "the same fuzzer survives natively on Linux" eval 'has "^fuzz: [0-9]+ calls from [0-9]+ seeds, kernel ok" && [ $rc -eq 0 ]'
+# apppack (make bake): every loaded segment's bytes unchanged at its new
+# offset (the one holding the headers, whose offsets change, stays at 0),
+# each large read-only one congruent to its address under the shift.
+packed=$(mktemp)
+shift=$("$B/apppack" "$B/../workloads/hello" "$packed")
+seg_ok() { # every PT_LOAD of the original against the packed file
+	local i=0 o n
+	while read -r type off va pa fsz msz flg; do
+		[ "$type" = LOAD ] || continue
+		read -r o n < <(readelf -lW "$packed" | awk -v k=$i '$1 == "LOAD" && c++ == k { print $2, $5 }')
+		if [ $((off)) -eq 0 ]; then
+			[ $((o)) -eq 0 ] && [ $((n)) -eq $((fsz)) ] || return 1
+		else
+			cmp -s <(tail -c +$((off + 1)) "$B/../workloads/hello" | head -c $((fsz))) \
+				<(tail -c +$((o + 1)) "$packed" | head -c $((n))) || return 1
+		fi
+		case $flg in *W*) ;; *) [ $((fsz)) -lt 4096 ] || [ $(( (o + shift - va) % 4096 )) -eq 0 ] || return 1 ;; esac
+		i=$((i + 1))
+	done < <(readelf -lW "$B/../workloads/hello" | awk '$1 == "LOAD" { print $1, $2, $3, $4, $5, $6, $7 $8 }')
+	[ $i -gt 0 ]
+}
+check "apppack: hello's segments byte for byte, read-only ones congruent (shift $shift, $(stat -c %s "$B/../workloads/hello") -> $(stat -c %s "$packed") bytes)" seg_ok
+rm -f "$packed"
 img_size=$(stat -c %s "$B/hello.img")
 # A guard against growth (issue 13 aims at 64 KiB): 102,072 bytes before
 # issue 13; 95,560 after its first part (-Os for cold code, no file padding,
