@@ -124,18 +124,18 @@ static void protect_segments(const struct elf_info *ei, uint64_t bias)
 	}
 }
 
-extern const uint8_t vdso_image[], vdso_image_end[];
-
-/* Map (len) bytes at (va) onto fresh frames holding a copy of (src),
- * with their final protection from the start (no fault, no mprotect). */
+/* Map (len) bytes at (va) onto fresh frames holding a copy of (src), or
+ * zero for src NULL, with their final protection from the start (no fault,
+ * no mprotect). */
 static int map_copy(uint64_t va, const void *src, uint64_t len, int prot)
 {
 	int r = mm_map_fixed(va, len, prot, true);
 	for (uint64_t off = 0; !r && off < len; off += PAGE_SIZE) {
-		uint64_t pa = mem_frame_alloc();
+		uint64_t pa = mem_frame_alloc(); /* zeroed */
 		if (!pa)
 			return -ENOMEM;
-		memcpy(x86_phys(pa), (const uint8_t *)src + off, MIN(PAGE_SIZE, len - off));
+		if (src)
+			memcpy(x86_phys(pa), (const uint8_t *)src + off, MIN(PAGE_SIZE, len - off));
 		r = x86_map(x86_pml4, va + off, pa, mm_prot_flags(prot));
 	}
 	return r;
@@ -148,10 +148,9 @@ extern const uint8_t vdso_image[], vdso_image_end[];
  * vDSO's address for AT_SYSINFO_EHDR, or 0 if there is no memory for it. */
 static uint64_t map_vdso(void)
 {
-	static const uint8_t zero[1];
 	uint64_t len = (uint64_t)(vdso_image_end - vdso_image);
 	if (map_copy(VDSO_ADDR, vdso_image, len, MM_PROT_R | MM_PROT_X) ||
-	    map_copy(VDSO_DATA_ADDR, zero, 1, MM_PROT_R))
+	    map_copy(VDSO_DATA_ADDR, NULL, PAGE_SIZE, MM_PROT_R))
 		return 0;
 	uint64_t *pte = x86_pte(x86_pml4, VDSO_DATA_ADDR);
 	if (!pte)

@@ -4,8 +4,9 @@
  * measurement with its error bound (time_cal). Time zero is the first
  * instruction (x86_boot_tsc). A PIT calibration is checked once more, over
  * a longer window, when the clock is first read 10-200 ms after it
- * (pit_recheck): a disagreement beyond both bounds is printed and the
- * longer measurement taken, the clock staying continuous. */
+ * (pit_recheck): the result is printed, a disagreement beyond both bounds
+ * said, and the longer measurement taken when they disagree or its bound
+ * is the tighter, the clock staying continuous. */
 #include "kernel.h"
 #include "x86.h"
 #include "vdso.h"
@@ -170,14 +171,19 @@ static void pit_recheck(uint64_t tsc)
 	uint64_t expect = dt * 1193182 / (time_tsc_khz * 1000);
 	uint64_t part = (uint16_t)(pit_cal.count - (uint16_t)c); /* counts down */
 	uint64_t ticks = part + (expect > part ? (expect - part + 32768) / 65536 * 65536 : 0);
+	if (!ticks) /* whole wraps against a TSC that says less than half of one */
+		return;
 	uint64_t khz = dt * 1193182 / ticks / 1000;
 	uint32_t err = (uint32_t)((pit_cal.lag + lag) * 1000000 / dt) + 1000000 / (uint32_t)ticks + 1;
 	int64_t diff_ppm = ((int64_t)khz - (int64_t)time_tsc_khz) * 1000000 / (int64_t)time_tsc_khz;
+	/* the longer measurement is taken when the two disagree, and whenever
+	 * its own bound is the tighter one */
 	bool off = (uint64_t)(diff_ppm < 0 ? -diff_ppm : diff_ppm) > pit_cal.err_ppm + err;
-	kprintf("refkernel: tsc_khz=%lu checked against the PIT over %lu ms: %lu kHz \xc2\xb1%u ppm (%ld ppm)%s\n",
+	bool take = off || err < pit_cal.err_ppm;
+	kprintf("refkernel: tsc_khz=%lu checked against the PIT over %lu ms: %lu kHz \xc2\xb1%u ppm (%ld ppm), %s%s\n",
 		(unsigned long)time_tsc_khz, (unsigned long)(dt / time_tsc_khz), (unsigned long)khz, err,
-		(long)diff_ppm, off ? ": disagrees beyond both bounds, now using the longer measurement" : ", agrees");
-	if (!off)
+		(long)diff_ppm, off ? "disagrees beyond both bounds" : "agrees", take ? ", now using it" : "");
+	if (!take)
 		return;
 	/* Keep the clock continuous at (t): tsc0 moves so that time_ns(t) is unchanged. */
 	uint64_t now_ns = time_tsc_to_ns(t - tsc0);

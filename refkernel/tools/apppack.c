@@ -136,7 +136,9 @@ int main(int argc, char **argv)
 			keep_sh |= sh[i].sh_type == SHT_SYMTAB;
 	}
 	uint64_t total = cur;
-	unsigned char *out = calloc(1, cur + len + 64);
+	unsigned char *out = calloc(1, cur + len + 8 * (size_t)eh.e_shnum + 64); /* + each section's alignment */
+	if (!out)
+		return fail(argv[1], "out of memory");
 	memcpy(out, in, head);
 	for (int i = 0; i < n; i++)
 		if (ph[i].p_type == PT_LOAD && ph[i].p_filesz && i != seg0)
