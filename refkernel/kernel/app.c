@@ -16,6 +16,7 @@
 #include "vdso.h"
 #include "sys_fs.h"
 #include "mem.h"
+#include "mm_impl.h"
 
 #define APP_STACK_SIZE (8ULL << 20) /* reserved, demand-zero, like Linux's 8 MiB rlimit */
 #define APP_ARGS_ROOM  (64ULL << 10)
@@ -44,23 +45,34 @@ static int map_segment(void *ctx, uint64_t vaddr, uint64_t memsz, const void *sr
 }
 
 /* Can segment (s) of the image at (img) be mapped in place? Read-only, no
- * zero-filled tail, and its file offset congruent to its address. */
+ * zero-filled tail, and its bytes in memory congruent to its address
+ * (tools/apppack.c lays the baked program out so, without page padding). */
 static bool in_place_ok(const uint8_t *img, const struct elf_seg *s)
 {
-	return !(s->prot & ELF_PROT_W) && s->filesz == s->memsz && ((uint64_t)img & 0xfff) == 0 &&
-	       ((s->offset ^ s->vaddr) & 0xfff) == 0;
+	return !(s->prot & ELF_PROT_W) && s->filesz == s->memsz &&
+	       ((((uint64_t)img + s->offset) ^ s->vaddr) & 0xfff) == 0;
+}
+
+/* A read-only segment without a zero-filled tail is mapped page by page
+ * (below), onto the image's frames or onto copies; others go through
+ * map_segment. */
+static bool read_only(const struct elf_seg *s)
+{
+	return !(s->prot & ELF_PROT_W) && s->filesz == s->memsz;
 }
 
 /* Load the baked program (img, in the kernel image): writable segments
- * copied first (map_segment), then every other page mapped onto the image's
- * own frame, read-only; a page that a writable segment already holds gets
- * its bytes copied instead. Image frames are never freed (mem_frame_free). */
+ * copied first (map_segment), then every read-only page mapped onto the
+ * image's own frame where the segment is congruent (in_place_ok), else onto
+ * a fresh frame holding a copy (the 400-byte header segment), read-only
+ * from the start; a page that a writable segment already holds gets its
+ * bytes copied instead. Image frames are never freed (mem_frame_free). */
 static int load_in_place(const uint8_t *img, const struct elf_info *ei, uint64_t bias)
 {
 	uint64_t img_pa = (uint64_t)img - KERNEL_VBASE;
 	for (int i = 0; i < ei->nsegs; i++) {
 		const struct elf_seg *s = &ei->segs[i];
-		if (in_place_ok(img, s))
+		if (read_only(s))
 			continue;
 		int r = map_segment(&bias, s->vaddr, s->memsz, img + s->offset, s->filesz, s->prot);
 		if (r)
@@ -72,21 +84,28 @@ static int load_in_place(const uint8_t *img, const struct elf_info *ei, uint64_t
 	}
 	for (int i = 0; i < ei->nsegs; i++) {
 		const struct elf_seg *s = &ei->segs[i];
-		if (!in_place_ok(img, s) || s->memsz == 0)
+		if (!read_only(s) || s->memsz == 0)
 			continue;
+		bool in_place = in_place_ok(img, s);
 		uint64_t va = s->vaddr + bias, start = PAGE_ROUND_DOWN(va), end = PAGE_ROUND_UP(va + s->memsz);
 		int r = mm_map_fixed(va, s->memsz, elf_prot_mm(s->prot), true);
 		if (r)
 			return r;
-		uint64_t flags = PTE_P | ((s->prot & ELF_PROT_X) ? 0 : x86_nx);
+		uint64_t flags = mm_prot_flags(elf_prot_mm(s->prot));
 		for (uint64_t pg = start; pg < end; pg += PAGE_SIZE) {
 			uint64_t *pte = x86_pte(x86_pml4, pg);
+			uint64_t lo = MAX(pg, va), hi = MIN(pg + PAGE_SIZE, va + s->filesz);
 			if (pte && (*pte & PTE_ADDR)) { /* shared with a writable segment */
-				uint64_t lo = MAX(pg, va), hi = MIN(pg + PAGE_SIZE, va + s->filesz);
 				memcpy((void *)lo, img + s->offset + (lo - va), hi - lo);
 				continue;
 			}
-			if ((r = x86_map(x86_pml4, pg, img_pa + PAGE_ROUND_DOWN(s->offset) + (pg - start), flags)))
+			uint64_t pa = PAGE_ROUND_DOWN(img_pa + s->offset) + (pg - start);
+			if (!in_place) {
+				if (!(pa = mem_frame_alloc()))
+					return -ENOMEM;
+				memcpy((uint8_t *)x86_phys(pa) + (lo - pg), img + s->offset + (lo - va), hi - lo);
+			}
+			if ((r = x86_map(x86_pml4, pg, pa, flags)))
 				return r;
 		}
 	}
@@ -105,6 +124,23 @@ static void protect_segments(const struct elf_info *ei, uint64_t bias)
 	}
 }
 
+/* Map (len) bytes at (va) onto fresh frames holding a copy of (src), or
+ * zero for src NULL, with their final protection from the start (no fault,
+ * no mprotect). */
+static int map_copy(uint64_t va, const void *src, uint64_t len, int prot)
+{
+	int r = mm_map_fixed(va, len, prot, true);
+	for (uint64_t off = 0; !r && off < len; off += PAGE_SIZE) {
+		uint64_t pa = mem_frame_alloc(); /* zeroed */
+		if (!pa)
+			return -ENOMEM;
+		if (src)
+			memcpy(x86_phys(pa), (const uint8_t *)src + off, MIN(PAGE_SIZE, len - off));
+		r = x86_map(x86_pml4, va + off, pa, mm_prot_flags(prot));
+	}
+	return r;
+}
+
 extern const uint8_t vdso_image[], vdso_image_end[];
 
 /* Map the vDSO (read+execute) and its data page (read-only to the
@@ -113,16 +149,13 @@ extern const uint8_t vdso_image[], vdso_image_end[];
 static uint64_t map_vdso(void)
 {
 	uint64_t len = (uint64_t)(vdso_image_end - vdso_image);
-	if (mm_map_fixed(VDSO_ADDR, len, MM_PROT_R | MM_PROT_X, false) ||
-	    mm_map_fixed(VDSO_DATA_ADDR, 4096, MM_PROT_R, false))
+	if (map_copy(VDSO_ADDR, vdso_image, len, MM_PROT_R | MM_PROT_X) ||
+	    map_copy(VDSO_DATA_ADDR, NULL, PAGE_SIZE, MM_PROT_R))
 		return 0;
-	memcpy((void *)VDSO_ADDR, vdso_image, len);
 	uint64_t *pte = x86_pte(x86_pml4, VDSO_DATA_ADDR);
 	if (!pte)
 		return 0;
 	time_vdso_publish(x86_phys(*pte & PTE_ADDR));
-	mm_mprotect(VDSO_ADDR, ALIGN_UP(len, 4096), MM_PROT_R | MM_PROT_X);
-	mm_mprotect(VDSO_DATA_ADDR, 4096, MM_PROT_R);
 	return VDSO_ADDR;
 }
 

@@ -4,30 +4,36 @@
 #include "kernel.h"
 #include "elf.h"
 
-/* addr: the low 32 bits of a kernel address (-mcmodel=kernel: the top half
- * is all ones, so it sign-extends back); name: offset into ksym_names */
-struct ksym { int32_t addr; uint32_t name; };
-extern const uint64_t ksym_count;
-extern const struct ksym ksym_table[];
-extern const char ksym_names[];
+/* The table tools/bake.sh generates, in address order: the first function's
+ * address (its low 32 bits: -mcmodel=kernel's top half is all ones, so it
+ * sign-extends back), then per function its distance from the previous one
+ * (ULEB128) and its NUL-terminated name. Only crash reports read it. */
+extern const uint32_t ksym_count;
+extern const int32_t ksym_base;
+extern const uint8_t ksym_table[];
 
 const char *ksym_lookup(uint64_t addr, uint64_t *off)
 {
 	if (addr >= 0xffff800000000000ULL) {
-		int lo = 0, hi = (int)ksym_count - 1, best = -1;
-		while (lo <= hi) { /* last symbol at or below addr */
-			int mid = (lo + hi) / 2;
-			if ((uint64_t)(int64_t)ksym_table[mid].addr <= addr) {
-				best = mid;
-				lo = mid + 1;
-			} else {
-				hi = mid - 1;
+		const uint8_t *p = ksym_table;
+		const char *best = NULL;
+		uint64_t a = (uint64_t)(int64_t)ksym_base;
+		for (uint32_t i = 0; i < ksym_count; i++) {
+			uint64_t d = 0;
+			for (int sh = 0; sh < 64; sh += 7) {
+				d |= (uint64_t)(*p & 0x7f) << sh;
+				if (!(*p++ & 0x80))
+					break;
 			}
+			a += d;
+			if (a > addr)
+				break;
+			best = (const char *)p;
+			*off = addr - a;
+			while (*p++)
+				;
 		}
-		if (best < 0)
-			return NULL;
-		*off = addr - (uint64_t)(int64_t)ksym_table[best].addr;
-		return ksym_names + ksym_table[best].name;
+		return best;
 	}
 	return elf_symbol(_app_start, (size_t)(_app_end - _app_start), addr, off);
 }

@@ -2,7 +2,11 @@
  * command line (tsc_khz=, what a harness passes under TCG, like Linux's
  * tsc_early_khz), kvmclock (KVM), CPUID leaves 0x15/0x16, or a 1 ms PIT
  * measurement with its error bound (time_cal). Time zero is the first
- * instruction (x86_boot_tsc). */
+ * instruction (x86_boot_tsc). A PIT calibration is checked once more, over
+ * a longer window, when the clock is first read 10-200 ms after it
+ * (pit_recheck): the result is printed, a disagreement beyond both bounds
+ * said, and the longer measurement taken when they disagree or its bound
+ * is the tighter, the clock staying continuous. */
 #include "kernel.h"
 #include "x86.h"
 #include "vdso.h"
@@ -11,7 +15,8 @@
 uint64_t time_tsc_khz;
 const char *time_source = "none";
 char time_cal[32] = "given"; /* how the frequency was found, for the boot line */
-static uint64_t ns_mult; /* ns = (tsc * ns_mult) >> 32 */
+static uint64_t ns_mult; /* ns = ((tsc - tsc0) * ns_mult) >> 32 */
+static uint64_t tsc0; /* x86_boot_tsc, moved if the frequency is corrected */
 static uint64_t epoch_ns; /* CLOCK_REALTIME at TSC time zero, read lazily */
 static struct vdso_data *vdata; /* the application's vDSO data page, once mapped */
 
@@ -20,7 +25,7 @@ static struct vdso_data *vdata; /* the application's vDSO data page, once mapped
 void time_vdso_publish(struct vdso_data *d)
 {
 	vdata = d;
-	d->boot_tsc = x86_boot_tsc;
+	d->boot_tsc = tsc0;
 	d->epoch_ns = epoch_ns;
 	d->ns_mult = ns_mult;
 }
@@ -101,6 +106,10 @@ static uint32_t pit_edge(uint16_t from, uint64_t *tsc, uint64_t *lag)
 	return 0xffffffff;
 }
 
+/* The calibration's last edge, for the second measurement: its TSC, the
+ * PIT's count there, how late it may have been seen, the bound in ppm. */
+static struct { uint64_t tsc, lag; uint16_t count; uint32_t err_ppm; bool pending; } pit_cal;
+
 /* Count PIT ticks (1.193182 MHz) over about 1 ms, starting and ending on a
  * tick edge so that the count is exact; the error is how late each edge
  * may have been seen (one PIT read each), printed as a bound in ppm. */
@@ -126,7 +135,62 @@ static uint64_t khz_from_pit(uint32_t *err_ppm)
 	if (!cycles)
 		return 0;
 	*err_ppm = (uint32_t)((lag0 + lag1) * 1000000 / cycles) + 1;
+	pit_cal.tsc = t1;
+	pit_cal.lag = lag1;
+	pit_cal.count = last;
+	pit_cal.err_ppm = *err_ppm;
 	return cycles * 1193182 / elapsed / 1000;
+}
+
+static void set_khz(uint64_t khz)
+{
+	time_tsc_khz = khz;
+	ns_mult = (1000000ULL << 32) / khz;
+}
+
+/* The second source: the PIT again, from the calibration's last edge to an
+ * edge now (tsc), 10-200 ms later. The PIT wraps every 54.9 ms; the TSC at
+ * the first frequency says how many times, which is unambiguous while that
+ * frequency is within 13 % over 200 ms. A window read later than that is
+ * restarted from now. */
+static void pit_recheck(uint64_t tsc)
+{
+	uint64_t dt = tsc - pit_cal.tsc, ms = dt / time_tsc_khz;
+	if (ms < 10)
+		return;
+	pit_cal.pending = false; /* an interrupt's time_ns() in the middle does not start another */
+	uint64_t t, lag;
+	uint32_t c = pit_edge(pit_read(), &t, &lag);
+	if (c == 0xffffffff)
+		return;
+	if (ms > 200) { /* too long to count the wraps: start again from this edge */
+		pit_cal = (typeof(pit_cal)){ t, lag, (uint16_t)c, pit_cal.err_ppm, true };
+		return;
+	}
+	dt = t - pit_cal.tsc;
+	uint64_t expect = dt * 1193182 / (time_tsc_khz * 1000);
+	uint64_t part = (uint16_t)(pit_cal.count - (uint16_t)c); /* counts down */
+	uint64_t ticks = part + (expect > part ? (expect - part + 32768) / 65536 * 65536 : 0);
+	if (!ticks) /* whole wraps against a TSC that says less than half of one */
+		return;
+	uint64_t khz = dt * 1193182 / ticks / 1000;
+	uint32_t err = (uint32_t)((pit_cal.lag + lag) * 1000000 / dt) + 1000000 / (uint32_t)ticks + 1;
+	int64_t diff_ppm = ((int64_t)khz - (int64_t)time_tsc_khz) * 1000000 / (int64_t)time_tsc_khz;
+	/* the longer measurement is taken when the two disagree, and whenever
+	 * its own bound is the tighter one */
+	bool off = (uint64_t)(diff_ppm < 0 ? -diff_ppm : diff_ppm) > pit_cal.err_ppm + err;
+	bool take = off || err < pit_cal.err_ppm;
+	kprintf("refkernel: tsc_khz=%lu checked against the PIT over %lu ms: %lu kHz \xc2\xb1%u ppm (%ld ppm), %s%s\n",
+		(unsigned long)time_tsc_khz, (unsigned long)(dt / time_tsc_khz), (unsigned long)khz, err,
+		(long)diff_ppm, off ? "disagrees beyond both bounds" : "agrees", take ? ", now using it" : "");
+	if (!take)
+		return;
+	/* Keep the clock continuous at (t): tsc0 moves so that time_ns(t) is unchanged. */
+	uint64_t now_ns = time_tsc_to_ns(t - tsc0);
+	set_khz(khz);
+	tsc0 = t - now_ns * khz / 1000000; /* now_ns < 1 s here: no overflow */
+	if (vdata)
+		time_vdso_publish(vdata);
 }
 
 void time_init(uint64_t khz)
@@ -144,14 +208,15 @@ void time_init(uint64_t khz)
 		uint32_t tenths = (err + 999) / 1000; /* the bound in 0.1 %, rounded up */
 		time_source = "pit";
 		kfmt_snprintf(time_cal, sizeof(time_cal), "pit:1ms \xc2\xb1%u.%u%%", tenths / 10, tenths % 10);
+		pit_cal.pending = true;
 	}
 	if (!khz) {
 		khz = 1000000;
 		time_source = "guess";
 		kprintf("refkernel: warning: no TSC frequency source, assuming 1 GHz\n");
 	}
-	time_tsc_khz = khz;
-	ns_mult = (1000000ULL << 32) / khz;
+	tsc0 = x86_boot_tsc;
+	set_khz(khz);
 }
 
 uint64_t time_tsc_to_ns(uint64_t tsc)
@@ -161,7 +226,12 @@ uint64_t time_tsc_to_ns(uint64_t tsc)
 
 uint64_t time_ns(void)
 {
-	return time_tsc_to_ns(rdtsc() - x86_boot_tsc);
+	uint64_t tsc = rdtsc();
+	if (__builtin_expect(pit_cal.pending, 0)) {
+		pit_recheck(tsc);
+		tsc = rdtsc();
+	}
+	return time_tsc_to_ns(tsc - tsc0);
 }
 
 void time_delay_ns(uint64_t ns)

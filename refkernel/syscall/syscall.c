@@ -105,7 +105,7 @@ static int64_t sys_getrandom(A buf, A len, A flags, A d, A e, A f)
 	return (int64_t)len;
 }
 
-static const sys_fn table[SYS_MAX] = {
+static const sys_fn table[] = { /* as long as its highest number */
 	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [7] = sys_poll,
 	[9] = sys_mmap_fs, [10] = sys_mprotect, [11] = sys_munmap, [12] = sys_brk,
 	[13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask, [16] = sys_ioctl,
@@ -153,7 +153,7 @@ void sys_dispatch(struct x86_syscall_frame *fr)
 			fr->rflags |= 1 << 9; /* threads: application code now runs with interrupts on */
 		return;
 	}
-	if (nr < SYS_MAX && table[nr]) {
+	if (nr < ARRAY_SIZE(table) && table[nr]) {
 		struct sys_call_rec *c = &sched_current->call;
 		*c = (struct sys_call_rec){ nr, { fr->rdi, fr->rsi, fr->rdx, fr->r10, fr->r8, fr->r9 }, true };
 		sched_current->call_rsp = fr->rsp + 128;

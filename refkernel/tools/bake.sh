@@ -17,11 +17,20 @@ kobj=$1 lds=$2 elfcheck=$3 bin=$4 img=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 if [ "$bin" = - ]; then
-	name=${PROGRAM:-} incbin=
+	name=${PROGRAM:-} incbin= shift=0
 else
 	[ -f "$bin" ] || { echo "bake: $bin: no such file" >&2; exit 1; }
 	"$elfcheck" "$bin" || exit 1
-	name=$(basename "$bin") incbin=".incbin \"$(realpath "$bin")\""
+	# packed without page padding (tools/apppack.c); it sits $shift
+	# bytes past a page boundary so that its pages can be mapped in place
+	# (not under Multiboot: its a.out kludge loads the file as the memory
+	# image, so the file keeps page alignment and the program its own)
+	if [ -n "${MULTIBOOT_OBJ:-}" ]; then
+		shift=0 && cp "$bin" "$tmp/app.bin"
+	else
+		shift=$("$(dirname "$elfcheck")/apppack" "$bin" "$tmp/app.bin") || exit 1
+	fi
+	name=$(basename "$bin") incbin=".incbin \"$tmp/app.bin\""
 fi
 rootfs= rootfs_align=
 if [ -n "${ROOTFS_CPIO:-}" ]; then
@@ -45,19 +54,22 @@ app_name:
 EOS
 gcc -c -o "$tmp/app.o" "$tmp/app.S"
 ksyms() { # $1: ELF or "" for an empty table -> .S on stdout
+	# kernel/ksyms.c reads it: the count, the first function's address (low
+	# 32 bits), then per function its distance from the one before
+	# (ULEB128) and its name
 	echo '	.section .ksyms, "a"'
-	echo '	.globl ksym_count, ksym_table, ksym_names'
-	echo '	.align 8'
+	echo '	.globl ksym_count, ksym_base, ksym_table'
+	echo '	.align 4'
 	if [ -z "$1" ]; then
-		echo 'ksym_count: .quad 0'; echo 'ksym_table:'; echo 'ksym_names: .byte 0'; return
+		echo 'ksym_count: .long 0'; echo 'ksym_base: .long 0'; echo 'ksym_table:'; return
 	fi
-	nm -n --defined-only "$1" | awk 'BEGIN { n = 0 } $2 ~ /^[tT]$/ { a[n] = $1; s[n] = $3; n++ }
+	nm -n --defined-only "$1" | awk 'BEGIN { n = 0 } $2 ~ /^[tT]$/ { a[n] = substr($1, 9); s[n] = $3; n++ }
 		END {
-			printf "ksym_count: .quad %d\nksym_table:\n", n
-			off = 0
-			for (i = 0; i < n; i++) { printf "\t.long 0x%s, %d\n", substr(a[i], 9), off; off += length(s[i]) + 1 }
-			printf "ksym_names:\n"
-			for (i = 0; i < n; i++) printf "\t.asciz \"%s\"\n", s[i]
+			printf "ksym_count: .long %d\nksym_base: .long 0x%s\nksym_table:\n", n, a[0]
+			for (i = 0; i < n; i++) {
+				prev = i ? a[i - 1] : a[0]
+				printf "\t.uleb128 0x%s - 0x%s\n\t.asciz \"%s\"\n", a[i], prev, s[i]
+			}
 		}'
 }
 # -n: segments need not be page-aligned in the file (QEMU's loader copies
@@ -65,22 +77,23 @@ ksyms() { # $1: ELF or "" for an empty table -> .S on stdout
 # memory layout in the file, so it keeps page alignment.
 ALIGN="-n"
 [ -n "${MULTIBOOT_OBJ:-}" ] && ALIGN="-z max-page-size=4096"
-LDFLAGS="-nostdlib -static $ALIGN -z noexecstack --build-id=none -T $lds"
+LDFLAGS="-nostdlib -static --gc-sections $ALIGN --defsym=APP_SHIFT=$shift -z noexecstack --build-id=none -T $lds"
 ksyms "" > "$tmp/ks1.S"
 gcc -c -o "$tmp/ks1.o" "$tmp/ks1.S"
 ld $LDFLAGS -o "$tmp/pass1" ${MULTIBOOT_OBJ:-} "$kobj" ${NET_OBJ:-} ${FS_OBJ:-} "$tmp/app.o" "$tmp/ks1.o"
 ksyms "$tmp/pass1" > "$tmp/ks2.S"
 gcc -c -o "$tmp/ks2.o" "$tmp/ks2.S"
-ld $LDFLAGS -o "$img.elf" ${MULTIBOOT_OBJ:-} "$kobj" ${NET_OBJ:-} ${FS_OBJ:-} "$tmp/app.o" "$tmp/ks2.o"
+ld $LDFLAGS ${BAKE_MAP:+-Map=$BAKE_MAP} -o "$img.elf" ${MULTIBOOT_OBJ:-} "$kobj" ${NET_OBJ:-} ${FS_OBJ:-} "$tmp/app.o" "$tmp/ks2.o"
 nm -n --defined-only "$tmp/pass1" | awk '$2 ~ /^[tT]$/' > "$tmp/s1"
 nm -n --defined-only "$img.elf" | awk '$2 ~ /^[tT]$/' > "$tmp/s2"
 cmp -s "$tmp/s1" "$tmp/s2" || { echo "bake: functions moved between link passes" >&2; exit 1; }
 strip -o "$img" "$img.elf"
+"$(dirname "$0")/noshdr.sh" "$img" # QEMU's loaders read program headers only
 # The image's size, by part (make bake prints it; docs/architecture.md).
 sec() { size -A "$img.elf" | awk -v s="$1" '$1 == s { print $2 }'; }
 sym() { nm "$img.elf" | awk -v s="$1" '$3 == s { print substr($1, 9) }'; } # low 32 bits
 app=$(( 0x$(sym _app_end) - 0x$(sym _app_start) ))
 rfs=$(( 0x$(sym _rootfs_end) - 0x$(sym _rootfs_start) ))
-echo "bake: $(basename "$img") $(stat -c %s "$img") bytes: kernel text $(sec .text)," \
-	"rodata $(( $(sec .rodata) )), data $(( $(sec .data) + $(sec .ksyms) )) (symbols $(sec .ksyms))," \
-	"program $app, rootfs $rfs"
+total=$(stat -c %s "$img") text=$(sec .text) ro=$(sec .rodata) data=$(( $(sec .data) + $(sec .ksyms) ))
+echo "bake: $(basename "$img") $total bytes: kernel text $text, rodata $ro, data $data" \
+	"(symbols $(sec .ksyms)), program $app, rootfs $rfs, headers and padding $(( total - text - ro - data - app - rfs ))"
