@@ -209,9 +209,8 @@ static void *read_into(void *a)
 static void *poll_into(void *a)
 {
 	(void)a;
-	struct pollfd *pf = (struct pollfd *)toctou_buf;
-	pf->fd = toctou_fd;
-	pf->events = POLLIN;
+	struct pollfd *pf = (struct pollfd *)toctou_buf; /* filled in before: a thread that starts
+							   * late must not touch the unmapped page */
 	return (void *)(long)(poll(pf, 1, 5000) < 0 ? -errno : 0);
 }
 
@@ -223,7 +222,7 @@ static void unmapped_while_waiting(void)
 		pipe(p);
 		toctou_fd = p[0];
 		toctou_buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		toctou_buf[0] = 0;
+		*(struct pollfd *)toctou_buf = (struct pollfd){ .fd = p[0], .events = POLLIN };
 		pthread_t t;
 		pthread_create(&t, NULL, fn[i], NULL);
 		sleep_ms(50);
