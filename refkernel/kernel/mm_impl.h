@@ -29,5 +29,6 @@ int      mm_user_range(uint64_t addr, uint64_t len, uint64_t *end); /* -EINVAL, 
 uint64_t mm_prot_flags(int prot);
 uint64_t mm_frame_take(bool promised, bool zero);
 uint64_t mm_find_free(uint64_t len);    /* first fit above MMAP_BASE, 0 if none */
+extern struct heap mm_kheap;            /* the kernel heap (kmalloc) */
 
 #endif

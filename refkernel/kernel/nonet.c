@@ -11,8 +11,9 @@ struct net_stack *knet_stack __attribute__((weak));
 
 __attribute__((weak)) void knet_init(const struct cmdline *cl)
 {
-	if (cmdline_get(cl, "ip"))
-		kpanic(KEXIT_PANIC, "ip= given but this image was baked without the network (NET=0)");
+	const char *p = cmdline_get(cl, "ip") ? "ip" : cmdline_get(cl, "api") ? "api" : NULL;
+	if (p)
+		kpanic(KEXIT_PANIC, "%s= given but this image was baked without the network (NET=0)", p);
 }
 
 __attribute__((weak)) uint64_t knet_poll(void) { return 0; }
