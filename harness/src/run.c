@@ -343,6 +343,8 @@ static int one_launch(const struct run_job *j, struct job_info *ji, struct rs_se
 	r.vcpus = j->vcpus > 0 ? j->vcpus : 1;
 	r.accel = j->accel;
 	r.timeout_ms = j->timeout_ms;
+	r.api = j->api;
+	r.api_fd = -1;
 	r.qmp = -1;
 	r.cleanup_id = -1;
 	r.proc.pid = -1;
