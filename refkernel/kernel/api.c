@@ -1,10 +1,10 @@
 /* api.c — the REST API's kernel side (api=PORT; include/api.h): a kernel
  * thread of its own ("api") on a listening socket of its own, never the
- * application's threads. It waits like a blocking socket call does
- * (kwait_until: the network polled, the thread blocked while others run),
- * serves at most API_CONNS connections, API_BURST responses per connection
- * per round and yields between rounds, and drops idle clients after
- * API_IDLE_NS. Linked only into images with the network (net.o);
+ * application's threads. It sleeps between looks at its sockets (api_wait:
+ * the network polled at each wake through the same glue every waiter uses,
+ * knet_poll; the thread blocked while others run), serves at most API_CONNS
+ * connections, API_BURST responses per connection per round, yields between
+ * rounds, and drops idle clients after API_IDLE_NS. Linked only into images with the network (net.o);
  * kernel/nonet.c refuses api= in the others.
  * Call order: kapi_init at boot (after the network and the root) ->
  * api_main in its thread -> serve() per connection -> api_conn_step. */
@@ -23,6 +23,7 @@
 #define API_IDLE_NS    (5ULL * 1000000000)     /* no byte in or out for this long: closed */
 #define API_LINGER_NS  (1ULL * 1000000000)     /* after an error: read and drop, then close */
 #define API_LINGER_MAX (64 * 1024)
+#define API_TICK_NS    (NET_TIMER_TICK_MS * 1000000ULL) /* the thread's sleep between looks */
 
 struct kconn {
 	struct sock *s;                 /* NULL: a free slot */
@@ -275,11 +276,32 @@ static uint64_t next_deadline(void)
 	return d;
 }
 
+/* Until something is ready. API_EVENT_WAIT: the way a blocking socket call
+ * waits (kwait_until: woken by every interrupt, the application's traffic
+ * included, two context switches each). Else, the default: a sleep to the
+ * next network tick (or a connection's deadline), the stack polled on each
+ * wake — an answer waits up to API_TICK_NS, the application's interrupts
+ * never wake this thread. */
+static void api_wait(void)
+{
+#ifdef API_EVENT_WAIT
+	kwait_until(api_ready, NULL, next_deadline());
+#else
+	for (uint64_t d = next_deadline();;) {
+		knet_poll();
+		uint64_t now = time_ns(), until = now + API_TICK_NS;
+		if (api_ready(NULL) || (d && now >= d))
+			return;   /* something to do, or a connection's time is up */
+		sched_block(W_SLEEP, d && d < until ? d : until);
+	}
+#endif
+}
+
 static void api_main(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		kwait_until(api_ready, NULL, next_deadline());
+		api_wait();
 		uint64_t now = time_ns();
 		accept_new(now);
 		for (int i = 0; i < API_CONNS; i++)
