@@ -144,8 +144,8 @@ uint64_t knet_poll(void);
 void     knet_flush(void);                 /* notify the device of queued frames */
 void     knet_print_counters(void);
 /* kernel/api.c: the REST API (api=PORT), a kernel thread; only in images
- * with the network (weak: NULL in the others, whose knet_init refuses api=) */
-void     kapi_init(const struct cmdline *cl) __attribute__((weak));
+ * with the network (nonet.c: the others' knet_init refuses api=) */
+void     kapi_init(const struct cmdline *cl);
 int      vnet_init(struct virtio_dev *d, struct netdev *dev, bool nocsum);
 void     vnet_print_counters(void);
 void     vnet_flush(void);
