@@ -35,6 +35,7 @@ int app_load_phase(struct tg_run *r, const struct app_def *a, char *why, size_t 
 		tg_sample(r, "rss_idle", (double)idle);
 	snprintf(host, sizeof host, "%s", r->net.addr);
 	snprintf(port, sizeof port, "%d", pt);
+	tg_api_open(r);
 	if (a->load == APP_LOAD_WRK) {
 		snprintf(url, sizeof url, "http://%s:%d/", r->net.addr, pt);
 		snprintf(dur, sizeof dur, "-d%ds", (r->duration_ms + 999) / 1000);
@@ -107,6 +108,7 @@ int app_load_phase(struct tg_run *r, const struct app_def *a, char *why, size_t 
 out:
 	if (rc == 0 && r->rss_n > 0)
 		tg_sample(r, "rss_loaded", (double)r->rss_max);
+	tg_api_finish(r, rc == 0);
 	return rc;
 }
 

@@ -1,5 +1,5 @@
 /* experiment.c: an experiment file (.ini) -> a run plan. Sections:
- *   [experiment]   name, reps, warmup, timeout, mem, vcpus, accel, baseline
+ *   [experiment]   name, reps, warmup, timeout, mem, vcpus, accel, baseline, api
  *   [target NAME]  kind (qemu-image, or a built-in kind) and, for qemu-image,
  *                  kernel, initrd, machine, append, qemu_args, ready, exit_status
  *   [run NAME]     targets, workloads, args, min_mem, baseline, sweeps (mem,
@@ -15,7 +15,7 @@
 #define MAX_TARGETS 32
 
 struct defaults {
-	int reps, warmup, timeout_ms, mem, vcpus, accel, duration_ms, pcap;
+	int reps, warmup, timeout_ms, mem, vcpus, accel, duration_ms, pcap, api;
 };
 
 static int bad(char *why, size_t n, const char *path, int line, const char *fmt, const char *arg)
@@ -80,6 +80,12 @@ static int common_key(const struct ini_kv *kv, struct defaults *d, const char *p
 		d->pcap = pc_parse_mode(kv->val);
 		return d->pcap < 0 ? bad(why, n, path, kv->line,
 					 "pcap must be off, head or full, not '%s'", kv->val) : 1;
+	}
+	if (!strcmp(kv->key, "api")) {	/* refkernel targets serve their REST API */
+		if (strcmp(kv->val, "yes") && strcmp(kv->val, "no"))
+			return bad(why, n, path, kv->line, "api must be yes or no, not '%s'", kv->val);
+		d->api = !strcmp(kv->val, "yes");
+		return 1;
 	}
 	if (!strcmp(kv->key, "accel")) {
 		d->accel = ex_parse_accel(kv->val);
@@ -452,7 +458,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 {
 	struct ini_file f;
 	struct tg_spec *targets = NULL;
-	struct defaults d = { 5, 1, 60000, 0, 1, ACCEL_AUTO, 3000, PC_HEAD };
+	struct defaults d = { 5, 1, 60000, 0, 1, ACCEL_AUTO, 3000, PC_HEAD, 0 };
 	int nt = 0, nruns = 0, rc = -1;
 	const char *base = strrchr(path, '/');
 
@@ -647,6 +653,7 @@ int ex_load(const char *path, struct run_plan *p, char *why, size_t n)
 				j.duration_ms = rd.duration_ms;
 				j.min_mem = mm;
 				j.pcap = rd.pcap;
+				j.api = rd.api;
 				if (run_plan_add(p, &j) != 0) {
 					bad(why, n, path, s->line, "out of memory%s", "");
 					goto out;

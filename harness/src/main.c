@@ -78,6 +78,7 @@ static int run_usage(int status)
 		"  --timeout S       per launch, then the run is killed and recorded as failed (60)\n"
 		"  --duration S      load phase of server workloads, seconds (3)\n"
 		"  --min-mem         also bisect the least guest memory (1..256 MiB) that works\n"
+		"  --api             refkernel servers boot with api=8000; guest_mem_used from /os/memory\n"
 		"  --args \"A B\"      arguments for the workload\n"
 		"  --pcap MODE       packet traces of server runs: off, head (first 2 MiB, default), full\n"
 		"  -o DIR            result folder (default results/run-<UTC time>)\n"
@@ -128,6 +129,10 @@ static int run_main(int argc, char **argv, int full_argc, char **full_argv)
 			return run_usage(0);
 		if (!strcmp(a, "--min-mem")) {
 			j.min_mem = 1;
+			continue;
+		}
+		if (!strcmp(a, "--api")) {	/* as api = yes in an experiment */
+			j.api = 1;
 			continue;
 		}
 		if (!v) {

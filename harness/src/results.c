@@ -19,7 +19,7 @@ static const struct {
 } units[] = {
 	{ "boot_to_ready", "ms" }, { "boot_guest", "ms" }, { "vmm_start", "ms" },
 	{ "cont_to_ready", "ms" }, { "image_size", "bytes" }, { "rss_idle", "KiB" },
-	{ "rss_loaded", "KiB" }, { "rss_peak", "KiB" }, { "pss_ready", "KiB" }, { "min_mem", "MiB" }, { "req_per_s", "1/s" },
+	{ "rss_loaded", "KiB" }, { "guest_mem_used", "KiB" }, { "rss_peak", "KiB" }, { "pss_ready", "KiB" }, { "min_mem", "MiB" }, { "req_per_s", "1/s" },
 	{ "ops_per_s", "1/s" }, { "gbit_per_s", "Gbit/s" }, { "lat_p50_us", "us" },
 	{ "lat_p99_us", "us" }, { "ns_per_op", "ns" }, { "task_clock", "ms" },
 	{ "ctx_switches", "count" }, { "page_faults", "count" }, { "tps", "1/s" }, { "errors", "count" }, { "first_frame", "ms" },

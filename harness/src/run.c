@@ -342,6 +342,8 @@ void run_init(struct tg_run *r, const struct run_job *j, struct rs_set *rs, int 
 	r->vcpus = j->vcpus > 0 ? j->vcpus : 1;
 	r->accel = j->accel;
 	r->timeout_ms = j->timeout_ms;
+	r->api = j->api;
+	r->api_fd = -1;
 	r->qmp = -1;
 	r->cleanup_id = -1;
 	r->proc.pid = -1;

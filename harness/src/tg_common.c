@@ -393,6 +393,7 @@ void tg_sample_loaded(void *arg)
 	struct tg_run *r = arg;
 	long k = tg_pss_kib(r->proc.pid);
 
+	tg_api_sample(r);	/* api = yes: the guest's own figure beside it */
 	if (k <= 0)
 		return;
 	r->rss_n++;
@@ -606,6 +607,8 @@ int tg_load(struct tg_run *r, char *why, size_t n)
 		return 0;
 	int pt = r->net.port ? r->net.port : r->spec->port ? r->spec->port : w->port;
 
+	tg_api_open(r);
+
 	snprintf(host, sizeof host, "%s", r->net.addr);
 	snprintf(port, sizeof port, "%d", pt);
 	if (!strcmp(w->name, "httpd")) {
@@ -650,6 +653,7 @@ out:
 	ut_buf_free(&out);
 	if (rc == 0 && r->rss_n > 0)
 		tg_sample(r, "rss_loaded", (double)r->rss_max);
+	tg_api_finish(r, rc == 0);
 	return rc;
 }
 

@@ -101,7 +101,8 @@ static int refkernel_prepare(struct tg_run *r, char *why, size_t n)
 	tg_arg(r, "-kernel");
 	tg_arg(r, "%s", r->image);
 	tg_arg(r, "-append");
-	tg_arg(r, "%stsc_khz=%.0f -- %s", nt_guest_cmdline(&r->net), ut_tsc_khz(), r->args);
+	tg_arg(r, "%s%stsc_khz=%.0f -- %s", nt_guest_cmdline(&r->net), tg_api_cmdline(r), ut_tsc_khz(),
+	       r->args);
 	return 0;
 }
 

@@ -341,7 +341,20 @@ struct tg_run {		/* one launch of one workload on one target */
 	int pss_split;		/* QEMU: the two below were read at readiness */
 	long pss_guest, pss_tcg;	/* KiB of pss_ready in guest RAM, in TCG's code buffer */
 	long pss_anon;		/* KiB in anonymous mappings other than guest RAM */
+	int api;		/* refkernel: api=TG_API_PORT on the command line */
+	int api_fd;		/* the load phase's keep-alive connection to it, -1 if none */
+	long api_used_max;	/* guest_mem_used: the largest /os/memory "used" seen (KiB) */
+	int api_n;		/* how many /os/memory readings were taken during the load */
 };
+/* The refkernel's REST API port with api = yes (OSv's default; no workload's) */
+#define TG_API_PORT 8000
+/* tg_api.c: api = yes. The prepare functions put tg_api_cmdline(r) ("api=8000 "
+ * or "") on the refkernel's command line; the load phase opens, samples beside
+ * each PSS reading, and records guest_mem_used (KiB) when (ok). */
+const char *tg_api_cmdline(struct tg_run *r);
+void tg_api_open(struct tg_run *r);
+void tg_api_sample(struct tg_run *r);
+void tg_api_finish(struct tg_run *r, int ok);
 
 struct tg_ops {
 	const char *kind;
@@ -419,6 +432,7 @@ struct run_job {
 	int reps, warmup, mem_mib, vcpus, accel, timeout_ms, duration_ms;
 	int min_mem;		/* also bisect the least guest memory that works */
 	int pcap;		/* PC_HEAD (default), PC_OFF, PC_FULL */
+	int api;		/* api = yes: refkernel targets serve their REST API (guest_mem_used) */
 	char baseline[UKB_NAME];	/* ratio column of this job's rows ("" = the plan's) */
 	int mem_kib;		/* min_mem probes: the size in KiB (0: mem_mib) */
 	int start_ms;		/* min_mem probes: no output by then = never started (0: off) */

@@ -27,7 +27,7 @@ check() { desc=$1; shift; if "$@" >"$tmp/out" 2>&1; then ok "$desc"; else nok "$
 # status CMD...: run, record exit status in $st (stdout+stderr in $tmp/out)
 status() { timeout -k 5 120 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
 
-echo "1..51"
+echo "1..52"
 
 # ---- command line ----
 fails=0
@@ -212,6 +212,17 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && [ -x "$BUILD/workloads/http
 	[ "$(netns_of $pid)" = 0 ] && ok "no network namespace left after the run" || nok "network namespaces left: $(ip netns list | grep "^ukb$pid")"
 else
 	for d in 1 2 3; do skip "native server test $d" "needs root, ip, wrk and build/workloads/httpd"; done
+fi
+# api = yes: refkernel's REST API read beside PSS; guest_mem_used in KiB, within the guest's memory
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && [ -f "$BUILD/refkernel/httpd.img" ] && command -v wrk >/dev/null &&
+	command -v qemu-system-x86_64 >/dev/null; then
+	printf '[experiment]\nreps = 1\nwarmup = 0\nduration = 2\npcap = off\naccel = tcg\n[run api]\ntargets = refkernel\nworkloads = httpd\napi = yes\n' >"$tmp/api.ini"
+	status "$UK" bench -o "$tmp/r-api" "$tmp/api.ini"
+	used=$(awk -F, '$5 == "guest_mem_used" && $6 == "KiB" { print int($8) }' "$tmp/r-api/samples.csv" 2>/dev/null)
+	[ $st = 0 ] && [ -n "$used" ] && [ "$used" -gt 100 ] && [ "$used" -lt 131072 ] && grep -q 'api=8000' "$tmp/r-api/meta.json" &&
+		ok "api = yes: refkernel httpd boots with api=8000, guest_mem_used ${used} KiB" || nok "api = yes (got $st, used '${used}')" "$tmp/err"
+else
+	skip "api = yes: guest_mem_used" "needs root, ip, wrk, qemu and build/refkernel/httpd.img"
 fi
 # without namespaces (not root, or UKBENCH_NET=user): a free port on 127.0.0.1
 if [ -x "$BUILD/workloads/httpd" ] && command -v wrk >/dev/null; then

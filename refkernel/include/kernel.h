@@ -168,6 +168,9 @@ void     knet_init(const struct cmdline *cl);
 uint64_t knet_poll(void);
 void     knet_flush(void);                 /* notify the device of queued frames */
 void     knet_print_counters(void);
+/* kernel/api.c: the REST API (api=PORT), a kernel thread; only in images
+ * with the network (nonet.c: the others' knet_init refuses api=) */
+void     kapi_init(const struct cmdline *cl);
 int      vnet_init(struct virtio_dev *d, struct netdev *dev, bool nocsum);
 void     vnet_print_counters(void);
 void     vnet_flush(void);
@@ -176,6 +179,7 @@ void     vnet_flush(void);
 struct x86_syscall_frame;
 void sys_dispatch(struct x86_syscall_frame *f);
 void sys_print_counters(void);
+extern uint64_t sys_ncalls, sys_nenosys;  /* syscalls made, and how many were -ENOSYS */
 void sys_print_current(void);  /* crash report: the syscall being served, if any */
 __attribute__((noreturn)) void sys_exit_all(int code); /* exit_group */
 

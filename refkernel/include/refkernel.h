@@ -20,10 +20,13 @@
  *   arp_reachable_ms=N how long an ARP confirmation lasts (60000; tests
  *                      shorten it, 100..3600000); printed when given
  *   sched_slice_ms=N   time slice once the application has threads (10)
+ *   api=PORT           serve the REST API (include/api.h) on TCP PORT (1..65535)
+ *                      from a kernel thread; images with the network only
  *   boot_trace         print the cost of each boot stage
  *   crash_test         fault in the kernel on purpose (tests the crash report)
  *
  * Console lines (one each, machine-readable, key=value):
+ *   refkernel: api port=<PORT>                        api= given: the API listens
  *   refkernel: boot_us=<N> entry_to_main             before the app's first instruction
  *   refkernel: exit status=<code> run_us=<N> ...      at exit, with counters
  *   refkernel: unimplemented syscall <nr> (<name>)    once per syscall number

@@ -75,6 +75,7 @@ void kmain(uint32_t magic, uint32_t info)
 	boot_stage("net_init");
 	kfs_init(&bi);
 	boot_stage("root_fs");
+	kapi_init(&cl); /* api=PORT: the REST API's kernel thread (kernel/api.c; nonet.c without the network) */
 
 	/* argv: the image's workload name, then the words after "--" (an
 	 * image without a baked program takes its path from the first of them) */

@@ -12,7 +12,7 @@
 extern char _kernel_start[], _kernel_end[];
 
 static struct mem_pages frames;
-static struct heap kheap;
+struct heap mm_kheap; /* the kernel heap (kernel/api.c reads its figures) */
 static uint64_t vmap_next = VMAP_BASE;
 
 #define MAP_SHARED     0x01
@@ -109,8 +109,8 @@ static void *heap_grow(void *ctx, size_t npages)
 	return pa ? x86_phys(pa) : NULL;
 }
 
-void *kmalloc(size_t n) { return heap_alloc(&kheap, n); }
-void kfree(void *p) { heap_free(&kheap, p); }
+void *kmalloc(size_t n) { return heap_alloc(&mm_kheap, n); }
+void kfree(void *p) { heap_free(&mm_kheap, p); }
 
 /* Freed thread stacks are kept for reuse (their virtual range with them). */
 static struct kstack_free { struct kstack_free *next; uint64_t top; int pages; } *kstack_pool;
@@ -195,7 +195,7 @@ int mem_init(const struct boot_info *bi)
 	if (r)
 		return r;
 	frames.bitmap = x86_phys(bm); /* now through the direct map */
-	heap_init(&kheap, heap_grow, NULL);
+	heap_init(&mm_kheap, heap_grow, NULL);
 	return 0;
 }
 

@@ -34,5 +34,6 @@ uint64_t mm_prot_flags(int prot);
 uint64_t mm_frame_take(bool promised, bool zero);
 uint64_t mm_find_free(uint64_t len);    /* first fit above MMAP_BASE, 0 if none */
 uint64_t mm_unmap_pages(const struct vma *v, uint64_t start, uint64_t end); /* frames dropped (freed unless shared) */
+extern struct heap mm_kheap;            /* the kernel heap (kmalloc) */
 
 #endif

@@ -11,9 +11,14 @@ struct net_stack *knet_stack __attribute__((weak));
 
 __attribute__((weak)) void knet_init(const struct cmdline *cl)
 {
-	if (cmdline_get(cl, "ip"))
-		kpanic(KEXIT_PANIC, "ip= given but this image was baked without the network (NET=0)");
+	const char *p = "ip";
+	if (cmdline_get(cl, p) || cmdline_get(cl, p = "api"))
+		kpanic(KEXIT_PANIC, "%s= given but this image was baked without the network (NET=0)", p);
 }
+
+/* The REST API (kernel/api.c) lives beside the network: without it, the
+ * check above is all there is (no code of its own: an alias). */
+void kapi_init(const struct cmdline *cl) __attribute__((weak, alias("knet_init")));
 
 __attribute__((weak)) uint64_t knet_poll(void) { return 0; }
 __attribute__((weak)) void knet_flush(void) { }

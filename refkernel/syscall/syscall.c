@@ -9,7 +9,7 @@
 #include "sys_proc.h"
 
 #define A uint64_t
-static uint64_t nr_calls, nr_enosys;
+uint64_t sys_ncalls, sys_nenosys; /* the exit line's syscalls= and enosys= (also read by kernel/api.c) */
 static uint8_t reported[SYS_MAX / 8];
 
 void sys_exit_all(int code)
@@ -144,7 +144,7 @@ void sys_dispatch(struct x86_syscall_frame *fr)
 {
 	uint32_t nr = (uint32_t)fr->rax; /* Linux takes eax: the upper half is ignored */
 	static bool out_of_range_said;
-	nr_calls++;
+	sys_ncalls++;
 	if (nr == 15) /* rt_sigreturn: every register comes back from the signal frame */
 		sys_rt_sigreturn_frame(fr);
 	if (nr == 56) { /* clone needs the whole frame: the child starts from it */
@@ -163,7 +163,7 @@ void sys_dispatch(struct x86_syscall_frame *fr)
 		knet_flush(); /* frames the call queued leave now, in one notification */
 		return;
 	}
-	nr_enosys++;
+	sys_nenosys++;
 	bool said = nr < SYS_MAX ? reported[nr / 8] & (1 << (nr % 8)) : out_of_range_said;
 	if (!said) {
 		if (nr < SYS_MAX)
@@ -184,7 +184,7 @@ void sys_print_counters(void)
 		(unsigned long)sched_switches, (unsigned long)sched_preemptions,
 		(unsigned long)(idle_ns / 1000)); /* every halt is in kwait(), which counts it */
 	kprintf("syscalls=%lu enosys=%lu page_faults=%lu mem_free_kib=%lu mem_total_kib=%lu clock=%s tsc_khz=%lu boot=%s\n",
-		(unsigned long)nr_calls, (unsigned long)nr_enosys, (unsigned long)x86_page_faults,
+		(unsigned long)sys_ncalls, (unsigned long)sys_nenosys, (unsigned long)x86_page_faults,
 		(unsigned long)(mem_free_bytes() >> 10), (unsigned long)(mem_total_bytes() >> 10),
 		time_source, (unsigned long)time_tsc_khz, boot_proto);
 }

@@ -157,3 +157,30 @@ Test(experiment, density_sweep)
 	ex_error("[run a]\ntargets = refkernel\nworkloads = echo\ndensity = 65\n",
 		 ":4: density must be an integer from 0 to 64");
 }
+
+/* api = yes (refkernel's REST API): a default, overridden per [run]; only a
+ * server run puts api= on the command line. */
+Test(experiment, api_key)
+{
+	struct run_plan p;
+	char why[256];
+	const char *text = "[experiment]\napi = yes\n"
+			   "[run on]\ntargets = refkernel\nworkloads = httpd\n"
+			   "[run off]\ntargets = refkernel\nworkloads = echo\napi = no\n";
+
+	cr_assert_eq(load(text, &p, why, sizeof why), 0, "%s", why);
+	cr_assert_eq(p.njobs, 2);
+	cr_assert_eq(p.jobs[0].api, 1);
+	cr_assert_eq(p.jobs[1].api, 0);
+	free(p.jobs);
+	ex_error("[experiment]\napi = maybe\n", ":2: api must be yes or no, not 'maybe'");
+
+	struct tg_run r;
+	memset(&r, 0, sizeof r);
+	cr_assert_str_eq(tg_api_cmdline(&r), "");
+	r.api = 1;
+	cr_assert_str_eq(tg_api_cmdline(&r), "", "no network (hello, compute): no api=");
+	r.net.active = 1;
+	cr_assert_str_eq(tg_api_cmdline(&r), "api=8000 ");
+	cr_assert_eq(r.api, 2, "marked as served for the load phase");
+}
