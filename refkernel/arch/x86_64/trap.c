@@ -59,9 +59,10 @@ static void crash(struct x86_regs *r)
 		name ? name : "reserved", (unsigned long)r->error, sched_current ? sched_current->tid : 1);
 	print_addr("  rip ", r->rip);
 	if (r->vector == 14)
-		kprintf("  cr2 0x%016lx (%s %s, %s)\n", (unsigned long)read_cr2(),
+		kprintf("  cr2 0x%016lx (%s %s%s, %s)\n", (unsigned long)read_cr2(),
 			(r->error & 16) ? "instruction fetch" : (r->error & 2) ? "write" : "read",
 			(r->error & 1) ? "protection violation" : "not-present page",
+			(r->error & 4) ? " from ring 3" : "",
 			read_cr2() < 0x1000 ? "NULL pointer" : read_cr2() >= VMAP_BASE ? "kernel stack guard?" : "address");
 	kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", r->rax, r->rbx, r->rcx, r->rdx);
 	kprintf("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", r->rsi, r->rdi, r->rbp, r->rsp);
