@@ -180,9 +180,11 @@ void x86_cpu_init(void)
 	if (x86_prot == X86_RING3_KPTI)
 		kpti_init();
 
-	/* x87 and SSE defaults as a Linux process sees them: FCW 0x37f, MXCSR 0x1f80 */
-	uint32_t mxcsr = 0x1f80;
-	__asm__ volatile("fninit; ldmxcsr %0" ::"m"(mxcsr));
+	/* x87 and SSE defaults as a Linux process sees them: FCW 0x37f (fninit),
+	 * MXCSR 0x1f80, its value after reset and INIT (SDM vol. 3 §10.1.1), so
+	 * not loaded: an ldmxcsr here is what the instruction emulator of the
+	 * software hypervisor behind this host's /dev/kvm cannot run. */
+	__asm__ volatile("fninit");
 }
 
 /* System V process entry: rsp = sp, rdx = 0 (no atexit handler), other
