@@ -39,5 +39,13 @@ const char *cmdline_get(const struct cmdline *cl, const char *key);
 /* Parse an unsigned decimal (or 0x hex) value of (key) into (*out).
  * Returns 1 if present and valid, 0 if absent, -EINVAL if malformed. */
 int cmdline_get_u64(const struct cmdline *cl, const char *key, unsigned long long *out);
+/* The kernel's parameters, NULL-terminated (lib/cmdline.c). */
+extern const char *const cmdline_known[];
+/* The first parameter of (cl) whose key is not in (known), NULL-terminated,
+ * or NULL when every key is known. */
+const char *cmdline_unknown(const struct cmdline *cl, const char *const *known);
+/* Index in (values), NULL-terminated, of the value of (key); 0 (the
+ * default, values[0]) when absent; -EINVAL for any other value. */
+int cmdline_choice(const struct cmdline *cl, const char *key, const char *const *values);
 
 #endif

@@ -1,7 +1,7 @@
 /* ksched.h — threads (one process, many threads, as OSv has it), a preemptive
  * round-robin scheduler and the futex wait queues under pthreads.
  *
- * A thread runs application code at ring 0 on its own stack; its kernel
+ * A thread runs application code (at ring 0, or 3: prot=) on its own stack; its kernel
  * work (syscalls) runs on its own kernel stack (guard page below). It leaves
  * the CPU in three ways: it blocks in a syscall (futex, sleep, I/O wait), its
  * time slice ends (LAPIC timer; the interrupt saves its registers in the
@@ -81,6 +81,9 @@ bool sched_multi(void);                                /* more than one thread e
 void sched_tick(void);                                 /* timer/IRQ: wake sleepers, maybe preempt */
 void sched_events(void);                               /* an interrupt came: wake W_EVENT waiters */
 void sched_preempt_check(struct x86_regs *r);          /* from x86_trap after an interrupt */
+/* Set by the signal layer: deliver a pending signal on (r), application
+ * registers about to be resumed (after an interrupt, a preemption). */
+extern void (*sched_signal_hook)(struct x86_regs *r);
 struct thread *sched_find(int tid);                    /* a live application thread, or NULL */
 struct thread *sched_next(struct thread *prev);        /* every live thread, kernel ones too: from NULL */
 struct thread *sched_first_unmasked(uint64_t bit);     /* a live thread not blocking (bit), or NULL */

@@ -4,7 +4,7 @@
  * Exit: the kernel writes one byte to QEMU's isa-debug-exit port (0xf4); QEMU
  * then exits with status (byte << 1) | 1. The application's exit code c
  * (0..255) is written as is, so QEMU reports
- * (2c + 1) & 0xff. Codes 0x7b..0x7f are reserved for the kernel's own
+ * (2c + 1) & 0xff. Codes 0x77..0x7f are reserved for the kernel's own
  * failures below (an application exiting with them is indistinguishable,
  * except by the console line, which always names the cause).
  * Without isa-debug-exit the kernel falls back to ACPI poweroff (q35 PM1a at
@@ -24,6 +24,12 @@
  *                      from a kernel thread; images with the network only
  *   boot_trace         print the cost of each boot stage
  *   crash_test         fault in the kernel on purpose (tests the crash report)
+ *   hostname=NAME      uname's nodename (default "refkernel")
+ *   prot=ring0|ring3|ring3-kpti  the application at ring 0 (default), at
+ *                      ring 3 (user pages, SYSCALL/SYSRET), or at ring 3 with
+ *                      a user page table of its own (KPTI); printed when not ring0
+ * Any other parameter is refused (KEXIT_PARAM); the table is
+ * cmdline_known[] in lib/cmdline.c. QEMU's virtio_mmio.device= is accepted.
  *
  * Console lines (one each, machine-readable, key=value):
  *   refkernel: api port=<PORT>                        api= given: the API listens
@@ -36,6 +42,8 @@
 #ifndef REFKERNEL_H
 #define REFKERNEL_H
 
+#define KEXIT_VALUE   0x77 /* a switch with a value it does not know (prot=) (239) */
+#define KEXIT_PARAM   0x78 /* an unknown kernel parameter (241) */
 #define KEXIT_NOPROG  0x79 /* the program to run is missing or not ELF (243) */
 #define KEXIT_BADROOT 0x7a /* malformed root archive (baked or -initrd) (245) */
 #define KEXIT_OOM     0x7b /* out of memory at boot (QEMU status 247) */

@@ -1,5 +1,6 @@
 /* x86.h — x86-64 architecture layer: CPU helpers (inline) and the arch API
- * used by the kernel core. Everything here runs at ring 0. */
+ * used by the kernel core. Everything here runs at ring 0; the application
+ * at ring 0 or at ring 3 (prot= on the command line, x86_set_prot). */
 #ifndef X86_H
 #define X86_H
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #define DMAP_BASE    0xffff800000000000ULL /* direct map of all RAM */
 #define VMAP_BASE    0xffffffffc0000000ULL /* kernel stacks with guard pages */
 #define VMAP_SIZE    0x40000000ULL
+#define USER_END     0x0000800000000000ULL /* the lower half: the application's */
 
 #define PHYS_TO_VIRT(p) ((void *)((uint64_t)(p) + DMAP_BASE))
 #define VIRT_TO_PHYS(v) ((uint64_t)(v) - DMAP_BASE)
@@ -87,8 +89,18 @@ struct x86_syscall_frame {
 extern bool (*x86_fault_hook)(struct x86_regs *r, uint64_t cr2);
 
 /* arch/x86_64/cpu.c */
+enum { X86_RING0, X86_RING3, X86_RING3_KPTI };  /* prot=ring0|ring3|ring3-kpti */
+void x86_set_prot(int prot);              /* before x86_paging_init */
+extern int x86_prot;
+extern uint64_t x86_upte;                 /* PTE_U for application pages at ring 3, else 0 */
+extern uint64_t *x86_upml4;               /* ring3-kpti: the user-mode page table, else NULL */
+void x86_user_tlb_stale(void);
+bool x86_pcid(void);                      /* kpti uses PCIDs (the CPU has them) */
+extern uint64_t x86_ucs, x86_uss;            /* kpti+PCID: flush the user PCID at the next exit */
 void x86_cpu_init(void);                  /* GDT, TSS with IST stacks, IDT, syscall MSRs, SSE */
 extern uint64_t x86_kstack_top;           /* stack the syscall entry switches to */
+extern uint8_t x86_syscall_iret;          /* set: this call may have unmapped the caller's
+					   * stack, return without touching it (entry.S) */
 extern uint64_t x86_boot_tsc;             /* TSC at the first instruction (boot.S) */
 __attribute__((noreturn)) void x86_enter_app(uint64_t entry, uint64_t sp);
 
@@ -105,6 +117,7 @@ void x86_trap(struct x86_regs *r);
 int      x86_map(uint64_t *pml4, uint64_t va, uint64_t pa, uint64_t flags); /* sets PTE_P */
 uint64_t x86_unmap(uint64_t *pml4, uint64_t va);           /* returns the old frame (present or not) or 0 */
 uint64_t *x86_pte(uint64_t *pml4, uint64_t va);              /* leaf PTE or NULL */
+uint64_t *x86_pte_create(uint64_t *pml4, uint64_t va);       /* leaf PTE, tables made; NULL: no memory */
 /* New (flags) for the page at (va), which must hold a frame; without PTE_P
  * the page is not present but keeps its frame (PROT_NONE). */
 int      x86_protect(uint64_t *pml4, uint64_t va, uint64_t flags);

@@ -90,8 +90,16 @@ int boot_parse(uint32_t magic, uint32_t info, struct boot_info *bi)
 		bi->proto = "multiboot";
 		if (!mb)
 			return -EINVAL;
-		if (mb->flags & (1 << 2))
+		if (mb->flags & (1 << 2)) {
+			/* QEMU and GRUB put the kernel's file name first: not a parameter */
 			copy_cmdline(mb->cmdline);
+			size_t i = 0, j = 0;
+			while (cmdline_copy[i] && cmdline_copy[i] != ' ')
+				i++;
+			while (cmdline_copy[i])
+				cmdline_copy[j++] = cmdline_copy[i++];
+			cmdline_copy[j] = 0;
+		}
 		if (mb->flags & (1 << 6)) {
 			uint64_t p = mb->mmap_addr, end = p + mb->mmap_length;
 			while (p + sizeof(struct mb_mmap) <= end) {

@@ -53,6 +53,14 @@ void kmain(uint32_t magic, uint32_t info)
 		kpanic(KEXIT_PANIC, "no usable boot information (%s boot, magic %#x)", bi.proto, magic);
 	if (cmdline_parse(bi.cmdline, &cl))
 		kpanic(KEXIT_CMDLINE, "bad command line: %s", cl.error);
+	const char *unknown = cmdline_unknown(&cl, cmdline_known);
+	if (unknown)
+		kpanic(KEXIT_PARAM, "unknown kernel parameter \"%s\" (include/refkernel.h lists them)", unknown);
+	static const char *const prots[] = { "ring0", "ring3", "ring3-kpti", NULL };
+	int prot = cmdline_choice(&cl, "prot", prots);
+	if (prot < 0)
+		kpanic(KEXIT_VALUE, "prot=%s: wants ring0, ring3 or ring3-kpti", cmdline_get(&cl, "prot"));
+	x86_set_prot(prot);
 	unsigned long long khz = 0;
 	if (cmdline_get_u64(&cl, "tsc_khz", &khz) < 0 || (cmdline_get(&cl, "tsc_khz") && khz == 0))
 		kpanic(KEXIT_CMDLINE, "bad command line: tsc_khz= wants a positive number of kHz");
@@ -62,6 +70,9 @@ void kmain(uint32_t magic, uint32_t info)
 	boot_stage("mem_init");
 	boot_proto = bi.proto;
 	x86_cpu_init();
+	if (prot)
+		kprintf("refkernel: prot=%s pcid=%s\n", prots[prot], x86_prot == X86_RING3_KPTI ?
+			(x86_pcid() ? "yes" : "no") : "unused");
 	sched_init();
 	boot_stage("cpu_init");
 	time_init(khz); /* parsed and checked above */

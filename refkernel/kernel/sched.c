@@ -226,17 +226,25 @@ void sched_yield(void)
 	schedule();
 }
 
-/* trap.c, after an interrupt that interrupted application code. */
+void (*sched_signal_hook)(struct x86_regs *r);
+
+/* trap.c, after an interrupt. Application code (the lower half, at ring 0
+ * or 3) that was interrupted takes a pending signal first (its handler
+ * runs when the thread next runs), then is preempted if its slice is over. */
 void sched_preempt_check(struct x86_regs *r)
 {
 	struct thread *t = sched_current;
-	if (!need_resched || !multi || q_empty(&runq) || r->rip >= 0x0000800000000000ULL || !(r->rflags & (1 << 9)))
+	if (r->rip >= USER_END)
+		return;
+	if (sched_signal_hook)
+		sched_signal_hook(r);
+	if (!need_resched || !multi || q_empty(&runq) || !(r->rflags & (1 << 9)))
 		return;
 	t->uctx = *r;
 	r->rip = (uint64_t)x86_preempted;
 	r->rsp = t->kstack_top;
 	r->rflags &= ~(uint64_t)(1 << 9);
-	r->cs = 0x08;
+	r->cs = 0x08; /* into the kernel, whatever ring it came from */
 	r->ss = 0x10;
 }
 
@@ -246,6 +254,8 @@ __attribute__((noreturn)) void sched_preempted(void)
 	sched_preemptions++;
 	q_push(&runq, &t->rq);
 	schedule();
+	if (sched_signal_hook) /* sent while it waited (tgkill from the thread that ran) */
+		sched_signal_hook(&t->uctx);
 	x86_resume_app(&t->uctx);
 }
 
@@ -256,6 +266,8 @@ static __attribute__((noreturn)) void thread_start(void)
 	fxrstor(t->fx);
 	wrmsr(MSR_FS_BASE, t->fs_base);
 	reap();
+	if (sched_signal_hook)
+		sched_signal_hook(&t->uctx);
 	x86_resume_app(&t->uctx);
 }
 
@@ -357,7 +369,7 @@ int sched_clone(uint64_t flags, uint64_t newsp, uint64_t ptid, uint64_t ctid, ui
 		.r15 = f->r15, .r14 = f->r14, .r13 = f->r13, .r12 = f->r12, .r10 = f->r10,
 		.r9 = f->r9, .r8 = f->r8, .rbp = f->rbp, .rdi = f->rdi, .rsi = f->rsi,
 		.rdx = f->rdx, .rbx = f->rbx, .rax = 0, .rcx = f->rip, .r11 = f->rflags,
-		.rip = f->rip, .cs = 0x08, .rflags = f->rflags | (1 << 9), .rsp = newsp, .ss = 0x10,
+		.rip = f->rip, .rflags = f->rflags | (1 << 9), .rsp = newsp, /* cs, ss: x86_resume_app's */
 	};
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_tid = (uint64_t *)ctid;

@@ -1,6 +1,8 @@
 /* cmdline.c — split the kernel command line into parameters and argv
  * (grammar in cmdline.h). cmdline_parse() -> next_word() per word, in place;
- * cmdline_get()/cmdline_get_u64() look parameters up afterwards. */
+ * cmdline_unknown() checks every key against cmdline_known[] (the one table
+ * of kernel parameters); cmdline_get()/cmdline_get_u64()/cmdline_choice()
+ * look parameters up afterwards. */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -9,6 +11,16 @@
 #include "klib.h"
 
 #define QEMU_MMIO "virtio_mmio.device="
+
+/* Every parameter the kernel reads (include/refkernel.h documents each);
+ * anything else is refused at boot. A new parameter is one line here. */
+const char *const cmdline_known[] = {
+	"tsc_khz", "ip", "gw", "net_nocsum", "arp_reachable_ms", "sched_slice_ms",
+	"hostname", "boot_trace", "crash_test",
+	"prot", "api",
+	"virtio_mmio.device", /* QEMU microvm adds these itself */
+	NULL,
+};
 
 static bool is_space(char c)
 {
@@ -150,4 +162,27 @@ int cmdline_get_u64(const struct cmdline *cl, const char *key, unsigned long lon
 	}
 	*out = v;
 	return 1;
+}
+
+const char *cmdline_unknown(const struct cmdline *cl, const char *const *known)
+{
+	for (int i = 0; i < cl->nparams; i++) {
+		const char *const *k = known;
+		while (*k && strcmp(*k, cl->params[i].key) != 0)
+			k++;
+		if (!*k)
+			return cl->params[i].key;
+	}
+	return NULL;
+}
+
+int cmdline_choice(const struct cmdline *cl, const char *key, const char *const *values)
+{
+	const char *s = cmdline_get(cl, key);
+	if (!s)
+		return 0;
+	for (int i = 0; values[i]; i++)
+		if (strcmp(values[i], s) == 0)
+			return i;
+	return -EINVAL;
 }

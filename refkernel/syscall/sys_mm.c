@@ -5,6 +5,7 @@
 #include "kernel.h"
 #include "syscall.h"
 #include "sys_fs.h"
+#include "x86.h"
 
 #define A uint64_t
 #define PROT_MASK 7
@@ -30,6 +31,7 @@ int64_t sys_mmap(A addr, A len, A prot, A flags, A fd, A off)
 int64_t sys_munmap(A addr, A len, A c, A d, A e, A f)
 {
 	(void)c; (void)d; (void)e; (void)f;
+	x86_syscall_iret = 1; /* maybe the caller's own stack (musl's __unmapself) */
 	return mm_munmap(addr, len);
 }
 

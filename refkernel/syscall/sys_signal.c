@@ -14,9 +14,14 @@
  * action ends the process as Linux's would (status 128 + sig; stop signals
  * are ignored: nothing can continue them). A fault whose signal is blocked
  * or has no handler is today's crash report.
- * Timers are noticed at system calls and during waits (a sleep ends with
- * EINTR): an application spinning without system calls in a single thread
- * runs with interrupts off and takes its SIGALRM at its next call. */
+ * It is also delivered asynchronously, at the next interrupt that returns
+ * to application code (the LAPIC tick of a multi-threaded program) or when a
+ * preempted thread is resumed (sched_signal_hook): a thread spinning without
+ * system calls gets a tgkill from another thread within a time slice.
+ * Timers are noticed at system calls, during waits (a sleep ends with
+ * EINTR) and at those interrupts: an application spinning without system
+ * calls in a single thread runs with interrupts off and takes its SIGALRM
+ * at its next call. */
 #include "kernel.h"
 #include "syscall.h"
 #include "ksched.h"
@@ -1218,8 +1223,19 @@ int64_t sys_signalfd(A ufd, A umask, A size, A d, A e, A f)
 	return sys_signalfd4(ufd, umask, size, 0, 0, 0);
 }
 
+/* sched_signal_hook: after an interrupt of application code, or before a
+ * preempted thread runs again: the handler runs first, then the thread goes on. */
+static void async_deliver(struct x86_regs *r)
+{
+	if (alarm_at | (uint64_t)ptimers_armed)
+		sys_signal_timers();
+	if (deliverable(sched_current))
+		deliver(r);
+}
+
 void sys_signal_init(void)
 {
 	x86_fault_hook = fault;
+	sched_signal_hook = async_deliver;
 	kwait_next_hook = sys_event_next;
 }

@@ -1,7 +1,11 @@
 /* paging.c — 4-level page tables (Intel SDM vol. 3 §4.5). x86_paging_init()
  * replaces boot.S's tables with the final ones: the kernel image with W^X
  * (text RX, rodata R, data RW+NX), all RAM in a direct map at DMAP_BASE
- * (2 MiB pages, NX), and an empty lower half for the application. */
+ * (2 MiB pages, NX), and an empty lower half for the application.
+ * prot=ring3*: every entry on the way to a lower-half page, and the page,
+ * carry the U bit (x86_upte); the kernel's never do. prot=ring3-kpti: a new
+ * lower-half PML4 entry is copied into the user table (x86_upml4, cpu.c),
+ * and a changed user mapping tells the entry path to flush its PCID. */
 #include "x86.h"
 #include "kernel.h"
 
@@ -24,7 +28,7 @@ static uint64_t *table_at(uint64_t pa)
 	return x86_phys(pa);
 }
 
-static uint64_t *next_table(uint64_t *t, int idx, bool create)
+static uint64_t *next_table(uint64_t *t, int idx, bool create, uint64_t user)
 {
 	if (!(t[idx] & PTE_P)) {
 		if (!create)
@@ -32,18 +36,33 @@ static uint64_t *next_table(uint64_t *t, int idx, bool create)
 		uint64_t pa = mem_frame_alloc();
 		if (!pa)
 			return NULL;
-		t[idx] = pa | PTE_P | PTE_W;
+		t[idx] = pa | PTE_P | PTE_W | user;
+		if (t == x86_pml4 && x86_upml4 && idx < 256)
+			x86_upml4[idx] = t[idx];
 	}
 	if (t[idx] & PTE_PS)
 		return NULL;
 	return table_at(t[idx] & PTE_ADDR);
 }
 
+/* The U bit for an entry mapping (va): set in the lower half at ring 3. */
+static uint64_t user_bit(uint64_t va)
+{
+	return va < USER_END ? x86_upte : 0;
+}
+
+/* A present user mapping changed: the user PCID's entries go (kpti). */
+static void user_changed(uint64_t va, uint64_t old)
+{
+	if (va < USER_END && (old & PTE_P))
+		x86_user_tlb_stale();
+}
+
 static uint64_t *walk(uint64_t *pml4, uint64_t va, bool create)
 {
 	uint64_t *t = pml4;
 	for (int shift = 39; shift > 12; shift -= 9) {
-		t = next_table(t, (va >> shift) & 511, create);
+		t = next_table(t, (va >> shift) & 511, create, user_bit(va));
 		if (!t)
 			return NULL;
 	}
@@ -55,12 +74,18 @@ uint64_t *x86_pte(uint64_t *pml4, uint64_t va)
 	return walk(pml4, va, false);
 }
 
+uint64_t *x86_pte_create(uint64_t *pml4, uint64_t va)
+{
+	return walk(pml4, va, true);
+}
+
 int x86_map(uint64_t *pml4, uint64_t va, uint64_t pa, uint64_t flags)
 {
 	uint64_t *pte = walk(pml4, va, true);
 	if (!pte)
 		return -ENOMEM;
-	*pte = (pa & PTE_ADDR) | flags | PTE_P;
+	user_changed(va, *pte);
+	*pte = (pa & PTE_ADDR) | flags | PTE_P | user_bit(va);
 	invlpg(va);
 	return 0;
 }
@@ -73,6 +98,7 @@ uint64_t x86_unmap(uint64_t *pml4, uint64_t va)
 	if (!pte || !(*pte & PTE_ADDR))
 		return 0;
 	uint64_t pa = *pte & PTE_ADDR;
+	user_changed(va, *pte);
 	*pte = 0;
 	invlpg(va);
 	return pa;
@@ -83,7 +109,8 @@ int x86_protect(uint64_t *pml4, uint64_t va, uint64_t flags)
 	uint64_t *pte = walk(pml4, va, false);
 	if (!pte || !(*pte & PTE_ADDR))
 		return -ENOENT;
-	*pte = (*pte & PTE_ADDR) | flags;
+	user_changed(va, *pte);
+	*pte = (*pte & PTE_ADDR) | flags | user_bit(va);
 	invlpg(va);
 	return 0;
 }
@@ -140,7 +167,7 @@ int x86_paging_init(uint64_t ram_end)
 	if (id[3] & (1u << 26)) {
 		for (uint64_t pa = 0; pa < ram_end; pa += 1ULL << 30) {
 			uint64_t va = DMAP_BASE + pa;
-			uint64_t *pdpt = next_table(x86_pml4, (va >> 39) & 511, true);
+			uint64_t *pdpt = next_table(x86_pml4, (va >> 39) & 511, true, 0);
 			if (!pdpt)
 				return -ENOMEM;
 			pdpt[(va >> 30) & 511] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | x86_nx;
@@ -149,8 +176,8 @@ int x86_paging_init(uint64_t ram_end)
 	}
 	for (uint64_t pa = 0; pa < ram_end; pa += 0x200000) {
 		uint64_t va = DMAP_BASE + pa;
-		uint64_t *pdpt = next_table(x86_pml4, (va >> 39) & 511, true);
-		uint64_t *pd = pdpt ? next_table(pdpt, (va >> 30) & 511, true) : NULL;
+		uint64_t *pdpt = next_table(x86_pml4, (va >> 39) & 511, true, 0);
+		uint64_t *pd = pdpt ? next_table(pdpt, (va >> 30) & 511, true, 0) : NULL;
 		if (!pd)
 			return -ENOMEM;
 		pd[(va >> 21) & 511] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | x86_nx;

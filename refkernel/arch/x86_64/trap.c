@@ -59,9 +59,10 @@ static void crash(struct x86_regs *r)
 		name ? name : "reserved", (unsigned long)r->error, sched_current ? sched_current->tid : 1);
 	print_addr("  rip ", r->rip);
 	if (r->vector == 14)
-		kprintf("  cr2 0x%016lx (%s %s, %s)\n", (unsigned long)read_cr2(),
+		kprintf("  cr2 0x%016lx (%s %s%s, %s)\n", (unsigned long)read_cr2(),
 			(r->error & 16) ? "instruction fetch" : (r->error & 2) ? "write" : "read",
 			(r->error & 1) ? "protection violation" : "not-present page",
+			(r->error & 4) ? " from ring 3" : "",
 			read_cr2() < 0x1000 ? "NULL pointer" : read_cr2() >= VMAP_BASE ? "kernel stack guard?" : "address");
 	kprintf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", r->rax, r->rbx, r->rcx, r->rdx);
 	kprintf("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", r->rsi, r->rdi, r->rbp, r->rsp);
@@ -79,12 +80,36 @@ static void crash(struct x86_regs *r)
 	kexit(KEXIT_CRASH);
 }
 
+/* A SYSCALL from ring 3 that set RIP = LSTAR, RCX, R11 and the flags but
+ * left CS at the user's: the software hypervisor behind /dev/kvm on some
+ * hosts does that (it runs ring-3 code natively and misses the ring
+ * change), and the first fetch of the entry faults as a user access to a
+ * supervisor page. The switch is finished here: the fault returns to the
+ * entry at ring 0, exactly where SYSCALL should have landed. */
+extern char x86_syscall_entry3[];
+uint64_t x86_syscall_fixups;
+
+static bool syscall_fixup(struct x86_regs *r)
+{
+	if (r->vector != 14 || (r->error & 0x15) != 0x15 || (r->cs & 3) != 3 ||
+	    r->rip != (uint64_t)x86_syscall_entry3)
+		return false;
+	if (!x86_syscall_fixups++)
+		kprintf("refkernel: SYSCALL from ring 3 stayed at ring 3 (the hypervisor's doing); "
+			"each one is finished in the page-fault handler\n");
+	r->cs = 0x08;
+	r->ss = 0x10;
+	return true;
+}
+
 void x86_trap(struct x86_regs *r)
 {
 	if (r->vector == 14 && mm_fault(read_cr2(), r->error)) {
 		x86_page_faults++;
 		return;
 	}
+	if (syscall_fixup(r))
+		return;
 	if (r->vector >= 32 && r->vector < 64) {
 		irq_dispatch((int)r->vector);
 		sched_preempt_check(r);

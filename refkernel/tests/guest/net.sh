@@ -3,6 +3,7 @@
 # inside a network namespace this script creates (10.77.0.0/24, nothing routed
 # out), and drive them from the host's Linux stack inside that namespace.
 # Prints TAP; skips (with the reason) when not root or without /dev/net/tun.
+# PROT=ring3|ring3-kpti puts prot=$PROT first on every guest's command line.
 set -u
 B=${BUILD:?}/refkernel
 KHZ=$("$B/tsckhz")
@@ -47,7 +48,7 @@ guest() {
 		-nodefaults -no-user-config -nographic -serial stdio -no-reboot \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 ${MMIO_GLOBAL--global virtio-mmio.force-legacy=false} \
 		-netdev "${5:-tap,id=n0,ifname=tap0,script=no,downscript=no}" -device "${4:-virtio-net-device},netdev=n0" \
-		-kernel "$1" -append "tsc_khz=$KHZ ip=$GUEST_IP/24 ${6:-} -- $3" > "$out" 2>&1 &
+		-kernel "$1" -append "${PROT:+prot=$PROT }tsc_khz=$KHZ ip=$GUEST_IP/24 ${6:-} -- $3" > "$out" 2>&1 &
 	qpid=$!
 	for _ in $(seq 150); do grep -q "ukbench: ready" "$out" && return 0; sleep 0.2; done
 	return 1

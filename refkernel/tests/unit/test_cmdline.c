@@ -235,3 +235,43 @@ Test(cmdline, random_lines)
 		free(copy);
 	}
 }
+
+/* The kernel's parameter table: everything refkernel.h documents and what
+ * QEMU adds is known; anything else is named. */
+Test(cmdline, known_parameters)
+{
+	cr_assert_eq(parse("tsc_khz=1 ip=10.0.0.2/24 gw=10.0.0.1 net_nocsum arp_reachable_ms=100 "
+			   "sched_slice_ms=5 hostname=h boot_trace crash_test prot=ring3 "
+			   "virtio_mmio.device=512@0xfeb00e00:12 -- notakey=1 --bogus"), 0);
+	cr_assert_null(cmdline_unknown(&cl, cmdline_known));
+	cr_assert_eq(parse("tsc_khz=1 tsc_kHz=2 quiet"), 0);
+	cr_assert_str_eq(cmdline_unknown(&cl, cmdline_known), "tsc_kHz");
+	cr_assert_eq(parse("quiet"), 0);
+	cr_assert_str_eq(cmdline_unknown(&cl, cmdline_known), "quiet");
+	cr_assert_eq(parse("virtio_mmio.devic=1"), 0);
+	cr_assert_str_eq(cmdline_unknown(&cl, cmdline_known), "virtio_mmio.devic");
+	static const char *const none[] = { NULL };
+	cr_assert_eq(parse("-- a b"), 0);
+	cr_assert_null(cmdline_unknown(&cl, none));
+	cr_assert_eq(parse("x"), 0);
+	cr_assert_str_eq(cmdline_unknown(&cl, none), "x");
+}
+
+Test(cmdline, choices)
+{
+	static const char *const prot[] = { "ring0", "ring3", "ring3-kpti", NULL };
+	cr_assert_eq(parse("tsc_khz=1"), 0);
+	cr_assert_eq(cmdline_choice(&cl, "prot", prot), 0);
+	cr_assert_eq(parse("prot=ring0"), 0);
+	cr_assert_eq(cmdline_choice(&cl, "prot", prot), 0);
+	cr_assert_eq(parse("prot=ring3"), 0);
+	cr_assert_eq(cmdline_choice(&cl, "prot", prot), 1);
+	cr_assert_eq(parse("prot=ring0 prot=ring3-kpti"), 0); /* the last one wins */
+	cr_assert_eq(cmdline_choice(&cl, "prot", prot), 2);
+	cr_assert_eq(parse("prot=ring3-KPTI"), 0);
+	cr_assert_eq(cmdline_choice(&cl, "prot", prot), -EINVAL);
+	cr_assert_eq(parse("prot"), 0);
+	cr_assert_eq(cmdline_choice(&cl, "prot", prot), -EINVAL);
+	cr_assert_eq(parse("prot=ring"), 0);
+	cr_assert_eq(cmdline_choice(&cl, "prot", prot), -EINVAL);
+}
