@@ -139,6 +139,12 @@ struct cmdline;
 struct netdev;
 struct virtio_dev;
 extern struct net_stack *knet_stack;      /* NULL without a network */
+/* net= on the command line: where received frames and the stack's timers
+ * are processed (kernel/net.c). */
+enum knet_mode { KNET_INLINE, KNET_THREAD, KNET_POLL };
+extern enum knet_mode knet_mode;
+extern uint64_t knet_spin_ns;             /* net=poll: a wait spins this long first */
+extern uint64_t knet_thread_runs, knet_spin_hits, knet_spin_misses;
 void     knet_init(const struct cmdline *cl);
 uint64_t knet_poll(void);
 void     knet_flush(void);                 /* notify the device of queued frames */

@@ -8,6 +8,9 @@
 #include "syscall.h"
 
 struct net_stack *knet_stack __attribute__((weak));
+enum knet_mode knet_mode __attribute__((weak)) = KNET_INLINE;
+uint64_t knet_spin_ns __attribute__((weak)), knet_spin_hits __attribute__((weak)),
+	knet_spin_misses __attribute__((weak));
 
 __attribute__((weak)) void knet_init(const struct cmdline *cl)
 {
