@@ -142,12 +142,12 @@ extern struct net_stack *knet_stack;      /* NULL without a network */
 /* net= on the command line: where received frames and the stack's timers
  * are processed (kernel/net.c). */
 enum knet_mode { KNET_INLINE, KNET_THREAD, KNET_POLL };
-extern enum knet_mode knet_mode;
-extern uint64_t knet_spin_ns;             /* net=poll: a wait spins this long first */
-extern uint64_t knet_thread_runs, knet_spin_hits, knet_spin_misses;
 void     knet_init(const struct cmdline *cl);
 uint64_t knet_poll(void);
 void     knet_flush(void);                 /* notify the device of queued frames */
+/* net=poll: spin on the rings up to poll_us= for (ready)(ctx); false at once
+ * in the other modes. kwait_until calls it before it first halts. */
+bool     knet_spin(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns);
 void     knet_print_counters(void);
 int      vnet_init(struct virtio_dev *d, struct netdev *dev, bool nocsum);
 void     vnet_print_counters(void);

@@ -63,31 +63,12 @@ uint64_t irq_events_now(void)
 	return irq_events;
 }
 
-/* net=poll: before the first halt, spin on the rings for knet_spin_ns
- * (interrupts stay off: nothing else runs meanwhile). True if (ready) came. */
-static bool spin_ready(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns)
-{
-	uint64_t end = time_ns() + knet_spin_ns;
-	if (deadline_ns && deadline_ns < end)
-		end = deadline_ns;
-	do {
-		knet_poll();
-		if (ready(ctx)) {
-			knet_spin_hits++;
-			return true;
-		}
-		__asm__ volatile("pause");
-	} while (time_ns() < end);
-	knet_spin_misses++;
-	return false;
-}
-
 /* Until (ready)(ctx) or (deadline_ns) (0: none): poll the network, halt
  * between interrupts and network ticks. Returns 0, or -ETIMEDOUT. */
 int kwait_until(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns)
 {
 	uint64_t seen = irq_events_now();
-	if (knet_mode == KNET_POLL && knet_stack && !ready(ctx) && spin_ready(ready, ctx, deadline_ns))
+	if (knet_spin(ready, ctx, deadline_ns)) /* net=poll: spin on the rings first */
 		return 0;
 	for (;;) {
 		uint64_t tick = knet_poll();

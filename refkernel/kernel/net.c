@@ -21,13 +21,13 @@
 #include "../net/net_platform.h"
 
 struct net_stack *knet_stack;
-enum knet_mode knet_mode = KNET_INLINE;
-uint64_t knet_spin_ns;             /* net=poll: how long a wait spins */
+static enum knet_mode knet_mode = KNET_INLINE;
+static uint64_t knet_spin_ns;      /* net=poll: how long a wait spins */
 static struct netdev netdev;
 static uint64_t next_tick_ns;
 static struct thread *net_thread;  /* net=thread, once it has run */
 static bool rx_pending;            /* an interrupt came since the thread last looked */
-uint64_t knet_thread_runs, knet_spin_hits, knet_spin_misses;
+static uint64_t knet_thread_runs, knet_spin_hits, knet_spin_misses;
 
 void *netp_alloc(size_t size)
 {
@@ -212,6 +212,27 @@ uint64_t knet_poll(void)
 		return 0;
 	rx_and_timers();
 	return next_tick_ns;
+}
+
+/* net=poll: before a wait first halts, spin on the rings for knet_spin_ns
+ * (interrupts stay off: nothing else runs meanwhile). True if (ready) came. */
+bool knet_spin(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns)
+{
+	if (knet_mode != KNET_POLL || !knet_stack || ready(ctx))
+		return false;
+	uint64_t end = time_ns() + knet_spin_ns;
+	if (deadline_ns && deadline_ns < end)
+		end = deadline_ns;
+	do {
+		knet_poll();
+		if (ready(ctx)) {
+			knet_spin_hits++;
+			return true;
+		}
+		__asm__ volatile("pause");
+	} while (time_ns() < end);
+	knet_spin_misses++;
+	return false;
 }
 
 /* After every system call and switch: frames to the device leave, and a

@@ -8,9 +8,6 @@
 #include "syscall.h"
 
 struct net_stack *knet_stack __attribute__((weak));
-enum knet_mode knet_mode __attribute__((weak)) = KNET_INLINE;
-uint64_t knet_spin_ns __attribute__((weak)), knet_spin_hits __attribute__((weak)),
-	knet_spin_misses __attribute__((weak));
 
 __attribute__((weak)) void knet_init(const struct cmdline *cl)
 {
@@ -20,6 +17,11 @@ __attribute__((weak)) void knet_init(const struct cmdline *cl)
 
 __attribute__((weak)) uint64_t knet_poll(void) { return 0; }
 __attribute__((weak)) void knet_flush(void) { }
+__attribute__((weak)) bool knet_spin(bool (*ready)(void *), void *ctx, uint64_t deadline_ns)
+{
+	(void)ready; (void)ctx; (void)deadline_ns;
+	return false;
+}
 __attribute__((weak)) void knet_print_counters(void) { }
 
 int64_t sys_nonet(uint64_t fd, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f)

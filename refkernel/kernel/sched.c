@@ -5,12 +5,13 @@
  * runs sched_tick(): wake sleepers whose deadline passed, and ask for a
  * switch when the slice is over; trap.c then diverts the interrupted thread
  * into sched_preempted() on its own kernel stack (ksched.h).
- * Who runs next: kernel threads first (woken at the head of runq), then
- * threads woken or started (runq, FIFO), then preempted CPU-bound threads
- * (preq, FIFO) — unless preq's head has waited a whole slice, which bounds
- * how long a compute-bound thread can be kept off the CPU. A thread
- * preempted within a slice of its wake-up (a server in the middle of a
- * request, preempted for a kernel thread) keeps its place at the head.
+ * Round robin, with two exceptions that keep a server's latency off the
+ * slice length (net=thread, docs/architecture.md): a kernel thread, and a
+ * thread a kernel thread wakes, go to the head of the run queue (kernel
+ * threads first); and a thread preempted within a slice of its wake-up (a
+ * server in the middle of a request) goes back there rather than behind a
+ * compute-bound thread. Both only reorder runnable threads: a thread that
+ * computes for a whole slice goes to the tail, so nobody waits past it.
  * Every data structure here is touched with interrupts off: in syscalls
  * (IF=0 by the entry) or in interrupt handlers. */
 #include "kernel.h"
@@ -29,8 +30,7 @@ struct thread *sched_current;
 uint64_t sched_switches, sched_preemptions;
 uint64_t sched_slice_ns = 10000000; /* 10 ms, sched_slice_ms= on the command line */
 static struct thread boot_thread;
-static struct qnode runq = QUEUE_INIT(runq), preq = QUEUE_INIT(preq), all = QUEUE_INIT(all),
-	dead = QUEUE_INIT(dead);
+static struct qnode runq = QUEUE_INIT(runq), all = QUEUE_INIT(all), dead = QUEUE_INIT(dead);
 static int nthreads = 1, next_tid = 2;
 static uint64_t dead_cpu_ns; /* CPU time of threads that have exited */
 static bool need_resched, multi;
@@ -103,34 +103,18 @@ uint64_t sched_cpu_ns(bool process)
 }
 bool sched_multi(void) { return multi; }
 
-/* Another thread could take the CPU. */
-static bool others_runnable(void) { return !q_empty(&runq) || !q_empty(&preq); }
-
-static void q_insert_before(struct qnode *at, struct qnode *n)
+/* Into runq: at its tail, or (early) at its head behind the kernel threads
+ * already there. */
+static __attribute__((noinline)) void enqueue(struct thread *t, bool early)
 {
-	n->prev = at->prev;
-	n->next = at;
-	at->prev->next = n;
-	at->prev = n;
-}
-
-/* At the head of runq, behind the kernel threads already there. */
-static void push_front(struct thread *t)
-{
-	struct qnode *p = runq.next;
-	while (p != &runq && QUEUE_ENTRY(p, struct thread, rq)->kfn)
-		p = p->next;
-	q_insert_before(p, &t->rq);
-}
-
-static struct qnode *pick_next(uint64_t now)
-{
-	if (!q_empty(&preq)) {
-		struct thread *old = QUEUE_ENTRY(preq.next, struct thread, rq);
-		if (q_empty(&runq) || now - old->queued_at >= sched_slice_ns)
-			return q_pop(&preq);
-	}
-	return q_pop(&runq);
+	struct qnode *p = &runq;
+	if (early)
+		for (p = runq.next; p != &runq && QUEUE_ENTRY(p, struct thread, rq)->kfn && !t->kfn;)
+			p = p->next;
+	t->rq.prev = p->prev;
+	t->rq.next = p;
+	p->prev->next = &t->rq;
+	p->prev = &t->rq;
 }
 
 static uint64_t earliest_deadline(void)
@@ -150,7 +134,7 @@ static uint64_t earliest_deadline(void)
 static void arm_timer(void)
 {
 	uint64_t d = earliest_deadline();
-	if (others_runnable()) {
+	if (!q_empty(&runq)) {
 		uint64_t slice_end = sched_current->slice_start + sched_slice_ns;
 		if (!d || slice_end < d)
 			d = slice_end;
@@ -172,10 +156,7 @@ void sched_wake(struct thread *t, int result)
 	t->wait = W_NONE;
 	t->wake_result = result;
 	t->woke_at = time_ns();
-	if (t->kfn)
-		q_insert_before(runq.next, &t->rq); /* kernel threads first */
-	else
-		q_push(&runq, &t->rq);
+	enqueue(t, t->kfn || sched_current->kfn);
 	need_resched = true;
 	if (multi)
 		arm_timer(); /* the current thread's slice now has an end */
@@ -189,7 +170,7 @@ void sched_tick(void)
 		if (t->state == T_BLOCKED && t->deadline && now >= t->deadline)
 			sched_wake(t, -ETIMEDOUT);
 	}
-	if (others_runnable() && now >= sched_current->slice_start + sched_slice_ns)
+	if (!q_empty(&runq) && now >= sched_current->slice_start + sched_slice_ns)
 		need_resched = true;
 	if (multi)
 		arm_timer();
@@ -224,7 +205,7 @@ static void schedule(void)
 	uint64_t seen = irq_events_now();
 	need_resched = false;
 	prev->cpu_ns += run_ns(prev, time_ns()); /* its run ends here, before any idling */
-	while (!(n = pick_next(time_ns()))) {
+	while (!(n = q_pop(&runq))) {
 		kwait(earliest_deadline(), &seen); /* interrupts run here: sched_tick, sched_events; idle_ns counts */
 		sched_tick();
 		sched_events();
@@ -261,10 +242,9 @@ int sched_block(enum wait_kind kind, uint64_t deadline)
 
 void sched_yield(void)
 {
-	if (!others_runnable())
+	if (q_empty(&runq))
 		return;
-	sched_current->queued_at = time_ns();
-	q_push(&preq, &sched_current->rq); /* behind everyone, as a preempted thread */
+	enqueue(sched_current, false);
 	schedule();
 }
 
@@ -272,7 +252,7 @@ void sched_yield(void)
 void sched_preempt_check(struct x86_regs *r)
 {
 	struct thread *t = sched_current;
-	if (!need_resched || !multi || !others_runnable() || r->rip >= 0x0000800000000000ULL || !(r->rflags & (1 << 9)))
+	if (!need_resched || !multi || q_empty(&runq) || r->rip >= 0x0000800000000000ULL || !(r->rflags & (1 << 9)))
 		return;
 	t->uctx = *r;
 	r->rip = (uint64_t)x86_preempted;
@@ -285,14 +265,8 @@ void sched_preempt_check(struct x86_regs *r)
 __attribute__((noreturn)) void sched_preempted(void)
 {
 	struct thread *t = sched_current;
-	uint64_t now = time_ns();
 	sched_preemptions++;
-	if (t->woke_at && now - t->woke_at < sched_slice_ns && !t->kfn) {
-		push_front(t); /* woken from a block recently: not CPU-bound, keeps its place */
-	} else {
-		t->queued_at = now;
-		q_push(&preq, &t->rq);
-	}
+	enqueue(t, t->woke_at && time_ns() - t->woke_at < sched_slice_ns); /* woken recently: not CPU-bound */
 	schedule();
 	x86_resume_app(&t->uctx);
 }
@@ -365,7 +339,7 @@ static struct thread *thread_new(void (*start)(void))
 static void thread_run(struct thread *t)
 {
 	q_push(&all, &t->all);
-	q_push(&runq, &t->rq);
+	enqueue(t, false);
 	arm_timer();
 }
 
