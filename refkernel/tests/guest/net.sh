@@ -4,7 +4,7 @@
 # out), and drive them from the host's Linux stack inside that namespace.
 # Prints TAP; skips (with the reason) when not root or without /dev/net/tun.
 # NET_MODE=thread|poll boots every guest with net=NET_MODE and runs a subset
-# (13 of 21: echo, httpd, kvstore and the lossy path; not the transport
+# (13 of 23: echo, httpd, kvstore and the lossy path; not the transport
 # variants, the 10 s ARP-expiry run nor the net=thread/inline comparison,
 # which picks its modes itself); make netguest runs it under both after the
 # full run under the default (inline).
@@ -33,7 +33,7 @@ not_ok() {
 	tr -d '\r' < "$out" | cut -c1-200 | sed 's/^/#   guest: /' | tail -n 8
 }
 full() { [ -z "${NET_MODE:-}" ]; }
-if full; then TESTS=21; else TESTS=13; fi
+if full; then TESTS=23; else TESTS=13; fi
 echo "1..$TESTS"
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/net/tun ]; then
 	for i in $(seq $TESTS); do echo "ok $i - network test $i # SKIP needs root and /dev/net/tun"; done
@@ -117,6 +117,20 @@ fi
 guest "$B/kvstore.img" microvm "--port 6379"
 client redis-benchmark -h $GUEST_IP -p 6379 -t ping,set,get,incr,mset -n 20000 -P 16 -q
 if [ "$(grep -c 'requests per second' "$out.client")" -ge 5 ]; then ok "kvstore serves redis-benchmark"; else not_ok "kvstore under redis-benchmark"; fi
+
+# Bad switch values: one line, exit status 251 (KEXIT_CMDLINE), no hang.
+refused() { # "KERNEL_PARAMS" "EXPECTED LINE"
+	timeout 60 qemu-system-x86_64 -M microvm -accel tcg -cpu max -m 64 -nodefaults -no-user-config \
+		-nographic -serial stdio -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-kernel "$B/echo.img" -append "tsc_khz=$KHZ $1 -- --port 7" > "$out" 2>&1
+	st=$?
+	if [ $st -eq 251 ] && tr -d '\r' < "$out" | grep -qF "$2"; then ok "$1 is refused: \"$2\", status 251"
+	else not_ok "$1: status $st, want 251 and \"$2\""; fi
+}
+if full; then
+refused "net=fast" "bad command line: net=fast (want inline, thread or poll)"
+refused "net=thread poll_us=20" "bad command line: poll_us= is for net=poll only"
+fi
 
 # net=thread against net=inline (issue 17): netbusy computes in both of its
 # threads for 4 s after listen(), then echoes beside its compute thread. The
