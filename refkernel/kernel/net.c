@@ -196,11 +196,10 @@ void knet_init(const struct cmdline *cl)
 		if (sched_kthread("net", net_thread_main, NULL) < 0)
 			kpanic(KEXIT_OOM, "out of memory for the network thread");
 		sched_yield(); /* it runs once and waits: in place before the program starts */
-	}
-	if (knet_mode == KNET_THREAD)
 		kprintf("refkernel: net=thread\n");
-	else if (knet_mode == KNET_POLL)
+	} else if (knet_mode == KNET_POLL) {
 		kprintf("refkernel: net=poll poll_us=%lu\n", (unsigned long)(knet_spin_ns / 1000));
+	}
 }
 
 /* Received frames, then timers when due. Returns the time the next tick is
