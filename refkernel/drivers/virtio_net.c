@@ -7,7 +7,8 @@
  * device offers it: TCP/UDP checksums go out partial with NEEDS_CSUM, and
  * frames marked DATA_VALID or NEEDS_CSUM skip the stack's own check; without
  * it the stack computes and verifies every checksum itself.
- * Interrupts only acknowledge (irq.c); frames are taken in vnet_poll().
+ * Interrupts only acknowledge (irq.c) and tell dev->rx_notify (net=thread
+ * wakes its thread there); frames are taken in vnet_poll().
  * A legacy device (virtio-mmio version 1) works alike, with the 10-byte
  * header of a device without VIRTIO_F_VERSION_1 and MRG_RXBUF (§5.1.6.1). */
 #include "kernel.h"
@@ -31,6 +32,7 @@
 
 struct vnet {
 	struct virtio_dev *vdev;
+	struct netdev *dev;
 	struct virtq rxq, txq;
 	uint64_t rx_pa, tx_pa;    /* NQ buffers each, VNET_BUF apart */
 	uint8_t *rx_va, *tx_va;
@@ -133,6 +135,8 @@ static void vnet_irq(void *ctx)
 	struct vnet *v = ctx;
 	virtio_ack_irq(v->vdev);
 	v->irqs++;
+	if (v->dev && v->dev->rx_notify) /* interrupt context: it only wakes */
+		v->dev->rx_notify(v->dev);
 }
 
 static const struct netdev_ops vnet_ops = { vnet_link_up, vnet_poll };
@@ -177,6 +181,7 @@ int vnet_init(struct virtio_dev *d, struct netdev *dev, bool nocsum)
 		rx_post(v);
 	*dev = (struct netdev){ .tx = vnet_tx, .ops = &vnet_ops, .priv = v,
 				.features = v->tx_csum ? NETDEV_F_TX_CSUM : 0 };
+	v->dev = dev;
 	for (int i = 0; i < NETDEV_ADDR_LEN; i++)
 		dev->mac[i] = (offered & (1ULL << VIRTIO_NET_F_MAC)) ? virtio_config8(d, (unsigned)i)
 								 : (uint8_t)(i == 0 ? 0x02 : rand_u32());

@@ -164,9 +164,15 @@ struct cmdline;
 struct netdev;
 struct virtio_dev;
 extern struct net_stack *knet_stack;      /* NULL without a network */
+/* net= on the command line: where received frames and the stack's timers
+ * are processed (kernel/net.c). */
+enum knet_mode { KNET_INLINE, KNET_THREAD, KNET_POLL };
 void     knet_init(const struct cmdline *cl);
 uint64_t knet_poll(void);
 void     knet_flush(void);                 /* notify the device of queued frames */
+/* net=poll: spin on the rings up to poll_us= for (ready)(ctx); false at once
+ * in the other modes. kwait_until calls it before it first halts. */
+bool     knet_spin(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns);
 void     knet_print_counters(void);
 /* kernel/api.c: the REST API (api=PORT), a kernel thread; only in images
  * with the network (nonet.c: the others' knet_init refuses api=) */

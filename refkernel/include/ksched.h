@@ -50,6 +50,7 @@ struct thread {
 	struct qnode all;          /* every live thread */
 	struct futex_waiter fw;    /* while in futex_wait */
 	uint64_t slice_start;
+	uint64_t woke_at;          /* last wake from a block (0: never blocked): keeps its place if recent */
 	uint64_t cpu_ns;           /* CPU time of finished runs, idle excluded */
 	uint64_t run_start, idle_mark; /* this run: time_ns() and idle_ns when it began */
 	struct sys_call_rec call;  /* for the crash report of a fault inside a syscall */

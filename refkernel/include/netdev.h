@@ -53,6 +53,10 @@ struct netdev {
 	uint32_t features;  /* NETDEV_F_* the driver offers */
 	void *priv;         /* owned by the driver */
 	void *stack;        /* owned by the stack: set by net_stack_create() */
+	/* Set by whoever runs the stack (the kernel), MAY be NULL: the driver
+	 * calls it from its interrupt handler when frames may have arrived. It
+	 * runs in interrupt context and MUST NOT enter the stack. */
+	void (*rx_notify)(struct netdev *dev);
 };
 
 #endif

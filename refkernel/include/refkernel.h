@@ -28,6 +28,10 @@
  *   prot=ring0|ring3|ring3-kpti  the application at ring 0 (default), at
  *                      ring 3 (user pages, SYSCALL/SYSRET), or at ring 3 with
  *                      a user page table of its own (KPTI); printed when not ring0
+ *   net=inline|thread|poll  where the network stack runs: in the waiting
+ *                      syscall (default), in a kernel thread the device
+ *                      interrupt wakes, or spinning on the rings before a wait
+ *   poll_us=N          net=poll: how long a wait spins (50; 1..100000)
  * Any other parameter is refused (KEXIT_PARAM); the table is
  * cmdline_known[] in lib/cmdline.c. QEMU's virtio_mmio.device= is accepted.
  *

@@ -247,5 +247,7 @@ void app_start(int argc, char **argv)
 	boot_trace_print();
 	kprintf("refkernel: boot_us=%lu entry_to_main tsc_khz=%lu cal=%s\n", (unsigned long)(boot_ns / 1000),
 		(unsigned long)time_tsc_khz, time_cal);
+	if (sched_multi())
+		irq_enable(); /* kernel threads exist (net=thread): the program is preemptible from its first instruction */
 	x86_enter_app(entry, sp);
 }

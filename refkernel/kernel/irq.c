@@ -68,6 +68,8 @@ uint64_t irq_events_now(void)
 int kwait_until(bool (*ready)(void *ctx), void *ctx, uint64_t deadline_ns)
 {
 	uint64_t seen = irq_events_now();
+	if (knet_spin(ready, ctx, deadline_ns)) /* net=poll: spin on the rings first */
+		return 0;
 	for (;;) {
 		uint64_t tick = knet_poll();
 		if (ready(ctx))

@@ -22,6 +22,11 @@ void kapi_init(const struct cmdline *cl) __attribute__((weak, alias("knet_init")
 
 __attribute__((weak)) uint64_t knet_poll(void) { return 0; }
 __attribute__((weak)) void knet_flush(void) { }
+__attribute__((weak)) bool knet_spin(bool (*ready)(void *), void *ctx, uint64_t deadline_ns)
+{
+	(void)ready; (void)ctx; (void)deadline_ns;
+	return false;
+}
 __attribute__((weak)) void knet_print_counters(void) { }
 
 int64_t sys_nonet(uint64_t fd, uint64_t b, uint64_t c, uint64_t d, uint64_t e, uint64_t f)

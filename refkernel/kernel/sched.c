@@ -5,6 +5,13 @@
  * runs sched_tick(): wake sleepers whose deadline passed, and ask for a
  * switch when the slice is over; trap.c then diverts the interrupted thread
  * into sched_preempted() on its own kernel stack (ksched.h).
+ * Round robin, with two exceptions that keep a server's latency off the
+ * slice length (net=thread, docs/architecture.md): a kernel thread, and a
+ * thread a kernel thread wakes, go to the head of the run queue (kernel
+ * threads first); and a thread preempted within a slice of its wake-up (a
+ * server in the middle of a request) goes back there rather than behind a
+ * compute-bound thread. Both only reorder runnable threads: a thread that
+ * computes for a whole slice goes to the tail, so nobody waits past it.
  * Every data structure here is touched with interrupts off: in syscalls
  * (IF=0 by the entry) or in interrupt handlers. */
 #include "kernel.h"
@@ -96,6 +103,20 @@ uint64_t sched_cpu_ns(bool process)
 }
 bool sched_multi(void) { return multi; }
 
+/* Into runq: at its tail, or (early) at its head behind the kernel threads
+ * already there. */
+static __attribute__((noinline)) void enqueue(struct thread *t, bool early)
+{
+	struct qnode *p = &runq;
+	if (early)
+		for (p = runq.next; p != &runq && QUEUE_ENTRY(p, struct thread, rq)->kfn && !t->kfn;)
+			p = p->next;
+	t->rq.prev = p->prev;
+	t->rq.next = p;
+	p->prev->next = &t->rq;
+	p->prev = &t->rq;
+}
+
 static uint64_t earliest_deadline(void)
 {
 	uint64_t d = 0;
@@ -134,7 +155,8 @@ void sched_wake(struct thread *t, int result)
 	t->state = T_RUNNABLE;
 	t->wait = W_NONE;
 	t->wake_result = result;
-	q_push(&runq, &t->rq);
+	t->woke_at = time_ns();
+	enqueue(t, t->kfn || sched_current->kfn);
 	need_resched = true;
 	if (multi)
 		arm_timer(); /* the current thread's slice now has an end */
@@ -222,7 +244,7 @@ void sched_yield(void)
 {
 	if (q_empty(&runq))
 		return;
-	q_push(&runq, &sched_current->rq);
+	enqueue(sched_current, false);
 	schedule();
 }
 
@@ -252,7 +274,7 @@ __attribute__((noreturn)) void sched_preempted(void)
 {
 	struct thread *t = sched_current;
 	sched_preemptions++;
-	q_push(&runq, &t->rq);
+	enqueue(t, t->woke_at && time_ns() - t->woke_at < sched_slice_ns); /* woken recently: not CPU-bound */
 	schedule();
 	if (sched_signal_hook) /* sent while it waited (tgkill from the thread that ran) */
 		sched_signal_hook(&t->uctx);
@@ -329,7 +351,7 @@ static struct thread *thread_new(void (*start)(void))
 static void thread_run(struct thread *t)
 {
 	q_push(&all, &t->all);
-	q_push(&runq, &t->rq);
+	enqueue(t, false);
 	arm_timer();
 }
 

@@ -17,7 +17,7 @@
 const char *const cmdline_known[] = {
 	"tsc_khz", "ip", "gw", "net_nocsum", "arp_reachable_ms", "sched_slice_ms",
 	"hostname", "boot_trace", "crash_test",
-	"prot", "api",
+	"prot", "api", "net", "poll_us",
 	"virtio_mmio.device", /* QEMU microvm adds these itself */
 	NULL,
 };

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +46,27 @@ int ukb_printf(const char *fmt, ...)
 	return n;
 }
 
+static const struct ukb_srv *srv_opts; /* the options ukb_srv_opts() filled, for --spin */
+
+/* --spin: a thread that only computes, never making a system call, so that
+ * what a server answers meanwhile shows how the kernel shares the CPU. */
+static void *spin_main(void *arg)
+{
+	volatile unsigned long x = (unsigned long)arg;
+	for (;;)
+		x = x * 6364136223846793005ul + 1442695040888963407ul;
+	return NULL;
+}
+
 void ukb_ready(const char *what, int port)
 {
+	for (long i = 0; srv_opts && i < srv_opts->spin; i++) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, spin_main, (void *)i)) {
+			ukb_printf("%s: cannot start --spin thread %ld\n", what, i);
+			exit(1);
+		}
+	}
 	ukb_printf("ukbench: ready %s port=%d\n", what, port);
 }
 
@@ -184,6 +204,9 @@ void ukb_srv_opts(struct ukb_srv *s, struct ukb_opt *out)
 				   "connection limit (excess ones are closed)" };
 	out[3] = (struct ukb_opt){ "poll", UKB_OPT_FLAG, &s->use_poll, 0, 0,
 				   "use poll(2) instead of epoll" };
+	out[4] = (struct ukb_opt){ "spin", UKB_OPT_INT, &s->spin, 0, 16,
+				   "compute-bound threads to run beside the server (default 0)" };
+	srv_opts = s;
 }
 
 /* ---- signals --------------------------------------------------------- */

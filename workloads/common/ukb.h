@@ -132,9 +132,10 @@ struct ukb_srv {
 	const char *bind;
 	long max_conns;
 	int use_poll;
+	long spin;      /* compute-bound threads beside the server, started by ukb_ready() */
 };
-#define UKB_SRV_NOPTS 4
-/* Fills out[0..UKB_SRV_NOPTS) with --port, --bind, --max-conns, --poll. */
+#define UKB_SRV_NOPTS 5
+/* Fills out[0..UKB_SRV_NOPTS) with --port, --bind, --max-conns, --poll, --spin. */
 void ukb_srv_opts(struct ukb_srv *s, struct ukb_opt *out);
 
 #endif

@@ -176,9 +176,9 @@ img_size=$(stat -c %s "$B/hello.img")
 # 8-byte symbol entries); 81,548 after the second (the program packed
 # without page padding, --gc-sections, unaligned code, no section headers,
 # ULEB128 symbol table, a stripped vDSO), 82,171 with the calibration check.
-# prot= (issue 17: ring-3 entry, GDT, user page table) added 1.7 KiB.
-# make bake prints the breakdown.
-check "hello.img is at most 81 KiB ($img_size bytes)" eval '[ "$img_size" -le 82944 ]'
+# prot= (issue 17: ring-3 entry, GDT, user page table) added 2.6 KiB:
+# 85,142. make bake prints the breakdown.
+check "hello.img is at most 84 KiB ($img_size bytes)" eval '[ "$img_size" -le 86016 ]'
 
 # KVM: only where it is usable, i.e. not slower than TCG for ring-0 code.
 # The probe decides: hello booted under both, KVM given at most 10 s. Only

@@ -7,6 +7,7 @@
  *   netcheck send HOST PORT BYTES      BYTES of a pattern to a sink; prints their sha256
  *   netcheck refused HOST PORT 0       a connect to a closed port must be refused (RST)
  *   netcheck synflood HOST PORT N      N bare SYNs from random ports in one burst (raw socket)
+ *   netcheck rtt HOST PORT N           N 64-byte echoes 5 ms apart on one connection: p50/p99/max
  *   netcheck badframes IFACE DSTIP N   malformed frames out of IFACE (packet socket), N rounds
  *   netcheck arpwatch IFACE SRCIP S    for S seconds, count the ARP packets SRCIP sends
  *                                      (broadcast requests, unicast requests, replies)
@@ -176,6 +177,50 @@ static int conns(int n)
 	}
 	printf("netcheck: %d connections open at once, %d echoed, %d closed cleanly\n", open_ok, echoed, clean);
 	return clean == n ? 0 : 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* (n) round trips of 64 bytes on one TCP connection, 5 ms apart (so a
+ * compute-bound thread beside the server holds the CPU when each arrives);
+ * prints the latency quantiles. Fails only when an echo is lost or wrong. */
+static int rtt(int n)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	double *lat = calloc((size_t)n, sizeof(double));
+	if (!lat || fd < 0 || connect(fd, (void *)&peer, sizeof(peer)))
+		return fail("connect");
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	for (int i = 0; i < n; i++) {
+		char msg[64], buf[64];
+		memset(msg, 'a' + i % 26, sizeof(msg));
+		double t0 = now();
+		if (send(fd, msg, sizeof(msg), MSG_NOSIGNAL) != (ssize_t)sizeof(msg))
+			return fail("send");
+		size_t got = 0;
+		while (got < sizeof(buf)) {
+			struct pollfd p = { fd, POLLIN, 0 };
+			ssize_t r = poll(&p, 1, 10000) == 1 ? recv(fd, buf + got, sizeof(buf) - got, 0) : -1;
+			if (r <= 0)
+				return fail("echo not received in 10 s");
+			got += (size_t)r;
+		}
+		lat[i] = (now() - t0) * 1e6;
+		if (memcmp(buf, msg, sizeof(msg))) {
+			errno = 0;
+			return fail("echo differs");
+		}
+		usleep(5000);
+	}
+	close(fd);
+	qsort(lat, (size_t)n, sizeof(double), cmp_double);
+	printf("netcheck: rtt %d round trips p50 %.0f us p99 %.0f us max %.0f us\n", n, lat[n / 2],
+	       lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], lat[n - 1]);
+	return 0;
 }
 
 static uint8_t *pattern(long bytes)
@@ -358,7 +403,7 @@ static int arpwatch(const char *ifname, uint32_t src, double secs)
 int main(int argc, char **argv)
 {
 	if (argc != 5) {
-		fprintf(stderr, "usage: netcheck udp|tcp|conns|send|refused|synflood HOST PORT N\n"
+		fprintf(stderr, "usage: netcheck udp|tcp|conns|send|refused|synflood|rtt HOST PORT N\n"
 				"       netcheck badframes IFACE DSTIP ROUNDS\n"
 				"       netcheck arpwatch IFACE SRCIP SECONDS\n");
 		return 2;
@@ -398,6 +443,8 @@ int main(int argc, char **argv)
 		return refused();
 	if (!strcmp(argv[1], "synflood"))
 		return synflood((int)n);
+	if (!strcmp(argv[1], "rtt") && n > 0 && n <= 100000)
+		return rtt((int)n);
 	fprintf(stderr, "netcheck: unknown mode %s\n", argv[1]);
 	return 2;
 }
