@@ -147,7 +147,7 @@ int app_refkernel_prepare(struct tg_run *r, const struct app_def *a, char *why, 
 	tg_arg(r, "-initrd");
 	tg_arg(r, "%s", cpio);
 	tg_arg(r, "-append");
-	tg_arg(r, "%s%stsc_khz=%.0f -- %s", nt_guest_cmdline(&r->net), tg_api_cmdline(r), ut_tsc_khz(), cmd);
+	tg_arg(r, "%s%s%stsc_khz=%.0f -- %s", nt_guest_cmdline(&r->net), r->spec->params, tg_api_cmdline(r), ut_tsc_khz(), cmd);
 	return 0;
 }
 

@@ -180,17 +180,20 @@ static int int_list(const struct ini_kv *kv, int lo, int hi, int *out, int max, 
 	return 0;
 }
 
-/* Which keys each kind takes: built-in kinds only baseline_of. */
+/* Which keys each kind takes: built-in kinds only baseline_of, and the
+ * refkernel's kernel parameters (params). */
 static const char *const image_keys[] = { "kernel", "initrd", "disk", "machine", "append",
 	"qemu_args", "ready", "exit_status", "exit_code", "exit_device", "reset_ok", "net_device",
 	"cpu", "optional", NULL };
 static const char *const command_keys[] = { "command", "cleanup", "tap", "kernel", "initrd",
 	"disk", "ready", "exit_status", "optional", NULL };
+static const char *const refkernel_keys[] = { "params", NULL };
 
 static int takes(const struct tg_ops *o, const char *key)
 {
 	const char *const *k = o == &tg_qemu_image_ops ? image_keys :
-			       o == &tg_command_ops ? command_keys : NULL;
+			       o == &tg_command_ops ? command_keys :
+			       o == &tg_refkernel_ops ? refkernel_keys : NULL;
 
 	for (; k && *k; k++)
 		if (!strcmp(*k, key))
@@ -242,8 +245,16 @@ static int parse_target(const struct ini_sec *s, const char *name, struct tg_spe
 
 			snprintf(msg, sizeof msg, "kind = %s does not take '%s'%s", t->ops->kind, kv->key,
 				 t->foreign ? " (see experiments/README.md)" :
+				 t->ops == &tg_refkernel_ops ? " (kind = refkernel takes params and baseline_of)" :
 				 " (a built-in kind takes only baseline_of)");
 			return bad(why, n, path, kv->line, "%s", msg);
+		}
+		if (!strcmp(kv->key, "params")) {	/* words before tsc_khz=...; no "--" */
+			if (strstr(kv->val, "--") || strchr(kv->val, '%') || strlen(kv->val) + 2 > sizeof t->params)
+				return bad(why, n, path, kv->line, "%s", "params takes kernel parameters "
+					   "only (no '--', no %-substitution, under 254 characters)");
+			snprintf(t->params, sizeof t->params, "%s ", kv->val);
+			continue;
 		}
 		if (!strcmp(kv->key, "kernel") || !strcmp(kv->key, "initrd")) {
 			if (file_path(kv->key[0] == 'k' ? t->kernel : t->initrd, sizeof t->kernel, dir,

@@ -101,7 +101,7 @@ static int refkernel_prepare(struct tg_run *r, char *why, size_t n)
 	tg_arg(r, "-kernel");
 	tg_arg(r, "%s", r->image);
 	tg_arg(r, "-append");
-	tg_arg(r, "%s%stsc_khz=%.0f -- %s", nt_guest_cmdline(&r->net), tg_api_cmdline(r), ut_tsc_khz(),
+	tg_arg(r, "%s%s%stsc_khz=%.0f -- %s", nt_guest_cmdline(&r->net), r->spec->params, tg_api_cmdline(r), ut_tsc_khz(),
 	       r->args);
 	return 0;
 }

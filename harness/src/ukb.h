@@ -299,6 +299,7 @@ struct tg_spec {	/* a target as configured (built-in, or [target X] in an .ini) 
 	char baseline_of[UKB_NAME];	/* the report's ratio column for this target */
 	int foreign;		/* not ours: exit codes are not the refkernel's */
 	int optional;		/* optional = yes: absent files skip the job, with the reason */
+	char params[256];	/* kind = refkernel: kernel parameters before the built-in ones ("" or ends in ' ') */
 };
 
 struct tg_run {		/* one launch of one workload on one target */

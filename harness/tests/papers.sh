@@ -24,7 +24,7 @@ status() { timeout -k 5 120 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
 
 papers=$(ls "$root"/experiments/papers/*.ini)
 np=$(echo "$papers" | wc -l)
-echo "1..$((np + 8))"
+echo "1..$((np + 9))"
 
 # ---- every figure's file: parsed, its jobs listed, a duration estimated ----
 for f in $papers; do
@@ -40,6 +40,15 @@ for f in $papers; do
 		sed 's/^/# /' "$tmp/err" | head -5
 	fi
 done
+
+# ---- the other experiment files parse (their files may not be built yet) ----
+bad=
+for f in "$root"/experiments/*.ini; do
+	status "$UK" bench --dry-run "$f"
+	[ $st = 0 ] && grep -q "estimated ~" "$tmp/out" || bad="$bad $(basename "$f")"
+done
+[ -z "$bad" ] && ok "every experiments/*.ini passes --dry-run (architecture.ini among them)" ||
+	nok "experiments/*.ini refused by --dry-run:$bad" "$tmp/err"
 
 # ---- a bad file: the same file:line as a real run, exit 2, nothing started ----
 printf '[experiment]\nreps = 2\n[run a]\ntargets = native\nworkloads = hello\nbogus = 1\n' >"$tmp/bad.ini"

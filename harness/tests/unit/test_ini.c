@@ -184,3 +184,22 @@ Test(experiment, api_key)
 	cr_assert_str_eq(tg_api_cmdline(&r), "api=8000 ");
 	cr_assert_eq(r.api, 2, "marked as served for the load phase");
 }
+
+/* kind = refkernel takes params (kernel parameters put first on its command
+ * line); "--" or a substitution there is refused, as is params elsewhere. */
+Test(experiment, refkernel_params)
+{
+	struct run_plan p;
+	char why[256];
+	const char *text = "[target r3]\nkind = refkernel\nparams = prot=ring3 net=thread\n"
+			   "[run a]\ntargets = refkernel, r3\nworkloads = syscall\n";
+
+	cr_assert_eq(load(text, &p, why, sizeof why), 0, "%s", why);
+	cr_assert_eq(p.njobs, 2);
+	cr_assert_str_eq(p.jobs[0].spec.params, "");
+	cr_assert_str_eq(p.jobs[1].spec.params, "prot=ring3 net=thread ");
+	free(p.jobs);
+	ex_error("[target r3]\nkind = refkernel\nparams = prot=ring3 -- x\n", ":3: params takes kernel parameters only");
+	ex_error("[target r3]\nkind = refkernel\nparams = ip=%i\n", ":3: params takes kernel parameters only");
+	ex_error("[target c]\nkind = container\nparams = x\n", ":3: kind = container does not take 'params'");
+}
