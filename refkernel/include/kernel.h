@@ -83,11 +83,14 @@ bool     mm_region_next(uint64_t addr, struct mm_region *out);
  * frame: the physical frame of page (pgoff) of (obj), which a shared mapping
  * maps (the file's own page: writes reach read(2) and every other mapping);
  * 0 when there is none (past the end of the file, no memory): the fault is
- * not resolved. hold/drop: one reference per region (a split region takes
+ * not resolved. fill: copy the bytes of page (pgoff) into (dst), a zeroed
+ * page (bytes past the end of the file stay zero); 0, or < 0 when it cannot.
+ * hold/drop: one reference per region (a split region takes
  * another; (shared) tells whether its pages are the file's). name: the path
  * (length, no NUL; < 0: none) and st_dev/st_ino, for /proc/self/maps. */
 struct mm_pager {
 	uint64_t (*frame)(void *obj, uint64_t pgoff);
+	int     (*fill)(void *obj, uint64_t pgoff, void *dst);
 	void    (*hold)(void *obj, bool shared);
 	void    (*drop)(void *obj, bool shared);
 	int64_t (*name)(void *obj, char *buf, size_t n, uint64_t *dev, uint64_t *ino);
@@ -97,6 +100,10 @@ struct mm_pager {
  * are the file's, supplied by (pg)->frame at each fault, never freed here;
  * else a private copy the caller fills, only named after the file. */
 int      mm_map_file(uint64_t addr, uint64_t len, const struct mm_pager *pg, void *obj, uint64_t off, bool shared);
+/* As mm_map_file(shared false), but the private copy is made page by page:
+ * a page's first fault fills it from the file ((pg)->fill), so the pages a
+ * program never touches (most of a shared library) cost nothing. */
+int      mm_map_file_lazy(uint64_t addr, uint64_t len, const struct mm_pager *pg, void *obj, uint64_t off);
 uint64_t mm_brk_start(uint64_t *cur);     /* brk's base; (*cur) its end now */
 
 void    *mem_map_mmio(uint64_t pa, uint64_t len);  /* uncached device registers */

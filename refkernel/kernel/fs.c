@@ -81,6 +81,17 @@ static uint64_t pg_frame(void *obj, uint64_t pgoff)
 	return VIRT_TO_PHYS(kva);
 }
 
+/* A private mapping's page: the file's bytes, read at the first fault. */
+static int pg_fill(void *obj, uint64_t pgoff, void *dst)
+{
+	struct vnode *vn = obj;
+	uint64_t off = pgoff * PAGE_SIZE;
+	if (off >= vn->size)
+		return 0; /* past the end: zeros (Linux would give SIGBUS) */
+	int64_t r = vn->ops->read(vn, dst, MIN((uint64_t)PAGE_SIZE, vn->size - off), off);
+	return r < 0 ? (int)r : 0;
+}
+
 static void pg_hold(void *obj, bool shared)
 {
 	vfs_ref(obj);
@@ -104,7 +115,7 @@ static int64_t pg_name(void *obj, char *buf, size_t n, uint64_t *dev, uint64_t *
 	return r > 0 ? r - 1 : r;
 }
 
-const struct mm_pager kfs_pager = { pg_frame, pg_hold, pg_drop, pg_name };
+const struct mm_pager kfs_pager = { pg_frame, pg_fill, pg_hold, pg_drop, pg_name };
 
 /* The loaded segments of the program at (path) (bias added) are named
  * after it in /proc/self/maps, as far as they hold file bytes. */
