@@ -149,7 +149,21 @@ void kfs_init(const struct boot_info *bi);
 const uint8_t *kfs_program(const char *path, size_t *len); /* the file, in one buffer */
 extern const struct mm_pager kfs_pager;   /* file mappings of vnodes (obj: struct vnode *) */
 struct elf_info;
-void kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias); /* /proc/self/maps */
+/* Name the loaded segments of the program at (path) after it (/proc/self/maps)
+ * and make their whole file pages, which the loader left untouched
+ * (kfs_paged_span), be copied from the file at their first fault. false:
+ * the file is gone (those pages would read as zeros). */
+bool kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias);
+/* The whole pages [*lo, *hi) of a segment's file bytes (at address va, file
+ * offset off, filesz bytes) paged in from the file; empty (0, 0) when there
+ * are none or the offset is not congruent to the address. */
+static inline void kfs_paged_span(uint64_t va, uint64_t off, uint64_t filesz, uint64_t *lo, uint64_t *hi)
+{
+	*lo = (va + 4095) & ~4095ULL;
+	*hi = (va + filesz) & ~4095ULL;
+	if (((va ^ off) & 4095) || *hi <= *lo)
+		*lo = *hi = 0;
+}
 
 /* kernel/app.c: load the baked application and start it */
 __attribute__((noreturn)) void app_start(int argc, char **argv);
