@@ -83,11 +83,14 @@ bool     mm_region_next(uint64_t addr, struct mm_region *out);
  * frame: the physical frame of page (pgoff) of (obj), which a shared mapping
  * maps (the file's own page: writes reach read(2) and every other mapping);
  * 0 when there is none (past the end of the file, no memory): the fault is
- * not resolved. hold/drop: one reference per region (a split region takes
+ * not resolved. fill: copy the bytes of page (pgoff) into (dst), a zeroed
+ * page (bytes past the end of the file stay zero); 0, or < 0 when it cannot.
+ * hold/drop: one reference per region (a split region takes
  * another; (shared) tells whether its pages are the file's). name: the path
  * (length, no NUL; < 0: none) and st_dev/st_ino, for /proc/self/maps. */
 struct mm_pager {
 	uint64_t (*frame)(void *obj, uint64_t pgoff);
+	int     (*fill)(void *obj, uint64_t pgoff, void *dst);
 	void    (*hold)(void *obj, bool shared);
 	void    (*drop)(void *obj, bool shared);
 	int64_t (*name)(void *obj, char *buf, size_t n, uint64_t *dev, uint64_t *ino);
@@ -97,6 +100,10 @@ struct mm_pager {
  * are the file's, supplied by (pg)->frame at each fault, never freed here;
  * else a private copy the caller fills, only named after the file. */
 int      mm_map_file(uint64_t addr, uint64_t len, const struct mm_pager *pg, void *obj, uint64_t off, bool shared);
+/* As mm_map_file(shared false), but the private copy is made page by page:
+ * a page's first fault fills it from the file ((pg)->fill), so the pages a
+ * program never touches (most of a shared library) cost nothing. */
+int      mm_map_file_lazy(uint64_t addr, uint64_t len, const struct mm_pager *pg, void *obj, uint64_t off);
 uint64_t mm_brk_start(uint64_t *cur);     /* brk's base; (*cur) its end now */
 
 void    *mem_map_mmio(uint64_t pa, uint64_t len);  /* uncached device registers */
@@ -142,7 +149,21 @@ void kfs_init(const struct boot_info *bi);
 const uint8_t *kfs_program(const char *path, size_t *len); /* the file, in one buffer */
 extern const struct mm_pager kfs_pager;   /* file mappings of vnodes (obj: struct vnode *) */
 struct elf_info;
-void kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias); /* /proc/self/maps */
+/* Name the loaded segments of the program at (path) after it (/proc/self/maps)
+ * and make their whole file pages, which the loader left untouched
+ * (kfs_paged_span), be copied from the file at their first fault. false:
+ * the file is gone (those pages would read as zeros). */
+bool kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias);
+/* The whole pages [*lo, *hi) of a segment's file bytes (at address va, file
+ * offset off, filesz bytes) paged in from the file; empty (0, 0) when there
+ * are none or the offset is not congruent to the address. */
+static inline void kfs_paged_span(uint64_t va, uint64_t off, uint64_t filesz, uint64_t *lo, uint64_t *hi)
+{
+	*lo = (va + 4095) & ~4095ULL;
+	*hi = (va + filesz) & ~4095ULL;
+	if (((va ^ off) & 4095) || *hi <= *lo)
+		*lo = *hi = 0;
+}
 
 /* kernel/app.c: load the baked application and start it */
 __attribute__((noreturn)) void app_start(int argc, char **argv);

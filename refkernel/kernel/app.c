@@ -44,6 +44,28 @@ static int map_segment(void *ctx, uint64_t vaddr, uint64_t memsz, const void *sr
 	return 0;
 }
 
+/* A segment of a program from the root: its whole file pages
+ * (kfs_paged_span) are left untouched, to be copied from the file at their
+ * first fault (kfs_name_segments marks them so): a program touches a part
+ * of its text only. The partial pages at either end are copied now, with
+ * W (protect_segments takes it away after). */
+static const uint8_t *paged_img; /* the file's bytes, for the offset of (src) */
+static int map_segment_paged(void *ctx, uint64_t vaddr, uint64_t memsz, const void *src,
+			     uint64_t filesz, int prot)
+{
+	uint64_t lo, hi, off = (uint64_t)((const uint8_t *)src - paged_img);
+	vaddr += *(const uint64_t *)ctx;
+	kfs_paged_span(vaddr, off, filesz, &lo, &hi);
+	if (!hi)
+		return map_segment(ctx, vaddr - *(const uint64_t *)ctx, memsz, src, filesz, prot);
+	int r = mm_map_fixed(vaddr, memsz, elf_prot_mm(prot) | MM_PROT_W, true);
+	if (r)
+		return r;
+	memcpy((void *)vaddr, src, lo - vaddr);
+	memcpy((void *)hi, (const uint8_t *)src + (hi - vaddr), vaddr + filesz - hi);
+	return 0; /* the rest is demand-zero: the bss is zero */
+}
+
 /* Can segment (s) of the image at (img) be mapped in place? Read-only, no
  * zero-filled tail, and its bytes in memory congruent to its address
  * (tools/apppack.c lays the baked program out so, without page padding). */
@@ -188,14 +210,16 @@ void app_start(int argc, char **argv)
 	if (bias + ei.hi > ELF_USER_MAX)
 		kpanic(KEXIT_NOPROG, "%s: too large to load at its bias", argv[0]);
 	bool baked = img == _app_start;
-	int r = baked ? load_in_place(img, &ei, bias) : elf_load(img, &ei, map_segment, &bias);
+	paged_img = img;
+	int r = baked ? load_in_place(img, &ei, bias) : elf_load(img, &ei, map_segment_paged, &bias);
 	if (r)
 		kpanic(r == -ENOMEM ? KEXIT_OOM : KEXIT_BADELF,
 		       "cannot load the application (%d): %lu KiB of memory free",
 		       r, (unsigned long)(mem_free_bytes() >> 10));
 	if (!baked) {
 		protect_segments(&ei, bias);
-		kfs_name_segments(argv[0], &ei, bias);
+		if (!kfs_name_segments(argv[0], &ei, bias))
+			kpanic(KEXIT_NOPROG, "%s: cannot map the program's pages", argv[0]);
 	}
 	uint64_t entry = ei.entry + bias, ibias = 0;
 	if (ei.interp) { /* dynamic: the interpreter starts it (kernel -> ld.so -> libc -> main) */
@@ -206,11 +230,13 @@ void app_start(int argc, char **argv)
 			kpanic(KEXIT_NOPROG, "%s: interpreter of %s: not an x86-64 ELF it can run: %s",
 			       ei.interp, argv[0], why);
 		ibias = ii.dyn ? INTERP_BIAS : 0;
-		if ((r = elf_load(iimg, &ii, map_segment, &ibias)))
+		paged_img = iimg;
+		if ((r = elf_load(iimg, &ii, map_segment_paged, &ibias)))
 			kpanic(r == -ENOMEM ? KEXIT_OOM : KEXIT_NOPROG, "%s: cannot load the interpreter (%d)",
 			       ei.interp, r);
 		protect_segments(&ii, ibias);
-		kfs_name_segments(ei.interp, &ii, ibias);
+		if (!kfs_name_segments(ei.interp, &ii, ibias))
+			kpanic(KEXIT_NOPROG, "%s: cannot map the interpreter's pages", ei.interp);
 		entry = ii.entry + ibias;
 	}
 	boot_stage("app_load");

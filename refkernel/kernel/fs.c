@@ -81,6 +81,17 @@ static uint64_t pg_frame(void *obj, uint64_t pgoff)
 	return VIRT_TO_PHYS(kva);
 }
 
+/* A private mapping's page: the file's bytes, read at the first fault. */
+static int pg_fill(void *obj, uint64_t pgoff, void *dst)
+{
+	struct vnode *vn = obj;
+	uint64_t off = pgoff * PAGE_SIZE;
+	if (off >= vn->size)
+		return 0; /* past the end: zeros (Linux would give SIGBUS) */
+	int64_t r = vn->ops->read(vn, dst, MIN((uint64_t)PAGE_SIZE, vn->size - off), off);
+	return r < 0 ? (int)r : 0;
+}
+
 static void pg_hold(void *obj, bool shared)
 {
 	vfs_ref(obj);
@@ -104,21 +115,29 @@ static int64_t pg_name(void *obj, char *buf, size_t n, uint64_t *dev, uint64_t *
 	return r > 0 ? r - 1 : r;
 }
 
-const struct mm_pager kfs_pager = { pg_frame, pg_hold, pg_drop, pg_name };
+const struct mm_pager kfs_pager = { pg_frame, pg_fill, pg_hold, pg_drop, pg_name };
 
 /* The loaded segments of the program at (path) (bias added) are named
- * after it in /proc/self/maps, as far as they hold file bytes. */
-void kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias)
+ * after it in /proc/self/maps, as far as they hold file bytes; their whole
+ * file pages (kfs_paged_span, left untouched by kernel/app.c) are paged in. */
+bool kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias)
 {
 	struct vnode *vn;
 	if (vfs_walk(NULL, path, VFS_FOLLOW, &vn))
-		return;
+		return false;
 	for (int i = 0; i < ei->nsegs; i++) {
 		const struct elf_seg *s = &ei->segs[i];
 		uint64_t start = PAGE_ROUND_DOWN(s->vaddr + bias), end = PAGE_ROUND_UP(s->vaddr + bias + s->filesz);
-		if (s->filesz && end > start)
-			mm_map_file(start, end - start, &kfs_pager, vn, PAGE_ROUND_DOWN(s->offset), false);
+		uint64_t off = PAGE_ROUND_DOWN(s->offset), lo, hi;
+		if (!s->filesz || end <= start)
+			continue;
+		if (mm_map_file(start, end - start, &kfs_pager, vn, off, false))
+			return false;
+		kfs_paged_span(s->vaddr + bias, s->offset, s->filesz, &lo, &hi);
+		if (hi && mm_map_file_lazy(lo, hi - lo, &kfs_pager, vn, off + (lo - start)))
+			return false;
 	}
+	return true;
 }
 
 /* The program at (path) in the root, as one buffer (*len bytes). */

@@ -432,6 +432,15 @@ int mm_map_file(uint64_t addr, uint64_t len, const struct mm_pager *pg, void *ob
 	return 0;
 }
 
+int mm_map_file_lazy(uint64_t addr, uint64_t len, const struct mm_pager *pg, void *obj, uint64_t off)
+{
+	int r = mm_map_file(addr, len, pg, obj, off, false);
+	uint64_t end = addr + PAGE_ROUND_UP(len);
+	for (struct vma *v = mm_vma_find(addr); !r && v && v->start < end; v = v->next)
+		v->fill = true;
+	return r;
+}
+
 /* First fit above MMAP_BASE for (len), or 0. */
 uint64_t mm_find_free(uint64_t len)
 {
@@ -531,6 +540,11 @@ bool mm_fault(uint64_t addr, uint64_t err)
 	if (!pa)
 		kpanic(KEXIT_OOM, "out of memory: no frame for address %#lx (%lu KiB total)",
 		       (unsigned long)addr, (unsigned long)(mem_total_bytes() >> 10));
+	if (v->fill && v->pager->fill(v->obj, (v->off + (PAGE_ROUND_DOWN(addr) - v->start)) / PAGE_SIZE,
+				      x86_phys(pa))) {
+		mem_frame_free(pa); /* the file cannot give the page: the fault stands */
+		return false;
+	}
 	if (x86_map(x86_pml4, PAGE_ROUND_DOWN(addr), pa, mm_prot_flags(v->prot)))
 		kpanic(KEXIT_OOM, "out of memory for page tables");
 	return true;

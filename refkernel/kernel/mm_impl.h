@@ -19,6 +19,7 @@ struct vma {
 	const struct mm_pager *pager; /* a file mapping (shared or private), else NULL */
 	void *obj;          /* the pager's file, held once per region */
 	uint64_t off;       /* file offset of (start) */
+	bool fill;          /* private file mapping filled at each page's first fault (pager->fill) */
 	struct vma *next;
 };
 extern struct vma *mm_vmas;             /* sorted by start */

@@ -27,6 +27,10 @@ void mm_populate(uint64_t start, uint64_t end)
 		}
 		if (!(pa = mm_frame_take(v->acct, true)))
 			return;
+		if (v->fill && v->pager->fill(v->obj, (v->off + (va - v->start)) / PAGE_SIZE, x86_phys(pa))) {
+			mem_frame_free(pa);
+			return;
+		}
 		if (x86_map(x86_pml4, va, pa, mm_prot_flags(v->prot))) {
 			mem_frame_free(pa);
 			return;
@@ -38,6 +42,8 @@ void mm_populate(uint64_t start, uint64_t end)
  * from (off), as (v) does. */
 static int same_file(const struct vma *v, uint64_t va, uint64_t len, uint64_t off)
 {
+	if (v->fill)
+		return mm_map_file_lazy(va, len, v->pager, v->obj, off);
 	return v->pager ? mm_map_file(va, len, v->pager, v->obj, off, v->shared) : 0;
 }
 

@@ -18,9 +18,10 @@ __attribute__((weak)) const uint8_t *kfs_program(const char *path, size_t *len)
 	kpanic(KEXIT_NOPROG, "%s: this image has no file system (FS=0) and no baked program", path);
 }
 
-__attribute__((weak)) void kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias)
+__attribute__((weak)) bool kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias)
 {
 	(void)path; (void)ei; (void)bias;
+	return true;
 }
 
 /* Every stand-in call is one function (weak aliases): a few bytes each. */

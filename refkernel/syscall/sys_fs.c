@@ -1130,10 +1130,13 @@ int64_t sys_fcntl_fs(A fd, A cmd, A arg, A d, A e, A f)
 /* mmap of a file. MAP_SHARED: a region whose pages are the file's own
  * (kfs_pager, kernel/fs.c): every mapping of the file and read(2)/write(2)
  * see one another's writes at once; msync has nothing to do. MAP_PRIVATE:
- * an anonymous region (placement, MAP_FIXED, accounting as sys_mmap) filled
- * from the file, then given its protection: copy semantics, which is what
- * ld.so maps libraries with (later writes to the file are not seen through
- * it, as POSIX allows). Both are named after the file (/proc/self/maps). */
+ * an anonymous region (placement, MAP_FIXED, accounting as sys_mmap) whose
+ * pages are copied from the file at their first fault (mm_map_file_lazy),
+ * what ld.so maps libraries with: most of a library is never touched, and
+ * copying it all at mmap was most of nginx's boot. A page not yet touched
+ * shows later writes to the file, as on Linux; one touched does not (on
+ * Linux only a written one: POSIX leaves it open). Both are named after the
+ * file (/proc/self/maps). */
 #define MAP_SHARED    0x01
 #define MAP_PRIVATE   0x02
 #define MAP_TYPE      0x0f
@@ -1178,20 +1181,15 @@ int64_t sys_mmap_fs(A addr, A len, A prot, A flags, A fd, A off)
 			mm_populate((uint64_t)va, (uint64_t)va + ALIGN_UP(len, 4096ULL));
 		return va;
 	}
-	int64_t va = sys_mmap(addr, len, prot | PROT_WRITE, (flags & ~(A)MAP_TYPE) | MAP_PRIVATE | MAP_ANONYMOUS,
-			      (A)-1, 0);
+	int64_t va = sys_mmap(addr, len, prot, (flags & ~(A)MAP_TYPE) | MAP_PRIVATE | MAP_ANONYMOUS, (A)-1, 0);
 	if (va < 0)
 		return va;
-	uint64_t size = vn->size;
-	if (off < size) {
-		int64_t r = vfs_pread(vfile, (void *)va, MIN(len, size - off), off);
-		if (r < 0) {
-			sys_munmap((A)va, len, 0, 0, 0, 0);
-			return r;
-		}
+	int r = mm_map_file_lazy((uint64_t)va, len, &kfs_pager, vn, off);
+	if (r) {
+		sys_munmap((A)va, len, 0, 0, 0, 0);
+		return r;
 	}
-	mm_map_file((uint64_t)va, len, &kfs_pager, vn, off, false); /* only its name: no memory, no name */
-	if (!(prot & PROT_WRITE))
-		sys_mprotect((A)va, ALIGN_UP(len, 4096ULL), prot, 0, 0, 0);
+	if ((flags & MAP_POPULATE) && prot)
+		mm_populate((uint64_t)va, (uint64_t)va + ALIGN_UP(len, 4096ULL));
 	return va;
 }

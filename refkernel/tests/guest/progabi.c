@@ -255,6 +255,14 @@ static void memory(const char *dir)
 	T(pread(fd, back, 1, 0));
 	expect("MAP_PRIVATE: writes stay private", back[0] == 'u' && pm[0] == 'Z');
 	T(munmap(pm, 4096));
+	/* a private page is read from the file at its first touch (Linux: the
+	 * page cache's page), not copied at mmap: an untouched one shows a
+	 * write made after the mmap */
+	char *pl = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, fd, 0);
+	T(pwrite(fd, "late", 4, 4096));
+	expect("MAP_PRIVATE: an untouched page shows a later write to the file",
+	       pl != MAP_FAILED && memcmp(pl + 4096, "late", 4) == 0);
+	T(munmap(pl, 8192));
 	T(msync(buf + 1, 4096, MS_SYNC));
 	T(msync(m, 4096, MS_SYNC | MS_ASYNC));
 	close(fd);
