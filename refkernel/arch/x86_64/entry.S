@@ -21,6 +21,47 @@
 #define E_TOP   4096
 
 /* Kernel CR3, from the entry page: (reg) is a free register. */
+/* Both syscall entries: the rest of struct x86_syscall_frame (the
+ * application's rsp - 128 is already pushed), sys_dispatch(frame), and back
+ * to RCX = RIP, R11 = RFLAGS, every other register as it was (RAX the result). */
+.macro syscall_dispatch
+	push %r11
+	push %rcx
+	push %rax
+	push %rbx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %rbp
+	push %r8
+	push %r9
+	push %r10
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	cld
+	mov %rsp, %rdi
+	call sys_dispatch
+.endm
+.macro syscall_pop
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rbp
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rbx
+	pop %rax
+	pop %rcx
+	pop %r11
+.endm
+
 .macro to_kernel_cr3 reg
 	cmpb $0, x86_entry+E_KPTI(%rip)
 	je 98f
@@ -130,39 +171,8 @@ x86_syscall_entry3:
 	mov x86_kstack_top(%rip), %rsp
 	push x86_entry+E_URSP(%rip)
 	subq $128, (%rsp)
-	push %r11
-	push %rcx
-	push %rax
-	push %rbx
-	push %rdx
-	push %rsi
-	push %rdi
-	push %rbp
-	push %r8
-	push %r9
-	push %r10
-	push %r12
-	push %r13
-	push %r14
-	push %r15
-	cld
-	mov %rsp, %rdi
-	call sys_dispatch
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rbp
-	pop %rdi
-	pop %rsi
-	pop %rdx
-	pop %rbx
-	pop %rax
-	pop %rcx
-	pop %r11
+	syscall_dispatch
+	syscall_pop
 	popq x86_entry+E_URSP(%rip)         /* application rsp - 128 */
 	to_user_cr3 %rsp
 	mov x86_entry+E_URSP(%rip), %rsp
@@ -222,39 +232,8 @@ x86_syscall_entry:
 	mov %rsp, syscall_user_rsp(%rip)
 	mov x86_kstack_top(%rip), %rsp
 	push syscall_user_rsp(%rip)
-	push %r11
-	push %rcx
-	push %rax
-	push %rbx
-	push %rdx
-	push %rsi
-	push %rdi
-	push %rbp
-	push %r8
-	push %r9
-	push %r10
-	push %r12
-	push %r13
-	push %r14
-	push %r15
-	cld
-	mov %rsp, %rdi
-	call sys_dispatch                   /* result left in frame->rax */
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %r10
-	pop %r9
-	pop %r8
-	pop %rbp
-	pop %rdi
-	pop %rsi
-	pop %rdx
-	pop %rbx
-	pop %rax
-	pop %rcx
-	pop %r11
+	syscall_dispatch                    /* result left in frame->rax */
+	syscall_pop
 	cmpb $0, x86_syscall_iret(%rip)
 	jne 1f
 	pop %rsp                            /* application rsp - 128 */
