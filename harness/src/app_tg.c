@@ -141,13 +141,7 @@ int app_refkernel_prepare(struct tg_run *r, const struct app_def *a, char *why, 
 	app_files(r, cpio, a->program);
 	r->image_size = ksz + ut_file_size(cpio);
 	app_cmdline(a, r, cmd, sizeof cmd);
-	tg_qemu_base(r, "microvm");
-	tg_arg(r, "-kernel");
-	tg_arg(r, "%s", r->image);
-	tg_arg(r, "-initrd");
-	tg_arg(r, "%s", cpio);
-	tg_arg(r, "-append");
-	tg_arg(r, "%s%s%stsc_khz=%.0f -- %s", nt_guest_cmdline(&r->net), r->spec->params, tg_api_cmdline(r), ut_tsc_khz(), cmd);
+	tg_refkernel_boot(r, cpio, cmd);
 	return 0;
 }
 

@@ -97,13 +97,22 @@ static int refkernel_prepare(struct tg_run *r, char *why, size_t n)
 	if (need_file(r, rel, r->image, sizeof r->image,
 		      "the refkernel image is not built yet (make -C refkernel)", why, n))
 		return -1;
+	tg_refkernel_boot(r, NULL, r->args);
+	return 0;
+}
+
+void tg_refkernel_boot(struct tg_run *r, const char *initrd, const char *args)
+{
 	tg_qemu_base(r, "microvm");
 	tg_arg(r, "-kernel");
 	tg_arg(r, "%s", r->image);
+	if (initrd) {
+		tg_arg(r, "-initrd");
+		tg_arg(r, "%s", initrd);
+	}
 	tg_arg(r, "-append");
-	tg_arg(r, "%s%s%stsc_khz=%.0f -- %s", nt_guest_cmdline(&r->net), r->spec->params, tg_api_cmdline(r), ut_tsc_khz(),
-	       r->args);
-	return 0;
+	tg_arg(r, "%s%s%stsc_khz=%.0f -- %s", nt_guest_cmdline(&r->net), r->spec->params,
+	       tg_api_cmdline(r), ut_tsc_khz(), args);
 }
 
 /* linux-vm and linux-tiny: a kernel from KDIR (vmlinux, KERNEL_HZ) booting

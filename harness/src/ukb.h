@@ -398,6 +398,9 @@ int tg_redis_load(struct tg_run *r, char **argv, const char *suffix, int want_ro
 void tg_net_args_qemu(struct tg_run *r, const char *machine);	/* -netdev + net_device */
 /* tg_qemu.c, shared with tg_image.c */
 void tg_qemu_base(struct tg_run *r, const char *machine);
+/* The refkernel's launch: r->image on microvm, (initrd) if not NULL, and the
+ * command line [net] [params] [api=] tsc_khz= -- (args) (tg_qemu.c) */
+void tg_refkernel_boot(struct tg_run *r, const char *initrd, const char *args);
 int tg_qemu_launch(struct tg_run *r, char *why, size_t n);
 int tg_qemu_wait_ready(struct tg_run *r, char *why, size_t n);
 int tg_qemu_measure(struct tg_run *r, char *why, size_t n);
