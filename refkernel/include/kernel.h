@@ -38,6 +38,15 @@ void console_write(const char *s, size_t n);
 int  console_read(char *buf, size_t n);   /* blocks for at least one byte */
 bool console_readable(void);
 int  kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The status lines every run prints (the boot line, the exit line), built
+ * from words and decimals without kfmt: under TCG each distinct block a run
+ * executes is translated once, and kfmt's are ~75 (tools/tbcount.sh), so
+ * a boot that panics nowhere never translates it. Appends (key) then the
+ * value; kline_end writes the line with its newline. */
+struct kline { char b[256]; size_t n; };
+void kline_u(struct kline *l, const char *key, uint64_t v);
+void kline_s(struct kline *l, const char *key, const char *s);
+void kline_end(struct kline *l);
 __attribute__((noreturn)) void kexit(int code);
 __attribute__((noreturn, format(printf, 2, 3))) void kpanic(int code, const char *fmt, ...);
 
@@ -205,7 +214,7 @@ void     vnet_flush(void);
 /* syscall/syscall.c */
 struct x86_syscall_frame;
 void sys_dispatch(struct x86_syscall_frame *f);
-void sys_print_counters(void);
+void sys_print_counters(struct kline *l); /* the exit line's counters, and its end */
 extern uint64_t sys_ncalls, sys_nenosys;  /* syscalls made, and how many were -ENOSYS */
 void sys_print_current(void);  /* crash report: the syscall being served, if any */
 __attribute__((noreturn)) void sys_exit_all(int code); /* exit_group */

@@ -271,8 +271,11 @@ void app_start(int argc, char **argv)
 	app_vdso = pi.vdso;
 	app_start_ns = boot_ns;
 	boot_trace_print();
-	kprintf("refkernel: boot_us=%lu entry_to_main tsc_khz=%lu cal=%s\n", (unsigned long)(boot_ns / 1000),
-		(unsigned long)time_tsc_khz, time_cal);
+	struct kline l = { .n = 0 };
+	kline_u(&l, "refkernel: boot_us=", boot_ns / 1000);
+	kline_u(&l, " entry_to_main tsc_khz=", time_tsc_khz);
+	kline_s(&l, " cal=", time_cal);
+	kline_end(&l);
 	if (sched_multi())
 		irq_enable(); /* kernel threads exist (net=thread): the program is preemptible from its first instruction */
 	x86_enter_app(entry, sp);

@@ -96,6 +96,41 @@ int kprintf(const char *fmt, ...)
 	return r;
 }
 
+static void kline_put(struct kline *l, const char *s)
+{
+	for (; *s; s++) {
+		if (l->n == sizeof(l->b)) {
+			console_write(l->b, l->n);
+			l->n = 0;
+		}
+		l->b[l->n++] = *s;
+	}
+}
+
+void kline_s(struct kline *l, const char *key, const char *s)
+{
+	kline_put(l, key);
+	kline_put(l, s);
+}
+
+void kline_u(struct kline *l, const char *key, uint64_t v)
+{
+	char d[21];
+	int i = (int)sizeof(d) - 1;
+	d[i] = '\0';
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	kline_s(l, key, d + i);
+}
+
+void kline_end(struct kline *l)
+{
+	kline_put(l, "\n");
+	console_write(l->b, l->n);
+	l->n = 0;
+}
+
 void kexit(int code)
 {
 	irq_disable();

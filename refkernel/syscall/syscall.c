@@ -12,10 +12,12 @@
 uint64_t sys_ncalls, sys_nenosys; /* the exit line's syscalls= and enosys= (also read by kernel/api.c) */
 static uint8_t reported[SYS_MAX / 8];
 
-void sys_exit_all(int code)
+__attribute__((cold)) void sys_exit_all(int code)
 {
-	kprintf("refkernel: exit status=%d run_us=%lu ", code & 0xff, (unsigned long)(time_ns() / 1000));
-	sys_print_counters();
+	struct kline l = { .n = 0 };
+	kline_u(&l, "refkernel: exit status=", (unsigned)code & 0xff);
+	kline_u(&l, " run_us=", time_ns() / 1000);
+	sys_print_counters(&l);
 	knet_flush();
 	knet_print_counters();
 	kexit(code & 0xff);
@@ -178,13 +180,19 @@ void sys_dispatch(struct x86_syscall_frame *fr)
 
 extern uint64_t x86_page_faults;
 extern const char *boot_proto;
-void sys_print_counters(void)
+__attribute__((cold)) void sys_print_counters(struct kline *l)
 {
-	kprintf("threads=%d switches=%lu preemptions=%lu idle_us=%lu ", sched_nthreads(),
-		(unsigned long)sched_switches, (unsigned long)sched_preemptions,
-		(unsigned long)(idle_ns / 1000)); /* every halt is in kwait(), which counts it */
-	kprintf("syscalls=%lu enosys=%lu page_faults=%lu mem_free_kib=%lu mem_total_kib=%lu clock=%s tsc_khz=%lu boot=%s\n",
-		(unsigned long)sys_ncalls, (unsigned long)sys_nenosys, (unsigned long)x86_page_faults,
-		(unsigned long)(mem_free_bytes() >> 10), (unsigned long)(mem_total_bytes() >> 10),
-		time_source, (unsigned long)time_tsc_khz, boot_proto);
+	kline_u(l, " threads=", (uint64_t)sched_nthreads());
+	kline_u(l, " switches=", sched_switches);
+	kline_u(l, " preemptions=", sched_preemptions);
+	kline_u(l, " idle_us=", idle_ns / 1000); /* every halt is in kwait(), which counts it */
+	kline_u(l, " syscalls=", sys_ncalls);
+	kline_u(l, " enosys=", sys_nenosys);
+	kline_u(l, " page_faults=", x86_page_faults);
+	kline_u(l, " mem_free_kib=", mem_free_bytes() >> 10);
+	kline_u(l, " mem_total_kib=", mem_total_bytes() >> 10);
+	kline_s(l, " clock=", time_source);
+	kline_u(l, " tsc_khz=", time_tsc_khz);
+	kline_s(l, " boot=", boot_proto);
+	kline_end(l);
 }
