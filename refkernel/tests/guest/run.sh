@@ -33,7 +33,7 @@ check() { # DESC CONDITION...
 has() { grep -qE -- "$1" "$out"; }
 count() { grep -cE -- "$1" "$out"; }
 
-echo "1..43"
+echo "1..44"
 boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ"
 check "hello prints hello from refkernel and exits 0" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
 check "boot_us line before the application" eval 'has "^refkernel: boot_us=[0-9]+ entry_to_main"'
@@ -205,5 +205,10 @@ fi
 # before issue 13's third part, 871 with the status lines off kfmt.
 tbs=$("$(dirname "$0")/../../tools/tbcount.sh" "$B/hello.img" -append "tsc_khz=$KHZ" 2>&1 | awk '$2 == "kernel" { print $3 }')
 check "hello's boot translates at most 900 kernel blocks (${tbs:-?})" eval '[ -n "$tbs" ] && [ "$tbs" -le 900 ]'
+# The cost model behind that guard (scripts/tcg-cost.sh): it boots its own
+# guests and fits per-block and per-instruction translation costs.
+"$(dirname "$0")/../../../scripts/tcg-cost.sh" 1 > "$out" 2>&1; rc=$?
+check "scripts/tcg-cost.sh fits a per-block and a per-instruction cost" eval \
+	'[ $rc -eq 0 ] && has "^tcg-cost: -?[0-9.]+ us per block \\+ -?[0-9.]+ us per guest instruction"'
 echo "# $((n - fails)) passed, $fails failed"
 [ $fails -eq 0 ]
