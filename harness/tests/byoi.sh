@@ -5,17 +5,9 @@
 # isa-debug-exit at 0x501, and a tiny program that opens a tap by name
 # (kind = command). QEMU under TCG; each step bounded by `timeout`.
 set -u
-here=$(cd "$(dirname "$0")/.." && pwd)
-root=$(cd "$here/.." && pwd)
-BUILD=${BUILD:-$root/build}
-UK=$BUILD/ukbench
 tmp=$(mktemp -d /tmp/ukb-byoi.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; if [ -n "${2:-}" ]; then sed 's/^/# /' "$2" | head -20; fi; return 0; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-status() { timeout -k 5 180 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
+. "$(dirname "$0")/tap.sh"
+limit=180
 # meta JSON-PATH-ish checks with python3 (json.load must succeed)
 py() { python3 -c "$1" "$2" >"$tmp/py" 2>&1; }
 

@@ -8,11 +8,8 @@
 # after Ctrl-C with instances up, no QEMU, namespace or temp dir of the run is
 # left. Each step is bounded by `timeout`.
 set -u
-here=$(cd "$(dirname "$0")/.." && pwd)
-root=$(cd "$here/.." && pwd)
-BUILD=${BUILD:-$root/build}
-UK=$BUILD/ukbench
 tmp=$(mktemp -d /tmp/ukb-dn.XXXXXX)
+. "$(dirname "$0")/tap.sh"
 started=
 cleanup() {
 	for p in $started; do
@@ -20,15 +17,8 @@ cleanup() {
 		for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^ukb${p}n"); do ip netns del "$ns"; done
 		pkill -9 -f "ukbench\.$p\." 2>/dev/null
 	done
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
 trap 'exit 1' INT TERM
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; if [ -n "${2:-}" ]; then sed 's/^/# /' "$2" | head -20; fi; return 0; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-status() { timeout -k 5 120 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
 # leftovers PID: QEMUs (their QMP socket is in /tmp/ukbench.PID.*), namespaces, temp dirs
 leftovers() {
 	{ pgrep -f "ukbench\.$1\." || true

@@ -5,27 +5,15 @@
 # Ctrl-C in the middle of a run (nothing left behind, completed samples kept).
 # QEMU runs use TCG; each step is bounded by `timeout`.
 set -u
-here=$(cd "$(dirname "$0")/.." && pwd)
-root=$(cd "$here/.." && pwd)
-BUILD=${BUILD:-$root/build}
-UK=$BUILD/ukbench
 tmp=$(mktemp -d /tmp/ukb-it.XXXXXX)
+. "$(dirname "$0")/tap.sh"
 started=	# ukbench pids: whatever a failed run left behind is removed on exit
 cleanup() {
 	for p in $started; do
 		for c in $(runc list -q 2>/dev/null | grep "^ukb-$p-"); do runc delete -f "$c"; done
 		for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^ukb${p}n"); do ip netns del "$ns"; done
 	done
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; if [ -n "${2:-}" ]; then sed 's/^/# /' "$2" | head -20; fi; return 0; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() { desc=$1; shift; if "$@" >"$tmp/out" 2>&1; then ok "$desc"; else nok "$desc" "$tmp/out"; fi; }
-# status CMD...: run, record exit status in $st (stdout+stderr in $tmp/out)
-status() { timeout -k 5 120 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
 
 echo "1..52"
 

@@ -11,16 +11,8 @@
 # Only the last two launch anything: native hello (a host process) and a
 # qemu-image whose kernel is absent (nothing boots). Bounded by `timeout`.
 set -u
-here=$(cd "$(dirname "$0")/.." && pwd)
-root=$(cd "$here/.." && pwd)
-BUILD=${BUILD:-$root/build}
-UK=$BUILD/ukbench
 tmp=$(mktemp -d /tmp/ukb-papers.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; if [ -n "${2:-}" ]; then sed 's/^/# /' "$2" | head -20; fi; return 0; }
-status() { timeout -k 5 120 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
+. "$(dirname "$0")/tap.sh"
 
 papers=$(ls "$root"/experiments/papers/*.ini)
 np=$(echo "$papers" | wc -l)

@@ -7,18 +7,9 @@
 # doubled: flagged, 3; nothing in common: 2) and sets cut short.
 # Every step is bounded by `timeout`; namespaces are the harness's own.
 set -u
-here=$(cd "$(dirname "$0")/.." && pwd)
-root=$(cd "$here/.." && pwd)
-BUILD=${BUILD:-$root/build}
-UK=$BUILD/ukbench
-RES=$BUILD/test-results
 tmp=$(mktemp -d /tmp/ukb-rep.XXXXXX)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; if [ -n "${2:-}" ] && [ -f "$2" ]; then sed 's/^/# /' "$2" | head -20; fi; return 0; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-status() { timeout -k 5 120 "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
+. "$(dirname "$0")/tap.sh"
+RES=$BUILD/test-results
 chrome() {	# chrome OUTFLAG URL: Debian's chromium, headless, a fresh profile, no network
 	timeout -k 5 90 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
 		--disable-component-update --disable-sync --no-first-run --disable-quic \

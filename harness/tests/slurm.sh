@@ -7,22 +7,12 @@
 # failure. A block that cannot write its folder is retried once, then
 # reported with its Slurm job and task. `down` must leave nothing behind.
 set -u
-here=$(cd "$(dirname "$0")/.." && pwd)
-root=$(cd "$here/.." && pwd)
-BUILD=${BUILD:-$root/build}
-UK=$BUILD/ukbench
 tmp=$(mktemp -d /tmp/ukb-slurm-it.XXXXXX)
+. "$(dirname "$0")/tap.sh"
 conf=
 cleanup() {
 	[ -n "$conf" ] && "$root/scripts/slurm-local.sh" down "${conf%/slurm.conf}" >/dev/null 2>&1
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-n=0; failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; if [ -n "${2:-}" ]; then sed 's/^/# /' "$2" | head -20; fi; return 0; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-status() { timeout -k 5 "$limit" "$@" >"$tmp/out" 2>"$tmp/err"; st=$?; }
 limit=60
 smoke=$root/experiments/smoke.ini
 # rows of a result set: target,workload,metric of summary.csv, sorted

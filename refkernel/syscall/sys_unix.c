@@ -189,35 +189,42 @@ static struct usock *lookup(void *vn, const char *name, uint32_t len)
 	return NULL;
 }
 
-/* (name, len) as a C string, when it is a path (else ""). */
-static const char *path_of(const char *name, uint32_t len, char *buf)
+/* The name at (uaddr, alen) into (name, *len) and, when it is a path, its
+ * socket file into (*vn) by (op): sys_fs_sock_bind makes one,
+ * sys_fs_sock_find finds one. (busy), the caller's own refusal or 0, comes
+ * after a bad name and before the file system is touched, as on Linux.
+ * *vn stays NULL for an abstract name and in an image without the file
+ * system (-ENOSYS). */
+static int resolve_name(A uaddr, A alen, int busy, int (*op)(const char *, void **),
+			char *name, uint32_t *len, void **vn)
 {
+	*vn = NULL;
+	int r = get_name(uaddr, alen, name, len);
+	if (r)
+		return r;
+	if (busy)
+		return busy;
 	if (!name[0])
-		return "";
-	memcpy(buf, name, len);
-	buf[len] = 0;
-	return buf;
+		return 0;
+	char path[UNIX_PATH + 1];
+	memcpy(path, name, *len);
+	path[*len] = 0;
+	r = op(path, vn);
+	return r == -ENOSYS ? 0 : r;
 }
 
 int64_t unix_bind(struct kfile *f, A uaddr, A alen)
 {
 	struct usock *u = f->priv;
-	char name[UNIX_PATH];
-	uint32_t len;
-	int r = get_name(uaddr, alen, name, &len);
-	if (r)
-		return r;
-	if (u->namelen)
-		return -EINVAL;
 	int slot = 0;
 	while (slot < UNIX_NAMES && names[slot])
 		slot++;
-	if (slot == UNIX_NAMES)
-		return -ENOSPC;
-	char buf[UNIX_PATH + 1];
-	const char *path = path_of(name, len, buf);
-	void *vn = NULL;
-	if (*path && (r = sys_fs_sock_bind(path, &vn)) && r != -ENOSYS)
+	int busy = u->namelen ? -EINVAL : slot == UNIX_NAMES ? -ENOSPC : 0;
+	char name[UNIX_PATH];
+	uint32_t len;
+	void *vn;
+	int r = resolve_name(uaddr, alen, busy, sys_fs_sock_bind, name, &len, &vn);
+	if (r)
 		return r;
 	if (!vn && lookup(NULL, name, len))
 		return -EADDRINUSE;
@@ -245,15 +252,10 @@ int64_t unix_connect(struct kfile *f, A uaddr, A alen)
 	struct usock *u = f->priv;
 	char name[UNIX_PATH];
 	uint32_t len;
-	int r = get_name(uaddr, alen, name, &len);
+	void *vn;
+	int r = resolve_name(uaddr, alen, u->peer || u->peer_gone ? -EISCONN : 0,
+			     sys_fs_sock_find, name, &len, &vn);
 	if (r)
-		return r;
-	if (u->peer || u->peer_gone)
-		return -EISCONN;
-	char buf[UNIX_PATH + 1];
-	const char *path = path_of(name, len, buf);
-	void *vn = NULL;
-	if (*path && (r = sys_fs_sock_find(path, &vn)) && r != -ENOSYS)
 		return r;
 	struct usock *l = lookup(vn, name, len);
 	if (vn)
