@@ -1,5 +1,6 @@
 /* elf.c — check and load a static x86-64 ELF executable (contract in elf.h).
  * elf_check() validates the header and program headers and fills elf_info;
+ * elf_parse() reads the same from a file checked before (the baked program);
  * elf_load() then hands each PT_LOAD to the caller's map(); elf_symbol()
  * resolves addresses through .symtab for crash reports. Every field read from
  * the file is bounds-checked; headers are copied out, so (img) may be unaligned. */
@@ -155,6 +156,49 @@ int elf_check_flags(const void *img, size_t len, int flags, struct elf_info *inf
 		return fail(why, "entry point not in an executable segment");
 	info->phdr_vaddr = phdr_vaddr;
 	return 0;
+}
+
+/* elf_check()'s elf_info without its checks, for a file it accepted when
+ * the image was built: the fields it reads are the ones elf_check fills,
+ * read the same way (PT_PHDR's address wins over the one found in a
+ * segment, as there). */
+void elf_parse(const void *img, struct elf_info *info)
+{
+	const unsigned char *base = img;
+	Elf64_Ehdr eh;
+	memcpy(&eh, img, sizeof(eh));
+	info->dyn = eh.e_type == ET_DYN;
+	info->entry = eh.e_entry;
+	info->phnum = eh.e_phnum;
+	info->phentsize = eh.e_phentsize;
+	info->lo = UINT64_MAX;
+	info->hi = info->tls_memsz = info->tls_align = info->phdr_vaddr = 0;
+	info->nsegs = 0;
+	info->interp = NULL;
+	uint64_t phdr_vaddr = 0;
+	bool has_phdr = false;
+	for (int i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		memcpy(&ph, base + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+		if (ph.p_type == PT_PHDR) {
+			has_phdr = true;
+			info->phdr_vaddr = ph.p_vaddr;
+		}
+		if (ph.p_type == PT_TLS) {
+			info->tls_memsz = ph.p_memsz;
+			info->tls_align = ph.p_align;
+		}
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		struct elf_seg *s = &info->segs[info->nsegs++];
+		*s = (struct elf_seg){ ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz, prot_of(ph.p_flags) };
+		info->lo = MIN(info->lo, ph.p_vaddr);
+		info->hi = MAX(info->hi, ph.p_vaddr + ph.p_memsz);
+		if (eh.e_phoff - ph.p_offset < ph.p_filesz && eh.e_phoff >= ph.p_offset)
+			phdr_vaddr = ph.p_vaddr + (eh.e_phoff - ph.p_offset);
+	}
+	if (!has_phdr)
+		info->phdr_vaddr = phdr_vaddr;
 }
 
 int elf_load(const void *img, const struct elf_info *info, elf_map_fn map, void *ctx)
