@@ -216,9 +216,38 @@ struct vma *mm_vma_find(uint64_t addr)
 	return NULL;
 }
 
+/* Regions come from a small static pool first, then from the heap: the
+ * program's first ones (its segments, stack and vDSO, app.c) need no heap,
+ * so a boot does not start it. A freed pool entry is kept for reuse. */
+#define VMA_POOL 12
+static struct vma vma_pool[VMA_POOL], *vma_spare;
+static int vma_pool_used;
+
+static struct vma *vma_alloc(void)
+{
+	struct vma *v = vma_spare;
+	if (v)
+		vma_spare = v->next;
+	else if (vma_pool_used < VMA_POOL)
+		v = &vma_pool[vma_pool_used++];
+	else
+		v = kmalloc(sizeof(*v));
+	return v;
+}
+
+static void vma_free(struct vma *v)
+{
+	if (v >= vma_pool && v < vma_pool + VMA_POOL) {
+		v->next = vma_spare;
+		vma_spare = v;
+	} else {
+		kfree(v);
+	}
+}
+
 static int vma_insert(uint64_t start, uint64_t end, int prot, bool acct)
 {
-	struct vma *n = kmalloc(sizeof(*n)), **pp = &mm_vmas;
+	struct vma *n = vma_alloc(), **pp = &mm_vmas;
 	if (!n)
 		return -ENOMEM;
 	*n = (struct vma){ .start = start, .end = end, .prot = prot, .acct = acct };
@@ -235,7 +264,7 @@ static int vma_split(uint64_t addr)
 	struct vma *v = mm_vma_find(addr);
 	if (!v || v->start == addr)
 		return 0;
-	struct vma *n = kmalloc(sizeof(*n));
+	struct vma *n = vma_alloc();
 	if (!n)
 		return -ENOMEM;
 	*n = *v;
@@ -386,7 +415,7 @@ int mm_munmap(uint64_t addr, uint64_t len)
 			*pp = v->next;
 			if (v->pager)
 				v->pager->drop(v->obj, v->shared);
-			kfree(v);
+			vma_free(v);
 		} else {
 			pp = &v->next;
 		}
