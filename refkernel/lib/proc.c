@@ -41,13 +41,39 @@ static int add_fits(size_t *acc, size_t n, size_t limit)
 	return 1;
 }
 
+/* Add the sizes of the (n) strings of (list), NUL included, to (*acc);
+ * 0 when the total would pass (limit). One function for argv, envp and the
+ * file name (not inlined: its code is translated once under TCG). */
+static __attribute__((noinline)) int strings_size(char *const *list, int n, size_t *acc, size_t limit)
+{
+	for (int i = 0; i < n; i++)
+		if (!add_fits(acc, strlen(list[i]) + 1, limit))
+			return 0;
+	return 1;
+}
+
+/* Copy the (n) strings of (list) to user address (*pos), advanced past them,
+ * through the buffer (k) seen at (ubase); their addresses go to (v), and the
+ * slot after them is returned. */
+static __attribute__((noinline)) uint64_t *put_strings(unsigned char *k, uint64_t ubase, uint64_t *pos,
+						       char *const *list, int n, uint64_t *v)
+{
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(list[i]) + 1;
+		memcpy(k + (*pos - ubase), list[i], len);
+		*v++ = *pos;
+		*pos += len;
+	}
+	return v;
+}
+
 int proc_build_stack(void *kbuf, uint64_t ubase, size_t size,
 		     int argc, char *const argv[], char *const envp[],
 		     const struct proc_image *img, const uint8_t random[16],
 		     uint64_t *sp)
 {
 	static const char empty[] = "";
-	const char *execfn = argc > 0 ? argv[0] : empty;
+	char *const execfn[1] = { argc > 0 ? argv[0] : (char *)empty };
 	int envc = 0;
 	if (argc < 0)
 		return -EINVAL;
@@ -57,13 +83,8 @@ int proc_build_stack(void *kbuf, uint64_t ubase, size_t size,
 	/* Bytes needed: 8-byte end marker, strings, random, vectors, and up to
 	 * 15 + 15 bytes of alignment padding. */
 	size_t strbytes = 0;
-	for (int i = 0; i < argc; i++)
-		if (!add_fits(&strbytes, strlen(argv[i]) + 1, size))
-			return -E2BIG;
-	for (int i = 0; i < envc; i++)
-		if (!add_fits(&strbytes, strlen(envp[i]) + 1, size))
-			return -E2BIG;
-	if (!add_fits(&strbytes, strlen(execfn) + 1, size))
+	if (!strings_size(argv, argc, &strbytes, size) || !strings_size(envp, envc, &strbytes, size) ||
+	    !strings_size(execfn, 1, &strbytes, size))
 		return -E2BIG;
 	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * NAUXV;
 	size_t total = strbytes;
@@ -81,47 +102,39 @@ int proc_build_stack(void *kbuf, uint64_t ubase, size_t size,
 	unsigned char *k = kbuf;
 #define KPTR(u) (k + ((u) - ubase))
 
-	/* Strings: argv, envp, then the exec file name; remember their addresses. */
-	uint64_t *vec = (uint64_t *)KPTR(usp);
-	uint64_t *v = vec;
-	uint64_t pos = ustr;
+	/* Strings: argv, envp, then the exec file name; their addresses in the vectors. */
+	uint64_t *v = (uint64_t *)KPTR(usp);
+	uint64_t pos = ustr, uexecfn;
 	*v++ = (uint64_t)argc;
-	for (int i = 0; i < argc; i++) {
-		size_t n = strlen(argv[i]) + 1;
-		memcpy(KPTR(pos), argv[i], n);
-		*v++ = pos;
-		pos += n;
-	}
+	v = put_strings(k, ubase, &pos, argv, argc, v);
 	*v++ = 0;
-	for (int i = 0; i < envc; i++) {
-		size_t n = strlen(envp[i]) + 1;
-		memcpy(KPTR(pos), envp[i], n);
-		*v++ = pos;
-		pos += n;
-	}
+	v = put_strings(k, ubase, &pos, envp, envc, v);
 	*v++ = 0;
-	uint64_t uexecfn = pos;
-	memcpy(KPTR(pos), execfn, strlen(execfn) + 1);
+	put_strings(k, ubase, &pos, execfn, 1, &uexecfn);
 	memset(KPTR(top - 8), 0, 8);
 	memcpy(KPTR(urand), random, 16);
 
-	const uint64_t aux[NAUXV][2] = {
-		{ AT_PHDR, img->phdr },     { AT_PHENT, img->phent },
-		{ AT_PHNUM, img->phnum },   { AT_PAGESZ, 4096 },
-		{ AT_ENTRY, img->entry },   { AT_RANDOM, urand },
-		{ AT_UID, 0 },              { AT_EUID, 0 },
-		{ AT_GID, 0 },              { AT_EGID, 0 },
-		{ AT_SECURE, 0 },           { AT_CLKTCK, 100 },
-		{ AT_HWCAP, 0 },            { AT_EXECFN, uexecfn },
-		{ AT_HWCAP2, 0 },           { AT_BASE, img->base },
-		{ AT_FLAGS, 0 },
-		{ AT_SYSINFO_EHDR, img->vdso }, /* 0: no vDSO, the libc makes system calls */
-		{ AT_NULL, 0 },
-	};
-	for (size_t i = 0; i < NAUXV; i++) {
-		*v++ = aux[i][0];
-		*v++ = aux[i][1];
-	}
+#define AUX(type, val) (v[0] = (type), v[1] = (val), v += 2)
+	AUX(AT_PHDR, img->phdr);
+	AUX(AT_PHENT, img->phent);
+	AUX(AT_PHNUM, img->phnum);
+	AUX(AT_PAGESZ, 4096);
+	AUX(AT_ENTRY, img->entry);
+	AUX(AT_RANDOM, urand);
+	AUX(AT_UID, 0);
+	AUX(AT_EUID, 0);
+	AUX(AT_GID, 0);
+	AUX(AT_EGID, 0);
+	AUX(AT_SECURE, 0);
+	AUX(AT_CLKTCK, 100);
+	AUX(AT_HWCAP, 0);
+	AUX(AT_EXECFN, uexecfn);
+	AUX(AT_HWCAP2, 0);
+	AUX(AT_BASE, img->base);
+	AUX(AT_FLAGS, 0);
+	AUX(AT_SYSINFO_EHDR, img->vdso); /* 0: no vDSO, the libc makes system calls */
+	AUX(AT_NULL, 0);                 /* NAUXV entries in all */
+#undef AUX
 	/* Zero the padding between the vectors and the random bytes. */
 	uint64_t uvend = usp + words * 8;
 	memset(KPTR(uvend), 0, urand - uvend);
