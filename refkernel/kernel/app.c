@@ -28,15 +28,6 @@ static int elf_prot_mm(int prot)
 	       ((prot & ELF_PROT_X) ? MM_PROT_X : 0);
 }
 
-/* Can segment (s) of the image at (img) be mapped in place? Read-only, no
- * zero-filled tail, and its bytes in memory congruent to its address
- * (tools/apppack.c lays the baked program out so, without page padding). */
-static bool in_place_ok(const uint8_t *img, const struct elf_seg *s)
-{
-	return !(s->prot & ELF_PROT_W) && s->filesz == s->memsz &&
-	       ((((uint64_t)img + s->offset) ^ s->vaddr) & 0xfff) == 0;
-}
-
 extern char _kernel_start[], _kernel_end[];
 
 static bool image_frame(uint64_t pa)
@@ -44,89 +35,95 @@ static bool image_frame(uint64_t pa)
 	return pa >= (uint64_t)_kernel_start - KERNEL_VBASE && pa < (uint64_t)_kernel_end - KERNEL_VBASE;
 }
 
+/* Out of memory while mapping the program: the boot cannot go on. */
+static __attribute__((noreturn)) void no_memory(void)
+{
+	kpanic(KEXIT_OOM, "cannot load the application: out of memory (%lu KiB free)",
+	       (unsigned long)(mem_free_bytes() >> 10));
+}
+
+static inline uint64_t frame(void)
+{
+	uint64_t pa = mem_frame_alloc(); /* zeroed */
+	if (!pa)
+		no_memory();
+	return pa;
+}
+
 /* Map the pages of [va, va + len) with (prot), each onto a frame: the
- * image's own, from (pa) on, when pa is set (in place), else a fresh zeroed
- * one holding the bytes of [src, src + n) that fall in it. A page that a
- * segment mapped before keeps its frame (and its protection, which
- * mm_map_fixed widened), and the bytes are copied into it; an image frame
- * there is first replaced by a copy, so that the image is never written. */
-static int map_pages(uint64_t va, uint64_t len, const uint8_t *src, uint64_t n, uint64_t pa, int prot)
+ * frames from (pa) on when pa is set (the image's own, mapped in place, or
+ * one the caller took), else a fresh zeroed one holding the bytes of
+ * [src, src + n) that fall in it. A page that a segment mapped before keeps
+ * its frame (and its protection, which mm_map_fixed widened), and the bytes
+ * are copied into it; an image frame there is first replaced by a copy, so
+ * that the image is never written. */
+static void map_pages(uint64_t va, uint64_t len, const uint8_t *src, uint64_t n, uint64_t pa, int prot)
 {
 	uint64_t flags = mm_prot_flags(prot), end = va + len, first = PAGE_ROUND_DOWN(va);
 	for (uint64_t pg = first; pg < end; pg += PAGE_SIZE) {
 		uint64_t lo = MAX(pg, va), hi = MIN(pg + PAGE_SIZE, va + n), *pte = x86_pte(x86_pml4, pg), fa;
+		bool copy = true;
 		if (pte && (*pte & PTE_ADDR)) { /* shared with a segment mapped before */
 			fa = *pte & PTE_ADDR;
 			if (image_frame(fa)) {
-				uint64_t copy = mem_frame_alloc();
-				if (!copy)
-					return -ENOMEM;
-				memcpy(x86_phys(copy), x86_phys(fa), PAGE_SIZE);
-				if (x86_map(x86_pml4, pg, copy, *pte & ~PTE_ADDR))
-					return -ENOMEM;
-				fa = copy;
+				uint64_t c = frame();
+				memcpy(x86_phys(c), x86_phys(fa), PAGE_SIZE);
+				if (x86_map(x86_pml4, pg, c, *pte & ~PTE_ADDR))
+					no_memory();
+				fa = c;
 			}
 		} else {
-			if (pa)
-				fa = pa + (pg - first);
-			else if (!(fa = mem_frame_alloc()))
-				return -ENOMEM;
+			fa = pa ? pa + (pg - first) : frame();
 			if (x86_map(x86_pml4, pg, fa, flags))
-				return -ENOMEM;
-			if (pa)
-				continue;
+				no_memory();
+			copy = !pa;
 		}
-		if (hi > lo)
+		if (copy & (hi > lo))
 			memcpy((uint8_t *)x86_phys(fa) + (lo - pg), src + (lo - va), hi - lo);
 	}
-	return 0;
 }
 
 /* A new region [va, va + len) mapped now (map_pages). */
-static int map_region(uint64_t va, uint64_t len, const uint8_t *src, uint64_t n, uint64_t pa, int prot)
+static void map_region(uint64_t va, uint64_t len, const uint8_t *src, uint64_t n, uint64_t pa, int prot)
 {
-	int r = mm_map_fixed(va, len, prot, true);
-	return r ? r : map_pages(va, len, src, n, pa, prot);
+	if (mm_map_fixed(va, len, prot, true))
+		no_memory();
+	map_pages(va, len, src, n, pa, prot);
 }
 
 /* Load the baked program (img, in the kernel image): every page mapped
  * with its segment's protection from the start, onto the image's own frame
- * where a read-only segment is congruent (in_place_ok), else onto a fresh
- * frame holding a copy (writable segments, the 400-byte header segment).
- * Writable segments go first, so that a read-only page they share holds
- * their frame. Image frames are never freed (mem_frame_free). */
-static int load_in_place(const uint8_t *img, const struct elf_info *ei, uint64_t bias)
+ * where a read-only segment without a zero-filled tail is congruent to its
+ * address (tools/apppack.c lays the baked program out so, without page
+ * padding), else onto a fresh frame holding a copy (writable segments, the
+ * 400-byte header segment). Two rounds, the writable segments first, so
+ * that a read-only page they share holds their frame. Image frames are
+ * never freed (mem_frame_free). */
+static void load_in_place(const uint8_t *img, const struct elf_info *ei)
 {
 	uint64_t img_pa = (uint64_t)img - KERNEL_VBASE;
-	for (int w = ELF_PROT_W; w >= 0; w -= ELF_PROT_W)
-		for (int i = 0; i < ei->nsegs; i++) {
-			const struct elf_seg *s = &ei->segs[i];
-			if ((s->prot & ELF_PROT_W) != w)
-				continue;
-			uint64_t pa = in_place_ok(img, s) ? PAGE_ROUND_DOWN(img_pa + s->offset) : 0;
-			int r = map_region(s->vaddr + bias, s->memsz, img + s->offset, s->filesz, pa,
-					   elf_prot_mm(s->prot));
-			if (r)
-				return r;
-		}
-	return 0;
+	for (int k = 0, n = ei->nsegs; k < 2 * n; k++) {
+		const struct elf_seg *s = &ei->segs[k < n ? k : k - n];
+		bool w = s->prot & ELF_PROT_W;
+		if (w != (k < n))
+			continue;
+		bool in_place = !w & (s->filesz == s->memsz) & !((((uint64_t)img + s->offset) ^ s->vaddr) & 0xfff);
+		map_region(s->vaddr, s->memsz, img + s->offset, s->filesz,
+			   in_place ? PAGE_ROUND_DOWN(img_pa + s->offset) : 0, elf_prot_mm(s->prot));
+	}
 }
 
 extern const uint8_t vdso_image[], vdso_image_end[];
 
 /* Map the vDSO (read+execute) and its data page (read-only to the
  * application; the kernel writes it through the direct map). Returns the
- * vDSO's address for AT_SYSINFO_EHDR, or 0 if there is no memory for it. */
+ * vDSO's address for AT_SYSINFO_EHDR. */
 static uint64_t map_vdso(void)
 {
-	uint64_t len = (uint64_t)(vdso_image_end - vdso_image);
-	if (map_region(VDSO_ADDR, len, vdso_image, len, 0, MM_PROT_R | MM_PROT_X) ||
-	    map_region(VDSO_DATA_ADDR, PAGE_SIZE, NULL, 0, 0, MM_PROT_R))
-		return 0;
-	uint64_t *pte = x86_pte(x86_pml4, VDSO_DATA_ADDR);
-	if (!pte)
-		return 0;
-	time_vdso_publish(x86_phys(*pte & PTE_ADDR));
+	uint64_t len = (uint64_t)(vdso_image_end - vdso_image), data = frame();
+	map_region(VDSO_ADDR, len, vdso_image, len, 0, MM_PROT_R | MM_PROT_X);
+	map_region(VDSO_DATA_ADDR, PAGE_SIZE, NULL, 0, data, MM_PROT_R);
+	time_vdso_publish(x86_phys(data));
 	return VDSO_ADDR;
 }
 
@@ -150,11 +147,7 @@ void app_start(int argc, char **argv)
 		entry = app_load_root(&argc, &argv, &ei, &bias, &ibias);
 	} else {
 		elf_parse(_app_start, &ei); /* bake.sh's elfcheck and apppack checked it */
-		int r = load_in_place(_app_start, &ei, 0);
-		if (r)
-			kpanic(r == -ENOMEM ? KEXIT_OOM : KEXIT_BADELF,
-			       "cannot load the application (%d): %lu KiB of memory free",
-			       r, (unsigned long)(mem_free_bytes() >> 10));
+		load_in_place(_app_start, &ei);
 		entry = ei.entry;
 	}
 	boot_stage("app_load");
@@ -166,8 +159,7 @@ void app_start(int argc, char **argv)
 	uint64_t stack_base;
 	uint64_t top = mm_stack_reserve(APP_STACK_SIZE, &stack_base);
 	/* its top page now, which proc_build_stack writes: no fault for it */
-	if (map_pages(top - PAGE_SIZE, PAGE_SIZE, NULL, 0, 0, MM_PROT_R | MM_PROT_W))
-		kpanic(KEXIT_OOM, "out of memory for the application stack");
+	map_pages(top - PAGE_SIZE, PAGE_SIZE, NULL, 0, 0, MM_PROT_R | MM_PROT_W);
 	uint64_t room = APP_ARGS_ROOM;
 	static char *const envp[] = { "HOME=/", NULL };
 	struct proc_image pi = { ei.entry + bias, map_vdso(), ei.phdr_vaddr + bias, ei.phnum, ei.phentsize, ibias };

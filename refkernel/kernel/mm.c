@@ -59,8 +59,10 @@ static bool frames_dirty(uint64_t pa, uint64_t n)
 	return dirty;
 }
 
-/* A frame: (promised) ones may use the frames held for untouched pages. */
-uint64_t mm_frame_take(bool promised, bool zero)
+/* A frame: (promised) ones may use the frames held for untouched pages.
+ * Not inlined into mem_frame_alloc: one copy of its code to translate
+ * under TCG, not two. */
+__attribute__((noinline)) uint64_t mm_frame_take(bool promised, bool zero)
 {
 	if (!promised && frames.nfree <= mm_committed)
 		return 0;
@@ -250,7 +252,16 @@ static int vma_insert(uint64_t start, uint64_t end, int prot, bool acct)
 	struct vma *n = vma_alloc(), **pp = &mm_vmas;
 	if (!n)
 		return -ENOMEM;
-	*n = (struct vma){ .start = start, .end = end, .prot = prot, .acct = acct };
+	/* field by field: a compound literal is a string store (rep stos),
+	 * under TCG a block of its own */
+	n->start = start;
+	n->end = end;
+	n->prot = prot;
+	n->acct = acct;
+	n->shared = n->fill = false;
+	n->pager = NULL;
+	n->obj = NULL;
+	n->off = 0;
 	while (*pp && (*pp)->start < start)
 		pp = &(*pp)->next;
 	n->next = *pp;

@@ -158,6 +158,11 @@ int elf_check_flags(const void *img, size_t len, int flags, struct elf_info *inf
 	return 0;
 }
 
+/* Field (f) of the structure of type (T) at (p), which may be unaligned:
+ * a load, not a copy of the structure (a string copy, under TCG a block of
+ * its own). */
+#define FIELD(p, T, f) ({ __typeof__(((T *)0)->f) f_; __builtin_memcpy(&f_, (p) + offsetof(T, f), sizeof(f_)); f_; })
+
 /* elf_check()'s elf_info without its checks, for a file it accepted when
  * the image was built: the fields it reads are the ones elf_check fills,
  * read the same way (PT_PHDR's address wins over the one found in a
@@ -165,37 +170,39 @@ int elf_check_flags(const void *img, size_t len, int flags, struct elf_info *inf
 void elf_parse(const void *img, struct elf_info *info)
 {
 	const unsigned char *base = img;
-	Elf64_Ehdr eh;
-	memcpy(&eh, img, sizeof(eh));
-	info->dyn = eh.e_type == ET_DYN;
-	info->entry = eh.e_entry;
-	info->phnum = eh.e_phnum;
-	info->phentsize = eh.e_phentsize;
+	uint64_t phoff = FIELD(base, Elf64_Ehdr, e_phoff), phdr_vaddr = 0;
+	int phnum = FIELD(base, Elf64_Ehdr, e_phnum);
+	bool has_phdr = false;
+	info->dyn = FIELD(base, Elf64_Ehdr, e_type) == ET_DYN;
+	info->entry = FIELD(base, Elf64_Ehdr, e_entry);
+	info->phnum = phnum;
+	info->phentsize = FIELD(base, Elf64_Ehdr, e_phentsize);
 	info->lo = UINT64_MAX;
 	info->hi = info->tls_memsz = info->tls_align = info->phdr_vaddr = 0;
 	info->nsegs = 0;
 	info->interp = NULL;
-	uint64_t phdr_vaddr = 0;
-	bool has_phdr = false;
-	for (int i = 0; i < eh.e_phnum; i++) {
-		Elf64_Phdr ph;
-		memcpy(&ph, base + eh.e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
-		if (ph.p_type == PT_PHDR) {
-			has_phdr = true;
-			info->phdr_vaddr = ph.p_vaddr;
-		}
-		if (ph.p_type == PT_TLS) {
-			info->tls_memsz = ph.p_memsz;
-			info->tls_align = ph.p_align;
-		}
-		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+	for (const unsigned char *ph = base + phoff; phnum--; ph += sizeof(Elf64_Phdr)) {
+		uint32_t type = FIELD(ph, Elf64_Phdr, p_type);
+		uint64_t vaddr = FIELD(ph, Elf64_Phdr, p_vaddr), memsz = FIELD(ph, Elf64_Phdr, p_memsz);
+		if (type != PT_LOAD) {
+			if (type == PT_PHDR) {
+				has_phdr = true;
+				info->phdr_vaddr = vaddr;
+			} else if (type == PT_TLS) {
+				info->tls_memsz = memsz;
+				info->tls_align = FIELD(ph, Elf64_Phdr, p_align);
+			}
 			continue;
-		struct elf_seg *s = &info->segs[info->nsegs++];
-		*s = (struct elf_seg){ ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz, prot_of(ph.p_flags) };
-		info->lo = MIN(info->lo, ph.p_vaddr);
-		info->hi = MAX(info->hi, ph.p_vaddr + ph.p_memsz);
-		if (eh.e_phoff - ph.p_offset < ph.p_filesz && eh.e_phoff >= ph.p_offset)
-			phdr_vaddr = ph.p_vaddr + (eh.e_phoff - ph.p_offset);
+		}
+		if (memsz == 0)
+			continue;
+		uint64_t off = FIELD(ph, Elf64_Phdr, p_offset), filesz = FIELD(ph, Elf64_Phdr, p_filesz);
+		info->segs[info->nsegs++] = (struct elf_seg){ vaddr, memsz, off, filesz,
+							      prot_of(FIELD(ph, Elf64_Phdr, p_flags)) };
+		info->lo = MIN(info->lo, vaddr);
+		info->hi = MAX(info->hi, vaddr + memsz);
+		if (phoff - off < filesz && phoff >= off)
+			phdr_vaddr = vaddr + (phoff - off);
 	}
 	if (!has_phdr)
 		info->phdr_vaddr = phdr_vaddr;

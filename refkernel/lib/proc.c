@@ -32,24 +32,15 @@
 
 #define NAUXV 19 /* entries written, AT_NULL included */
 
-/* Add (n) to (*acc) unless the total would pass (limit). */
-static int add_fits(size_t *acc, size_t n, size_t limit)
+/* (acc) plus the sizes of the (n) strings of (list), NUL included; past
+ * (limit), and no more added, once the total passes it. One function for
+ * argv, envp and the file name (not inlined: under TCG its code is
+ * translated once). */
+static __attribute__((noinline)) size_t strings_size(char *const *list, int n, size_t acc, size_t limit)
 {
-	if (n > limit || *acc > limit - n)
-		return 0;
-	*acc += n;
-	return 1;
-}
-
-/* Add the sizes of the (n) strings of (list), NUL included, to (*acc);
- * 0 when the total would pass (limit). One function for argv, envp and the
- * file name (not inlined: its code is translated once under TCG). */
-static __attribute__((noinline)) int strings_size(char *const *list, int n, size_t *acc, size_t limit)
-{
-	for (int i = 0; i < n; i++)
-		if (!add_fits(acc, strlen(list[i]) + 1, limit))
-			return 0;
-	return 1;
+	for (int i = 0; i < n && acc <= limit; i++)
+		acc += strlen(list[i]) + 1;
+	return acc;
 }
 
 /* Copy the (n) strings of (list) to user address (*pos), advanced past them,
@@ -82,25 +73,26 @@ int proc_build_stack(void *kbuf, uint64_t ubase, size_t size,
 
 	/* Bytes needed: 8-byte end marker, strings, random, vectors, and up to
 	 * 15 + 15 bytes of alignment padding. */
-	size_t strbytes = 0;
-	if (!strings_size(argv, argc, &strbytes, size) || !strings_size(envp, envc, &strbytes, size) ||
-	    !strings_size(execfn, 1, &strbytes, size))
-		return -E2BIG;
+	size_t strbytes = strings_size(execfn, 1, strings_size(envp, envc, strings_size(argv, argc, 0, size),
+									  size), size);
 	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * NAUXV;
-	size_t total = strbytes;
-	if (!add_fits(&total, 8 + 16 + 30, size) || words > size / 8 ||
-	    !add_fits(&total, words * 8, size))
+	/* few branches (each ends a block under TCG); each term's unsigned
+	 * wrap is caught by the one before it */
+	if ((strbytes > size) | (words > size / 8) | (size - strbytes < words * 8 + 8 + 16 + 30))
 		return -E2BIG;
 
 	/* User addresses, from the top down. */
 	uint64_t top = ubase + size;
 	uint64_t ustr = top - 8 - strbytes;
 	uint64_t urand = (ustr - 16) & ~15ULL;
-	uint64_t usp = (urand - words * 8) & ~15ULL;
-	if (usp < ubase)
-		return -E2BIG;
+	uint64_t usp = (urand - words * 8) & ~15ULL; /* >= ubase: the total above counts the padding */
 	unsigned char *k = kbuf;
 #define KPTR(u) (k + ((u) - ubase))
+
+	/* The padding between the vectors and the random bytes (< 16 bytes)
+	 * zero: the 16 bytes below them, before the vectors are written. */
+	__builtin_memset(KPTR(urand - 16), 0, 8); /* 8 by 8: 16 at once is a string store */
+	__builtin_memset(KPTR(urand - 8), 0, 8);
 
 	/* Strings: argv, envp, then the exec file name; their addresses in the vectors. */
 	uint64_t *v = (uint64_t *)KPTR(usp);
@@ -111,8 +103,8 @@ int proc_build_stack(void *kbuf, uint64_t ubase, size_t size,
 	v = put_strings(k, ubase, &pos, envp, envc, v);
 	*v++ = 0;
 	put_strings(k, ubase, &pos, execfn, 1, &uexecfn);
-	memset(KPTR(top - 8), 0, 8);
-	memcpy(KPTR(urand), random, 16);
+	__builtin_memset(KPTR(top - 8), 0, 8); /* inline, not a call (-fno-builtin) */
+	__builtin_memcpy(KPTR(urand), random, 16);
 
 #define AUX(type, val) (v[0] = (type), v[1] = (val), v += 2)
 	AUX(AT_PHDR, img->phdr);
@@ -135,9 +127,6 @@ int proc_build_stack(void *kbuf, uint64_t ubase, size_t size,
 	AUX(AT_SYSINFO_EHDR, img->vdso); /* 0: no vDSO, the libc makes system calls */
 	AUX(AT_NULL, 0);                 /* NAUXV entries in all */
 #undef AUX
-	/* Zero the padding between the vectors and the random bytes. */
-	uint64_t uvend = usp + words * 8;
-	memset(KPTR(uvend), 0, urand - uvend);
 #undef KPTR
 	*sp = usp;
 	return 0;
