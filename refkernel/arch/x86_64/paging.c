@@ -14,14 +14,9 @@ extern char _kernel_start[], _etext[], _erodata[], _kernel_end[];
 uint64_t *x86_pml4;
 /* Physical memory is reached through the boot map (KERNEL_VBASE + pa, first
  * GiB) until the final tables are loaded, then through the direct map. */
-static uint64_t phys_off = KERNEL_VBASE;
+uint64_t x86_phys_off = KERNEL_VBASE;
 
 uint64_t x86_nx;
-
-void *x86_phys(uint64_t pa)
-{
-	return (void *)(pa + phys_off);
-}
 
 static uint64_t *table_at(uint64_t pa)
 {
@@ -192,7 +187,7 @@ int x86_paging_init(uint64_t ram_end)
 	if (r)
 		return r;
 	write_cr3(pml4_pa);
-	phys_off = DMAP_BASE;
+	x86_phys_off = DMAP_BASE;
 	x86_pml4 = table_at(pml4_pa);
 	return 0;
 }
