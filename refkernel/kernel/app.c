@@ -131,8 +131,8 @@ static uint64_t map_vdso(void)
 __attribute__((weak)) uint64_t app_load_root(int *argc, char ***argv, struct elf_info *ei, uint64_t *bias,
 					     uint64_t *ibias)
 {
-	(void)argc; (void)ei; (void)bias; (void)ibias;
-	kpanic(KEXIT_NOPROG, "%s: this image has no file system (FS=0) and no baked program", (*argv)[0]);
+	(void)argc; (void)argv; (void)ei; (void)bias; (void)ibias;
+	kpanic(KEXIT_NOPROG, "this image has no file system (FS=0) and no baked program");
 }
 
 int app_argc;
