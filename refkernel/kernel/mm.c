@@ -593,13 +593,14 @@ bool mm_fault(uint64_t addr, uint64_t err)
 bool mm_user_ok(const void *p, size_t len, bool write)
 {
 	uint64_t a = (uint64_t)p, end = a + len;
+	int need = MM_PROT_R | (write ? MM_PROT_W : 0);
 	if (len == 0)
 		return true;
 	if (end < a || end > USER_TOP)
 		return false;
 	for (uint64_t pg = PAGE_ROUND_DOWN(a); pg < end;) {
 		struct vma *v = mm_vma_find(pg);
-		if (!v || !(v->prot & MM_PROT_R) || (write && !(v->prot & MM_PROT_W)))
+		if (!v || (v->prot & need) != need)
 			return false;
 		pg = v->end;
 	}
