@@ -65,6 +65,9 @@ int elf_check(const void *img, size_t len, struct elf_info *info, const char **w
 #define ELF_DYN    1
 #define ELF_INTERP 2
 int elf_check_flags(const void *img, size_t len, int flags, struct elf_info *info, const char **why);
+/* elf_parse(): the elf_info elf_check() gives, for a file it has accepted
+ * (the baked program, checked at `make bake`), without checking it again. */
+void elf_parse(const void *img, struct elf_info *info);
 int elf_load(const void *img, const struct elf_info *info, elf_map_fn map, void *ctx);
 const char *elf_symbol(const void *img, size_t len, uint64_t addr, uint64_t *off);
 

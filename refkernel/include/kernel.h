@@ -180,6 +180,12 @@ extern int app_argc;                      /* the program's argv, for /proc/self/
 extern char **app_argv;
 extern uint64_t app_stack_base, app_stack_top, app_vdso, app_start_ns;
 extern const uint8_t _app_start[], _app_end[];
+/* kernel/app_root.c (fs.o): check, map and name the program named by the
+ * command line in the root, and its interpreter; (argc, argv) lose a
+ * leading word that is not the program's path. Returns the entry to jump
+ * to (the interpreter's for a dynamic program); panics with one line when
+ * it cannot. */
+uint64_t app_load_root(int *argc, char ***argv, struct elf_info *ei, uint64_t *bias, uint64_t *ibias);
 
 /* kernel/ksyms.c: kernel and application symbol lookup for crash reports */
 const char *ksym_lookup(uint64_t addr, uint64_t *off);

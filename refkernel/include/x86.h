@@ -128,6 +128,13 @@ int      x86_prealloc(uint64_t *pml4, uint64_t start, uint64_t end); /* the tabl
 int      x86_paging_init(uint64_t ram_end);                /* build final tables, load CR3 */
 extern uint64_t *x86_pml4;
 extern uint64_t x86_nx;                 /* PTE_NX, or 0 on a CPU without NX */
-void    *x86_phys(uint64_t pa);            /* kernel pointer to physical address */
+/* Kernel pointer to physical address (pa): through the boot map until the
+ * final tables are loaded, then through the direct map (paging.c).
+ * Inline: a call would end a block under TCG at each use. */
+extern uint64_t x86_phys_off;
+static inline void *x86_phys(uint64_t pa)
+{
+	return (void *)(pa + x86_phys_off);
+}
 
 #endif

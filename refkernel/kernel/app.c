@@ -2,11 +2,12 @@
  * process: map its PT_LOAD segments, reserve a demand-zero stack, write
  * argc/argv/envp/auxv (lib/proc.c) and jump to its entry at ring 0 with
  * interrupts as they are. The program is the one baked into the image
- * (.app section, put there by `make bake`), or, in an image without one,
- * the file named by argv[1] (the first word after "--") in the root file
- * system, read in place when its data is archive pages. The baked program's
+ * (.app section, put there by `make bake`, checked there: its headers are
+ * read, not checked again), or, in an image without one, the file named by
+ * argv[1] (the first word after "--") in the root file system
+ * (kernel/app_root.c, part of the file system's fs.o). The baked program's
  * read-only segments are mapped where QEMU loaded them (its .app section is
- * page-aligned in memory): only writable segments are copied into frames. */
+ * page-aligned in memory): only the other segments are copied into frames. */
 #include "kernel.h"
 #include "ksched.h"
 #include "elf.h"
@@ -21,164 +22,117 @@
 #define APP_STACK_SIZE (8ULL << 20) /* reserved, demand-zero, like Linux's 8 MiB rlimit */
 #define APP_ARGS_ROOM  (64ULL << 10)
 
-/* Load biases of position-independent programs and of the interpreter:
- * below ELF_USER_MAX, apart from each other and from the mmap area's start. */
-#define PIE_BIAS    0x0000000000400000ULL
-#define INTERP_BIAS 0x00003f0000000000ULL
-
 static int elf_prot_mm(int prot)
 {
 	return ((prot & ELF_PROT_R) ? MM_PROT_R : 0) | ((prot & ELF_PROT_W) ? MM_PROT_W : 0) |
 	       ((prot & ELF_PROT_X) ? MM_PROT_X : 0);
 }
 
-static int map_segment(void *ctx, uint64_t vaddr, uint64_t memsz, const void *src,
-		       uint64_t filesz, int prot)
+extern char _kernel_start[], _kernel_end[];
+
+static bool image_frame(uint64_t pa)
 {
-	vaddr += *(const uint64_t *)ctx;
-	int r = mm_map_fixed(vaddr, memsz, elf_prot_mm(prot), false);
-	if (r)
-		return r;
-	memcpy((void *)vaddr, src, filesz);
-	memset((char *)vaddr + filesz, 0, memsz - filesz);
-	return 0;
+	return pa >= (uint64_t)_kernel_start - KERNEL_VBASE && pa < (uint64_t)_kernel_end - KERNEL_VBASE;
 }
 
-/* A segment of a program from the root: its whole file pages
- * (kfs_paged_span) are left untouched, to be copied from the file at their
- * first fault (kfs_name_segments marks them so): a program touches a part
- * of its text only. The partial pages at either end are copied now, with
- * W (protect_segments takes it away after). */
-static const uint8_t *paged_img; /* the file's bytes, for the offset of (src) */
-static int map_segment_paged(void *ctx, uint64_t vaddr, uint64_t memsz, const void *src,
-			     uint64_t filesz, int prot)
+/* Out of memory while mapping the program: the boot cannot go on. */
+static __attribute__((noreturn)) void no_memory(void)
 {
-	uint64_t lo, hi, off = (uint64_t)((const uint8_t *)src - paged_img);
-	vaddr += *(const uint64_t *)ctx;
-	kfs_paged_span(vaddr, off, filesz, &lo, &hi);
-	if (!hi)
-		return map_segment(ctx, vaddr - *(const uint64_t *)ctx, memsz, src, filesz, prot);
-	int r = mm_map_fixed(vaddr, memsz, elf_prot_mm(prot) | MM_PROT_W, true);
-	if (r)
-		return r;
-	memcpy((void *)vaddr, src, lo - vaddr);
-	memcpy((void *)hi, (const uint8_t *)src + (hi - vaddr), vaddr + filesz - hi);
-	return 0; /* the rest is demand-zero: the bss is zero */
+	kpanic(KEXIT_OOM, "cannot load the application: out of memory (%lu KiB free)",
+	       (unsigned long)(mem_free_bytes() >> 10));
 }
 
-/* Can segment (s) of the image at (img) be mapped in place? Read-only, no
- * zero-filled tail, and its bytes in memory congruent to its address
- * (tools/apppack.c lays the baked program out so, without page padding). */
-static bool in_place_ok(const uint8_t *img, const struct elf_seg *s)
+static inline uint64_t frame(void)
 {
-	return !(s->prot & ELF_PROT_W) && s->filesz == s->memsz &&
-	       ((((uint64_t)img + s->offset) ^ s->vaddr) & 0xfff) == 0;
+	uint64_t pa = mem_frame_alloc(); /* zeroed */
+	if (!pa)
+		no_memory();
+	return pa;
 }
 
-/* A read-only segment without a zero-filled tail is mapped page by page
- * (below), onto the image's frames or onto copies; others go through
- * map_segment. */
-static bool read_only(const struct elf_seg *s)
+/* Map the pages of [va, va + len) with (prot), each onto a frame: the
+ * frames from (pa) on when pa is set (the image's own, mapped in place, or
+ * one the caller took), else a fresh zeroed one holding the bytes of
+ * [src, src + n) that fall in it. A page that a segment mapped before keeps
+ * its frame (and its protection, which mm_map_fixed widened), and the bytes
+ * are copied into it; an image frame there is first replaced by a copy, so
+ * that the image is never written. */
+static void map_pages(uint64_t va, uint64_t len, const uint8_t *src, uint64_t n, uint64_t pa, int prot)
 {
-	return !(s->prot & ELF_PROT_W) && s->filesz == s->memsz;
+	uint64_t flags = mm_prot_flags(prot), end = va + len, first = PAGE_ROUND_DOWN(va);
+	for (uint64_t pg = first; pg < end; pg += PAGE_SIZE) {
+		uint64_t lo = MAX(pg, va), hi = MIN(pg + PAGE_SIZE, va + n), *pte = x86_pte(x86_pml4, pg), fa;
+		bool copy = true;
+		if (pte && (*pte & PTE_ADDR)) { /* shared with a segment mapped before */
+			fa = *pte & PTE_ADDR;
+			if (image_frame(fa)) {
+				uint64_t c = frame();
+				memcpy(x86_phys(c), x86_phys(fa), PAGE_SIZE);
+				if (x86_map(x86_pml4, pg, c, *pte & ~PTE_ADDR))
+					no_memory();
+				fa = c;
+			}
+		} else {
+			fa = pa ? pa + (pg - first) : frame();
+			if (x86_map(x86_pml4, pg, fa, flags))
+				no_memory();
+			copy = !pa;
+		}
+		if (copy & (hi > lo))
+			memcpy((uint8_t *)x86_phys(fa) + (lo - pg), src + (lo - va), hi - lo);
+	}
 }
 
-/* Load the baked program (img, in the kernel image): writable segments
- * copied first (map_segment), then every read-only page mapped onto the
- * image's own frame where the segment is congruent (in_place_ok), else onto
- * a fresh frame holding a copy (the 400-byte header segment), read-only
- * from the start; a page that a writable segment already holds gets its
- * bytes copied instead. Image frames are never freed (mem_frame_free). */
-static int load_in_place(const uint8_t *img, const struct elf_info *ei, uint64_t bias)
+/* A new region [va, va + len) mapped now (map_pages). */
+static void map_region(uint64_t va, uint64_t len, const uint8_t *src, uint64_t n, uint64_t pa, int prot)
+{
+	if (mm_map_fixed(va, len, prot, true))
+		no_memory();
+	map_pages(va, len, src, n, pa, prot);
+}
+
+/* Load the baked program (img, in the kernel image): every page mapped
+ * with its segment's protection from the start, onto the image's own frame
+ * where a read-only segment without a zero-filled tail is congruent to its
+ * address (tools/apppack.c lays the baked program out so, without page
+ * padding), else onto a fresh frame holding a copy (writable segments, the
+ * 400-byte header segment). Two rounds, the writable segments first, so
+ * that a read-only page they share holds their frame. Image frames are
+ * never freed (mem_frame_free). */
+static void load_in_place(const uint8_t *img, const struct elf_info *ei)
 {
 	uint64_t img_pa = (uint64_t)img - KERNEL_VBASE;
-	for (int i = 0; i < ei->nsegs; i++) {
-		const struct elf_seg *s = &ei->segs[i];
-		if (read_only(s))
+	for (int k = 0, n = ei->nsegs; k < 2 * n; k++) {
+		const struct elf_seg *s = &ei->segs[k < n ? k : k - n];
+		bool w = s->prot & ELF_PROT_W;
+		if (w != (k < n))
 			continue;
-		int r = map_segment(&bias, s->vaddr, s->memsz, img + s->offset, s->filesz, s->prot);
-		if (r)
-			return r;
-		if (!(s->prot & ELF_PROT_W))
-			mm_mprotect(PAGE_ROUND_DOWN(s->vaddr + bias),
-				    PAGE_ROUND_UP(s->vaddr + bias + s->memsz) - PAGE_ROUND_DOWN(s->vaddr + bias),
-				    elf_prot_mm(s->prot));
+		bool in_place = !w & (s->filesz == s->memsz) & !((((uint64_t)img + s->offset) ^ s->vaddr) & 0xfff);
+		map_region(s->vaddr, s->memsz, img + s->offset, s->filesz,
+			   in_place ? PAGE_ROUND_DOWN(img_pa + s->offset) : 0, elf_prot_mm(s->prot));
 	}
-	for (int i = 0; i < ei->nsegs; i++) {
-		const struct elf_seg *s = &ei->segs[i];
-		if (!read_only(s) || s->memsz == 0)
-			continue;
-		bool in_place = in_place_ok(img, s);
-		uint64_t va = s->vaddr + bias, start = PAGE_ROUND_DOWN(va), end = PAGE_ROUND_UP(va + s->memsz);
-		int r = mm_map_fixed(va, s->memsz, elf_prot_mm(s->prot), true);
-		if (r)
-			return r;
-		uint64_t flags = mm_prot_flags(elf_prot_mm(s->prot));
-		for (uint64_t pg = start; pg < end; pg += PAGE_SIZE) {
-			uint64_t *pte = x86_pte(x86_pml4, pg);
-			uint64_t lo = MAX(pg, va), hi = MIN(pg + PAGE_SIZE, va + s->filesz);
-			if (pte && (*pte & PTE_ADDR)) { /* shared with a writable segment */
-				memcpy((void *)lo, img + s->offset + (lo - va), hi - lo);
-				continue;
-			}
-			uint64_t pa = PAGE_ROUND_DOWN(img_pa + s->offset) + (pg - start);
-			if (!in_place) {
-				if (!(pa = mem_frame_alloc()))
-					return -ENOMEM;
-				memcpy((uint8_t *)x86_phys(pa) + (lo - pg), img + s->offset + (lo - va), hi - lo);
-			}
-			if ((r = x86_map(x86_pml4, pg, pa, flags)))
-				return r;
-		}
-	}
-	return 0;
-}
-
-static void protect_segments(const struct elf_info *ei, uint64_t bias)
-{
-	for (int i = 0; i < ei->nsegs; i++) {
-		const struct elf_seg *s = &ei->segs[i];
-		int prot = elf_prot_mm(s->prot);
-		uint64_t start = (s->vaddr + bias) & ~0xfffULL;
-		/* a page shared with a writable neighbour keeps W (mm_map_fixed widened it) */
-		if (!(prot & MM_PROT_W))
-			mm_mprotect(start, ALIGN_UP(s->vaddr + bias + s->memsz, 4096) - start, prot);
-	}
-}
-
-/* Map (len) bytes at (va) onto fresh frames holding a copy of (src), or
- * zero for src NULL, with their final protection from the start (no fault,
- * no mprotect). */
-static int map_copy(uint64_t va, const void *src, uint64_t len, int prot)
-{
-	int r = mm_map_fixed(va, len, prot, true);
-	for (uint64_t off = 0; !r && off < len; off += PAGE_SIZE) {
-		uint64_t pa = mem_frame_alloc(); /* zeroed */
-		if (!pa)
-			return -ENOMEM;
-		if (src)
-			memcpy(x86_phys(pa), (const uint8_t *)src + off, MIN(PAGE_SIZE, len - off));
-		r = x86_map(x86_pml4, va + off, pa, mm_prot_flags(prot));
-	}
-	return r;
 }
 
 extern const uint8_t vdso_image[], vdso_image_end[];
 
 /* Map the vDSO (read+execute) and its data page (read-only to the
  * application; the kernel writes it through the direct map). Returns the
- * vDSO's address for AT_SYSINFO_EHDR, or 0 if there is no memory for it. */
+ * vDSO's address for AT_SYSINFO_EHDR. */
 static uint64_t map_vdso(void)
 {
-	uint64_t len = (uint64_t)(vdso_image_end - vdso_image);
-	if (map_copy(VDSO_ADDR, vdso_image, len, MM_PROT_R | MM_PROT_X) ||
-	    map_copy(VDSO_DATA_ADDR, NULL, PAGE_SIZE, MM_PROT_R))
-		return 0;
-	uint64_t *pte = x86_pte(x86_pml4, VDSO_DATA_ADDR);
-	if (!pte)
-		return 0;
-	time_vdso_publish(x86_phys(*pte & PTE_ADDR));
+	uint64_t len = (uint64_t)(vdso_image_end - vdso_image), data = frame();
+	map_region(VDSO_ADDR, len, vdso_image, len, 0, MM_PROT_R | MM_PROT_X);
+	map_region(VDSO_DATA_ADDR, PAGE_SIZE, NULL, 0, data, MM_PROT_R);
+	time_vdso_publish(x86_phys(data));
 	return VDSO_ADDR;
+}
+
+/* kernel/app_root.c's, in an image with the file system */
+__attribute__((weak)) uint64_t app_load_root(int *argc, char ***argv, struct elf_info *ei, uint64_t *bias,
+					     uint64_t *ibias)
+{
+	(void)argc; (void)argv; (void)ei; (void)bias; (void)ibias;
+	kpanic(KEXIT_NOPROG, "this image has no file system (FS=0) and no baked program");
 }
 
 int app_argc;
@@ -187,57 +141,14 @@ uint64_t app_stack_base, app_stack_top, app_vdso, app_start_ns;
 
 void app_start(int argc, char **argv)
 {
-	const uint8_t *img = _app_start;
-	size_t len = (size_t)(_app_end - _app_start);
 	struct elf_info ei;
-	const char *why = "empty";
-
-	if (len == 0) { /* no baked program: the image names one in its root
-			 * (make bake of a dynamic program), else argv[1] does */
-		if (argv[0][0] != '/') {
-			if (argc < 2)
-				kpanic(KEXIT_NOPROG, "no program: name one after \"--\" (-append \"-- /path/prog args\")");
-			argc--;
-			argv++;
-		}
-		img = kfs_program(argv[0], &len);
-		if (len == 0 || elf_check_flags(img, len, ELF_DYN | ELF_INTERP, &ei, &why))
-			kpanic(KEXIT_NOPROG, "%s: not an x86-64 executable the kernel can run: %s", argv[0], why);
-	} else if (elf_check(img, len, &ei, &why)) {
-		kpanic(KEXIT_BADELF, "application is not a static x86-64 executable: %s", why);
-	}
-	uint64_t bias = ei.dyn ? PIE_BIAS : 0;
-	if (bias + ei.hi > ELF_USER_MAX)
-		kpanic(KEXIT_NOPROG, "%s: too large to load at its bias", argv[0]);
-	bool baked = img == _app_start;
-	paged_img = img;
-	int r = baked ? load_in_place(img, &ei, bias) : elf_load(img, &ei, map_segment_paged, &bias);
-	if (r)
-		kpanic(r == -ENOMEM ? KEXIT_OOM : KEXIT_BADELF,
-		       "cannot load the application (%d): %lu KiB of memory free",
-		       r, (unsigned long)(mem_free_bytes() >> 10));
-	if (!baked) {
-		protect_segments(&ei, bias);
-		if (!kfs_name_segments(argv[0], &ei, bias))
-			kpanic(KEXIT_NOPROG, "%s: cannot map the program's pages", argv[0]);
-	}
-	uint64_t entry = ei.entry + bias, ibias = 0;
-	if (ei.interp) { /* dynamic: the interpreter starts it (kernel -> ld.so -> libc -> main) */
-		struct elf_info ii;
-		size_t ilen;
-		const uint8_t *iimg = kfs_program(ei.interp, &ilen);
-		if (ilen == 0 || elf_check_flags(iimg, ilen, ELF_DYN, &ii, &why))
-			kpanic(KEXIT_NOPROG, "%s: interpreter of %s: not an x86-64 ELF it can run: %s",
-			       ei.interp, argv[0], why);
-		ibias = ii.dyn ? INTERP_BIAS : 0;
-		paged_img = iimg;
-		if ((r = elf_load(iimg, &ii, map_segment_paged, &ibias)))
-			kpanic(r == -ENOMEM ? KEXIT_OOM : KEXIT_NOPROG, "%s: cannot load the interpreter (%d)",
-			       ei.interp, r);
-		protect_segments(&ii, ibias);
-		if (!kfs_name_segments(ei.interp, &ii, ibias))
-			kpanic(KEXIT_NOPROG, "%s: cannot map the interpreter's pages", ei.interp);
-		entry = ii.entry + ibias;
+	uint64_t bias = 0, ibias = 0, entry; /* a baked program is never position-independent (elfcheck) */
+	if (&_app_end[0] == &_app_start[0]) { /* no baked program: one from the root (kernel/app_root.c) */
+		entry = app_load_root(&argc, &argv, &ei, &bias, &ibias);
+	} else {
+		elf_parse(_app_start, &ei); /* bake.sh's elfcheck and apppack checked it */
+		load_in_place(_app_start, &ei);
+		entry = ei.entry;
 	}
 	boot_stage("app_load");
 	mm_set_brk_base(ei.hi + bias);
@@ -247,6 +158,8 @@ void app_start(int argc, char **argv)
 
 	uint64_t stack_base;
 	uint64_t top = mm_stack_reserve(APP_STACK_SIZE, &stack_base);
+	/* its top page now, which proc_build_stack writes: no fault for it */
+	map_pages(top - PAGE_SIZE, PAGE_SIZE, NULL, 0, 0, MM_PROT_R | MM_PROT_W);
 	uint64_t room = APP_ARGS_ROOM;
 	static char *const envp[] = { "HOME=/", NULL };
 	struct proc_image pi = { ei.entry + bias, map_vdso(), ei.phdr_vaddr + bias, ei.phnum, ei.phentsize, ibias };

@@ -59,8 +59,10 @@ static bool frames_dirty(uint64_t pa, uint64_t n)
 	return dirty;
 }
 
-/* A frame: (promised) ones may use the frames held for untouched pages. */
-uint64_t mm_frame_take(bool promised, bool zero)
+/* A frame: (promised) ones may use the frames held for untouched pages.
+ * Not inlined into mem_frame_alloc: one copy of its code to translate
+ * under TCG, not two. */
+__attribute__((noinline)) uint64_t mm_frame_take(bool promised, bool zero)
 {
 	if (!promised && frames.nfree <= mm_committed)
 		return 0;
@@ -216,12 +218,50 @@ struct vma *mm_vma_find(uint64_t addr)
 	return NULL;
 }
 
+/* Regions come from a small static pool first, then from the heap: the
+ * program's first ones (its segments, stack and vDSO, app.c) need no heap,
+ * so a boot does not start it. A freed pool entry is kept for reuse. */
+#define VMA_POOL 12
+static struct vma vma_pool[VMA_POOL], *vma_spare;
+static int vma_pool_used;
+
+static struct vma *vma_alloc(void)
+{
+	struct vma *v = vma_spare;
+	if (v)
+		vma_spare = v->next;
+	else if (vma_pool_used < VMA_POOL)
+		v = &vma_pool[vma_pool_used++];
+	else
+		v = kmalloc(sizeof(*v));
+	return v;
+}
+
+static void vma_free(struct vma *v)
+{
+	if (v >= vma_pool && v < vma_pool + VMA_POOL) {
+		v->next = vma_spare;
+		vma_spare = v;
+	} else {
+		kfree(v);
+	}
+}
+
 static int vma_insert(uint64_t start, uint64_t end, int prot, bool acct)
 {
-	struct vma *n = kmalloc(sizeof(*n)), **pp = &mm_vmas;
+	struct vma *n = vma_alloc(), **pp = &mm_vmas;
 	if (!n)
 		return -ENOMEM;
-	*n = (struct vma){ .start = start, .end = end, .prot = prot, .acct = acct };
+	/* field by field: a compound literal is a string store (rep stos),
+	 * under TCG a block of its own */
+	n->start = start;
+	n->end = end;
+	n->prot = prot;
+	n->acct = acct;
+	n->shared = n->fill = false;
+	n->pager = NULL;
+	n->obj = NULL;
+	n->off = 0;
 	while (*pp && (*pp)->start < start)
 		pp = &(*pp)->next;
 	n->next = *pp;
@@ -235,7 +275,7 @@ static int vma_split(uint64_t addr)
 	struct vma *v = mm_vma_find(addr);
 	if (!v || v->start == addr)
 		return 0;
-	struct vma *n = kmalloc(sizeof(*n));
+	struct vma *n = vma_alloc();
 	if (!n)
 		return -ENOMEM;
 	*n = *v;
@@ -386,7 +426,7 @@ int mm_munmap(uint64_t addr, uint64_t len)
 			*pp = v->next;
 			if (v->pager)
 				v->pager->drop(v->obj, v->shared);
-			kfree(v);
+			vma_free(v);
 		} else {
 			pp = &v->next;
 		}
@@ -553,13 +593,14 @@ bool mm_fault(uint64_t addr, uint64_t err)
 bool mm_user_ok(const void *p, size_t len, bool write)
 {
 	uint64_t a = (uint64_t)p, end = a + len;
+	int need = MM_PROT_R | (write ? MM_PROT_W : 0);
 	if (len == 0)
 		return true;
 	if (end < a || end > USER_TOP)
 		return false;
 	for (uint64_t pg = PAGE_ROUND_DOWN(a); pg < end;) {
 		struct vma *v = mm_vma_find(pg);
-		if (!v || !(v->prot & MM_PROT_R) || (write && !(v->prot & MM_PROT_W)))
+		if (!v || (v->prot & need) != need)
 			return false;
 		pg = v->end;
 	}

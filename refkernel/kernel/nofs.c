@@ -12,12 +12,6 @@ __attribute__((weak)) void kfs_init(const struct boot_info *bi)
 		kpanic(KEXIT_BADROOT, "-initrd given but this image was baked without the file system (FS=0)");
 }
 
-__attribute__((weak)) const uint8_t *kfs_program(const char *path, size_t *len)
-{
-	(void)len;
-	kpanic(KEXIT_NOPROG, "%s: this image has no file system (FS=0) and no baked program", path);
-}
-
 __attribute__((weak)) bool kfs_name_segments(const char *path, const struct elf_info *ei, uint64_t bias)
 {
 	(void)path; (void)ei; (void)bias;

@@ -1,5 +1,6 @@
 /* elf.c — check and load a static x86-64 ELF executable (contract in elf.h).
  * elf_check() validates the header and program headers and fills elf_info;
+ * elf_parse() reads the same from a file checked before (the baked program);
  * elf_load() then hands each PT_LOAD to the caller's map(); elf_symbol()
  * resolves addresses through .symtab for crash reports. Every field read from
  * the file is bounds-checked; headers are copied out, so (img) may be unaligned. */
@@ -155,6 +156,56 @@ int elf_check_flags(const void *img, size_t len, int flags, struct elf_info *inf
 		return fail(why, "entry point not in an executable segment");
 	info->phdr_vaddr = phdr_vaddr;
 	return 0;
+}
+
+/* Field (f) of the structure of type (T) at (p), which may be unaligned:
+ * a load, not a copy of the structure (a string copy, under TCG a block of
+ * its own). */
+#define FIELD(p, T, f) ({ __typeof__(((T *)0)->f) f_; __builtin_memcpy(&f_, (p) + offsetof(T, f), sizeof(f_)); f_; })
+
+/* elf_check()'s elf_info without its checks, for a file it accepted when
+ * the image was built: the fields it reads are the ones elf_check fills,
+ * read the same way (PT_PHDR's address wins over the one found in a
+ * segment, as there). */
+void elf_parse(const void *img, struct elf_info *info)
+{
+	const unsigned char *base = img;
+	uint64_t phoff = FIELD(base, Elf64_Ehdr, e_phoff), phdr_vaddr = 0;
+	int phnum = FIELD(base, Elf64_Ehdr, e_phnum);
+	bool has_phdr = false;
+	info->dyn = FIELD(base, Elf64_Ehdr, e_type) == ET_DYN;
+	info->entry = FIELD(base, Elf64_Ehdr, e_entry);
+	info->phnum = phnum;
+	info->phentsize = FIELD(base, Elf64_Ehdr, e_phentsize);
+	info->lo = UINT64_MAX;
+	info->hi = info->tls_memsz = info->tls_align = info->phdr_vaddr = 0;
+	info->nsegs = 0;
+	info->interp = NULL;
+	for (const unsigned char *ph = base + phoff; phnum--; ph += sizeof(Elf64_Phdr)) {
+		uint32_t type = FIELD(ph, Elf64_Phdr, p_type);
+		uint64_t vaddr = FIELD(ph, Elf64_Phdr, p_vaddr), memsz = FIELD(ph, Elf64_Phdr, p_memsz);
+		if (type != PT_LOAD) {
+			if (type == PT_PHDR) {
+				has_phdr = true;
+				info->phdr_vaddr = vaddr;
+			} else if (type == PT_TLS) {
+				info->tls_memsz = memsz;
+				info->tls_align = FIELD(ph, Elf64_Phdr, p_align);
+			}
+			continue;
+		}
+		if (memsz == 0)
+			continue;
+		uint64_t off = FIELD(ph, Elf64_Phdr, p_offset), filesz = FIELD(ph, Elf64_Phdr, p_filesz);
+		info->segs[info->nsegs++] = (struct elf_seg){ vaddr, memsz, off, filesz,
+							      prot_of(FIELD(ph, Elf64_Phdr, p_flags)) };
+		info->lo = MIN(info->lo, vaddr);
+		info->hi = MAX(info->hi, vaddr + memsz);
+		if (phoff - off < filesz && phoff >= off)
+			phdr_vaddr = vaddr + (phoff - off);
+	}
+	if (!has_phdr)
+		info->phdr_vaddr = phdr_vaddr;
 }
 
 int elf_load(const void *img, const struct elf_info *info, elf_map_fn map, void *ctx)

@@ -32,13 +32,30 @@
 
 #define NAUXV 19 /* entries written, AT_NULL included */
 
-/* Add (n) to (*acc) unless the total would pass (limit). */
-static int add_fits(size_t *acc, size_t n, size_t limit)
+/* (acc) plus the sizes of the (n) strings of (list), NUL included; past
+ * (limit), and no more added, once the total passes it. One function for
+ * argv, envp and the file name (not inlined: under TCG its code is
+ * translated once). */
+static __attribute__((noinline)) size_t strings_size(char *const *list, int n, size_t acc, size_t limit)
 {
-	if (n > limit || *acc > limit - n)
-		return 0;
-	*acc += n;
-	return 1;
+	for (int i = 0; i < n && acc <= limit; i++)
+		acc += strlen(list[i]) + 1;
+	return acc;
+}
+
+/* Copy the (n) strings of (list) to user address (*pos), advanced past them,
+ * through the buffer (k) seen at (ubase); their addresses go to (v), and the
+ * slot after them is returned. */
+static __attribute__((noinline)) uint64_t *put_strings(unsigned char *k, uint64_t ubase, uint64_t *pos,
+						       char *const *list, int n, uint64_t *v)
+{
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(list[i]) + 1;
+		memcpy(k + (*pos - ubase), list[i], len);
+		*v++ = *pos;
+		*pos += len;
+	}
+	return v;
 }
 
 int proc_build_stack(void *kbuf, uint64_t ubase, size_t size,
@@ -47,7 +64,7 @@ int proc_build_stack(void *kbuf, uint64_t ubase, size_t size,
 		     uint64_t *sp)
 {
 	static const char empty[] = "";
-	const char *execfn = argc > 0 ? argv[0] : empty;
+	char *const execfn[1] = { argc > 0 ? argv[0] : (char *)empty };
 	int envc = 0;
 	if (argc < 0)
 		return -EINVAL;
@@ -56,75 +73,60 @@ int proc_build_stack(void *kbuf, uint64_t ubase, size_t size,
 
 	/* Bytes needed: 8-byte end marker, strings, random, vectors, and up to
 	 * 15 + 15 bytes of alignment padding. */
-	size_t strbytes = 0;
-	for (int i = 0; i < argc; i++)
-		if (!add_fits(&strbytes, strlen(argv[i]) + 1, size))
-			return -E2BIG;
-	for (int i = 0; i < envc; i++)
-		if (!add_fits(&strbytes, strlen(envp[i]) + 1, size))
-			return -E2BIG;
-	if (!add_fits(&strbytes, strlen(execfn) + 1, size))
-		return -E2BIG;
+	size_t strbytes = strings_size(execfn, 1, strings_size(envp, envc, strings_size(argv, argc, 0, size),
+									  size), size);
 	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * NAUXV;
-	size_t total = strbytes;
-	if (!add_fits(&total, 8 + 16 + 30, size) || words > size / 8 ||
-	    !add_fits(&total, words * 8, size))
+	/* few branches (each ends a block under TCG); each term's unsigned
+	 * wrap is caught by the one before it */
+	if ((strbytes > size) | (words > size / 8) | (size - strbytes < words * 8 + 8 + 16 + 30))
 		return -E2BIG;
 
 	/* User addresses, from the top down. */
 	uint64_t top = ubase + size;
 	uint64_t ustr = top - 8 - strbytes;
 	uint64_t urand = (ustr - 16) & ~15ULL;
-	uint64_t usp = (urand - words * 8) & ~15ULL;
-	if (usp < ubase)
-		return -E2BIG;
+	uint64_t usp = (urand - words * 8) & ~15ULL; /* >= ubase: the total above counts the padding */
 	unsigned char *k = kbuf;
 #define KPTR(u) (k + ((u) - ubase))
 
-	/* Strings: argv, envp, then the exec file name; remember their addresses. */
-	uint64_t *vec = (uint64_t *)KPTR(usp);
-	uint64_t *v = vec;
-	uint64_t pos = ustr;
-	*v++ = (uint64_t)argc;
-	for (int i = 0; i < argc; i++) {
-		size_t n = strlen(argv[i]) + 1;
-		memcpy(KPTR(pos), argv[i], n);
-		*v++ = pos;
-		pos += n;
-	}
-	*v++ = 0;
-	for (int i = 0; i < envc; i++) {
-		size_t n = strlen(envp[i]) + 1;
-		memcpy(KPTR(pos), envp[i], n);
-		*v++ = pos;
-		pos += n;
-	}
-	*v++ = 0;
-	uint64_t uexecfn = pos;
-	memcpy(KPTR(pos), execfn, strlen(execfn) + 1);
-	memset(KPTR(top - 8), 0, 8);
-	memcpy(KPTR(urand), random, 16);
+	/* The padding between the vectors and the random bytes (< 16 bytes)
+	 * zero: the 16 bytes below them, before the vectors are written. */
+	__builtin_memset(KPTR(urand - 16), 0, 8); /* 8 by 8: 16 at once is a string store */
+	__builtin_memset(KPTR(urand - 8), 0, 8);
 
-	const uint64_t aux[NAUXV][2] = {
-		{ AT_PHDR, img->phdr },     { AT_PHENT, img->phent },
-		{ AT_PHNUM, img->phnum },   { AT_PAGESZ, 4096 },
-		{ AT_ENTRY, img->entry },   { AT_RANDOM, urand },
-		{ AT_UID, 0 },              { AT_EUID, 0 },
-		{ AT_GID, 0 },              { AT_EGID, 0 },
-		{ AT_SECURE, 0 },           { AT_CLKTCK, 100 },
-		{ AT_HWCAP, 0 },            { AT_EXECFN, uexecfn },
-		{ AT_HWCAP2, 0 },           { AT_BASE, img->base },
-		{ AT_FLAGS, 0 },
-		{ AT_SYSINFO_EHDR, img->vdso }, /* 0: no vDSO, the libc makes system calls */
-		{ AT_NULL, 0 },
-	};
-	for (size_t i = 0; i < NAUXV; i++) {
-		*v++ = aux[i][0];
-		*v++ = aux[i][1];
-	}
-	/* Zero the padding between the vectors and the random bytes. */
-	uint64_t uvend = usp + words * 8;
-	memset(KPTR(uvend), 0, urand - uvend);
+	/* Strings: argv, envp, then the exec file name; their addresses in the vectors. */
+	uint64_t *v = (uint64_t *)KPTR(usp);
+	uint64_t pos = ustr, uexecfn;
+	*v++ = (uint64_t)argc;
+	v = put_strings(k, ubase, &pos, argv, argc, v);
+	*v++ = 0;
+	v = put_strings(k, ubase, &pos, envp, envc, v);
+	*v++ = 0;
+	put_strings(k, ubase, &pos, execfn, 1, &uexecfn);
+	__builtin_memset(KPTR(top - 8), 0, 8); /* inline, not a call (-fno-builtin) */
+	__builtin_memcpy(KPTR(urand), random, 16);
+
+#define AUX(type, val) (v[0] = (type), v[1] = (val), v += 2)
+	AUX(AT_PHDR, img->phdr);
+	AUX(AT_PHENT, img->phent);
+	AUX(AT_PHNUM, img->phnum);
+	AUX(AT_PAGESZ, 4096);
+	AUX(AT_ENTRY, img->entry);
+	AUX(AT_RANDOM, urand);
+	AUX(AT_UID, 0);
+	AUX(AT_EUID, 0);
+	AUX(AT_GID, 0);
+	AUX(AT_EGID, 0);
+	AUX(AT_SECURE, 0);
+	AUX(AT_CLKTCK, 100);
+	AUX(AT_HWCAP, 0);
+	AUX(AT_EXECFN, uexecfn);
+	AUX(AT_HWCAP2, 0);
+	AUX(AT_BASE, img->base);
+	AUX(AT_FLAGS, 0);
+	AUX(AT_SYSINFO_EHDR, img->vdso); /* 0: no vDSO, the libc makes system calls */
+	AUX(AT_NULL, 0);                 /* NAUXV entries in all */
+#undef AUX
 #undef KPTR
 	*sp = usp;
 	return 0;

@@ -13,13 +13,17 @@
  * (they are copied). Sections move with their segment; the section headers
  * and the symbol table are kept when the program has one (crash reports
  * name its functions, kernel/ksyms.c), and dropped with the rest of the
- * unloaded sections otherwise. */
+ * unloaded sections otherwise. OUT must pass lib/elf.c's elf_check, as IN
+ * did (bake.sh's elfcheck): the kernel reads the baked program without
+ * checking it again (elf_parse). */
 #include <elf.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "elf.h" /* the refkernel's (-iquote include), beside the system's <elf.h> */
 
 #define PAGE 4096u
 #define IN_PLACE_MIN 1024u /* below this, copying costs less than padding */
@@ -186,6 +190,12 @@ int main(int argc, char **argv)
 	}
 	memcpy(out, &eh, sizeof(eh));
 	memcpy(out + eh.e_phoff, ph, n * sizeof(*ph));
+	struct elf_info info;
+	const char *why = "?";
+	if (elf_check(out, total, &info, &why)) {
+		fprintf(stderr, "apppack: %s: the packed program is not one the kernel runs: %s\n", argv[1], why);
+		return 1;
+	}
 	FILE *f = fopen(argv[2], "wb");
 	if (!f || fwrite(out, 1, total, f) != total || fclose(f))
 		return fail(argv[2], "cannot write");

@@ -14,14 +14,9 @@ extern char _kernel_start[], _etext[], _erodata[], _kernel_end[];
 uint64_t *x86_pml4;
 /* Physical memory is reached through the boot map (KERNEL_VBASE + pa, first
  * GiB) until the final tables are loaded, then through the direct map. */
-static uint64_t phys_off = KERNEL_VBASE;
+uint64_t x86_phys_off = KERNEL_VBASE;
 
 uint64_t x86_nx;
-
-void *x86_phys(uint64_t pa)
-{
-	return (void *)(pa + phys_off);
-}
 
 static uint64_t *table_at(uint64_t pa)
 {
@@ -138,16 +133,19 @@ int x86_prealloc(uint64_t *pml4, uint64_t start, uint64_t end)
 	return 0;
 }
 
-/* The kernel image at its link address: one walk per page table, then the
- * entries written in a row (the tables are fresh, no invlpg needed). */
-static int map_range(uint64_t start, uint64_t end, uint64_t flags)
+/* The kernel image at its link address, in one pass: text RX, read-only
+ * data R, data RW (NX from text_end on, W from ro_end on); one walk per
+ * page table, then the entries written in a row (the tables are fresh, no
+ * invlpg needed). */
+static int map_kernel(uint64_t text_end, uint64_t ro_end)
 {
 	uint64_t *pte = NULL;
-	for (uint64_t va = start & ~0xfffULL; va < end; va += 4096, pte++) {
+	for (uint64_t va = (uint64_t)_kernel_start; va < (uint64_t)_kernel_end; va += 4096, pte++) {
 		if (!pte || (va & 0x1fffff) == 0)
 			if (!(pte = walk(x86_pml4, va, true)))
 				return -ENOMEM;
-		*pte = (va - KERNEL_VBASE) | flags | PTE_G | PTE_P;
+		uint64_t nx = va >= text_end ? x86_nx : 0, w = va >= ro_end ? PTE_W : 0;
+		*pte = (va - KERNEL_VBASE) | nx | w | PTE_G | PTE_P;
 	}
 	return 0;
 }
@@ -182,17 +180,10 @@ int x86_paging_init(uint64_t ram_end)
 			return -ENOMEM;
 		pd[(va >> 21) & 511] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | x86_nx;
 	}
-	uint64_t text_end = ALIGN_UP((uint64_t)_etext, 4096);
-	uint64_t ro_end = ALIGN_UP((uint64_t)_erodata, 4096);
-	int r = map_range((uint64_t)_kernel_start, text_end, 0);
-	if (!r)
-		r = map_range(text_end, ro_end, x86_nx);
-	if (!r)
-		r = map_range(ro_end, (uint64_t)_kernel_end, PTE_W | x86_nx);
-	if (r)
-		return r;
+	if (map_kernel(ALIGN_UP((uint64_t)_etext, 4096), ALIGN_UP((uint64_t)_erodata, 4096)))
+		return -ENOMEM;
 	write_cr3(pml4_pa);
-	phys_off = DMAP_BASE;
+	x86_phys_off = DMAP_BASE;
 	x86_pml4 = table_at(pml4_pa);
 	return 0;
 }

@@ -33,7 +33,7 @@ check() { # DESC CONDITION...
 has() { grep -qE -- "$1" "$out"; }
 count() { grep -cE -- "$1" "$out"; }
 
-echo "1..44"
+echo "1..45"
 boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ"
 check "hello prints hello from refkernel and exits 0" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
 check "boot_us line before the application" eval 'has "^refkernel: boot_us=[0-9]+ entry_to_main"'
@@ -46,6 +46,9 @@ boot tcg microvm,acpi=off 64 "$B/hello.img" "tsc_khz=$KHZ"
 check "microvm with acpi=off (QEMU appends to the command line)" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
 boot tcg q35 64 "$B/hello.img" "tsc_khz=$KHZ"
 check "q35 boots the PVH image" eval 'has "^hello from refkernel" && has "boot=pvh" && [ $rc -eq 1 ]'
+boot tcg microvm 64 "$T/sharedpages.img" "tsc_khz=$KHZ"
+check "a program whose segments share pages: each page holds every segment's bytes" eval \
+	'has "^sharedpages: ok" && [ $rc -eq 1 ]'
 boot tcg microvm 64 "$T/abi.img" "tsc_khz=$KHZ -- one \"two words\""
 check "process ABI: argv, auxv, TLS, SSE, red zone, clocks, memory" eval 'has "^abi: [0-9]+ checks, 0 failed" && [ $rc -eq 1 ]'
 boot tcg microvm 64 "$B/hello.img" ""

@@ -108,6 +108,32 @@ static void check_info_matches_file(const unsigned char *img, size_t len, const 
 	cr_assert_neq(phdr, 0, "static binaries carry their program headers in a segment");
 }
 
+/* elf_parse() reads what elf_check() filled in, field by field. */
+static void check_parse_agrees(const unsigned char *img, const struct elf_info *in)
+{
+	struct elf_info p;
+	memset(&p, 0xa5, sizeof(p));
+	elf_parse(img, &p);
+	cr_assert_eq(p.entry, in->entry);
+	cr_assert_eq(p.phdr_vaddr, in->phdr_vaddr);
+	cr_assert_eq(p.phnum, in->phnum);
+	cr_assert_eq(p.phentsize, in->phentsize);
+	cr_assert_eq(p.lo, in->lo);
+	cr_assert_eq(p.hi, in->hi);
+	cr_assert_eq(p.tls_memsz, in->tls_memsz);
+	cr_assert_eq(p.tls_align, in->tls_align);
+	cr_assert_eq(p.dyn, in->dyn);
+	cr_assert_eq(p.interp, in->interp);
+	cr_assert_eq(p.nsegs, in->nsegs);
+	for (int i = 0; i < in->nsegs; i++) {
+		cr_assert_eq(p.segs[i].vaddr, in->segs[i].vaddr, "segment %d", i);
+		cr_assert_eq(p.segs[i].memsz, in->segs[i].memsz, "segment %d", i);
+		cr_assert_eq(p.segs[i].offset, in->segs[i].offset, "segment %d", i);
+		cr_assert_eq(p.segs[i].filesz, in->segs[i].filesz, "segment %d", i);
+		cr_assert_eq(p.segs[i].prot, in->segs[i].prot, "segment %d", i);
+	}
+}
+
 Test(elf, real_static_binary_checks)
 {
 	size_t len;
@@ -116,6 +142,7 @@ Test(elf, real_static_binary_checks)
 	const char *why = NULL;
 	cr_assert_eq(elf_check(img, len, &in, &why), 0, "rejected: %s", why ? why : "?");
 	check_info_matches_file(img, len, &in);
+	check_parse_agrees(img, &in);
 	cr_assert_geq(in.nsegs, 2);
 	free(img);
 }
@@ -137,6 +164,7 @@ Test(elf, hello_workload_checks)
 	const char *why = NULL;
 	cr_assert_eq(elf_check(img, len, &in, &why), 0, "rejected: %s", why ? why : "?");
 	check_info_matches_file(img, len, &in);
+	check_parse_agrees(img, &in);
 	/* Stripped: no symbols to find. */
 	uint64_t off;
 	cr_assert_null(elf_symbol(img, len, in.entry, &off));
@@ -379,6 +407,7 @@ Test(elf, handmade_valid)
 	cr_assert_eq(in.tls_align, 64);
 	cr_assert_eq(in.segs[0].prot, ELF_PROT_R | ELF_PROT_X);
 	cr_assert_eq(in.segs[1].prot, ELF_PROT_R | ELF_PROT_W);
+	check_parse_agrees(h.b, &in);
 }
 
 Test(elf, phdr_from_pt_phdr)
@@ -393,6 +422,7 @@ Test(elf, phdr_from_pt_phdr)
 	flush(&h);
 	cr_assert_eq(elf_check(h.b, h.len, &in, &why), 0);
 	cr_assert_eq(in.phdr_vaddr, 0x400040);
+	check_parse_agrees(h.b, &in);
 	/* Headers outside every segment and no PT_PHDR: 0. */
 	make_valid(&h);
 	h.ph[0].p_offset = 0x1000;
@@ -400,6 +430,7 @@ Test(elf, phdr_from_pt_phdr)
 	flush(&h);
 	cr_assert_eq(elf_check(h.b, h.len, &in, &why), 0);
 	cr_assert_eq(in.phdr_vaddr, 0);
+	check_parse_agrees(h.b, &in);
 }
 
 Test(elf, not_elf_and_truncated)
