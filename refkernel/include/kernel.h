@@ -172,8 +172,12 @@ extern char **app_argv;
 extern uint64_t app_stack_base, app_stack_top, app_vdso, app_start_ns;
 extern const uint8_t _app_start[], _app_end[];
 
-/* kernel/ksyms.c: kernel and application symbol lookup for crash reports */
-const char *ksym_lookup(uint64_t addr, uint64_t *off);
+/* kernel/ksyms.c: kernel and application symbol lookup for crash reports,
+ * syscall names; a kernel name is decoded into (buf, cap bytes; KSYM_NAME_MAX
+ * holds every name), an application's is its ELF's. */
+#define KSYM_NAME_MAX 128
+const char *ksym_lookup(uint64_t addr, uint64_t *off, char *buf, size_t cap);
+const char *ksym_sysname(unsigned nr, char *buf, size_t cap); /* "?" when unknown */
 
 /* kernel/random.c */
 void rand_bytes(void *buf, size_t n);

@@ -166,12 +166,21 @@ __attribute__((used)) static void sys_table_build(void)
 void sys_print_current(void)
 {
 	const struct sys_call_rec *c = &sched_current->call;
+	char name[KSYM_NAME_MAX];
 	if (!c->in)
 		return;
 	kprintf("  in syscall %lu (%s) args %#lx %#lx %#lx %#lx %#lx %#lx\n", (unsigned long)c->nr,
-		sys_name((unsigned)c->nr), (unsigned long)c->a[0], (unsigned long)c->a[1],
+		ksym_sysname((unsigned)c->nr, name, sizeof(name)), (unsigned long)c->a[0], (unsigned long)c->a[1],
 		(unsigned long)c->a[2], (unsigned long)c->a[3], (unsigned long)c->a[4],
 		(unsigned long)c->a[5]);
+}
+
+/* The name is decoded in a frame of its own, not on sys_dispatch's. */
+__attribute__((noinline)) static void say_enosys(uint32_t nr)
+{
+	char name[KSYM_NAME_MAX];
+	kprintf("refkernel: unimplemented syscall %lu (%s)%s\n", (unsigned long)nr,
+		ksym_sysname(nr, name, sizeof(name)), nr < SYS_MAX ? "" : ": no number this large exists (said once)");
 }
 
 void sys_dispatch(struct x86_syscall_frame *fr)
@@ -205,8 +214,7 @@ void sys_dispatch(struct x86_syscall_frame *fr)
 			reported[nr / 8] |= (uint8_t)(1 << (nr % 8));
 		else
 			out_of_range_said = true;
-		kprintf("refkernel: unimplemented syscall %lu (%s)%s\n", (unsigned long)nr,
-			nr < SYS_MAX ? sys_name(nr) : "?", nr < SYS_MAX ? "" : ": no number this large exists (said once)");
+		say_enosys(nr);
 	}
 	fr->rax = (uint64_t)-ENOSYS;
 }

@@ -21,7 +21,8 @@ static int in_crash;
 static void print_addr(const char *label, uint64_t a)
 {
 	uint64_t off = 0;
-	const char *name = ksym_lookup(a, &off);
+	char buf[KSYM_NAME_MAX];
+	const char *name = ksym_lookup(a, &off, buf, sizeof(buf));
 	if (name)
 		kprintf("%s0x%016lx <%s+%#lx>\n", label, (unsigned long)a, name, (unsigned long)off);
 	else
@@ -73,7 +74,8 @@ static void crash(struct x86_regs *r)
 		sys_print_current(); /* a kernel fault: which call from the application led here */
 	kprintf("  backtrace:\n");
 	uint64_t off = 1;
-	if (ksym_lookup(r->rip, &off) && off == 0 && mapped(r->rsp))
+	char buf[KSYM_NAME_MAX];
+	if (ksym_lookup(r->rip, &off, buf, sizeof(buf)) && off == 0 && mapped(r->rsp))
 		print_addr("  ", *(uint64_t *)r->rsp); /* at a function's first instruction */
 	backtrace(r->rbp);
 	kprintf("refkernel: exit status=crash\n");
