@@ -177,8 +177,10 @@ img_size=$(stat -c %s "$B/hello.img")
 # without page padding, --gc-sections, unaligned code, no section headers,
 # ULEB128 symbol table, a stripped vDSO), 82,171 with the calibration check.
 # prot= (issue 17: ring-3 entry, GDT, user page table) added 2.6 KiB:
-# 85,142. make bake prints the breakdown.
-check "hello.img is at most 84 KiB ($img_size bytes)" eval '[ "$img_size" -le 86016 ]'
+# 85,142; 85,674 with what came after; 80,754 with the 4-byte dispatch
+# table, the token-compressed names (.ksyms) and the crash report built
+# for size. make bake prints the breakdown.
+check "hello.img is at most 80 KiB ($img_size bytes)" eval '[ "$img_size" -le 81920 ]'
 
 # KVM: only where it is usable, i.e. not slower than TCG for ring-0 code.
 # The probe decides: hello booted under both, KVM given at most 10 s. Only
