@@ -187,8 +187,12 @@ extern const uint8_t _app_start[], _app_end[];
  * it cannot. */
 uint64_t app_load_root(int *argc, char ***argv, struct elf_info *ei, uint64_t *bias, uint64_t *ibias);
 
-/* kernel/ksyms.c: kernel and application symbol lookup for crash reports */
-const char *ksym_lookup(uint64_t addr, uint64_t *off);
+/* kernel/ksyms.c: kernel and application symbol lookup for crash reports,
+ * syscall names; a kernel name is decoded into (buf, cap bytes; KSYM_NAME_MAX
+ * holds every name), an application's is its ELF's. */
+#define KSYM_NAME_MAX 128
+const char *ksym_lookup(uint64_t addr, uint64_t *off, char *buf, size_t cap);
+const char *ksym_sysname(unsigned nr, char *buf, size_t cap); /* "?" when unknown */
 
 /* kernel/random.c */
 void rand_bytes(void *buf, size_t n);

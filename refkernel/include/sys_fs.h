@@ -1,7 +1,7 @@
 /* sys_fs.h — the file system calls of syscall/sys_fs.c (on the VFS, in
  * fs.o), as one list: SYS_FS_CALLS(X) gives X(number, name) per call. The
- * dispatch table takes them all (SYS_FS_TABLE); kernel/nofs.c defines weak
- * -ENOSYS stand-ins for an image baked without the file system (FS=0).
+ * dispatch table takes them all (syscall.c's SYS_CALLS); kernel/nofs.c defines
+ * weak -ENOSYS stand-ins for an image baked without the file system (FS=0).
  * open/openat are not in the list: sys_file.c's device-only versions are
  * the weak stand-ins there; fcntl goes to sys_fcntl_fs (locks, F_DUPFD),
  * which passes the rest to sys_fcntl; mmap to sys_mmap_fs (files, then
@@ -27,8 +27,6 @@
 #define SYS_FS_DECL(nr, name) \
 	int64_t sys_##name(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 SYS_FS_CALLS(SYS_FS_DECL)
-#define SYS_FS_ENTRY(nr, name) [nr] = sys_##name,
-#define SYS_FS_TABLE SYS_FS_CALLS(SYS_FS_ENTRY)
 
 int64_t sys_fcntl_fs(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_mmap_fs(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t); /* files, else sys_mmap */

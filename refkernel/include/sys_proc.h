@@ -32,7 +32,7 @@ struct kfile;
 bool sys_is_signalfd(const struct kfile *k);    /* for /proc/self/fd */
 
 /* The calls of sys_proc.c (and sys_signal.c's timers, rt_sigtimedwait and
- * signalfd), in the dispatch table as SYS_PROC_TABLE. */
+ * signalfd), in the dispatch table through syscall.c's SYS_CALLS. */
 #define SYS_PROC_CALLS(X) \
 	X(97, getrlimit) X(98, getrusage) X(99, sysinfo) X(100, times) X(102, getuid) \
 	X(104, getgid) X(105, setuid) X(106, setgid) X(107, geteuid) X(108, getegid) \
@@ -49,8 +49,6 @@ bool sys_is_signalfd(const struct kfile *k);    /* for /proc/self/fd */
 #define SYS_PROC_DECL(nr, name) \
 	int64_t sys_##name(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 SYS_PROC_CALLS(SYS_PROC_DECL)
-#define SYS_PROC_ENTRY(nr, name) [nr] = sys_##name,
-#define SYS_PROC_TABLE SYS_PROC_CALLS(SYS_PROC_ENTRY)
 unsigned fd_limit(void);                   /* RLIMIT_NOFILE's soft limit, at most FD_MAX */
 const char *sys_domainname(void);
 

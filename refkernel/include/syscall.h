@@ -32,7 +32,6 @@ struct x86_syscall_frame;
 
 typedef int64_t (*sys_fn)(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 			  uint64_t a4, uint64_t a5);
-const char *sys_name(unsigned nr); /* "?" when unknown */
 
 /* File descriptors: a small table of open files with per-kind operations.
  * 0, 1 and 2 are the console. Sockets (network core) add their own ops. */

@@ -112,6 +112,9 @@ static inline void fxrstor(const void *area) { __asm__ volatile("fxrstor64 (%0)"
 
 /* arch/x86_64/trap.c */
 void x86_trap(struct x86_regs *r);
+/* arch/x86_64/crash.c: the report of a fault nothing handles, then exit */
+__attribute__((noreturn)) void x86_crash(struct x86_regs *r);
+extern int x86_in_crash;                  /* nonzero while the report runs */
 
 /* arch/x86_64/paging.c: 4-level page tables over the direct map. */
 int      x86_map(uint64_t *pml4, uint64_t va, uint64_t pa, uint64_t flags); /* sets PTE_P */

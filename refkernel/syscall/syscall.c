@@ -108,39 +108,82 @@ static int64_t sys_getrandom(A buf, A len, A flags, A d, A e, A f)
 	return (int64_t)len;
 }
 
-static const sys_fn table[] = { /* as long as its highest number */
-	[0] = sys_read, [1] = sys_write, [2] = sys_open, [3] = sys_close, [7] = sys_poll,
-	[9] = sys_mmap_fs, [10] = sys_mprotect, [11] = sys_munmap, [12] = sys_brk,
-	[13] = sys_rt_sigaction, [14] = sys_rt_sigprocmask, [16] = sys_ioctl,
-	[19] = sys_readv, [20] = sys_writev, [22] = sys_pipe, [23] = sys_select, [32] = sys_dup, [33] = sys_dup2, [24] = sys_sched_yield, [25] = sys_mremap, [26] = sys_msync, [27] = sys_mincore, [28] = sys_madvise,
-	[34] = sys_pause, [35] = sys_nanosleep, [36] = sys_getitimer, [37] = sys_alarm, [38] = sys_setitimer,
-	[39] = sys_getpid,
-	[41] = sys_socket, [42] = sys_connect, [43] = sys_accept, [44] = sys_sendto,
-	[45] = sys_recvfrom, [46] = sys_sendmsg, [47] = sys_recvmsg, [48] = sys_shutdown,
-	[49] = sys_bind, [50] = sys_listen, [51] = sys_getsockname, [52] = sys_getpeername, [53] = sys_socketpair,
-	[54] = sys_setsockopt, [55] = sys_getsockopt, [60] = sys_exit, [62] = sys_kill, [63] = sys_uname,
-	[72] = sys_fcntl_fs, [96] = sys_gettimeofday, [110] = sys_getppid, [158] = sys_arch_prctl,
-	[186] = sys_gettid, [200] = sys_tkill, [201] = sys_time, [202] = sys_futex,
-	[204] = sys_sched_getaffinity, [213] = sys_epoll_create, [218] = sys_set_tid_address,
-	[228] = sys_clock_gettime, [232] = sys_epoll_wait, [233] = sys_epoll_ctl, [234] = sys_tgkill, [229] = sys_clock_getres, [230] = sys_clock_nanosleep,
-	[231] = sys_exit_group, [257] = sys_openat, [270] = sys_pselect6, [271] = sys_ppoll, [273] = sys_set_robust_list,
-	[281] = sys_epoll_pwait, [283] = sys_timerfd_create, [284] = sys_eventfd,
-	[286] = sys_timerfd_settime, [287] = sys_timerfd_gettime, [290] = sys_eventfd2, [288] = sys_accept4, [291] = sys_epoll_create1, [292] = sys_dup3, [293] = sys_pipe2,
-	[318] = sys_getrandom, [127] = sys_rt_sigpending, [130] = sys_rt_sigsuspend, [131] = sys_sigaltstack,
-	SYS_FS_TABLE /* sys_fs.h */
-	SYS_PROC_TABLE /* sys_proc.h */
-};
+/* Every call outside sys_fs.h's and sys_proc.h's lists, as X(number, name):
+ * the handler is sys_<name>. */
+#define SYS_CORE_CALLS(X) \
+	X(0, read) X(1, write) X(2, open) X(3, close) X(7, poll) X(9, mmap_fs) X(10, mprotect) \
+	X(11, munmap) X(12, brk) X(13, rt_sigaction) X(14, rt_sigprocmask) X(16, ioctl) \
+	X(19, readv) X(20, writev) X(22, pipe) X(23, select) X(24, sched_yield) X(25, mremap) \
+	X(26, msync) X(27, mincore) X(28, madvise) X(32, dup) X(33, dup2) X(34, pause) \
+	X(35, nanosleep) X(36, getitimer) X(37, alarm) X(38, setitimer) X(39, getpid) \
+	X(41, socket) X(42, connect) X(43, accept) X(44, sendto) X(45, recvfrom) X(46, sendmsg) \
+	X(47, recvmsg) X(48, shutdown) X(49, bind) X(50, listen) X(51, getsockname) \
+	X(52, getpeername) X(53, socketpair) X(54, setsockopt) X(55, getsockopt) X(60, exit) \
+	X(62, kill) X(63, uname) X(72, fcntl_fs) X(96, gettimeofday) X(110, getppid) \
+	X(127, rt_sigpending) X(130, rt_sigsuspend) X(131, sigaltstack) X(158, arch_prctl) \
+	X(186, gettid) X(200, tkill) X(201, time) X(202, futex) X(204, sched_getaffinity) \
+	X(213, epoll_create) X(218, set_tid_address) X(228, clock_gettime) X(229, clock_getres) \
+	X(230, clock_nanosleep) X(231, exit_group) X(232, epoll_wait) X(233, epoll_ctl) \
+	X(234, tgkill) X(257, openat) X(270, pselect6) X(271, ppoll) X(273, set_robust_list) \
+	X(281, epoll_pwait) X(283, timerfd_create) X(284, eventfd) X(286, timerfd_settime) \
+	X(287, timerfd_gettime) X(288, accept4) X(290, eventfd2) X(291, epoll_create1) \
+	X(292, dup3) X(293, pipe2) X(318, getrandom)
+#define SYS_CALLS(X) SYS_CORE_CALLS(X) SYS_FS_CALLS(X) SYS_PROC_CALLS(X)
+
+/* The dispatch table, 4 bytes a number: the kernel is linked with
+ * -mcmodel=kernel, so every kernel address is a sign-extended 32-bit value
+ * and movslq loads an entry as one instruction, as it would an 8-byte
+ * pointer; 0 where no call is. C cannot initialise a 32-bit integer with an
+ * address, so the assembler builds it: sys_table_build's asm names each
+ * call's function .Lsys_<nr>, then emits one R_X86_64_32S entry per number.
+ * The function itself is never called (--gc-sections drops it). */
+#define SYS_NR(nr, name) [nr] = 1,
+#define SYS_TABLE_LEN sizeof((const char[]){ SYS_CALLS(SYS_NR) }) /* highest number + 1 */
+extern const int32_t sys_table[SYS_TABLE_LEN];
+#define SYS_SET(nr, name) __asm__(".set .Lsys_" #nr ", %c0" : : "i"(sys_##name));
+__attribute__((used)) static void sys_table_build(void)
+{
+	SYS_CALLS(SYS_SET)
+	__asm__(".pushsection .rodata.sys_table, \"a\"\n"
+		".macro sys_table_entry nr\n"
+		".ifdef .Lsys_\\nr\n"
+		".reloc ., R_X86_64_32S, .Lsys_\\nr\n"
+		".endif\n"
+		".long 0\n"
+		".endm\n"
+		".balign 4\n"
+		".type sys_table, @object\n"
+		"sys_table:\n"
+		".set .Lsys_i, 0\n"
+		".altmacro\n"
+		".rept %c0\n"
+		"sys_table_entry %%.Lsys_i\n"
+		".set .Lsys_i, .Lsys_i + 1\n"
+		".endr\n"
+		".noaltmacro\n"
+		".size sys_table, . - sys_table\n"
+		".popsection" : : "i"(SYS_TABLE_LEN));
+}
 
 /* The call the current thread is in, for the crash report of a kernel fault. */
 void sys_print_current(void)
 {
 	const struct sys_call_rec *c = &sched_current->call;
+	char name[KSYM_NAME_MAX];
 	if (!c->in)
 		return;
 	kprintf("  in syscall %lu (%s) args %#lx %#lx %#lx %#lx %#lx %#lx\n", (unsigned long)c->nr,
-		sys_name((unsigned)c->nr), (unsigned long)c->a[0], (unsigned long)c->a[1],
+		ksym_sysname((unsigned)c->nr, name, sizeof(name)), (unsigned long)c->a[0], (unsigned long)c->a[1],
 		(unsigned long)c->a[2], (unsigned long)c->a[3], (unsigned long)c->a[4],
 		(unsigned long)c->a[5]);
+}
+
+/* The name is decoded in a frame of its own, not on sys_dispatch's. */
+__attribute__((noinline)) static void say_enosys(uint32_t nr)
+{
+	char name[KSYM_NAME_MAX];
+	kprintf("refkernel: unimplemented syscall %lu (%s)%s\n", (unsigned long)nr,
+		ksym_sysname(nr, name, sizeof(name)), nr < SYS_MAX ? "" : ": no number this large exists (said once)");
 }
 
 void sys_dispatch(struct x86_syscall_frame *fr)
@@ -156,11 +199,12 @@ void sys_dispatch(struct x86_syscall_frame *fr)
 			fr->rflags |= 1 << 9; /* threads: application code now runs with interrupts on */
 		return;
 	}
-	if (nr < ARRAY_SIZE(table) && table[nr]) {
+	sys_fn fn = nr < SYS_TABLE_LEN ? (sys_fn)(intptr_t)sys_table[nr] : NULL;
+	if (fn) {
 		struct sys_call_rec *c = &sched_current->call;
 		*c = (struct sys_call_rec){ nr, { fr->rdi, fr->rsi, fr->rdx, fr->r10, fr->r8, fr->r9 }, true };
 		sched_current->call_rsp = fr->rsp + 128;
-		fr->rax = (uint64_t)table[nr](fr->rdi, fr->rsi, fr->rdx, fr->r10, fr->r8, fr->r9);
+		fr->rax = (uint64_t)fn(fr->rdi, fr->rsi, fr->rdx, fr->r10, fr->r8, fr->r9);
 		c->in = false;
 		sys_signal_return(fr); /* a pending signal's handler runs first */
 		knet_flush(); /* frames the call queued leave now, in one notification */
@@ -173,8 +217,7 @@ void sys_dispatch(struct x86_syscall_frame *fr)
 			reported[nr / 8] |= (uint8_t)(1 << (nr % 8));
 		else
 			out_of_range_said = true;
-		kprintf("refkernel: unimplemented syscall %lu (%s)%s\n", (unsigned long)nr,
-			nr < SYS_MAX ? sys_name(nr) : "?", nr < SYS_MAX ? "" : ": no number this large exists (said once)");
+		say_enosys(nr);
 	}
 	fr->rax = (uint64_t)-ENOSYS;
 }

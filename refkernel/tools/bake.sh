@@ -2,7 +2,8 @@
 # bake.sh KERNEL_O LDSCRIPT ELFCHECK BIN IMG — link the kernel with a static
 # x86-64 binary embedded (.app) into one bootable PVH/multiboot image, the way
 # rumprun-bake does. Two link passes: the second embeds the kernel's function
-# symbol table (.ksyms) for crash reports; .ksyms sits after all code, so no
+# symbol table in .ksyms (with the syscall names, token-compressed by
+# tools/symtok.c) for crash reports; .ksyms sits after all code, so no
 # function moves between passes (checked). IMG is stripped; IMG.elf keeps
 # debug information for gdb. $MULTIBOOT_OBJ, when set, is linked first
 # (the Multiboot header must be in the image's first 8 KiB); $NET_OBJ, when
@@ -53,24 +54,15 @@ app_name:
 	.asciz "$name"
 EOS
 gcc -c -o "$tmp/app.o" "$tmp/app.S"
-ksyms() { # $1: ELF or "" for an empty table -> .S on stdout
-	# kernel/ksyms.c reads it: the count, the first function's address (low
-	# 32 bits), then per function its distance from the one before
-	# (ULEB128) and its name
-	echo '	.section .ksyms, "a"'
-	echo '	.globl ksym_count, ksym_base, ksym_table'
-	echo '	.align 4'
-	if [ -z "$1" ]; then
-		echo 'ksym_count: .long 0'; echo 'ksym_base: .long 0'; echo 'ksym_table:'; return
+ksyms() { # $1: ELF or "" for no functions -> .S on stdout
+	# kernel/ksyms.c reads it: the syscall names and the kernel's functions
+	# (address order, distances and names), compressed with one token table
+	if [ -n "$1" ]; then
+		nm -n --defined-only "$1" | awk '$2 ~ /^[tT]$/ { print $1, $3 }' > "$tmp/funcs"
+		"$symtok" "$sysnames" "$tmp/funcs"
+	else
+		"$symtok" "$sysnames"
 	fi
-	nm -n --defined-only "$1" | awk 'BEGIN { n = 0 } $2 ~ /^[tT]$/ { a[n] = substr($1, 9); s[n] = $3; n++ }
-		END {
-			printf "ksym_count: .long %d\nksym_base: .long 0x%s\nksym_table:\n", n, a[0]
-			for (i = 0; i < n; i++) {
-				prev = i ? a[i - 1] : a[0]
-				printf "\t.uleb128 0x%s - 0x%s\n\t.asciz \"%s\"\n", a[i], prev, s[i]
-			}
-		}'
 }
 # -n: segments need not be page-aligned in the file (QEMU's loader copies
 # them), which saves the padding; Multiboot's a.out kludge needs the
@@ -78,6 +70,7 @@ ksyms() { # $1: ELF or "" for an empty table -> .S on stdout
 ALIGN="-n"
 [ -n "${MULTIBOOT_OBJ:-}" ] && ALIGN="-z max-page-size=4096"
 LDFLAGS="-nostdlib -static --gc-sections $ALIGN --defsym=APP_SHIFT=$shift -z noexecstack --build-id=none -T $lds"
+symtok=$(dirname "$elfcheck")/symtok sysnames=$(dirname "$0")/../syscall/sysnames.txt
 ksyms "" > "$tmp/ks1.S"
 gcc -c -o "$tmp/ks1.o" "$tmp/ks1.S"
 ld $LDFLAGS -o "$tmp/pass1" ${MULTIBOOT_OBJ:-} "$kobj" ${NET_OBJ:-} ${FS_OBJ:-} "$tmp/app.o" "$tmp/ks1.o"

@@ -1,16 +1,15 @@
 #!/bin/sh
 # Print the syscall table of docs/architecture.md from the kernel's own
-# dispatch table: the [nr] = sys_x entries of syscall/syscall.c, the X(nr,
-# name) lists of include/sys_fs.h and include/sys_proc.h, and the numbers
-# sys_dispatch takes itself (nr == N); names from syscall/sysnames.c; the
+# dispatch table: the X(nr, name) lists of syscall/syscall.c (SYS_CORE_CALLS),
+# include/sys_fs.h and include/sys_proc.h, and the numbers
+# sys_dispatch takes itself (nr == N); names from syscall/sysnames.txt; the
 # stand-ins' notes from tools/systable-standins.txt. Run from refkernel/.
 #   tools/systable.sh          the Markdown section, on stdout
 #   tools/systable.sh --check  fail (1) if docs/architecture.md differs
 #   tools/systable.sh --write  rewrite the section there
 set -eu
-names=$(sed -n 's/^\t"\(.*\)\\0"$/\1/p' syscall/sysnames.c | awk '{ print NR - 1, $0 }')
-nrs=$( { grep -o '\[[0-9]*\] = sys_' syscall/syscall.c | tr -dc '0-9\n'; echo
-	 grep -ho 'X([0-9]*, ' include/sys_fs.h include/sys_proc.h | tr -dc '0-9\n'; echo
+names=$(awk '{ print NR - 1, $0 }' syscall/sysnames.txt)
+nrs=$( { grep -ho 'X([0-9]*, ' syscall/syscall.c include/sys_fs.h include/sys_proc.h | tr -dc '0-9\n'; echo
 	 grep -o 'nr == [0-9]*' syscall/syscall.c | tr -dc '0-9\n'; echo; } | grep . | sort -n | uniq)
 table() {
 	echo "$names" | awk -v impl="$(echo $nrs)" -v standins=tools/systable-standins.txt '
