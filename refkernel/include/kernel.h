@@ -208,6 +208,7 @@ extern struct net_stack *knet_stack;      /* NULL without a network */
  * are processed (kernel/net.c). */
 enum knet_mode { KNET_INLINE, KNET_THREAD, KNET_POLL };
 void     knet_init(const struct cmdline *cl);
+enum knet_mode knet_mode_of(const struct cmdline *cl); /* net=, checked in every image (kernel/nonet.c) */
 uint64_t knet_poll(void);
 void     knet_flush(void);                 /* notify the device of queued frames */
 /* net=poll: spin on the rings up to poll_us= for (ready)(ctx); false at once

@@ -120,11 +120,7 @@ static void net_thread_main(void *arg)
 
 static void parse_mode(const struct cmdline *cl)
 {
-	static const char *const modes[] = { "inline", "thread", "poll", NULL }; /* enum knet_mode */
-	int m = cmdline_choice(cl, "net", modes);
-	if (m < 0)
-		kpanic(KEXIT_VALUE, "net=%s: wants inline, thread or poll", cmdline_get(cl, "net"));
-	knet_mode = (enum knet_mode)m;
+	knet_mode = knet_mode_of(cl);
 	unsigned long long us = 50;
 	int r = cmdline_get_u64(cl, "poll_us", &us);
 	if (r < 0 || (r > 0 && (us < 1 || us > 100000)))

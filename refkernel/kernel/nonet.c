@@ -9,8 +9,20 @@
 
 struct net_stack *knet_stack __attribute__((weak));
 
+/* net= is checked in every image (an unknown value stops the boot with
+ * KEXIT_VALUE), so a typo is caught even where there is no network to run. */
+enum knet_mode knet_mode_of(const struct cmdline *cl)
+{
+	static const char *const modes[] = { "inline", "thread", "poll", NULL }; /* enum knet_mode */
+	int m = cmdline_choice(cl, "net", modes);
+	if (m < 0)
+		kpanic(KEXIT_VALUE, "net=%s: wants inline, thread or poll", cmdline_get(cl, "net"));
+	return (enum knet_mode)m;
+}
+
 __attribute__((weak)) void knet_init(const struct cmdline *cl)
 {
+	knet_mode_of(cl);
 	const char *p = "ip";
 	if (cmdline_get(cl, p) || cmdline_get(cl, p = "api"))
 		kpanic(KEXIT_PANIC, "%s= given but this image was baked without the network (NET=0)", p);

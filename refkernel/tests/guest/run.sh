@@ -33,7 +33,7 @@ check() { # DESC CONDITION...
 has() { grep -qE -- "$1" "$out"; }
 count() { grep -cE -- "$1" "$out"; }
 
-echo "1..45"
+echo "1..47"
 boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ"
 check "hello prints hello from refkernel and exits 0" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
 check "boot_us line before the application" eval 'has "^refkernel: boot_us=[0-9]+ entry_to_main"'
@@ -120,6 +120,11 @@ check "kernel addresses given to syscalls are EFAULT; tgkill and SIGALRM reach t
 boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ bogus_param=1"
 check "unknown kernel parameter: one line naming it, status 241" eval \
 	'[ "$(count "^refkernel: error: unknown kernel parameter \"bogus_param\"")" -eq 1 ] && ! has "^hello from" && [ $rc -eq 241 ]'
+boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ net=fast"
+check "net=fast on an image without the network: one line naming the value, status 239" eval \
+	'[ "$(count "^refkernel: error: net=fast: wants inline, thread or poll")" -eq 1 ] && ! has "^hello from" && [ $rc -eq 239 ]'
+boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ net=thread"
+check "net=thread on an image without the network: accepted, nothing to run" eval 'has "^hello from refkernel" && [ $rc -eq 1 ]'
 boot tcg microvm 64 "$B/hello.img" "tsc_khz=$KHZ prot=bogus"
 check "prot=bogus: one line naming the value, status 239" eval \
 	'[ "$(count "^refkernel: error: prot=bogus: wants ring0, ring3 or ring3-kpti")" -eq 1 ] && ! has "^hello from" && [ $rc -eq 239 ]'
