@@ -96,9 +96,10 @@ bool     mm_region_next(uint64_t addr, struct mm_region *out);
 /* File mappings: the layer above (fs) pages them through this table.
  * frame: the physical frame of page (pgoff) of (obj), which a shared mapping
  * maps (the file's own page: writes reach read(2) and every other mapping);
- * 0 when there is none (past the end of the file, no memory): the fault is
- * not resolved. fill: copy the bytes of page (pgoff) into (dst), a zeroed
- * page (bytes past the end of the file stay zero); 0, or < 0 when it cannot.
+ * 0 when there is none (wholly past the end of the file, no memory): the
+ * fault is not resolved (SIGBUS, mm_fault_bus). fill: copy the bytes of page
+ * (pgoff) into (dst), a zeroed page (bytes past the end of the file stay
+ * zero); 0, or < 0 when it cannot (the page wholly past the end: SIGBUS).
  * hold/drop: one reference per region (a split region takes
  * another; (shared) tells whether its pages are the file's). name: the path
  * (length, no NUL; < 0: none) and st_dev/st_ino, for /proc/self/maps. */
