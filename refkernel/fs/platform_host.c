@@ -17,6 +17,19 @@ void vfsp_host_page_limit(uint64_t pages) { limit = pages; }
 uint64_t vfsp_host_pages_out(void) { return out; }
 void vfsp_host_fail_allocs_after(long n) { fail_after = n; }
 
+static uint64_t unmaps, unmap_size;
+uint64_t vfsp_host_unmaps(uint64_t *size)
+{
+	*size = unmap_size;
+	return unmaps;
+}
+void vfsp_unmap_past(struct vnode *vn, uint64_t size)
+{
+	(void)vn;
+	unmaps++;
+	unmap_size = size;
+}
+
 void *vfsp_alloc(size_t n)
 {
 	if (fail_after == 0)

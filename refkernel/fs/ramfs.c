@@ -379,12 +379,7 @@ static int ramfs_truncate(struct vnode *vn, uint64_t size)
 	struct ramfs *fs = fs_of(vn);
 	if (size < vn->size) {
 		uint64_t keep = (size + VFS_PAGE - 1) / VFS_PAGE;
-		if (!vn->maps)
-			file_free_pages(fs, n, keep);
-		else /* mapped shared: the pages stay (mappings point at them), zeroed */
-			for (uint64_t i = keep; i < n->f.cap; i++)
-				if (n->f.pages[i])
-					memset(n->f.pages[i], 0, VFS_PAGE);
+		file_free_pages(fs, n, keep); /* no mapping maps them now (vfs_truncate) */
 		if (size % VFS_PAGE && keep - 1 < n->f.cap && n->f.pages[keep - 1])
 			memset((uint8_t *)n->f.pages[keep - 1] + size % VFS_PAGE, 0,
 			       VFS_PAGE - size % VFS_PAGE);

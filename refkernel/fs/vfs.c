@@ -428,6 +428,8 @@ int vfs_truncate(struct vnode *vn, uint64_t size)
 		return -EINVAL;
 	if (size > (1ULL << 46))
 		return -EFBIG;
+	if (size < vn->size && vn->maps)
+		vfsp_unmap_past(vn, size);
 	return vn->ops->truncate(vn, size);
 }
 

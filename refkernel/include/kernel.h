@@ -78,6 +78,10 @@ int      mm_mincore(uint64_t addr, uint64_t len, uint8_t *vec); /* vec: kernel-w
 int      mm_range_check(uint64_t addr, uint64_t len); /* aligned, in the user half, all mapped */
 void     mm_populate(uint64_t start, uint64_t end); /* MAP_POPULATE: frames now, as far as there are */
 bool     mm_fault(uint64_t addr, uint64_t err); /* true when a lazy page was supplied */
+/* A fault mm_fault() left unresolved is one Linux answers with SIGBUS
+ * (BUS_ADRERR): a page the region's protection allows, of a file mapping,
+ * that the file cannot give (wholly past its end). */
+bool     mm_fault_bus(uint64_t addr, uint64_t err);
 bool     mm_user_ok(const void *p, size_t len, bool write);
 uint64_t mm_stack_reserve(uint64_t size, uint64_t *base); /* returns top */
 /* The region holding (addr) or the first after it (start clipped to addr),
@@ -86,14 +90,16 @@ struct mm_pager;
 struct mm_region {
 	uint64_t start, end; int prot; uint64_t resident;
 	const struct mm_pager *pager; void *obj; uint64_t off; bool shared; /* a file mapping (pager set) */
+	bool zero; /* anonymous MAP_SHARED (shared set, no pager) */
 };
 bool     mm_region_next(uint64_t addr, struct mm_region *out);
 /* File mappings: the layer above (fs) pages them through this table.
  * frame: the physical frame of page (pgoff) of (obj), which a shared mapping
  * maps (the file's own page: writes reach read(2) and every other mapping);
- * 0 when there is none (past the end of the file, no memory): the fault is
- * not resolved. fill: copy the bytes of page (pgoff) into (dst), a zeroed
- * page (bytes past the end of the file stay zero); 0, or < 0 when it cannot.
+ * 0 when there is none (wholly past the end of the file, no memory): the
+ * fault is not resolved (SIGBUS, mm_fault_bus). fill: copy the bytes of page
+ * (pgoff) into (dst), a zeroed page (bytes past the end of the file stay
+ * zero); 0, or < 0 when it cannot (the page wholly past the end: SIGBUS).
  * hold/drop: one reference per region (a split region takes
  * another; (shared) tells whether its pages are the file's). name: the path
  * (length, no NUL; < 0: none) and st_dev/st_ino, for /proc/self/maps. */
@@ -113,6 +119,13 @@ int      mm_map_file(uint64_t addr, uint64_t len, const struct mm_pager *pg, voi
  * a page's first fault fills it from the file ((pg)->fill), so the pages a
  * program never touches (most of a shared library) cost nothing. */
 int      mm_map_file_lazy(uint64_t addr, uint64_t len, const struct mm_pager *pg, void *obj, uint64_t off);
+/* The regions of [addr, addr + len) (just made by mm_mmap) are anonymous
+ * MAP_SHARED: private memory here (one process), shared in /proc's view. */
+void     mm_mark_zero(uint64_t addr, uint64_t len);
+/* (obj) lost its pages from (pgoff) on (a truncation): every file mapping
+ * of it drops their page-table entries (a private copy's frame is freed),
+ * so that a later touch faults, and SIGBUS while the file stays short. */
+void     mm_unmap_file_past(const void *obj, uint64_t pgoff);
 uint64_t mm_brk_start(uint64_t *cur);     /* brk's base; (*cur) its end now */
 
 void    *mem_map_mmio(uint64_t pa, uint64_t len);  /* uncached device registers */

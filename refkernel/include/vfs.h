@@ -115,9 +115,9 @@ struct vnode {
 	uint32_t mode, uid, gid, nlink;
 	int64_t atime_ns, mtime_ns, ctime_ns; /* CLOCK_REALTIME */
 	int refs;
-	uint32_t maps;             /* shared mappings of its pages: while any, the file
-	                            * system MUST keep the pages (page) gave (truncate
-	                            * zeroes them instead of freeing) */
+	uint32_t maps;             /* mappings of it (regions, shared or private): while
+	                            * any, vfs_truncate has them drop the pages past the
+	                            * new end first (vfsp_unmap_past) */
 	void *priv;                /* the file system's */
 };
 

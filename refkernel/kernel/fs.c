@@ -33,6 +33,7 @@ void *vfsp_page_alloc(void)
 }
 
 void vfsp_page_free(void *page) { mem_frame_free(VIRT_TO_PHYS(page)); }
+void vfsp_unmap_past(struct vnode *vn, uint64_t size) { mm_unmap_file_past(vn, (size + PAGE_SIZE - 1) / PAGE_SIZE); }
 int64_t vfsp_now_ns(void) { return (int64_t)time_realtime_ns(); }
 void vfsp_random(void *buf, size_t n) { rand_bytes(buf, n); }
 int64_t vfsp_console_read(void *buf, size_t n) { return console_read(buf, n); }
@@ -71,7 +72,7 @@ void kfs_init(const struct boot_info *bi)
 
 /* File mappings (mm_pager over vnodes): a shared mapping maps the file's
  * own pages (vnode op page, own: archive data is copied up at the first
- * fault), none past the end of the file. */
+ * fault), none wholly past the end of the file (the fault gets SIGBUS). */
 static uint64_t pg_frame(void *obj, uint64_t pgoff)
 {
 	struct vnode *vn = obj;
@@ -87,22 +88,23 @@ static int pg_fill(void *obj, uint64_t pgoff, void *dst)
 	struct vnode *vn = obj;
 	uint64_t off = pgoff * PAGE_SIZE;
 	if (off >= vn->size)
-		return 0; /* past the end: zeros (Linux would give SIGBUS) */
+		return -ENXIO; /* wholly past the end: the fault stands (SIGBUS, as Linux) */
 	int64_t r = vn->ops->read(vn, dst, MIN((uint64_t)PAGE_SIZE, vn->size - off), off);
 	return r < 0 ? (int)r : 0;
 }
 
+/* (maps) counts every region: a truncation walks the regions only then. */
 static void pg_hold(void *obj, bool shared)
 {
+	(void)shared;
 	vfs_ref(obj);
-	if (shared)
-		((struct vnode *)obj)->maps++;
+	((struct vnode *)obj)->maps++;
 }
 
 static void pg_drop(void *obj, bool shared)
 {
-	if (shared)
-		((struct vnode *)obj)->maps--;
+	(void)shared;
+	((struct vnode *)obj)->maps--;
 	vfs_unref(obj);
 }
 

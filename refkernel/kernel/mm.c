@@ -258,7 +258,7 @@ static int vma_insert(uint64_t start, uint64_t end, int prot, bool acct)
 	n->end = end;
 	n->prot = prot;
 	n->acct = acct;
-	n->shared = n->fill = false;
+	n->shared = n->zero = n->fill = false;
 	n->pager = NULL;
 	n->obj = NULL;
 	n->off = 0;

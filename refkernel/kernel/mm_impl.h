@@ -16,6 +16,7 @@ struct vma {
 	int prot;
 	bool acct;          /* its untouched pages count in (mm_committed) */
 	bool shared;        /* a shared file mapping: its frames are the file's (pager) */
+	bool zero;          /* anonymous MAP_SHARED (/proc: "/dev/zero (deleted)"); else as private */
 	const struct mm_pager *pager; /* a file mapping (shared or private), else NULL */
 	void *obj;          /* the pager's file, held once per region */
 	uint64_t off;       /* file offset of (start) */

@@ -44,6 +44,8 @@ static int same_file(const struct vma *v, uint64_t va, uint64_t len, uint64_t of
 {
 	if (v->fill)
 		return mm_map_file_lazy(va, len, v->pager, v->obj, off);
+	if (v->zero)
+		mm_mark_zero(va, len);
 	return v->pager ? mm_map_file(va, len, v->pager, v->obj, off, v->shared) : 0;
 }
 
@@ -112,6 +114,35 @@ int64_t mm_mremap(uint64_t old, uint64_t old_len, uint64_t new_len, int flags, u
 	return (int64_t)new_addr;
 }
 
+void mm_mark_zero(uint64_t addr, uint64_t len)
+{
+	for (struct vma *v = mm_vma_find(addr); v && v->start < addr + len; v = v->next)
+		v->zero = true;
+}
+
+/* Past the end of its file (the pager gave no page) or a private page the
+ * file could not fill; mm_fault's checks of the protection first. */
+bool mm_fault_bus(uint64_t addr, uint64_t err)
+{
+	const struct vma *v = mm_vma_find(addr);
+	return !(err & 1) && v && (v->shared || v->fill) && v->prot && (!(err & 2) || (v->prot & MM_PROT_W)) &&
+	       (!(err & 16) || (v->prot & MM_PROT_X));
+}
+
+void mm_unmap_file_past(const void *obj, uint64_t pgoff)
+{
+	for (struct vma *v = mm_vmas; v; v = v->next) {
+		if (v->obj != obj || !(v->shared || v->fill))
+			continue;
+		uint64_t skip = pgoff * PAGE_SIZE > v->off ? pgoff * PAGE_SIZE - v->off : 0;
+		if (skip >= v->end - v->start)
+			continue;
+		uint64_t freed = mm_unmap_pages(v, v->start + skip, v->end);
+		if (v->acct) /* a private page dropped is promised again, as MADV_DONTNEED's */
+			mm_committed += freed;
+	}
+}
+
 /* mincore: one byte per page, 1 when it has a frame. */
 int mm_mincore(uint64_t addr, uint64_t len, uint8_t *vec)
 {
@@ -145,7 +176,7 @@ bool mm_region_next(uint64_t addr, struct mm_region *out)
 	for (struct vma *v = mm_vmas; v; v = v->next)
 		if (v->end > addr) {
 			*out = (struct mm_region){ MAX(v->start, addr), v->end, v->prot, 0, v->pager, v->obj,
-				v->off + (MAX(v->start, addr) - v->start), v->shared };
+				v->off + (MAX(v->start, addr) - v->start), v->shared || v->zero, v->zero };
 			for (uint64_t va = out->start, next; va < out->end; va = next) {
 				uint64_t *pte = x86_pte_next(x86_pml4, va, &next);
 				if (pte && (*pte & PTE_ADDR))

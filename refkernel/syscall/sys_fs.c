@@ -1136,7 +1136,8 @@ int64_t sys_fcntl_fs(A fd, A cmd, A arg, A d, A e, A f)
  * copying it all at mmap was most of nginx's boot. A page not yet touched
  * shows later writes to the file, as on Linux; one touched does not (on
  * Linux only a written one: POSIX leaves it open). Both are named after the
- * file (/proc/self/maps). */
+ * file (/proc/self/maps), an anonymous MAP_SHARED "/dev/zero (deleted)"
+ * as on Linux (here it is private memory: one process). */
 #define MAP_SHARED    0x01
 #define MAP_PRIVATE   0x02
 #define MAP_TYPE      0x0f
@@ -1147,6 +1148,8 @@ int64_t sys_mmap_fs(A addr, A len, A prot, A flags, A fd, A off)
 {
 	if (flags & MAP_ANONYMOUS) {
 		int64_t va = sys_mmap(addr, len, prot, flags, fd, off);
+		if (va >= 0 && (flags & MAP_SHARED)) /* or MAP_SHARED_VALIDATE (3) */
+			mm_mark_zero((uint64_t)va, ALIGN_UP(len, 4096ULL)); /* named as Linux names it */
 		if (va >= 0 && (flags & MAP_POPULATE) && prot)
 			mm_populate((uint64_t)va, (uint64_t)va + ALIGN_UP(len, 4096ULL));
 		return va;

@@ -123,8 +123,8 @@ static struct vm vm_now(void)
 	return v;
 }
 
-/* As Linux's show_map_vma: the name (a file's path, or [heap], [stack],
- * [vdso], [vvar]) after the line is padded to 72 characters and a space;
+/* As Linux's show_map_vma: the name (a file's path, "/dev/zero (deleted)"
+ * for anonymous shared memory, or [heap], [stack], [vdso], [vvar]) after the line is padded to 72 characters and a space;
  * a file mapping shows its offset, device and inode, 's' when shared. */
 static void gen_maps(struct pfs_buf *b)
 {
@@ -139,6 +139,9 @@ static void gen_maps(struct pfs_buf *b)
 			path[n >= 0 && (size_t)n < sizeof(path) ? n : 0] = 0;
 			name = path;
 			off = r.off;
+		} else if (r.zero) { /* Linux's shmem file of an anonymous MAP_SHARED (on its dev 00:01) */
+			name = "/dev/zero (deleted)";
+			dev = 1;
 		} else if (r.start >= app_stack_base && r.end <= app_stack_top)
 			name = "[stack]";
 		else if (r.start >= brk && r.end <= ALIGN_UP(brk_cur, 4096) && brk_cur > brk)

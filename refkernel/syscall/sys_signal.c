@@ -688,11 +688,13 @@ static bool fault(struct x86_regs *r, uint64_t cr2)
 	case 13: sig = SIGSEGV; code = SI_KERNEL; addr = 0; break;
 	case 12: sig = SIGBUS; code = SI_KERNEL; addr = 0; break;
 	case 17: sig = SIGBUS; code = 1; break;           /* BUS_ADRALN */
-	case 14: { /* SEGV_ACCERR where a region is, else SEGV_MAPERR */
+	case 14: { /* SEGV_ACCERR where a region is, else SEGV_MAPERR; SIGBUS past a file's end */
 		struct mm_region reg;
 		sig = SIGSEGV;
 		addr = cr2;
 		code = (r->error & 1) || (mm_region_next(cr2, &reg) && reg.start <= cr2) ? 2 : 1;
+		if (mm_fault_bus(cr2, r->error))
+			sig = SIGBUS, code = 2; /* BUS_ADRERR */
 		break;
 	}
 	default: return false;

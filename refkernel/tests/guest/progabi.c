@@ -688,6 +688,82 @@ static void shared_maps(const char *dir)
 	expect("maps: [stack] is named", maps_line(&line, line, sizeof(line)) && maps_named(line, "[stack]"));
 }
 
+/* Touch (p) (a read, or a write of 1): the signal it raised, 0 if none. */
+static int touch(volatile char *p, int write)
+{
+	got_sig = got_code = 0;
+	got_addr = 0;
+	if (!sigsetjmp(jb, 1)) {
+		if (write)
+			*p = 1;
+		else
+			(void)*p;
+	}
+	return got_sig;
+}
+
+/* A page of a file mapping wholly past the end of the file: SIGBUS
+ * (BUS_ADRERR, si_addr the address), private or shared; the last partial
+ * page reads zeros past the end; a truncation takes the pages past the new
+ * end from a mapping, and growing the file gives them back (zeroed). And an
+ * anonymous MAP_SHARED is named "/dev/zero (deleted)". */
+static void past_end(const char *dir)
+{
+	char path[256], line[512];
+	struct sigaction sa = { 0 };
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO;
+	T(sigaction(SIGBUS, &sa, NULL));
+	snprintf(path, sizeof(path), "%s/short", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	T(ftruncate(fd, 4096 + 100));
+	char *s = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	char *p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	expect("mmap of 3 pages of a file of 4196 bytes, shared and private", s != MAP_FAILED && p != MAP_FAILED);
+	if (s == MAP_FAILED || p == MAP_FAILED)
+		return;
+	s[4096 + 99] = 'e';
+	expect("the last partial page reads zeros past the end", touch(s + 4096 + 100, 0) == 0 &&
+	       s[4096 + 100] == 0 && s[8191] == 0 && p[4096 + 99] == 'e' && p[4096 + 100] == 0);
+	expect("shared: a read of a page past the end is SIGBUS, BUS_ADRERR at the address",
+	       touch(s + 8192 + 5, 0) == SIGBUS && got_code == BUS_ADRERR && got_addr == (uintptr_t)(s + 8192 + 5));
+	expect("shared: and a write", touch(s + 8192, 1) == SIGBUS && got_code == BUS_ADRERR);
+	expect("private: a read of a page past the end is SIGBUS, BUS_ADRERR at the address",
+	       touch(p + 8192 + 7, 0) == SIGBUS && got_code == BUS_ADRERR && got_addr == (uintptr_t)(p + 8192 + 7));
+	expect("private: and a write", touch(p + 8192, 1) == SIGBUS && got_code == BUS_ADRERR);
+	T(ftruncate(fd, 3 * 4096));
+	expect("the file grown: the pages fault in, zeroed", touch(s + 8192, 0) == 0 && s[8192] == 0 &&
+	       touch(p + 8192, 0) == 0 && p[8192] == 0);
+	s[8192] = 'g';
+	char b = 0;
+	T(pread(fd, &b, 1, 8192));
+	expect("and the shared one is the file's page again", b == 'g');
+	s[200] = 'x';
+	T(ftruncate(fd, 100));
+	expect("truncated below mapped pages: a touch of the shared page is SIGBUS",
+	       touch(s + 4096, 0) == SIGBUS && got_code == BUS_ADRERR && touch(s + 8192, 1) == SIGBUS);
+	expect("and of the private pages read before", touch(p + 4096, 0) == SIGBUS && touch(p + 8192, 0) == SIGBUS);
+	expect("the page holding the new end stays, zeros past it", touch(s + 99, 0) == 0 && s[200] == 0);
+	T(ftruncate(fd, 2 * 4096));
+	expect("grown again: the shared page faults in, zeroed", touch(s + 4096 + 99, 0) == 0 && s[4096 + 99] == 0);
+	T(munmap(s, 3 * 4096));
+	T(munmap(p, 3 * 4096));
+	close(fd);
+
+	char *z = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	expect("anonymous MAP_SHARED: zero pages, writable", z != MAP_FAILED && z[100] == 0 && (z[100] = 1) == 1);
+	expect("maps: anonymous MAP_SHARED is rw-s, named /dev/zero (deleted)",
+	       z != MAP_FAILED && maps_line(z, line, sizeof(line)) && strstr(line, " rw-s 00000000 ") &&
+	       maps_named(line, "/dev/zero (deleted)"));
+	if (z != MAP_FAILED)
+		T(munmap(z, 8192));
+	char *pz = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	expect("maps: anonymous MAP_PRIVATE is rw-p, with no name", pz != MAP_FAILED &&
+	       maps_line(pz, line, sizeof(line)) && strstr(line, " rw-p 00000000 00:00 0 \n"));
+	if (pz != MAP_FAILED)
+		T(munmap(pz, 4096));
+}
+
 /* The program's own code is named after it in /proc/self/maps (and a
  * dynamic one's interpreter after its file). */
 static void exe_maps(void)
@@ -802,6 +878,7 @@ int main(int argc, char **argv)
 	sigfds();
 	memory(dir);
 	shared_maps(dir);
+	past_end(dir);
 	unix_paths(dir);
 	exe_maps();
 #ifdef WITH_DLOPEN

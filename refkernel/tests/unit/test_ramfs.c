@@ -153,9 +153,10 @@ Test(ramfs, extern_data_in_place_then_copied)
 }
 
 /* A shared mapping points at the file's own pages (vn->maps): a write(2)
- * lands in the page the mapping holds, and a truncation keeps (zeroes) the
- * pages instead of freeing them while mapped. */
-Test(ramfs, mapped_pages_are_the_files_and_survive_truncate)
+ * lands in the page the mapping holds, and a truncation while mapped has
+ * the mappings drop the pages past the new end (vfsp_unmap_past) before it
+ * frees them; not mapped, it asks nothing. */
+Test(ramfs, mapped_pages_are_the_files_and_are_unmapped_at_truncate)
 {
 	struct vfs_file *f = open_rw("/m");
 	char buf[4096];
@@ -170,16 +171,20 @@ Test(ramfs, mapped_pages_are_the_files_and_survive_truncate)
 	char b = 0;
 	cr_assert_eq(vfs_pread(f, &b, 1, 4096 + 6), 1);
 	cr_assert_eq(b, 'm', "a store to the page reaches read(2)");
+	uint64_t size, calls = vfsp_host_unmaps(&size);
 	f->vn->maps++;
 	cr_assert_eq(vfs_truncate(f->vn, 100), 0);
-	cr_assert_eq(ramfs_pages_used(fs), 1, "mapped: the page is kept");
-	cr_assert_eq(((char *)pg)[5], 0, "and zeroed");
+	cr_assert_eq(vfsp_host_unmaps(&size), calls + 1, "mapped: the mappings are told");
+	cr_assert_eq(size, 100, "of the new end");
+	cr_assert_eq(ramfs_pages_used(fs), 0, "and the page past it is freed");
 	cr_assert_eq(vfs_truncate(f->vn, 8192), 0);
+	cr_assert_eq(vfsp_host_unmaps(&size), calls + 1, "growing unmaps nothing");
 	cr_assert_eq(f->vn->ops->page(f->vn, 1, true, &again), 0);
-	cr_assert_eq(again, pg, "grown again: the same page, still mapped");
+	cr_assert_eq(((char *)again)[5], 0, "grown again: a zero page");
 	f->vn->maps--;
 	cr_assert_eq(vfs_truncate(f->vn, 0), 0);
-	cr_assert_eq(ramfs_pages_used(fs), 0, "not mapped: truncation frees it");
+	cr_assert_eq(vfsp_host_unmaps(&size), calls + 1, "not mapped: nothing to tell");
+	cr_assert_eq(ramfs_pages_used(fs), 0, "truncation frees the pages");
 	vfs_close(f);
 }
 
