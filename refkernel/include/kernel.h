@@ -101,13 +101,13 @@ bool     mm_region_next(uint64_t addr, struct mm_region *out);
  * (pgoff) into (dst), a zeroed page (bytes past the end of the file stay
  * zero); 0, or < 0 when it cannot (the page wholly past the end: SIGBUS).
  * hold/drop: one reference per region (a split region takes
- * another; (shared) tells whether its pages are the file's). name: the path
+ * another). name: the path
  * (length, no NUL; < 0: none) and st_dev/st_ino, for /proc/self/maps. */
 struct mm_pager {
 	uint64_t (*frame)(void *obj, uint64_t pgoff);
 	int     (*fill)(void *obj, uint64_t pgoff, void *dst);
-	void    (*hold)(void *obj, bool shared);
-	void    (*drop)(void *obj, bool shared);
+	void    (*hold)(void *obj);
+	void    (*drop)(void *obj);
 	int64_t (*name)(void *obj, char *buf, size_t n, uint64_t *dev, uint64_t *ino);
 };
 /* Make the fresh regions of [addr, addr + len) (just made by mm_mmap, no

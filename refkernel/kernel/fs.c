@@ -94,16 +94,14 @@ static int pg_fill(void *obj, uint64_t pgoff, void *dst)
 }
 
 /* (maps) counts every region: a truncation walks the regions only then. */
-static void pg_hold(void *obj, bool shared)
+static void pg_hold(void *obj)
 {
-	(void)shared;
 	vfs_ref(obj);
 	((struct vnode *)obj)->maps++;
 }
 
-static void pg_drop(void *obj, bool shared)
+static void pg_drop(void *obj)
 {
-	(void)shared;
 	((struct vnode *)obj)->maps--;
 	vfs_unref(obj);
 }

@@ -282,7 +282,7 @@ static int vma_split(uint64_t addr)
 	n->start = addr;
 	if (v->pager) { /* the new half maps the file further on, with its own reference */
 		n->off = v->off + (addr - v->start);
-		v->pager->hold(v->obj, v->shared);
+		v->pager->hold(v->obj);
 	}
 	v->end = addr;
 	v->next = n;
@@ -425,7 +425,7 @@ int mm_munmap(uint64_t addr, uint64_t len)
 			uncommit(v, (v->end - v->start) / PAGE_SIZE, mm_unmap_pages(v, v->start, v->end));
 			*pp = v->next;
 			if (v->pager)
-				v->pager->drop(v->obj, v->shared);
+				v->pager->drop(v->obj);
 			vma_free(v);
 		} else {
 			pp = &v->next;
@@ -460,14 +460,14 @@ int mm_map_file(uint64_t addr, uint64_t len, const struct mm_pager *pg, void *ob
 		return -ENOMEM;
 	for (struct vma *v = mm_vma_find(addr); v && v->start < end; v = v->next) {
 		if (v->pager)
-			v->pager->drop(v->obj, v->shared);
+			v->pager->drop(v->obj);
 		if (shared && v->acct) { /* the file holds the frames: none promised */
 			uncommit(v, (v->end - v->start) / PAGE_SIZE, 0);
 			v->acct = false;
 		}
 		*v = (struct vma){ .start = v->start, .end = v->end, .prot = v->prot, .acct = v->acct,
 			.shared = shared, .pager = pg, .obj = obj, .off = off + (v->start - addr), .next = v->next };
-		pg->hold(obj, shared);
+		pg->hold(obj);
 	}
 	return 0;
 }
@@ -564,11 +564,8 @@ static bool mm_fault_shared(const struct vma *v, uint64_t addr)
 
 bool mm_fault(uint64_t addr, uint64_t err)
 {
-	if (err & 1) /* present: a protection violation, not a lazy page */
-		return false;
-	struct vma *v = mm_vma_find(addr);
-	if (!v || v->prot == 0 || ((err & 2) && !(v->prot & MM_PROT_W)) ||
-	    ((err & 16) && !(v->prot & MM_PROT_X)))
+	struct vma *v = mm_fault_region(addr, err);
+	if (!v)
 		return false;
 	/* Not present in a region with a protection: no frame yet. (Only
 	 * PROT_NONE keeps a frame not present, and whatever gives its region a

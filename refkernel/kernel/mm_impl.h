@@ -28,6 +28,19 @@ extern uint64_t mm_committed;           /* frames promised to untouched pages of
 extern uint64_t mm_brk_base, mm_brk_cur;
 
 struct vma *mm_vma_find(uint64_t addr);
+/* The region a page fault at (addr) with error code (err) may be resolved
+ * in: not present, in a region whose protection allows the access; else
+ * NULL (mm_fault, and mm_fault_bus when the pager then gave no page). */
+static inline struct vma *mm_fault_region(uint64_t addr, uint64_t err)
+{
+	if (err & 1) /* present: a protection violation, not a lazy page */
+		return NULL;
+	struct vma *v = mm_vma_find(addr);
+	if (!v || v->prot == 0 || ((err & 2) && !(v->prot & MM_PROT_W)) ||
+	    ((err & 16) && !(v->prot & MM_PROT_X)))
+		return NULL;
+	return v;
+}
 bool     mm_range_free(uint64_t start, uint64_t end);
 bool     mm_range_mapped(uint64_t start, uint64_t end); /* every page in some region */
 int      mm_map_anon(uint64_t addr, uint64_t len, int prot);

@@ -121,12 +121,11 @@ void mm_mark_zero(uint64_t addr, uint64_t len)
 }
 
 /* Past the end of its file (the pager gave no page) or a private page the
- * file could not fill; mm_fault's checks of the protection first. */
+ * file could not fill: a fault mm_fault could resolve in a file mapping. */
 bool mm_fault_bus(uint64_t addr, uint64_t err)
 {
-	const struct vma *v = mm_vma_find(addr);
-	return !(err & 1) && v && (v->shared || v->fill) && v->prot && (!(err & 2) || (v->prot & MM_PROT_W)) &&
-	       (!(err & 16) || (v->prot & MM_PROT_X));
+	const struct vma *v = mm_fault_region(addr, err);
+	return v && (v->shared || v->fill);
 }
 
 void mm_unmap_file_past(const void *obj, uint64_t pgoff)
