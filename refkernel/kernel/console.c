@@ -66,11 +66,10 @@ int console_read(char *buf, size_t n)
 	return (int)got;
 }
 
-struct kbuf { char b[256]; size_t n; };
-
+/* kprintf's buffer is a struct kline (kernel.h), written out when full. */
 static void kbuf_put(void *ctx, char c)
 {
-	struct kbuf *k = ctx;
+	struct kline *k = ctx;
 	if (k->n == sizeof(k->b)) {
 		console_write(k->b, k->n);
 		k->n = 0;
@@ -80,7 +79,7 @@ static void kbuf_put(void *ctx, char c)
 
 static int kvprintf(const char *fmt, va_list ap)
 {
-	struct kbuf k;
+	struct kline k;
 	k.n = 0;
 	int r = kfmt(kbuf_put, &k, fmt, ap);
 	console_write(k.b, k.n);
@@ -98,13 +97,8 @@ int kprintf(const char *fmt, ...)
 
 static void kline_put(struct kline *l, const char *s)
 {
-	for (; *s; s++) {
-		if (l->n == sizeof(l->b)) {
-			console_write(l->b, l->n);
-			l->n = 0;
-		}
-		l->b[l->n++] = *s;
-	}
+	while (*s)
+		kbuf_put(l, *s++);
 }
 
 void kline_s(struct kline *l, const char *key, const char *s)
